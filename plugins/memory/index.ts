@@ -1,0 +1,92 @@
+import { LRUCache } from "lru-cache";
+import { z } from "zod";
+import { keepUntil, serializedSize, type CacheEntry, type CacheKey, type CacheLayer, type EvictReason, type LayerContext } from "../../src/index.ts";
+
+export interface MemoryOptions {
+  /** Layer name in events, stats and X-Cache-Layer. Default "memory". */
+  name?: string;
+  /** Most entries kept; the least recently used goes first. Default 10 000. */
+  max?: number;
+  /** Most bytes kept, counting each value's JSON size. Default: no byte bound. */
+  maxBytes?: number;
+}
+
+/** Options as plain config (`{ "use": "memory", "max": 10000 }`), validated at load time. */
+export const configSchema = z
+  .object({ name: z.string().min(1), max: z.number().int().positive(), maxBytes: z.number().int().positive() })
+  .partial()
+  .strict();
+
+const EVICT_REASON: Partial<Record<LRUCache.DisposeReason, EvictReason>> = { evict: "capacity", expire: "expired" };
+
+/**
+ * The L1 layer: an in-process LRU that keeps references to the cached values (no serialization on
+ * a hit, so treat cached values as immutable). Answers synchronously.
+ */
+export function memory(options: MemoryOptions = {}): CacheLayer & { readonly size: number } {
+  const name = options.name ?? "memory";
+  let context: LayerContext | undefined;
+  const byTag = new Map<string, Set<string>>();
+  const lru = new LRUCache<string, CacheEntry>({
+    max: options.max ?? 10_000,
+    ...(options.maxBytes ? { maxSize: options.maxBytes, sizeCalculation: (entry: CacheEntry) => Math.max(1, entry.size ?? serializedSize(entry.value)) } : {}),
+    dispose: (entry, id, reason) => {
+      if (reason !== "set") untag(id, entry);
+      const evicted = EVICT_REASON[reason];
+      if (evicted && context) context.emit("evict", { layer: name, id, reason: options.maxBytes && evicted === "capacity" ? "size" : evicted });
+    },
+  });
+
+  function untag(id: string, entry: CacheEntry): void {
+    for (const tag of entry.tags ?? []) {
+      const ids = byTag.get(tag);
+      ids?.delete(id);
+      if (ids?.size === 0) byTag.delete(tag);
+    }
+  }
+
+  return {
+    name,
+    get size() {
+      return lru.size;
+    },
+    attach(layerContext) {
+      context = layerContext;
+    },
+    get(key: CacheKey) {
+      return lru.get(key.id);
+    },
+    set(key: CacheKey, entry: CacheEntry) {
+      const ttl = keepUntil(entry) - (context?.now() ?? Date.now());
+      if (ttl <= 0) return void lru.delete(key.id);
+      lru.set(key.id, entry, { ttl: Number.isFinite(ttl) ? Math.ceil(ttl) : 0 });
+      for (const tag of entry.tags ?? []) {
+        let ids = byTag.get(tag);
+        if (!ids) byTag.set(tag, (ids = new Set()));
+        ids.add(key.id);
+      }
+    },
+    delete(key: CacheKey) {
+      lru.delete(key.id);
+    },
+    clear(namespace?: string) {
+      if (namespace === undefined) return lru.clear();
+      const prefix = `${namespace}:`;
+      for (const id of [...lru.keys()]) if (id.startsWith(prefix)) lru.delete(id);
+    },
+    invalidateTags(tags: readonly string[]) {
+      for (const tag of tags) {
+        for (const id of [...(byTag.get(tag) ?? [])]) {
+          if (lru.peek(id, { allowStale: true })?.tags?.includes(tag)) lru.delete(id);
+        }
+        byTag.delete(tag);
+      }
+    },
+    health() {
+      return { state: "up" };
+    },
+    stats() {
+      return { entries: lru.size, bytes: lru.calculatedSize, tags: byTag.size };
+    },
+  };
+}

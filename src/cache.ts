@@ -1,0 +1,331 @@
+import { toMs } from "./duration.ts";
+import { keepUntil, createEntry } from "./entry.ts";
+import { RagCacheError, toError } from "./errors.ts";
+import { Emitter, type Listener } from "./events.ts";
+import { createKey, keyFromId, type KeyOptions } from "./key.ts";
+import { callLayer } from "./layer-call.ts";
+import { LayerWalk, type Found } from "./walk.ts";
+import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, CachePlugin, Duration, Invalidation, LayerHealth, MaybePromise } from "./types.ts";
+
+export interface CacheOptions {
+  /** Fastest first. A hit in a lower layer is written back into the ones above it. */
+  layers: CacheLayer[];
+  plugins?: CachePlugin[];
+  /** TTL of entries set without one. Default "10m". */
+  defaultTtl?: Duration;
+  /** How long an expired entry may still be served when its loader fails. Default 0 (no grace). */
+  defaultGrace?: Duration;
+  /** Budget of one layer call, for layers that set none. Default "1s". */
+  layerTimeout?: Duration;
+  /** Query text + canonical parameters, in characters. Default 16 384. */
+  maxKeyLength?: number;
+  /** JSON size of one value, in bytes. Default 8 MiB. */
+  maxValueBytes?: number;
+  /** Epoch-ms clock; inject one to test TTLs without sleeping. Default `Date.now`. */
+  now?: () => number;
+}
+
+export type Query = string | CacheKey;
+export interface GetOptions extends KeyOptions {
+  /** Return an expired entry that is still inside its grace period. Default false. */
+  allowStale?: boolean;
+}
+export interface SetOptions<V = unknown> extends KeyOptions {
+  ttl?: Duration;
+  grace?: Duration;
+  /** Tags to invalidate the entry by, or a function of the value (document ids known after loading). */
+  tags?: readonly string[] | ((value: V) => readonly string[]);
+}
+export interface GetOrSetOptions<V = unknown> extends SetOptions<V> {
+  /** Serve an entry in grace at once and refresh it in the background. Default false. */
+  staleWhileRevalidate?: boolean;
+  /** Skip the lookup and run the loader (the entry is replaced). Default false. */
+  refresh?: boolean;
+}
+export type Loader<V> = (context: { key: CacheKey; stale?: V }) => MaybePromise<V>;
+
+const KEY_MEMO_LIMIT = 50_000;
+
+export class Cache {
+  readonly layers: readonly CacheLayer[];
+  /** Resolves when every plugin is set up; rejects with the first plugin that failed. */
+  readonly ready: Promise<void>;
+  readonly now: () => number;
+  #emitter: Emitter;
+  #walk: LayerWalk;
+  #defaultTtl: Duration;
+  #defaultGrace?: Duration;
+  #maxKeyLength: number;
+  #maxValueBytes: number;
+  #keyMemo = new Map<string, Map<string, CacheKey>>();
+  #inflight = new Map<string, Promise<unknown>>();
+  #background = new Set<Promise<unknown>>();
+  #teardowns: (() => MaybePromise<void>)[] = [];
+  #closed = false;
+  #counts = { sets: 0, deletes: 0, loads: 0, errors: 0 };
+
+  constructor(options: CacheOptions) {
+    if (!options.layers?.length) throw new RagCacheError("E_CONFIG_INVALID", "a cache needs at least one layer");
+    const names = options.layers.map((layer) => layer.name);
+    const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+    if (duplicate) throw new RagCacheError("E_CONFIG_INVALID", `two layers are named "${duplicate}"; give one a \`name\``);
+    this.layers = options.layers;
+    this.now = options.now ?? Date.now;
+    this.#defaultTtl = options.defaultTtl ?? "10m";
+    this.#defaultGrace = options.defaultGrace;
+    this.#maxKeyLength = options.maxKeyLength ?? 16_384;
+    this.#maxValueBytes = options.maxValueBytes ?? 8 * 1024 * 1024;
+    toMs(this.#defaultTtl, "defaultTtl");
+    const layerTimeout = toMs(options.layerTimeout ?? "1s", "layerTimeout");
+    this.#emitter = new Emitter(() => this.#walk?.observe(this.#emitter));
+    this.#walk = new LayerWalk(
+      this.layers,
+      layerTimeout,
+      this.now,
+      this.#emitter,
+      (key, found) => this.#backfill(key, found),
+      (layer, operation, error, key) => this.#layerError(layer, operation, error, key),
+    );
+    this.layers.forEach((layer, index) =>
+      layer.attach?.({
+        index,
+        now: this.now,
+        emit: (event, payload) => this.#emitter.emit(event, payload),
+        invalidateAbove: (invalidation) => this.#invalidateLayers(index, invalidation),
+        track: (work) => this.#track(work),
+      }),
+    );
+    this.ready = this.#setupPlugins(options.plugins ?? []);
+    this.ready.catch(() => {});
+  }
+
+  /** The key a query maps to; pass it instead of the text to skip normalization on hot paths. */
+  key(query: Query, options: KeyOptions = {}): CacheKey {
+    if (typeof query !== "string") return query;
+    if (options.params !== undefined) return createKey(query, options, this.#maxKeyLength);
+    const namespace = options.namespace ?? "default";
+    let memo = this.#keyMemo.get(namespace);
+    const known = memo?.get(query);
+    if (known) return known;
+    const key = createKey(query, options, this.#maxKeyLength);
+    if (!memo || memo.size >= KEY_MEMO_LIMIT) this.#keyMemo.set(namespace, (memo = new Map()));
+    memo.set(query, key);
+    return key;
+  }
+
+  /** The value of a fresh entry (or one in grace with `allowStale`), from the first layer that has it. */
+  get<V = unknown>(query: Query, options: GetOptions = {}): MaybePromise<V | undefined> {
+    this.#assertOpen();
+    const found = this.#walk.find(this.key(query, options));
+    if (!(found instanceof Promise)) return this.#valueOf<V>(found, options.allowStale);
+    return found.then((result) => this.#valueOf<V>(result, options.allowStale));
+  }
+
+  /** Write through every layer (REQ-PER-007). Resolves when every layer has answered or timed out. */
+  async set<V>(query: Query, value: V, options: SetOptions<V> = {}): Promise<void> {
+    this.#assertOpen();
+    await this.#store(this.key(query, options), value, options);
+  }
+
+  /** The cached value, or the loader's, run once for all concurrent callers of one key. */
+  getOrSet<V>(query: Query, loader: Loader<V>, options: GetOrSetOptions<V> = {}): MaybePromise<V> {
+    this.#assertOpen();
+    const key = this.key(query, options);
+    const running = this.#inflight.get(key.id) as Promise<V> | undefined;
+    if (running) return running;
+    if (options.refresh) return this.#load(key, loader, options);
+    const found = this.#walk.find(key);
+    if (!(found instanceof Promise) && found?.fresh) return found.entry.value as V;
+    return Promise.resolve(found).then((result) => this.#afterLookup(key, result, loader, options));
+  }
+
+  async delete(query: Query, options: KeyOptions = {}): Promise<void> {
+    this.#assertOpen();
+    const key = this.key(query, options);
+    await this.#allLayers("delete", (layer) => layer.delete(key), key);
+    this.#counts.deletes++;
+    this.#emitter.emit("delete", { key });
+  }
+
+  async clear(namespace?: string): Promise<void> {
+    this.#assertOpen();
+    await this.#allLayers("clear", (layer) => layer.clear(namespace));
+  }
+
+  async invalidateTags(tags: readonly string[]): Promise<void> {
+    this.#assertOpen();
+    if (tags.length) await this.#allLayers("invalidateTags", (layer) => layer.invalidateTags(tags));
+  }
+
+  on<E extends keyof CacheEvents & string>(event: E, listener: Listener<E>): () => void {
+    return this.#emitter.on(event, listener);
+  }
+
+  off<E extends keyof CacheEvents & string>(event: E, listener: Listener<E>): void {
+    this.#emitter.off(event, listener);
+  }
+
+  emit<E extends keyof CacheEvents & string>(event: E, payload: CacheEvents[E]): void {
+    this.#emitter.emit(event, payload);
+  }
+
+  stats() {
+    const { hits, misses, layers } = this.#walk.counts();
+    return {
+      hits,
+      misses,
+      hitRate: hits + misses ? hits / (hits + misses) : 0,
+      ...this.#counts,
+      inflight: this.#inflight.size,
+      layers: this.layers.map((layer, i) => ({ name: layer.name, ...layers[i], ...layer.stats?.() })),
+    };
+  }
+
+  /** Every layer's state; a layer without `health` is "up" while it answers. */
+  async health(): Promise<{ state: LayerHealth["state"]; layers: ({ name: string } & LayerHealth)[] }> {
+    const layers = await Promise.all(
+      this.layers.map(async (layer) => {
+        const health = (await callLayer(layer, "health", () => layer.health?.() ?? { state: "up" as const }, 2_000, () => {})) ?? {
+          state: "down" as const,
+          detail: "health check failed or timed out",
+        };
+        return { name: layer.name, ...health };
+      }),
+    );
+    const worst = layers.some((l) => l.state === "down") ? "down" : layers.some((l) => l.state === "degraded") ? "degraded" : "up";
+    return { state: worst, layers };
+  }
+
+  /** Register background work (back-fills, refreshes) that `close()` waits for. */
+  track(work: Promise<unknown>): void {
+    this.#track(work);
+  }
+
+  /** Stop plugins, wait for background work, close every layer. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.ready.catch(() => {});
+    for (const teardown of this.#teardowns.splice(0).reverse()) await teardown();
+    while (this.#background.size || this.#inflight.size) {
+      await Promise.allSettled([...this.#background, ...this.#inflight.values()]);
+    }
+    this.#closed = true;
+    await Promise.allSettled(this.layers.map((layer) => layer.close?.()));
+  }
+
+  #valueOf<V>(found: Found | undefined, allowStale = false): V | undefined {
+    if (!found || (!found.fresh && !allowStale)) return undefined;
+    return found.entry.value as V;
+  }
+
+  #afterLookup<V>(key: CacheKey, found: Found | undefined, loader: Loader<V>, options: GetOrSetOptions<V>): MaybePromise<V> {
+    if (found?.fresh) return found.entry.value as V;
+    if (!found) return this.#load(key, loader, options);
+    const stale = found.entry.value as V;
+    const layer = this.layers[found.index]!.name;
+    if (options.staleWhileRevalidate) {
+      this.#emitter.emit("stale", { key, layer, reason: "revalidate" });
+      this.#track(this.#load(key, loader, options, stale).catch(() => {}));
+      return stale;
+    }
+    return this.#load(key, loader, options, stale).catch((error) => {
+      this.#emitter.emit("stale", { key, layer, reason: "loader-error" });
+      this.#emitter.emit("error", { layer: "loader", operation: "getOrSet", error: toError(error), key });
+      return stale;
+    });
+  }
+
+  #load<V>(key: CacheKey, loader: Loader<V>, options: SetOptions<V>, stale?: V): Promise<V> {
+    const running = this.#inflight.get(key.id) as Promise<V> | undefined;
+    if (running) return running;
+    this.#counts.loads++;
+    const loading = (async () => {
+      const value = await loader({ key, stale });
+      await this.#store(key, value, options);
+      return value;
+    })();
+    this.#inflight.set(key.id, loading);
+    loading.then(
+      () => this.#inflight.delete(key.id),
+      () => this.#inflight.delete(key.id),
+    );
+    return loading;
+  }
+
+  async #store<V>(key: CacheKey, value: V, options: SetOptions<V>): Promise<void> {
+    const tags = typeof options.tags === "function" ? options.tags(value) : options.tags;
+    const entry = createEntry(value, {
+      ttl: options.ttl ?? this.#defaultTtl,
+      grace: options.grace ?? this.#defaultGrace,
+      tags,
+      maxValueBytes: this.#maxValueBytes,
+      now: this.now(),
+    });
+    const written = await this.#allLayers("set", (layer) => layer.set(key, entry), key);
+    this.#counts.sets++;
+    this.#emitter.emit("set", { key, layers: written });
+  }
+
+  /** Runs an operation on every layer at once; returns how many succeeded. */
+  async #allLayers(operation: string, run: (layer: CacheLayer) => MaybePromise<void>, key?: CacheKey, upTo = this.layers.length): Promise<number> {
+    let succeeded = 0;
+    await Promise.all(
+      this.layers.slice(0, upTo).map(async (layer) => {
+        let failed = false;
+        await callLayer(layer, operation, () => run(layer), this.#walk.timeoutOf(layer), (error) => {
+          failed = true;
+          this.#layerError(layer, operation, error, key);
+        });
+        if (!failed) succeeded++;
+      }),
+    );
+    return succeeded;
+  }
+
+  #backfill(key: CacheKey, found: Found): void {
+    const entry: CacheEntry = found.entry;
+    if (keepUntil(entry) <= this.now()) return;
+    const { similarity: _similarity, matchedText: _matchedText, ...exact } = found.entry;
+    this.#track(this.#allLayers("backfill", (layer) => layer.set(key, exact), key, found.index));
+  }
+
+  async #invalidateLayers(below: number, invalidation: Invalidation): Promise<void> {
+    const run = (layer: CacheLayer): MaybePromise<void> => {
+      if (invalidation.type === "tags") return layer.invalidateTags(invalidation.tags);
+      if (invalidation.type === "clear") return layer.clear(invalidation.namespace);
+      return Promise.all(invalidation.ids.map((id) => layer.delete(keyFromId(id)))).then(() => {});
+    };
+    await this.#allLayers(`remote ${invalidation.type}`, run, undefined, below);
+    if (invalidation.type === "delete") {
+      for (const id of invalidation.ids) for (const layer of this.layers.slice(0, below)) this.#emitter.emit("evict", { layer: layer.name, id, reason: "remote" });
+    }
+  }
+
+  #layerError(layer: CacheLayer, operation: string, error: Error, key?: CacheKey): void {
+    this.#counts.errors++;
+    this.#emitter.emit("error", { layer: layer.name, operation, error, key });
+  }
+
+  #track(work: Promise<unknown>): void {
+    this.#background.add(work);
+    work.then(
+      () => this.#background.delete(work),
+      () => this.#background.delete(work),
+    );
+  }
+
+  async #setupPlugins(plugins: CachePlugin[]): Promise<void> {
+    for (const plugin of plugins) {
+      const teardown = await plugin.setup(this);
+      if (teardown) this.#teardowns.push(teardown);
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new RagCacheError("E_CLOSED", "the cache is closed");
+  }
+}
+
+export function createCache(options: CacheOptions): Cache {
+  return new Cache(options);
+}

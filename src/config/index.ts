@@ -1,0 +1,153 @@
+import type { ZodType } from "zod";
+import type { CacheOptions } from "../cache.ts";
+import { RagCacheError } from "../errors.ts";
+import type { CacheLayer, CachePlugin } from "../types.ts";
+import { envValue, withEnv, type Env } from "./env.ts";
+import { defaultConfig, pluginRefSchema, ragConfigSchema, TOP_LEVEL_ENV, type PluginRef, type RagConfig } from "./schema.ts";
+
+export { defaultConfig, durationSchema, pluginRefSchema, type PluginRef, type RagConfig } from "./schema.ts";
+export { envName, envValue } from "./env.ts";
+
+/** The plugins that config can name by a bare word; anything else is a module specifier. */
+export const BUILT_IN_PLUGINS = ["memory", "redis", "file", "chroma", "metrics", "warming"] as const;
+
+/** What a plugin module may export besides its factory, for config loading. */
+interface PluginModule {
+  configSchema?: ZodType;
+  /** Extra env var names for options, e.g. `{ RAG_HEALTH_CHECK_INTERVAL: "healthCheckInterval" }`. */
+  envAliases?: Record<string, string>;
+  [exported: string]: unknown;
+}
+
+export interface LoadConfigOptions {
+  /** Environment to read `RAG_*` overrides from. Default `process.env`. */
+  env?: Env;
+  /** Where relative module paths resolve from. Default: the config file's folder, else the working directory. */
+  baseDir?: string;
+}
+
+interface Issue {
+  path: string;
+  message: string;
+}
+
+/** Validates plain config (env applied) without loading any plugin; throws every problem at once. */
+export function parseConfig(input: unknown, env: Env = process.env): ParsedConfig {
+  const { config, issues } = checkConfig(input, env);
+  if (issues.length) throw configError(issues);
+  return config;
+}
+
+type ParsedConfig = ReturnType<typeof ragConfigSchema.parse>;
+
+/** The config as far as it is valid (plugin references that are well formed), and its problems. */
+function checkConfig(input: unknown, env: Env): { config: ParsedConfig; issues: Issue[] } {
+  if (!isPlainObject(input)) return { config: { layers: [], plugins: [] }, issues: [{ path: "", message: "config must be a JSON object" }] };
+  const raw: Record<string, unknown> = { ...input };
+  for (const [name, option] of Object.entries(TOP_LEVEL_ENV)) if (env[name] !== undefined) raw[option] = envValue(env[name]!);
+  const parsed = ragConfigSchema.safeParse(raw);
+  if (parsed.success) return { config: parsed.data, issues: [] };
+  const refs = (list: unknown) => (Array.isArray(list) ? list.filter((ref) => pluginRefSchema.safeParse(ref).success) : []) as PluginRef[];
+  return {
+    config: { layers: refs(raw.layers), plugins: refs(raw.plugins) },
+    issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+  };
+}
+
+/**
+ * Reads a JSON file (or takes an object), applies `RAG_*` env vars, imports the plugins it names,
+ * validates every plugin's options with the plugin's own schema and builds the layers: the result
+ * goes straight into `createCache`. An invalid config fails here with every problem listed.
+ */
+export async function loadConfig(source: string | RagConfig = defaultConfig, options: LoadConfigOptions = {}): Promise<CacheOptions> {
+  const env = options.env ?? process.env;
+  const { resolve, dirname } = await import("node:path");
+  let input: unknown = source;
+  let baseDir = options.baseDir ?? process.cwd();
+  if (typeof source === "string") {
+    const path = resolve(source);
+    baseDir = options.baseDir ?? dirname(path);
+    input = await readJson(path);
+  }
+  const { config, issues } = checkConfig(input, env);
+  const modules = new Map<string, PluginModule>();
+  const build = async (ref: PluginRef, path: string): Promise<unknown> => {
+    const module = await importPlugin(ref.use, baseDir, modules).catch((error: Error) => void issues.push({ path: `${path}.use`, message: error.message }));
+    if (!module) return undefined;
+    const { use, export: exportName, ...rawOptions } = withEnv(ref, env, module.envAliases);
+    const factory = factoryOf(module, use, exportName);
+    if (!factory) return void issues.push({ path: `${path}.use`, message: `"${use}" exports no factory${exportName ? ` named "${exportName}"` : ""}` });
+    const checked = module.configSchema?.safeParse(rawOptions);
+    if (checked && !checked.success) {
+      for (const issue of checked.error.issues) issues.push({ path: [path, ...issue.path].join("."), message: issue.message });
+      return undefined;
+    }
+    const built: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(rawOptions)) {
+      built[name] = pluginRefSchema.safeParse(value).success && isPlainObject(value) ? await build(value as PluginRef, `${path}.${name}`) : value;
+    }
+    try {
+      return await factory(built);
+    } catch (error) {
+      issues.push({ path, message: (error as Error).message });
+      return undefined;
+    }
+  };
+  const layers = await Promise.all(config.layers.map((ref, i) => build(ref, `layers.${i}`)));
+  const plugins = await Promise.all(config.plugins.map((ref, i) => build(ref, `plugins.${i}`)));
+  if (issues.length) {
+    await Promise.allSettled(layers.map((layer) => (layer as CacheLayer | undefined)?.close?.()));
+    throw configError(issues);
+  }
+  const { layers: _refs, plugins: _pluginRefs, ...rest } = config;
+  return { ...rest, layers: layers as CacheLayer[], plugins: plugins as CachePlugin[] };
+}
+
+async function readJson(path: string): Promise<unknown> {
+  const { readFile } = await import("node:fs/promises");
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw configError([{ path: "", message: `cannot read ${path}: ${(error as Error).message}` }]);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw configError([{ path: "", message: `${path} is not valid JSON: ${(error as Error).message}` }]);
+  }
+}
+
+async function importPlugin(use: string, baseDir: string, cache: Map<string, PluginModule>): Promise<PluginModule> {
+  const builtIn = (BUILT_IN_PLUGINS as readonly string[]).includes(use);
+  const { resolve } = await import("node:path");
+  const specifier = builtIn ? `ragcache/${use}` : use.startsWith(".") ? resolve(baseDir, use) : use;
+  if (!cache.has(specifier)) {
+    try {
+      cache.set(specifier, (await import(specifier)) as PluginModule);
+    } catch (error) {
+      const hint = builtIn ? "" : ` (built-ins: ${BUILT_IN_PLUGINS.join(", ")}; a custom plugin is a module path such as "./my-layer.ts")`;
+      throw new Error(`cannot load plugin "${use}": ${(error as Error).message}${hint}`);
+    }
+  }
+  return cache.get(specifier)!;
+}
+
+type Factory = (options: Record<string, unknown>) => unknown;
+
+function factoryOf(module: PluginModule, use: string, exportName?: string): Factory | undefined {
+  const named = module[exportName ?? use];
+  if (typeof named === "function") return named as Factory;
+  if (exportName) return undefined;
+  const functions = Object.values(module).filter((value) => typeof value === "function");
+  return functions.length === 1 ? (functions[0] as Factory) : undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function configError(issues: Issue[]): RagCacheError {
+  const list = issues.map((issue) => `  - ${issue.path || "(root)"}: ${issue.message}`).join("\n");
+  return new RagCacheError("E_CONFIG_INVALID", `invalid config, ${issues.length} problem(s):\n${list}`, { source: "config", details: issues });
+}

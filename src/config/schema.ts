@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { isDuration } from "../duration.ts";
+
+/** A duration option: ms or "30s", "10m", "1h", "1d". */
+export const durationSchema = z.union([z.number().nonnegative(), z.string()]).refine(isDuration, {
+  message: 'expected a duration: ms, or a string like "500ms", "30s", "10m", "1h", "1d"',
+});
+
+/** A reference to a plugin in plain config: a built-in name or a module path, plus its options. */
+export const pluginRefSchema = z.looseObject({
+  use: z.string().min(1),
+  /** Which export of a custom module is the factory; default: its only exported function. */
+  export: z.string().min(1).optional(),
+});
+
+export type PluginRef = z.infer<typeof pluginRefSchema>;
+
+export const ragConfigSchema = z.strictObject({
+  layers: z.array(pluginRefSchema).min(1, "a cache needs at least one layer"),
+  plugins: z.array(pluginRefSchema).default([]),
+  defaultTtl: durationSchema.optional(),
+  defaultGrace: durationSchema.optional(),
+  layerTimeout: durationSchema.optional(),
+  maxKeyLength: z.number().int().positive().optional(),
+  maxValueBytes: z.number().int().positive().optional(),
+});
+
+export type RagConfig = z.input<typeof ragConfigSchema>;
+
+/** The chain used when no config is given: memory in front of files, nothing external needed. */
+export const defaultConfig: RagConfig = { layers: [{ use: "memory" }, { use: "file" }] };
+
+/** Top-level options and the env vars that set them. */
+export const TOP_LEVEL_ENV: Record<string, keyof RagConfig> = {
+  RAG_DEFAULT_TTL: "defaultTtl",
+  RAG_DEFAULT_GRACE: "defaultGrace",
+  RAG_LAYER_TIMEOUT: "layerTimeout",
+  RAG_MAX_KEY_LENGTH: "maxKeyLength",
+  RAG_MAX_VALUE_BYTES: "maxValueBytes",
+};

@@ -1,0 +1,24 @@
+import { RagCacheError } from "./errors.ts";
+import type { Duration } from "./types.ts";
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/;
+
+/** Milliseconds of a Duration; `Infinity` stays `Infinity` (no expiry). */
+export function toMs(duration: Duration, what = "duration"): number {
+  if (typeof duration === "number") {
+    if (Number.isNaN(duration) || duration < 0) {
+      throw new RagCacheError("E_INVALID_DURATION", `${what} must be a non-negative number of ms, got ${duration}`);
+    }
+    return duration;
+  }
+  const match = DURATION.exec(duration);
+  if (!match) {
+    throw new RagCacheError("E_INVALID_DURATION", `${what} "${duration}" is not a duration like 500ms, 30s, 10m, 1h or 1d`);
+  }
+  return Number(match[1]) * UNIT_MS[match[2] ?? "ms"]!;
+}
+
+export function isDuration(value: unknown): value is Duration {
+  return (typeof value === "number" && value >= 0) || (typeof value === "string" && DURATION.test(value));
+}

@@ -1,0 +1,36 @@
+/** Stable codes: match on `error.code`, never on the message. */
+export type ErrorCode =
+  | "E_CONFIG_INVALID"
+  | "E_LAYER_TIMEOUT"
+  | "E_LAYER_FAILED"
+  | "E_VALUE_TOO_LARGE"
+  | "E_KEY_TOO_LARGE"
+  | "E_INVALID_KEY"
+  | "E_INVALID_DURATION"
+  | "E_NOT_SERIALIZABLE"
+  | "E_CLOSED";
+
+export class RagCacheError extends Error {
+  override readonly name = "RagCacheError";
+  readonly code: ErrorCode;
+  /** The layer or plugin the error comes from, also the message's prefix. */
+  readonly source?: string;
+  /** Machine-readable details: the config issues, the limit that was exceeded … */
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, options: { source?: string; details?: unknown; cause?: unknown } = {}) {
+    super(options.source ? `${options.source}: ${message}` : message, { cause: options.cause });
+    this.code = code;
+    this.source = options.source;
+    this.details = options.details;
+  }
+}
+
+export function isRagCacheError(error: unknown, code?: ErrorCode): error is RagCacheError {
+  return error instanceof RagCacheError && (code === undefined || error.code === code);
+}
+
+/** Whatever was thrown, as an Error (layers and loaders may throw anything). */
+export function toError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(String(thrown));
+}

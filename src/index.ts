@@ -1,0 +1,9 @@
+export { Cache, createCache } from "./cache.ts";
+export type { CacheOptions, GetOptions, GetOrSetOptions, Loader, Query, SetOptions } from "./cache.ts";
+export { defineLayer } from "./define-layer.ts";
+export { toMs, isDuration } from "./duration.ts";
+export { keepUntil, serializedSize } from "./entry.ts";
+export { RagCacheError, isRagCacheError, type ErrorCode } from "./errors.ts";
+export { canonicalJson, createKey, hash128, keyFromId, normalizeText, DEFAULT_NAMESPACE, type KeyOptions } from "./key.ts";
+export { loadConfig, parseConfig, type RagConfig } from "./config/index.ts";
+export type * from "./types.ts";

@@ -1,0 +1,96 @@
+import { RagCacheError } from "./errors.ts";
+import type { CacheKey, KeyParams } from "./types.ts";
+
+export const DEFAULT_NAMESPACE = "default";
+const NAMESPACE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** NFKC, lower case, whitespace collapsed and trimmed: "What  is RAG?" and "what is rag?" are one key. */
+export function normalizeText(text: string): string {
+  return text.normalize("NFKC").toLowerCase().replace(/\s+/g, " ").trim();
+}
+
+/** Sorted-keys JSON, so `{a,b}` and `{b,a}` are the same parameters. Non-JSON values are refused. */
+export function canonicalJson(value: unknown, path = "params"): string {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return JSON.stringify(value);
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw invalidKey(`${path} is ${value}, which JSON cannot represent`);
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map((item, i) => canonicalJson(item, `${path}[${i}]`)).join(",")}]`;
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    const fields = Object.keys(value)
+      .filter((name) => (value as Record<string, unknown>)[name] !== undefined)
+      .sort()
+      .map((name) => `${JSON.stringify(name)}:${canonicalJson((value as Record<string, unknown>)[name], `${path}.${name}`)}`);
+    return `{${fields.join(",")}}`;
+  }
+  throw invalidKey(`${path} is a ${typeof value === "object" ? "non-plain object" : typeof value}; parameters must be JSON`);
+}
+
+/**
+ * 128-bit non-cryptographic hash (four 32-bit multiply-xorshift lanes) of a string's UTF-16 code units,
+ * as 32 hex digits. Synchronous on purpose: crypto.subtle.digest is async and would put a promise on
+ * every L1 hit. Keys are namespaced and not secret, so collision resistance against chance is what counts.
+ */
+export function hash128(input: string): string {
+  let h1 = 0x6a09e667, h2 = 0xbb67ae85, h3 = 0x3c6ef372, h4 = 0xa54ff53a;
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    h1 = h2 ^ Math.imul(h1 ^ c, 597399067);
+    h2 = h3 ^ Math.imul(h2 ^ c, 2869860233);
+    h3 = h4 ^ Math.imul(h3 ^ c, 951274213);
+    h4 = h1 ^ Math.imul(h4 ^ c, 2716044179);
+  }
+  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
+  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
+  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
+  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
+  h1 ^= h2 ^ h3 ^ h4;
+  h2 ^= h1;
+  h3 ^= h1;
+  h4 ^= h1;
+  return hex(h1) + hex(h2) + hex(h3) + hex(h4);
+}
+
+function hex(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, "0");
+}
+
+export function assertNamespace(namespace: string): void {
+  if (!NAMESPACE.test(namespace)) {
+    throw invalidKey(`namespace "${namespace}" must be 1-64 characters of A-Z, a-z, 0-9, "_", "." or "-"`);
+  }
+}
+
+export interface KeyOptions {
+  namespace?: string;
+  params?: KeyParams;
+}
+
+/** Build a key. `maxKeyLength` bounds the text plus the canonical parameters, in characters. */
+export function createKey(text: string, options: KeyOptions = {}, maxKeyLength = Infinity): CacheKey {
+  if (typeof text !== "string") throw invalidKey(`the query must be a string, got ${typeof text}`);
+  const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+  assertNamespace(namespace);
+  const params = options.params === undefined ? "" : canonicalJson(options.params);
+  if (text.length + params.length > maxKeyLength) {
+    throw new RagCacheError(
+      "E_KEY_TOO_LARGE",
+      `the key is ${text.length + params.length} characters (query + parameters), above maxKeyLength ${maxKeyLength}`,
+      { details: { limit: "maxKeyLength", max: maxKeyLength, actual: text.length + params.length } },
+    );
+  }
+  const normalized = normalizeText(text);
+  const paramsHash = params === "" ? "" : hash128(params);
+  return { id: `${namespace}:${hash128(`${normalized}\u0000${params}`)}`, namespace, text: normalized, params, paramsHash };
+}
+
+/** A key known only by id (a remote invalidation, a listing): no text, no parameters. */
+export function keyFromId(id: string): CacheKey {
+  const colon = id.indexOf(":");
+  return { id, namespace: colon > 0 ? id.slice(0, colon) : DEFAULT_NAMESPACE, text: "", params: "", paramsHash: "" };
+}
+
+function invalidKey(message: string): RagCacheError {
+  return new RagCacheError("E_INVALID_KEY", message);
+}

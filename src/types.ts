@@ -1,0 +1,124 @@
+/** A value or a promise of it: a synchronous layer answers without a microtask. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** Milliseconds, or a duration string: "500ms", "30s", "10m", "1h", "1d". */
+export type Duration = number | string;
+
+/** JSON-compatible parameters that take part in the key (model, top-k, filters …). */
+export type KeyParams = Record<string, unknown>;
+
+/**
+ * The identity of one cache entry. `id` is what exact layers store under; the other fields are
+ * there for layers that need more than identity (the semantic layer embeds `text`, the warming
+ * plugin replays `text` + `params`).
+ */
+export interface CacheKey {
+  /** `${namespace}:${hash}`: stable across processes and versions of the same major. */
+  readonly id: string;
+  readonly namespace: string;
+  /** The normalized query text (NFKC, lower case, collapsed whitespace). Empty when only the id is known. */
+  readonly text: string;
+  /** Canonical (sorted-keys) JSON of the parameters, or "" without parameters. */
+  readonly params: string;
+  /** Hash of `params`: the semantic layer only matches entries with the same one. */
+  readonly paramsHash: string;
+}
+
+/** What a layer stores. Times are epoch milliseconds of the chain's clock. */
+export interface CacheEntry<V = unknown> {
+  value: V;
+  /** After this the entry is stale. `Infinity` for no expiry. */
+  expiresAt: number;
+  /** A stale entry may still be served (stale-if-error / stale-while-revalidate) until this. */
+  graceUntil?: number;
+  tags?: readonly string[];
+  createdAt: number;
+  /** Serialized size in bytes, when the chain already measured it. */
+  size?: number;
+}
+
+/** A layer's answer: the entry, and for a semantic match what it matched. */
+export interface LayerHit<V = unknown> extends CacheEntry<V> {
+  /** Cosine similarity of a semantic match (1 for exact layers, absent there). */
+  similarity?: number;
+  /** The stored query text a semantic match came from. */
+  matchedText?: string;
+}
+
+export type LayerState = "up" | "degraded" | "down";
+
+export interface LayerHealth {
+  state: LayerState;
+  /** Why it is not "up", or other details worth showing on /health. */
+  detail?: string;
+  [extra: string]: unknown;
+}
+
+/** How a layer tells the chain about remote invalidations (another process changed a key). */
+export type Invalidation =
+  | { type: "delete"; ids: readonly string[] }
+  | { type: "tags"; tags: readonly string[] }
+  | { type: "clear"; namespace?: string };
+
+/** Handed to each layer by the chain once, before first use. */
+export interface LayerContext {
+  /** The layer's position in the chain, 0 = fastest. */
+  readonly index: number;
+  readonly now: () => number;
+  readonly emit: <E extends keyof CacheEvents & string>(event: E, payload: CacheEvents[E]) => void;
+  /** Apply an invalidation received from elsewhere to the layers above this one (no re-publish). */
+  readonly invalidateAbove: (invalidation: Invalidation) => Promise<void>;
+  /** Run background work that `close()` must wait for. */
+  readonly track: (work: Promise<unknown>) => void;
+}
+
+/**
+ * The contract every layer satisfies. Built-in layers and users' own layers look the same to
+ * the chain; see `defineLayer` and the conformance suite in `ragcache/testing`.
+ */
+export interface CacheLayer {
+  /** Shown in events, stats and X-Cache-Layer. Unique within a chain. */
+  readonly name: string;
+  /** Matches by meaning: `get` receives the key's text and may answer with another key's entry. */
+  readonly semantic?: boolean;
+  /** Survives a restart (the warming plugin keeps its frequency table in such a layer). */
+  readonly persistent?: boolean;
+  /** Budget for one call, in ms; slower counts as a miss. Defaults to the chain's `layerTimeout`. */
+  readonly timeout?: number;
+  attach?(context: LayerContext): void;
+  get(key: CacheKey): MaybePromise<LayerHit | undefined>;
+  set(key: CacheKey, entry: CacheEntry): MaybePromise<void>;
+  delete(key: CacheKey): MaybePromise<void>;
+  /** Remove every entry, or every entry of one namespace. */
+  clear(namespace?: string): MaybePromise<void>;
+  /** Remove every entry carrying any of the tags. */
+  invalidateTags(tags: readonly string[]): MaybePromise<void>;
+  health?(): MaybePromise<LayerHealth>;
+  /** Layer-specific numbers for `stats()` (pool, size …). */
+  stats?(): Record<string, unknown>;
+  close?(): MaybePromise<void>;
+}
+
+/** A cross-cutting feature (metrics, warming): subscribes to the chain, returns its teardown. */
+export interface CachePlugin {
+  readonly name: string;
+  setup(cache: import("./cache.ts").Cache): MaybePromise<void | (() => MaybePromise<void>)>;
+}
+
+export type EvictReason = "expired" | "capacity" | "size" | "invalidated" | "remote";
+
+/** Events of the chain. Plugins add their own by augmenting this interface. */
+export interface CacheEvents {
+  hit: { key: CacheKey; layer: string; layerIndex: number; ms: number; similarity?: number; matchedText?: string };
+  miss: { key: CacheKey; ms: number };
+  /** One layer's answer was a miss; `ms` is how long it took. */
+  "layer-miss": { key: CacheKey; layer: string; layerIndex: number; ms: number };
+  set: { key: CacheKey; layers: number };
+  delete: { key: CacheKey };
+  evict: { layer: string; id: string; reason: EvictReason };
+  error: { layer: string; operation: string; error: Error; key?: CacheKey };
+  stale: { key: CacheKey; layer: string; reason: "loader-error" | "revalidate" };
+  degraded: { layer: string; reason: string };
+  recovered: { layer: string; downMs: number };
+  [custom: string]: unknown;
+}

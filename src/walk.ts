@@ -1,0 +1,122 @@
+import { toError } from "./errors.ts";
+import type { Emitter } from "./events.ts";
+import { settle } from "./layer-call.ts";
+import type { CacheKey, CacheLayer, LayerHit, MaybePromise } from "./types.ts";
+
+/** Where a lookup ended: the entry, the layer index it came from, and whether it is still fresh. */
+export interface Found {
+  entry: LayerHit;
+  index: number;
+  fresh: boolean;
+}
+
+type ErrorHandler = (layer: CacheLayer, operation: string, error: Error, key: CacheKey) => void;
+
+/**
+ * Walks the layers fastest first. It stays synchronous while layers answer synchronously, so an L1
+ * hit costs one function call and no microtask; the first promise switches the rest of the walk to
+ * async. An entry in grace is remembered while lower layers are asked for a fresh one.
+ */
+export class LayerWalk {
+  #layers: readonly CacheLayer[];
+  #timeouts: number[];
+  #now: () => number;
+  #emitter: Emitter;
+  #backfill: (key: CacheKey, found: Found) => void;
+  #onError: ErrorHandler;
+  #timed = false;
+  #hits: number[];
+  #layerMisses: number[];
+  #misses = 0;
+
+  constructor(layers: readonly CacheLayer[], defaultTimeout: number, now: () => number, emitter: Emitter, backfill: (key: CacheKey, found: Found) => void, onError: ErrorHandler) {
+    this.#layers = layers;
+    this.#timeouts = layers.map((layer) => layer.timeout ?? defaultTimeout);
+    this.#now = now;
+    this.#emitter = emitter;
+    this.#backfill = backfill;
+    this.#onError = onError;
+    this.#hits = layers.map(() => 0);
+    this.#layerMisses = layers.map(() => 0);
+  }
+
+  /** Latency is measured only while someone listens for it. */
+  observe(emitter: Emitter): void {
+    this.#timed = emitter.has("hit") || emitter.has("miss") || emitter.has("layer-miss");
+  }
+
+  timeoutOf(layer: CacheLayer): number {
+    return this.#timeouts[this.#layers.indexOf(layer)]!;
+  }
+
+  counts() {
+    const hits = this.#hits.reduce((a, b) => a + b, 0);
+    return {
+      hits,
+      misses: this.#misses,
+      layers: this.#layers.map((_, i) => ({ hits: this.#hits[i]!, misses: this.#layerMisses[i]! })),
+    };
+  }
+
+  find(key: CacheKey): MaybePromise<Found | undefined> {
+    return this.#from(key, 0, undefined, this.#timed ? performance.now() : 0);
+  }
+
+  #from(key: CacheKey, first: number, stale: Found | undefined, started: number): MaybePromise<Found | undefined> {
+    for (let i = first; i < this.#layers.length; i++) {
+      const layer = this.#layers[i]!;
+      const layerStarted = this.#timed ? performance.now() : 0;
+      let answer: MaybePromise<LayerHit | undefined>;
+      try {
+        answer = layer.get(key);
+      } catch (error) {
+        this.#onError(layer, "get", toError(error), key);
+        answer = undefined;
+      }
+      if (answer instanceof Promise) {
+        const index = i;
+        return settle(answer, this.#timeouts[i]!, layer.name, "get", (error) => this.#onError(layer, "get", error, key)).then((entry) => {
+          const result = this.#consider(key, index, entry, stale, started, layerStarted);
+          return result?.fresh ? result : this.#from(key, index + 1, result ?? stale, started);
+        });
+      }
+      const result = this.#consider(key, i, answer, stale, started, layerStarted);
+      if (result?.fresh) return result;
+      stale = result ?? stale;
+    }
+    return this.#miss(key, stale, started);
+  }
+
+  /** A fresh hit (counted, back-filled), the stale candidate to keep, or undefined to go on. */
+  #consider(key: CacheKey, index: number, entry: LayerHit | undefined, stale: Found | undefined, started: number, layerStarted: number): Found | undefined {
+    if (entry !== undefined) {
+      const now = this.#now();
+      if (entry.expiresAt > now) {
+        const found: Found = { entry, index, fresh: true };
+        this.#hits[index]!++;
+        if (this.#timed) {
+          this.#emitter.emit("hit", { key, layer: this.#layers[index]!.name, layerIndex: index, ms: performance.now() - started, similarity: entry.similarity, matchedText: entry.matchedText });
+        }
+        if (index > 0) this.#backfill(key, found);
+        return found;
+      }
+      if (!stale && entry.graceUntil !== undefined && entry.graceUntil > now) {
+        this.#layerMiss(key, index, layerStarted);
+        return { entry, index, fresh: false };
+      }
+    }
+    this.#layerMiss(key, index, layerStarted);
+    return undefined;
+  }
+
+  #layerMiss(key: CacheKey, index: number, layerStarted: number): void {
+    this.#layerMisses[index]!++;
+    if (this.#timed) this.#emitter.emit("layer-miss", { key, layer: this.#layers[index]!.name, layerIndex: index, ms: performance.now() - layerStarted });
+  }
+
+  #miss(key: CacheKey, stale: Found | undefined, started: number): Found | undefined {
+    this.#misses++;
+    if (this.#timed) this.#emitter.emit("miss", { key, ms: performance.now() - started });
+    return stale;
+  }
+}

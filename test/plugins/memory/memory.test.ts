@@ -1,0 +1,51 @@
+import { describe, expect, test } from "bun:test";
+import { createCache, createKey } from "ragcache";
+import { memory } from "ragcache/memory";
+import { layerConformance, manualClock, testContext } from "ragcache/testing";
+
+layerConformance("memory layer", () => memory({ max: 100 }), { expiryWaitMs: 300 });
+
+describe("memory layer", () => {
+  test("get answers synchronously, with the stored object itself", () => {
+    const layer = memory();
+    const value = { docs: [1, 2, 3] };
+    layer.set(createKey("q"), { value, createdAt: Date.now(), expiresAt: Date.now() + 60_000 });
+    const hit = layer.get(createKey("q"));
+    expect(hit instanceof Promise).toBe(false);
+    expect((hit as { value: unknown }).value).toBe(value);
+  });
+
+  test("max evicts the least recently used entry with reason capacity", () => {
+    const layer = memory({ max: 2 });
+    const context = testContext();
+    layer.attach!(context);
+    const put = (q: string) => layer.set(createKey(q), { value: q, createdAt: Date.now(), expiresAt: Date.now() + 60_000 });
+    put("a");
+    put("b");
+    layer.get(createKey("a"));
+    put("c");
+    expect(layer.get(createKey("b"))).toBeUndefined();
+    expect(layer.get(createKey("a"))).toBeDefined();
+    expect(context.events).toEqual([{ event: "evict", payload: { layer: "memory", id: createKey("b").id, reason: "capacity" } }]);
+  });
+
+  test("maxBytes bounds the JSON size of the values, evicting with reason size", () => {
+    const layer = memory({ maxBytes: 250 });
+    const context = testContext();
+    layer.attach!(context);
+    for (let i = 0; i < 5; i++) layer.set(createKey(`q${i}`), { value: "x".repeat(98), createdAt: 0, expiresAt: Date.now() + 60_000 });
+    expect(layer.size).toBe(2);
+    expect(layer.stats!().bytes).toBe(200);
+    expect(context.events.map((e) => (e.payload as { reason: string }).reason)).toEqual(["size", "size", "size"]);
+  });
+
+  test("the chain's injected clock decides expiry, so TTL tests need no sleep", async () => {
+    const clock = manualClock();
+    const cache = createCache({ layers: [memory()], now: clock.now });
+    await cache.set("q", "v", { ttl: "1m" });
+    clock.advance("59s");
+    expect(await cache.get("q")).toBe("v");
+    clock.advance("2s");
+    expect(await cache.get("q")).toBeUndefined();
+  });
+});
