@@ -3,46 +3,10 @@ import { keepUntil, createEntry } from "./entry.ts";
 import { RagCacheError, toError } from "./errors.ts";
 import { Emitter, type Listener } from "./events.ts";
 import { createKey, keyFromId, type KeyOptions } from "./key.ts";
+import type { CacheOptions, GetOptions, GetOrSetOptions, Loader, Query, Resolution, SetOptions } from "./options.ts";
 import { callLayer } from "./layer-call.ts";
 import { LayerWalk, type Found } from "./walk.ts";
 import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, CachePlugin, Duration, Invalidation, LayerHealth, MaybePromise } from "./types.ts";
-
-export interface CacheOptions {
-  /** Fastest first. A hit in a lower layer is written back into the ones above it. */
-  layers: CacheLayer[];
-  plugins?: CachePlugin[];
-  /** TTL of entries set without one. Default "10m". */
-  defaultTtl?: Duration;
-  /** How long an expired entry may still be served when its loader fails. Default 0 (no grace). */
-  defaultGrace?: Duration;
-  /** Budget of one layer call, for layers that set none. Default "1s". */
-  layerTimeout?: Duration;
-  /** Query text + canonical parameters, in characters. Default 16 384. */
-  maxKeyLength?: number;
-  /** JSON size of one value, in bytes. Default 8 MiB. */
-  maxValueBytes?: number;
-  /** Epoch-ms clock; inject one to test TTLs without sleeping. Default `Date.now`. */
-  now?: () => number;
-}
-
-export type Query = string | CacheKey;
-export interface GetOptions extends KeyOptions {
-  /** Return an expired entry that is still inside its grace period. Default false. */
-  allowStale?: boolean;
-}
-export interface SetOptions<V = unknown> extends KeyOptions {
-  ttl?: Duration;
-  grace?: Duration;
-  /** Tags to invalidate the entry by, or a function of the value (document ids known after loading). */
-  tags?: readonly string[] | ((value: V) => readonly string[]);
-}
-export interface GetOrSetOptions<V = unknown> extends SetOptions<V> {
-  /** Serve an entry in grace at once and refresh it in the background. Default false. */
-  staleWhileRevalidate?: boolean;
-  /** Skip the lookup and run the loader (the entry is replaced). Default false. */
-  refresh?: boolean;
-}
-export type Loader<V> = (context: { key: CacheKey; stale?: V }) => MaybePromise<V>;
 
 const KEY_MEMO_LIMIT = 50_000;
 
@@ -136,7 +100,25 @@ export class Cache {
     if (options.refresh) return this.#load(key, loader, options);
     const found = this.#walk.find(key);
     if (!(found instanceof Promise) && found?.fresh) return found.entry.value as V;
-    return Promise.resolve(found).then((result) => this.#afterLookup(key, result, loader, options));
+    return Promise.resolve(found).then((result) => this.#settle(key, result, loader, options).then((resolution) => resolution.value));
+  }
+
+  /** `getOrSet` that also says how the value was obtained (for X-Cache headers and lookups). */
+  async resolve<V>(query: Query, loader: Loader<V>, options: GetOrSetOptions<V> = {}): Promise<Resolution<V>> {
+    this.#assertOpen();
+    const key = this.key(query, options);
+    const running = this.#inflight.get(key.id) as Promise<V> | undefined;
+    if (running) return { value: await running, status: "miss" };
+    if (options.refresh) return { value: await this.#load(key, loader, options), status: "miss" };
+    return this.#settle(key, await this.#walk.find(key), loader, options);
+  }
+
+  /** Where a query would be answered from now, without loading: a fresh hit, or with `allowStale` one in grace. */
+  lookup<V = unknown>(query: Query, options: GetOptions = {}): MaybePromise<Resolution<V> | undefined> {
+    this.#assertOpen();
+    const found = this.#walk.find(this.key(query, options));
+    if (!(found instanceof Promise)) return this.#resolutionOf<V>(found, options.allowStale);
+    return found.then((result) => this.#resolutionOf<V>(result, options.allowStale));
   }
 
   async delete(query: Query, options: KeyOptions = {}): Promise<void> {
@@ -218,21 +200,28 @@ export class Cache {
     return found.entry.value as V;
   }
 
-  #afterLookup<V>(key: CacheKey, found: Found | undefined, loader: Loader<V>, options: GetOrSetOptions<V>): MaybePromise<V> {
-    if (found?.fresh) return found.entry.value as V;
-    if (!found) return this.#load(key, loader, options);
-    const stale = found.entry.value as V;
-    const layer = this.layers[found.index]!.name;
+  #resolutionOf<V>(found: Found | undefined, allowStale = false): Resolution<V> | undefined {
+    if (!found || (!found.fresh && !allowStale)) return undefined;
+    const { entry } = found;
+    return { value: entry.value as V, status: found.fresh ? "hit" : "stale", layer: this.layers[found.index]!.name, similarity: entry.similarity, matchedText: entry.matchedText };
+  }
+
+  async #settle<V>(key: CacheKey, found: Found | undefined, loader: Loader<V>, options: GetOrSetOptions<V>): Promise<Resolution<V>> {
+    if (!found) return { value: await this.#load(key, loader, options), status: "miss" };
+    const resolution = this.#resolutionOf<V>(found, true)!;
+    if (found.fresh) return resolution;
     if (options.staleWhileRevalidate) {
-      this.#emitter.emit("stale", { key, layer, reason: "revalidate" });
-      this.#track(this.#load(key, loader, options, stale).catch(() => {}));
-      return stale;
+      this.#emitter.emit("stale", { key, layer: resolution.layer!, reason: "revalidate" });
+      this.#track(this.#load(key, loader, options, resolution.value).catch(() => {}));
+      return resolution;
     }
-    return this.#load(key, loader, options, stale).catch((error) => {
-      this.#emitter.emit("stale", { key, layer, reason: "loader-error" });
+    try {
+      return { value: await this.#load(key, loader, options, resolution.value), status: "miss" };
+    } catch (error) {
+      this.#emitter.emit("stale", { key, layer: resolution.layer!, reason: "loader-error" });
       this.#emitter.emit("error", { layer: "loader", operation: "getOrSet", error: toError(error), key });
-      return stale;
-    });
+      return resolution;
+    }
   }
 
   #load<V>(key: CacheKey, loader: Loader<V>, options: SetOptions<V>, stale?: V): Promise<V> {

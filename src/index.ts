@@ -1,5 +1,5 @@
 export { Cache, createCache } from "./cache.ts";
-export type { CacheOptions, GetOptions, GetOrSetOptions, Loader, Query, SetOptions } from "./cache.ts";
+export type { CacheOptions, GetOptions, GetOrSetOptions, Loader, Query, Resolution, SetOptions } from "./options.ts";
 export { defineLayer } from "./define-layer.ts";
 export { toMs, isDuration } from "./duration.ts";
 export { keepUntil, serializedSize } from "./entry.ts";

@@ -1,5 +1,5 @@
 import type { ZodType } from "zod";
-import type { CacheOptions } from "../cache.ts";
+import type { CacheOptions } from "../options.ts";
 import { RagCacheError } from "../errors.ts";
 import type { CacheLayer, CachePlugin } from "../types.ts";
 import { envValue, withEnv, type Env } from "./env.ts";

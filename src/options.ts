@@ -1,0 +1,49 @@
+import type { KeyOptions } from "./key.ts";
+import type { CacheKey, CacheLayer, CachePlugin, Duration, MaybePromise } from "./types.ts";
+
+export interface CacheOptions {
+  /** Fastest first. A hit in a lower layer is written back into the ones above it. */
+  layers: CacheLayer[];
+  plugins?: CachePlugin[];
+  /** TTL of entries set without one. Default "10m". */
+  defaultTtl?: Duration;
+  /** How long an expired entry may still be served when its loader fails. Default 0 (no grace). */
+  defaultGrace?: Duration;
+  /** Budget of one layer call, for layers that set none. Default "1s". */
+  layerTimeout?: Duration;
+  /** Query text + canonical parameters, in characters. Default 16 384. */
+  maxKeyLength?: number;
+  /** JSON size of one value, in bytes. Default 8 MiB. */
+  maxValueBytes?: number;
+  /** Epoch-ms clock; inject one to test TTLs without sleeping. Default `Date.now`. */
+  now?: () => number;
+}
+
+export type Query = string | CacheKey;
+export interface GetOptions extends KeyOptions {
+  /** Return an expired entry that is still inside its grace period. Default false. */
+  allowStale?: boolean;
+}
+export interface SetOptions<V = unknown> extends KeyOptions {
+  ttl?: Duration;
+  grace?: Duration;
+  /** Tags to invalidate the entry by, or a function of the value (document ids known after loading). */
+  tags?: readonly string[] | ((value: V) => readonly string[]);
+}
+export interface GetOrSetOptions<V = unknown> extends SetOptions<V> {
+  /** Serve an entry in grace at once and refresh it in the background. Default false. */
+  staleWhileRevalidate?: boolean;
+  /** Skip the lookup and run the loader (the entry is replaced). Default false. */
+  refresh?: boolean;
+}
+/** How a request was answered: where from, and for a semantic hit what it matched. */
+export interface Resolution<V = unknown> {
+  value: V;
+  /** "hit": a fresh entry; "stale": an entry in grace (loader failed, or revalidating); "miss": the loader ran (or was joined). */
+  status: "hit" | "miss" | "stale";
+  /** The layer that answered a hit or a stale entry. */
+  layer?: string;
+  similarity?: number;
+  matchedText?: string;
+}
+export type Loader<V> = (context: { key: CacheKey; stale?: V }) => MaybePromise<V>;
