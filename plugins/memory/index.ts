@@ -86,7 +86,7 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
       return { state: "up" };
     },
     stats() {
-      return { entries: lru.size, bytes: lru.calculatedSize, tags: byTag.size };
+      return { entries: lru.size, tags: byTag.size, ...(options.maxBytes ? { bytes: lru.calculatedSize } : {}) };
     },
   };
 }
