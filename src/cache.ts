@@ -1,3 +1,4 @@
+import { coarseClock } from "./clock.ts";
 import { toMs } from "./duration.ts";
 import { keepUntil, createEntry } from "./entry.ts";
 import { RagCacheError, toError } from "./errors.ts";
@@ -9,6 +10,8 @@ import { LayerWalk, type Found } from "./walk.ts";
 import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, CachePlugin, Duration, Invalidation, LayerHealth, MaybePromise } from "./types.ts";
 
 const KEY_MEMO_LIMIT = 50_000;
+/** Shared default, so a call without options allocates nothing. */
+const NO_OPTIONS = Object.freeze({});
 
 export class Cache {
   readonly layers: readonly CacheLayer[];
@@ -34,7 +37,7 @@ export class Cache {
     const duplicate = names.find((name, i) => names.indexOf(name) !== i);
     if (duplicate) throw new RagCacheError("E_CONFIG_INVALID", `two layers are named "${duplicate}"; give one a \`name\``);
     this.layers = options.layers;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? coarseClock();
     this.#defaultTtl = options.defaultTtl ?? "10m";
     this.#defaultGrace = options.defaultGrace;
     this.#maxKeyLength = options.maxKeyLength ?? 16_384;
@@ -64,7 +67,7 @@ export class Cache {
   }
 
   /** The key a query maps to; pass it instead of the text to skip normalization on hot paths. */
-  key(query: Query, options: KeyOptions = {}): CacheKey {
+  key(query: Query, options: KeyOptions = NO_OPTIONS): CacheKey {
     if (typeof query !== "string") return query;
     if (options.params !== undefined) return createKey(query, options, this.#maxKeyLength);
     const namespace = options.namespace ?? "default";
@@ -78,7 +81,7 @@ export class Cache {
   }
 
   /** The value of a fresh entry (or one in grace with `allowStale`), from the first layer that has it. */
-  get<V = unknown>(query: Query, options: GetOptions = {}): MaybePromise<V | undefined> {
+  get<V = unknown>(query: Query, options: GetOptions = NO_OPTIONS): MaybePromise<V | undefined> {
     this.#assertOpen();
     const found = this.#walk.find(this.key(query, options));
     if (!(found instanceof Promise)) return this.#valueOf<V>(found, options.allowStale);
@@ -92,7 +95,7 @@ export class Cache {
   }
 
   /** The cached value, or the loader's, run once for all concurrent callers of one key. */
-  getOrSet<V>(query: Query, loader: Loader<V>, options: GetOrSetOptions<V> = {}): MaybePromise<V> {
+  getOrSet<V>(query: Query, loader: Loader<V>, options: GetOrSetOptions<V> = NO_OPTIONS): MaybePromise<V> {
     this.#assertOpen();
     const key = this.key(query, options);
     const running = this.#inflight.get(key.id) as Promise<V> | undefined;

@@ -15,7 +15,7 @@ export interface CacheOptions {
   maxKeyLength?: number;
   /** JSON size of one value, in bytes. Default 8 MiB. */
   maxValueBytes?: number;
-  /** Epoch-ms clock; inject one to test TTLs without sleeping. Default `Date.now`. */
+  /** Epoch-ms clock; inject one to test TTLs without sleeping. Default: `Date.now`, read at most once per ms. */
   now?: () => number;
 }
 
