@@ -9,7 +9,10 @@ import { callLayer } from "./layer-call.ts";
 import { LayerWalk, type Found } from "./walk.ts";
 import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, CachePlugin, Duration, Invalidation, LayerHealth, MaybePromise } from "./types.ts";
 
+/** Keys of short, frequent texts are memoized, bounded in count per namespace and in namespaces. */
 const KEY_MEMO_LIMIT = 50_000;
+const NAMESPACE_MEMO_LIMIT = 256;
+const MEMO_TEXT_LIMIT = 512;
 /** Shared default, so a call without options allocates nothing. */
 const NO_OPTIONS = Object.freeze({});
 
@@ -69,13 +72,16 @@ export class Cache {
   /** The key a query maps to; pass it instead of the text to skip normalization on hot paths. */
   key(query: Query, options: KeyOptions = NO_OPTIONS): CacheKey {
     if (typeof query !== "string") return query;
-    if (options.params !== undefined) return createKey(query, options, this.#maxKeyLength);
+    if (options.params !== undefined || query.length > MEMO_TEXT_LIMIT) return createKey(query, options, this.#maxKeyLength);
     const namespace = options.namespace ?? "default";
     let memo = this.#keyMemo.get(namespace);
     const known = memo?.get(query);
     if (known) return known;
     const key = createKey(query, options, this.#maxKeyLength);
-    if (!memo || memo.size >= KEY_MEMO_LIMIT) this.#keyMemo.set(namespace, (memo = new Map()));
+    if (!memo || memo.size >= KEY_MEMO_LIMIT) {
+      if (this.#keyMemo.size >= NAMESPACE_MEMO_LIMIT) this.#keyMemo.clear();
+      this.#keyMemo.set(namespace, (memo = new Map()));
+    }
     memo.set(query, key);
     return key;
   }
