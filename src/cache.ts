@@ -47,6 +47,8 @@ export class Cache {
     this.#maxValueBytes = options.maxValueBytes ?? 8 * 1024 * 1024;
     toMs(this.#defaultTtl, "defaultTtl");
     const layerTimeout = toMs(options.layerTimeout ?? "1s", "layerTimeout");
+    const sampleEvery = options.sampleEvery ?? 64;
+    if (!Number.isInteger(sampleEvery) || sampleEvery < 1) throw new RagCacheError("E_CONFIG_INVALID", `sampleEvery must be a positive integer, got ${sampleEvery}`);
     this.#emitter = new Emitter(() => this.#walk?.observe(this.#emitter));
     this.#walk = new LayerWalk(
       this.layers,
@@ -55,6 +57,7 @@ export class Cache {
       this.#emitter,
       (key, found) => this.#backfill(key, found),
       (layer, operation, error, key) => this.#layerError(layer, operation, error, key),
+      sampleEvery,
     );
     this.layers.forEach((layer, index) =>
       layer.attach?.({

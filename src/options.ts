@@ -15,6 +15,8 @@ export interface CacheOptions {
   maxKeyLength?: number;
   /** JSON size of one value, in bytes. Default 8 MiB. */
   maxValueBytes?: number;
+  /** `sample` listeners (metrics, warming) see 1 in this many lookups, timed. Default 64. */
+  sampleEvery?: number;
   /** Epoch-ms clock; inject one to test TTLs without sleeping. Default: `Date.now`, read at most once per ms. */
   now?: () => number;
 }

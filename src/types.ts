@@ -113,6 +113,12 @@ export interface CacheEvents {
   miss: { key: CacheKey; ms: number };
   /** One layer's answer was a miss; `ms` is how long it took. */
   "layer-miss": { key: CacheKey; layer: string; layerIndex: number; ms: number };
+  /**
+   * A timed lookup, 1 in `sampleEvery` (every lookup while `hit`/`miss` listeners exist): where it
+   * was answered (`layerIndex` -1 and no `layer` for a miss) and how long it took. The cheap way to
+   * watch latency and traffic.
+   */
+  sample: { key: CacheKey; layer?: string; layerIndex: number; ms: number };
   set: { key: CacheKey; layers: number };
   delete: { key: CacheKey };
   evict: { layer: string; id: string; reason: EvictReason };

@@ -12,6 +12,9 @@ export interface Found {
 
 type ErrorHandler = (layer: CacheLayer, operation: string, error: Error, key: CacheKey) => void;
 
+/** `started` of a lookup that is not timed. */
+const UNTIMED = -1;
+
 /**
  * Walks the layers fastest first. It stays synchronous while layers answer synchronously, so an L1
  * hit costs one function call and no microtask; the first promise switches the rest of the walk to
@@ -25,11 +28,24 @@ export class LayerWalk {
   #backfill: (key: CacheKey, found: Found) => void;
   #onError: ErrorHandler;
   #timed = false;
+  /** Time 1 in this many lookups for `sample` listeners; 0 while nobody listens. */
+  #sampleEvery = 0;
+  #untilSample = 1;
+  #samplingRate: number;
   #hits: number[];
   #layerMisses: number[];
   #misses = 0;
 
-  constructor(layers: readonly CacheLayer[], defaultTimeout: number, now: () => number, emitter: Emitter, backfill: (key: CacheKey, found: Found) => void, onError: ErrorHandler) {
+  constructor(
+    layers: readonly CacheLayer[],
+    defaultTimeout: number,
+    now: () => number,
+    emitter: Emitter,
+    backfill: (key: CacheKey, found: Found) => void,
+    onError: ErrorHandler,
+    sampleEvery = 64,
+  ) {
+    this.#samplingRate = sampleEvery;
     this.#layers = layers;
     this.#timeouts = layers.map((layer) => layer.timeout ?? defaultTimeout);
     this.#now = now;
@@ -40,9 +56,13 @@ export class LayerWalk {
     this.#layerMisses = layers.map(() => 0);
   }
 
-  /** Latency is measured only while someone listens for it. */
+  /**
+   * Latency is measured only while someone listens for it: every lookup for `hit`/`miss`/`layer-miss`
+   * listeners, 1 in `sampleEvery` for `sample` listeners (a clock read costs more than an L1 hit).
+   */
   observe(emitter: Emitter): void {
     this.#timed = emitter.has("hit") || emitter.has("miss") || emitter.has("layer-miss");
+    this.#sampleEvery = emitter.has("sample") ? this.#samplingRate : 0;
   }
 
   timeoutOf(layer: CacheLayer): number {
@@ -59,13 +79,30 @@ export class LayerWalk {
   }
 
   find(key: CacheKey): MaybePromise<Found | undefined> {
-    return this.#from(key, 0, undefined, this.#timed ? performance.now() : 0);
+    return this.#from(key, 0, undefined, this.#timed || this.#sampleDue() ? performance.now() : UNTIMED);
+  }
+
+  #sampleDue(): boolean {
+    if (this.#sampleEvery === 0 || --this.#untilSample > 0) return false;
+    this.#untilSample = this.#sampleEvery;
+    return true;
+  }
+
+  /** A timed lookup ended: a hit in layer `index`, or a miss (-1). */
+  #timedEnd(key: CacheKey, index: number, started: number, entry?: LayerHit): void {
+    const ms = performance.now() - started;
+    const layer = this.#layers[index]?.name;
+    if (this.#timed) {
+      if (entry) this.#emitter.emit("hit", { key, layer: layer!, layerIndex: index, ms, similarity: entry.similarity, matchedText: entry.matchedText });
+      else this.#emitter.emit("miss", { key, ms });
+    }
+    if (this.#sampleEvery !== 0) this.#emitter.emit("sample", { key, layer, layerIndex: index, ms });
   }
 
   #from(key: CacheKey, first: number, stale: Found | undefined, started: number): MaybePromise<Found | undefined> {
     for (let i = first; i < this.#layers.length; i++) {
       const layer = this.#layers[i]!;
-      const layerStarted = this.#timed ? performance.now() : 0;
+      const layerStarted = this.#timed && started !== UNTIMED ? performance.now() : UNTIMED;
       let answer: MaybePromise<LayerHit | undefined>;
       try {
         answer = layer.get(key);
@@ -94,9 +131,7 @@ export class LayerWalk {
       if (entry.expiresAt > now) {
         const found: Found = { entry, index, fresh: true };
         this.#hits[index]!++;
-        if (this.#timed) {
-          this.#emitter.emit("hit", { key, layer: this.#layers[index]!.name, layerIndex: index, ms: performance.now() - started, similarity: entry.similarity, matchedText: entry.matchedText });
-        }
+        if (started !== UNTIMED) this.#timedEnd(key, index, started, entry);
         if (index > 0) this.#backfill(key, found);
         return found;
       }
@@ -111,12 +146,12 @@ export class LayerWalk {
 
   #layerMiss(key: CacheKey, index: number, layerStarted: number): void {
     this.#layerMisses[index]!++;
-    if (this.#timed) this.#emitter.emit("layer-miss", { key, layer: this.#layers[index]!.name, layerIndex: index, ms: performance.now() - layerStarted });
+    if (layerStarted !== UNTIMED) this.#emitter.emit("layer-miss", { key, layer: this.#layers[index]!.name, layerIndex: index, ms: performance.now() - layerStarted });
   }
 
   #miss(key: CacheKey, stale: Found | undefined, started: number): Found | undefined {
     this.#misses++;
-    if (this.#timed) this.#emitter.emit("miss", { key, ms: performance.now() - started });
+    if (started !== UNTIMED) this.#timedEnd(key, -1, started);
     return stale;
   }
 }

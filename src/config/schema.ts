@@ -23,6 +23,7 @@ export const ragConfigSchema = z.strictObject({
   layerTimeout: durationSchema.optional(),
   maxKeyLength: z.number().int().positive().optional(),
   maxValueBytes: z.number().int().positive().optional(),
+  sampleEvery: z.number().int().positive().optional(),
 });
 
 export type RagConfig = z.input<typeof ragConfigSchema>;
@@ -37,4 +38,5 @@ export const TOP_LEVEL_ENV: Record<string, keyof RagConfig> = {
   RAG_LAYER_TIMEOUT: "layerTimeout",
   RAG_MAX_KEY_LENGTH: "maxKeyLength",
   RAG_MAX_VALUE_BYTES: "maxValueBytes",
+  RAG_SAMPLE_EVERY: "sampleEvery",
 };
