@@ -1,0 +1,115 @@
+import type { Context, MiddlewareHandler, Next } from "hono";
+import type { Cache } from "../cache.ts";
+import { isRagCacheError, toError } from "../errors.ts";
+import type { CacheKey, Duration } from "../types.ts";
+import { defaultRequestKey, type KeyFunction } from "./request-key.ts";
+import { isStoredResponse, replay, SAFE_HEADERS, storeResponse, uncacheableReason, type StoredResponse } from "./stored-response.ts";
+
+export interface RagCacheMiddlewareOptions {
+  /** The chain responses are cached in. Required. */
+  cache: Cache;
+  /** The key of a request. Default: method, path, sorted query string and a hash of the (canonical JSON) body. */
+  key?: KeyFunction;
+  /** Namespace of the cached responses. Default "http". */
+  namespace?: string;
+  /** How long a response stays fresh. Default: the chain's `defaultTtl`. */
+  ttl?: Duration;
+  /** After expiry, how long a response is still served (X-Cache: STALE) when the handler fails. Default: the chain's `defaultGrace`. */
+  grace?: Duration;
+  /**
+   * Tags to invalidate responses by: fixed, or computed from the request and the stored response.
+   * A handler adds its own with an `X-Cache-Tags: doc:1,doc:2` header, which is not sent to the client. Default none.
+   */
+  tags?: readonly string[] | ((c: Context, response: StoredResponse) => readonly string[]);
+  /** Methods that are cached; others pass through with X-Cache: BYPASS. Default GET, HEAD (keyed as GET) and POST. */
+  methods?: readonly string[];
+  /** Response headers stored and replayed on a hit. Default `SAFE_HEADERS` (never Set-Cookie). */
+  storeHeaders?: readonly string[];
+}
+
+/** Thrown from the loader so the chain stores nothing; the response itself stays with its request. */
+class NotCacheable extends Error {}
+
+const NO_STORE = /(^|[\s,])no-store\b/i;
+const NO_CACHE = /(^|[\s,])no-cache\b/i;
+const TAGS_HEADER = "x-cache-tags";
+
+/**
+ * Caches 2xx responses of the routes it is mounted on in a ragcache chain. Concurrent identical
+ * requests share one handler run (the chain's single flight). A failing cache never fails the
+ * request: the handler's response goes through, and the chain reports the error as an event.
+ */
+export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler {
+  const { cache, ttl, grace } = options;
+  const namespace = options.namespace ?? "http";
+  const keyOf = options.key ?? defaultRequestKey;
+  const methods = new Set((options.methods ?? ["GET", "HEAD", "POST"]).map((method) => method.toUpperCase()));
+  const storeHeaders = options.storeHeaders ?? SAFE_HEADERS;
+  const tagsOption = options.tags ?? [];
+
+  return async function ragcacheMiddleware(c, next) {
+    const directives = c.req.header("cache-control");
+    if (!methods.has(c.req.method) || (directives && NO_STORE.test(directives))) return bypass(c, next);
+    let key: CacheKey;
+    try {
+      const spec = await keyOf(c);
+      key = typeof spec === "string" ? cache.key(spec, { namespace }) : cache.key(spec.text, { namespace, params: spec.params });
+    } catch (error) {
+      report(cache, "key", error);
+      return bypass(c, next);
+    }
+    let ran = false;
+    let ownSucceeded = false;
+    const handlerTags: string[] = [];
+    const loader = async (): Promise<StoredResponse> => {
+      ran = true;
+      await next();
+      const response = c.res;
+      const reason = c.error ? "the handler threw" : uncacheableReason(response);
+      if (reason) {
+        ownSucceeded = !c.error && response.ok;
+        throw new NotCacheable(reason);
+      }
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      c.res = new Response(bytes, response);
+      const tagHeader = response.headers.get(TAGS_HEADER);
+      if (tagHeader) {
+        handlerTags.push(...tagHeader.split(",").map((tag) => tag.trim()).filter(Boolean));
+        c.header(TAGS_HEADER, undefined);
+      }
+      return storeResponse(response, bytes, storeHeaders);
+    };
+    const tags = (stored: StoredResponse) => [...(typeof tagsOption === "function" ? tagsOption(c, stored) : tagsOption), ...handlerTags];
+    let resolution;
+    try {
+      resolution = await cache.resolve<StoredResponse>(key, loader, { ttl, grace, tags, refresh: directives !== undefined && NO_CACHE.test(directives) });
+    } catch (error) {
+      if (!(error instanceof NotCacheable)) report(cache, "store", error, key);
+      if (!ran) return bypass(c, next);
+      c.header("X-Cache", "MISS");
+      return;
+    }
+    const { value, status, layer } = resolution;
+    if (ran && (status === "miss" || ownSucceeded)) return void c.header("X-Cache", "MISS");
+    if (!isStoredResponse(value)) {
+      report(cache, "replay", new Error(`the entry of ${key.id} is not a cached response`), key);
+      if (ran) return void c.header("X-Cache", "MISS");
+      return bypass(c, next);
+    }
+    const response = replay(value, status === "miss" ? { "X-Cache": "MISS" } : { "X-Cache": status.toUpperCase(), "X-Cache-Layer": layer ?? "" });
+    if (!ran) return response;
+    // The handler ran and failed, and an entry in grace answers instead; drop the failed response's headers.
+    c.res = undefined;
+    c.res = response;
+  };
+}
+
+async function bypass(c: Context, next: Next): Promise<void> {
+  await next();
+  c.header("X-Cache", "BYPASS");
+}
+
+function report(cache: Cache, operation: string, error: unknown, key?: CacheKey): void {
+  if (isRagCacheError(error, "E_CLOSED")) return;
+  cache.emit("error", { layer: "hono", operation, error: toError(error), key });
+}

@@ -1,0 +1,60 @@
+/** A response as the cache keeps it: JSON-safe, so every layer (Redis, files) can store it. */
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** The body as text, or base64 when it is binary or content-encoded. */
+  body: string;
+  base64?: true;
+}
+
+/** Response headers worth replaying; anything else (cookies, auth, hop-by-hop) is dropped. Default of `storeHeaders`. */
+export const SAFE_HEADERS: readonly string[] = [
+  "content-type",
+  "content-language",
+  "content-encoding",
+  "content-disposition",
+  "cache-control",
+  "etag",
+  "last-modified",
+  "expires",
+  "vary",
+];
+
+const TEXTUAL = /^(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|x-ndjson)\b)/i;
+const decoder = new TextDecoder();
+const NOT_STORABLE = /(^|[\s,])(private|no-store)\b/i;
+
+/** Why a response cannot be shared with other clients, or undefined when it can. */
+export function uncacheableReason(response: Response): string | undefined {
+  if (response.status < 200 || response.status > 299) return `status ${response.status}`;
+  if (response.headers.has("set-cookie")) return "Set-Cookie";
+  const cacheControl = response.headers.get("cache-control");
+  if (cacheControl && NOT_STORABLE.test(cacheControl)) return `Cache-Control: ${cacheControl}`;
+  if (response.headers.get("vary")?.trim() === "*") return "Vary: *";
+  if (response.headers.get("content-type")?.startsWith("text/event-stream")) return "a stream";
+  return undefined;
+}
+
+/** The stored form of a response whose body was already read into `bytes`. */
+export function storeResponse(response: Response, bytes: Uint8Array, headerNames: readonly string[]): StoredResponse {
+  const headers: Record<string, string> = {};
+  for (const name of headerNames) {
+    const value = response.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  const type = response.headers.get("content-type") ?? "";
+  if (TEXTUAL.test(type) && !response.headers.has("content-encoding")) {
+    return { status: response.status, headers, body: decoder.decode(bytes) };
+  }
+  return { status: response.status, headers, body: bytes.toBase64(), base64: true };
+}
+
+export function replay(stored: StoredResponse, cacheHeaders: Record<string, string>): Response {
+  const body = stored.base64 ? Uint8Array.fromBase64(stored.body) : stored.body;
+  return new Response(body, { status: stored.status, headers: { ...stored.headers, ...cacheHeaders } });
+}
+
+export function isStoredResponse(value: unknown): value is StoredResponse {
+  const stored = value as StoredResponse | null;
+  return typeof stored === "object" && stored !== null && typeof stored.status === "number" && typeof stored.body === "string" && typeof stored.headers === "object";
+}
