@@ -6,4 +6,5 @@ export { keepUntil, serializedSize } from "./entry.ts";
 export { RagCacheError, isRagCacheError, type ErrorCode } from "./errors.ts";
 export { canonicalJson, createKey, hash128, keyFromId, normalizeText, DEFAULT_NAMESPACE, type KeyOptions } from "./key.ts";
 export { loadConfig, parseConfig, type RagConfig } from "./config/index.ts";
+export { RagCache, documentTag, idsOfDocuments, type DocumentId, type RagCacheOptions, type RagStage, type RagStageOptions } from "./rag/index.ts";
 export type * from "./types.ts";

@@ -1,0 +1,102 @@
+import type { Cache } from "../cache.ts";
+import { toMs } from "../duration.ts";
+import { assertNamespace } from "../key.ts";
+import type { Resolution } from "../options.ts";
+import type { Duration, KeyParams, MaybePromise } from "../types.ts";
+
+export type DocumentId = string | number;
+export type RagStage = "expansion" | "retrieval" | "answer";
+
+export interface RagStageOptions {
+  /** Namespace of the stage's entries. Default: the stage's name ("expansion", "retrieval", "answer"). */
+  namespace?: string;
+  /** How long an entry stays fresh. Defaults: expansion "1d", retrieval "1h", answer "10m". */
+  ttl?: Duration;
+  /** After expiry, how long an entry is still served when the loader fails. Default: the chain's `defaultGrace`. */
+  grace?: Duration;
+}
+
+export interface RagCacheOptions {
+  /** The chain the three caches live in. Required. */
+  cache: Cache;
+  expansion?: RagStageOptions;
+  retrieval?: RagStageOptions;
+  answer?: RagStageOptions;
+  /**
+   * The ids of the documents a retrieval result holds, for tagging. Default: the `id` of each element
+   * when the result is an array of objects with one (`[{ id: "17", text: "…" }]`), else none.
+   */
+  documentIds?: (documents: unknown) => readonly DocumentId[];
+}
+
+const DEFAULT_TTL: Record<RagStage, Duration> = { expansion: "1d", retrieval: "1h", answer: "10m" };
+
+/** The tag a cached retrieval or answer carries for each document it used. */
+export function documentTag(id: DocumentId): string {
+  return `doc:${id}`;
+}
+
+/** Default of `documentIds`: the `id` fields of an array of documents. */
+export function idsOfDocuments(documents: unknown): DocumentId[] {
+  if (!Array.isArray(documents)) return [];
+  return documents.flatMap((doc) => {
+    const id = (doc as { id?: unknown } | null)?.id;
+    return typeof id === "string" || typeof id === "number" ? [id] : [];
+  });
+}
+
+/**
+ * The three caches of a RAG pipeline over one chain, each in its own namespace with its own TTL.
+ * Retrievals and answers are tagged with the documents they used, so `invalidateDocuments` removes
+ * everything that was derived from a changed document, in every layer.
+ */
+export class RagCache {
+  readonly cache: Cache;
+  #stages: Record<RagStage, Required<Pick<RagStageOptions, "namespace" | "ttl">> & RagStageOptions>;
+  #documentIds: (documents: unknown) => readonly DocumentId[];
+
+  constructor(options: RagCacheOptions) {
+    this.cache = options.cache;
+    const stage = (name: RagStage) => ({ namespace: name, ttl: DEFAULT_TTL[name], ...options[name] });
+    this.#stages = { expansion: stage("expansion"), retrieval: stage("retrieval"), answer: stage("answer") };
+    for (const [name, { namespace, ttl, grace }] of Object.entries(this.#stages)) {
+      assertNamespace(namespace);
+      toMs(ttl, `${name}.ttl`);
+      if (grace !== undefined) toMs(grace, `${name}.grace`);
+    }
+    this.#documentIds = options.documentIds ?? idsOfDocuments;
+  }
+
+  /** Expanded queries for a query; `params` (model, prompt version …) take part in the key. */
+  expand<Q = string[]>(query: string, loader: (query: string) => MaybePromise<Q>, params?: KeyParams): Promise<Resolution<Q>> {
+    return this.#resolve("expansion", query, params, () => loader(query));
+  }
+
+  /** Documents for a query and retrieval parameters (top-k, filters, index …), tagged with their ids. */
+  retrieve<D>(query: string, params: KeyParams, loader: (query: string, params: KeyParams) => MaybePromise<D>): Promise<Resolution<D>> {
+    return this.#resolve("retrieval", query, params, () => loader(query, params), (documents) => this.#documentIds(documents).map(documentTag));
+  }
+
+  /** The answer to a query from these documents with these model parameters, tagged with the documents. */
+  answer<A>(query: string, documentIds: readonly DocumentId[], params: KeyParams, loader: () => MaybePromise<A>): Promise<Resolution<A>> {
+    const documents = [...new Set(documentIds.map(String))].sort();
+    const tags = documents.map(documentTag);
+    return this.#resolve("answer", query, { ...params, documents }, loader, () => tags);
+  }
+
+  /** Remove every cached retrieval and answer that used any of these documents, in every layer. */
+  invalidateDocuments(ids: readonly DocumentId[]): Promise<void> {
+    return this.cache.invalidateTags(ids.map(documentTag));
+  }
+
+  /** Empty one stage, or all three. */
+  async clear(stage?: RagStage): Promise<void> {
+    const stages = stage ? [stage] : (Object.keys(this.#stages) as RagStage[]);
+    await Promise.all(stages.map((name) => this.cache.clear(this.#stages[name].namespace)));
+  }
+
+  #resolve<V>(stage: RagStage, query: string, params: KeyParams | undefined, loader: () => MaybePromise<V>, tags?: (value: V) => readonly string[]): Promise<Resolution<V>> {
+    const { namespace, ttl, grace } = this.#stages[stage];
+    return this.cache.resolve<V>(query, loader, { namespace, params, ttl, grace, tags });
+  }
+}
