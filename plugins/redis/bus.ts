@@ -1,0 +1,60 @@
+import type { Invalidation } from "../../src/index.ts";
+import type { Client } from "./connect.ts";
+
+export interface BusConfig {
+  subscriber: Client;
+  channel: string;
+  /** Publishes on a pooled connection (auto-pipelined with the write it follows). */
+  publish: (channel: string, message: string) => Promise<unknown>;
+  /** An invalidation from another process. */
+  onRemote: (invalidation: Invalidation) => void;
+  /** The subscription was lost and is back: messages may have been missed meanwhile. */
+  onResync: () => void;
+}
+
+/**
+ * Multi-instance coherence over Redis pub/sub: every write, delete, tag invalidation or clear is
+ * published with this process's origin id; the other processes apply it to their faster layers.
+ */
+export function invalidationBus(config: BusConfig) {
+  const origin = crypto.randomUUID();
+  const { subscriber, channel } = config;
+  let subscribedOnce = false;
+  subscriber.on("error", () => {});
+  subscriber.on("ready", () => {
+    if (subscribedOnce) config.onResync();
+  });
+  const subscribed = subscriber.subscribe(channel).then(
+    () => void (subscribedOnce = true),
+    () => void (subscribedOnce = true),
+  );
+  subscriber.on("message", (from: string, message: string) => {
+    if (from !== channel) return;
+    let parsed: { o?: unknown; i?: Invalidation };
+    try {
+      parsed = JSON.parse(message);
+    } catch {
+      return;
+    }
+    if (parsed.o !== origin && parsed.i && isInvalidation(parsed.i)) config.onRemote(parsed.i);
+  });
+  return {
+    origin,
+    /** Resolves once the first subscription attempt settled. */
+    subscribed,
+    publish(invalidation: Invalidation): Promise<unknown> {
+      return config.publish(channel, JSON.stringify({ o: origin, i: invalidation }));
+    },
+    close(): void {
+      subscriber.disconnect();
+    },
+  };
+}
+
+export type InvalidationBus = ReturnType<typeof invalidationBus>;
+
+function isInvalidation(value: Invalidation): boolean {
+  if (value.type === "delete") return Array.isArray(value.ids) && value.ids.every((id) => typeof id === "string");
+  if (value.type === "tags") return Array.isArray(value.tags) && value.tags.every((tag) => typeof tag === "string");
+  return value.type === "clear" && (value.namespace === undefined || typeof value.namespace === "string");
+}

@@ -1,0 +1,53 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
+import type { Settings } from "./options.ts";
+
+export type Client = Redis | Cluster;
+
+/** Reconnect quickly but not in a tight loop: the breaker, not ioredis, decides when Redis is usable again. */
+const backoff = (attempt: number) => Math.min(50 * attempt, 1_000);
+
+/**
+ * One connection (or cluster client) as the pool wants it: auto-pipelined, failing fast while
+ * disconnected (no offline queue, no per-request retries), so a dead Redis is noticed by the breaker
+ * in one round trip instead of after ioredis' own retries.
+ */
+export function connect(settings: Settings, role: "command" | "subscriber" = "command"): Client {
+  const common: RedisOptions = {
+    connectTimeout: settings.connectTimeoutMs,
+    commandTimeout: role === "command" ? settings.commandTimeoutMs : undefined,
+    socketTimeout: settings.socketTimeoutMs,
+    enableAutoPipelining: role === "command",
+    enableOfflineQueue: role === "subscriber",
+    maxRetriesPerRequest: role === "command" ? 0 : null,
+    retryStrategy: backoff,
+    username: settings.username,
+    password: settings.password,
+    connectionName: `ragcache-${role}`,
+  };
+  if (settings.cluster) {
+    const options: ClusterOptions = {
+      redisOptions: common,
+      enableAutoPipelining: common.enableAutoPipelining,
+      enableOfflineQueue: common.enableOfflineQueue,
+      clusterRetryStrategy: backoff,
+    };
+    return new Cluster(settings.cluster.nodes, options);
+  }
+  if (settings.sentinel) {
+    return new Redis({
+      ...common,
+      sentinels: settings.sentinel.sentinels,
+      name: settings.sentinel.name,
+      sentinelPassword: settings.sentinel.password,
+      sentinelRetryStrategy: backoff,
+    });
+  }
+  return new Redis(settings.url, common);
+}
+
+/** Errors that mean the connection itself is gone, not that one command failed. */
+export function isConnectionError(error: Error): boolean {
+  const code = (error as { code?: string }).code;
+  if (code && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ECONNABORTED)$/.test(code)) return true;
+  return /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|All sentinels are unreachable|None of the sentinels|Failed to refresh slots cache|Cluster isn't ready|max retries/i.test(error.message);
+}

@@ -1,0 +1,200 @@
+import { keepUntil, RagCacheError, type CacheEntry, type CacheKey, type CacheLayer, type Invalidation, type LayerContext, type LayerHealth, type LayerHit, type MaybePromise } from "../../src/index.ts";
+import { toError } from "../../src/errors.ts";
+import { Breaker } from "./breaker.ts";
+import { invalidationBus } from "./bus.ts";
+import { connect } from "./connect.ts";
+import { Journal, reconcile } from "./journal.ts";
+import { settle, type RedisLayerOptions } from "./options.ts";
+import { Pool } from "./pool.ts";
+import { redisStore } from "./store.ts";
+
+export { configSchema, envAliases, type RedisLayerOptions, type RedisNode } from "./options.ts";
+
+declare module "../../src/types.ts" {
+  interface CacheEvents {
+    /** Every pooled connection stayed full for `exhaustedAfter` (REQ-PER-005). */
+    "pool-exhausted": { layer: string; connections: number; queued: number; ms: number };
+  }
+}
+
+export type RedisLayer = CacheLayer & {
+  stats(): Record<string, unknown> & { state: "up" | "degraded"; connections: number; open: number; busy: number; inFlight: number; queued: number; exhausted: boolean };
+};
+
+/**
+ * The L2 layer: Redis through a pool of auto-pipelined connections (standalone, Sentinel or Cluster),
+ * behind a circuit breaker that moves reads and writes to `fallback` while Redis is unreachable and
+ * reconciles on recovery, with a pub/sub bus that keeps other processes' faster layers coherent.
+ */
+export function redis(options: RedisLayerOptions = {}): RedisLayer {
+  const settings = settle(options);
+  const { name, log } = settings;
+  const fallback = options.fallback;
+  let context: LayerContext | undefined;
+  const now = () => context?.now() ?? Date.now();
+  const emit: LayerContext["emit"] = (event, payload) => context?.emit(event, payload);
+
+  const pool = new Pool({
+    clients: Array.from({ length: settings.maxConnections }, () => connect(settings)),
+    maxInFlightPerConnection: settings.maxInFlightPerConnection,
+    exhaustedAfterMs: settings.exhaustedAfterMs,
+    connectTimeoutMs: settings.connectTimeoutMs,
+    retries: settings.retries,
+    onExhausted: (info) => emit("pool-exhausted", { layer: name, ...info }),
+  });
+  const store = redisStore(pool, settings.prefix, settings.cluster !== undefined, name);
+  const journal = new Journal(settings.maxJournal);
+  const bus = settings.invalidationBus
+    ? invalidationBus({
+        subscriber: connect(settings, "subscriber"),
+        channel: `${settings.prefix}#invalidate`,
+        publish: store.publish,
+        onRemote: (invalidation) => context?.track(context.invalidateAbove(invalidation)),
+        onResync: () => context?.track(context.invalidateAbove({ type: "clear" })),
+      })
+    : undefined;
+
+  const breaker = new Breaker({
+    failureThreshold: settings.failureThreshold,
+    probeIntervalMs: settings.probeIntervalMs,
+    probe: () => pool.ping(),
+    beforeClose: reconcileJournal,
+    onOpen(reason) {
+      log(`ragcache: layer "${name}" degraded: ${reason}; ${fallback ? `serving from "${fallback.name}"` : "every call is a miss"} until Redis answers again`);
+      emit("degraded", { layer: name, reason });
+    },
+    onClose(downMs) {
+      log(`ragcache: layer "${name}" recovered after ${downMs} ms; changes made meanwhile are reconciled`);
+      emit("recovered", { layer: name, downMs });
+    },
+  });
+
+  async function reconcileJournal(): Promise<void> {
+    const changes = journal.take();
+    try {
+      await reconcile(changes, store, fallback, now);
+    } catch (error) {
+      journal.restore(changes);
+      throw error;
+    }
+    if (bus) for (const invalidation of changes.invalidations()) await bus.publish(invalidation);
+  }
+
+  const healthTimer = settings.healthCheckMs > 0 ? setInterval(() => context?.track(checkHealth()), settings.healthCheckMs) : undefined;
+  healthTimer?.unref();
+
+  async function checkHealth(): Promise<LayerHealth> {
+    if (breaker.isOpen) return down("Redis is unreachable");
+    try {
+      const pingMs = await pool.ping();
+      breaker.success();
+      return { state: "up", pingMs: Math.round(pingMs * 100) / 100, ...pool.stats() };
+    } catch (error) {
+      breaker.failure(toError(error));
+      return down(`health check failed: ${toError(error).message}`);
+    }
+  }
+
+  function down(why: string): LayerHealth {
+    return fallback ? { state: "degraded", detail: `${why}; serving from "${fallback.name}"` } : { state: "down", detail: why };
+  }
+
+  function circuitOpen(operation: string): RagCacheError {
+    return new RagCacheError("E_LAYER_FAILED", `${operation} skipped: Redis is unreachable (circuit open) and there is no fallback`, { source: name });
+  }
+
+  function readFailed(error: unknown, key: CacheKey): MaybePromise<LayerHit | undefined> {
+    if (error instanceof RagCacheError) throw error;
+    breaker.failure(toError(error));
+    if (!fallback) throw error;
+    emit("error", { layer: name, operation: "get", error: toError(error), key });
+    return fallback.get(key);
+  }
+
+  /**
+   * A write goes to Redis and is then published to the other processes. When Redis is out of reach it
+   * goes to the fallback and is journaled for recovery; a write that fails with a fallback present
+   * opens the breaker at once, since the fallback now holds what Redis lacks.
+   */
+  function write(operation: string, toRedis: () => Promise<unknown>, toFallback: () => MaybePromise<void>, remember: () => void, invalidation: Invalidation, key?: CacheKey): Promise<void> {
+    if (breaker.isOpen) return degradedWrite(operation, toFallback, remember);
+    return toRedis().then(
+      () => {
+        breaker.success();
+        if (bus) return bus.publish(invalidation).then(() => {}, (error: unknown) => emit("error", { layer: name, operation: "publish", error: toError(error), key }));
+      },
+      (error: unknown) => {
+        remember();
+        if (!fallback) {
+          breaker.failure(toError(error));
+          throw error;
+        }
+        emit("error", { layer: name, operation, error: toError(error), key });
+        breaker.open(`${operation} failed: ${toError(error).message}`);
+        return toFallback();
+      },
+    );
+  }
+
+  async function degradedWrite(operation: string, toFallback: () => MaybePromise<void>, remember: () => void): Promise<void> {
+    remember();
+    if (!fallback) throw circuitOpen(operation);
+    await toFallback();
+  }
+
+  function deleteKey(key: CacheKey): Promise<void> {
+    const invalidation: Invalidation = { type: "delete", ids: [key.id] };
+    return write("delete", () => store.delete([key.id]), () => fallback!.delete(key), () => journal.id(key.id), invalidation, key);
+  }
+
+  return {
+    name,
+    persistent: true,
+    timeout: options.timeout,
+    attach(layerContext) {
+      context = layerContext;
+      fallback?.attach?.({ ...layerContext, invalidateAbove: async () => {} });
+      if (fallback) layerContext.track(pool.run((client) => client.ping()).then(() => fallback.clear(), () => {}));
+    },
+    get(key) {
+      if (breaker.isOpen) {
+        if (!fallback) throw circuitOpen("get");
+        return fallback.get(key);
+      }
+      return store.get(key.id).then(
+        (hit) => {
+          breaker.success();
+          return hit;
+        },
+        (error) => readFailed(error, key),
+      );
+    },
+    set(key, entry: CacheEntry) {
+      const keep = keepUntil(entry) - now();
+      if (keep <= 0) return deleteKey(key);
+      const px = Number.isFinite(keep) ? Math.ceil(keep) : 0;
+      const invalidation: Invalidation = { type: "delete", ids: [key.id] };
+      return write("set", () => store.set(key.id, entry, px), () => fallback!.set(key, entry), () => journal.id(key.id), invalidation, key);
+    },
+    delete: deleteKey,
+    clear(namespace) {
+      return write("clear", () => store.clear(namespace), () => fallback!.clear(namespace), () => journal.clear(namespace), { type: "clear", namespace });
+    },
+    invalidateTags(tags) {
+      return write("invalidateTags", () => store.invalidateTags(tags), () => fallback!.invalidateTags(tags), () => journal.tag(tags), { type: "tags", tags });
+    },
+    health: checkHealth,
+    stats() {
+      return { state: breaker.isOpen ? "degraded" : "up", ...pool.stats(), pendingReconcile: journal.size, ...(fallback ? { fallback: fallback.stats?.() ?? {} } : {}) };
+    },
+    async close() {
+      breaker.stop();
+      clearInterval(healthTimer);
+      await breaker.probing;
+      await bus?.subscribed;
+      bus?.close();
+      await pool.close();
+      await fallback?.close?.();
+    },
+  };
+}

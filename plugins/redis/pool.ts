@@ -1,0 +1,142 @@
+import { Cluster, type Redis } from "ioredis";
+import type { Client } from "./connect.ts";
+
+interface Slot {
+  client: Client;
+  inFlight: number;
+}
+
+export interface PoolConfig {
+  clients: Client[];
+  maxInFlightPerConnection: number;
+  exhaustedAfterMs: number;
+  connectTimeoutMs: number;
+  retries: number;
+  /** Every connection stayed full for `exhaustedAfterMs` (REQ-PER-005). */
+  onExhausted: (info: { connections: number; queued: number; ms: number }) => void;
+}
+
+/**
+ * ioredis has no pool: this is one. N auto-pipelined connections; a command goes to the least busy
+ * ready one, and waits in a queue only when every connection has `maxInFlightPerConnection` commands
+ * out. A command that timed out is retried once more on the then least busy connection.
+ */
+export class Pool {
+  readonly clients: readonly Client[];
+  #slots: Slot[];
+  #queue: (() => void)[] = [];
+  #config: PoolConfig;
+  #inFlight = 0;
+  #fullSince = 0;
+  #exhausted = false;
+  #ready: Promise<void> | undefined;
+  #everReady = false;
+
+  constructor(config: PoolConfig) {
+    this.#config = config;
+    this.clients = config.clients;
+    this.#slots = config.clients.map((client) => ({ client, inFlight: 0 }));
+    for (const client of config.clients) client.on("error", () => {});
+    this.#ready = this.#firstReady();
+  }
+
+  /** Runs `command` on the least busy connection; retries it when it timed out. */
+  run<T>(command: (client: Client) => Promise<T>, attempt = 0): Promise<T> {
+    if (!this.#everReady) return this.#ready!.then(() => this.run(command, attempt));
+    const slot = this.#pick();
+    if (slot.inFlight >= this.#config.maxInFlightPerConnection) return this.#wait().then(() => this.run(command, attempt));
+    slot.inFlight++;
+    this.#inFlight++;
+    return command(slot.client).then(
+      (result) => {
+        this.#release(slot);
+        return result;
+      },
+      (error: Error) => {
+        this.#release(slot);
+        if (attempt < this.#config.retries && error.message === "Command timed out") return this.run(command, attempt + 1);
+        throw error;
+      },
+    );
+  }
+
+  /** PING every connection; resolves with the slowest round trip, rejects when one fails. */
+  async ping(): Promise<number> {
+    const started = performance.now();
+    await Promise.all(this.clients.map((client) => client.ping()));
+    return performance.now() - started;
+  }
+
+  /** The nodes that hold keys: the one server, or every master of a cluster (for SCAN). */
+  nodes(): Redis[] {
+    const first = this.clients[0]!;
+    return first instanceof Cluster ? first.nodes("master") : [first as Redis];
+  }
+
+  stats() {
+    this.#checkExhausted();
+    return {
+      connections: this.#slots.length,
+      open: this.clients.filter((client) => client.status === "ready").length,
+      busy: this.#slots.filter((slot) => slot.inFlight > 0).length,
+      inFlight: this.#inFlight,
+      queued: this.#queue.length,
+      exhausted: this.#exhausted,
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.clients.map((client) => client.quit()));
+    for (const client of this.clients) client.disconnect();
+  }
+
+  /** Least in flight among ready connections; any connection when none is ready (it fails fast). */
+  #pick(): Slot {
+    let best: Slot | undefined;
+    for (const slot of this.#slots) {
+      if (slot.client.status !== "ready") continue;
+      if (!best || slot.inFlight < best.inFlight) best = slot;
+      if (best.inFlight === 0) break;
+    }
+    return best ?? this.#slots[0]!;
+  }
+
+  #wait(): Promise<void> {
+    if (!this.#fullSince) this.#fullSince = performance.now();
+    this.#checkExhausted();
+    return new Promise((resolve) => this.#queue.push(resolve));
+  }
+
+  #release(slot: Slot): void {
+    slot.inFlight--;
+    this.#inFlight--;
+    const next = this.#queue.shift();
+    if (next) return next();
+    this.#fullSince = 0;
+    this.#exhausted = false;
+  }
+
+  #checkExhausted(): void {
+    if (this.#exhausted || !this.#fullSince || !this.#queue.length) return;
+    const ms = performance.now() - this.#fullSince;
+    if (ms < this.#config.exhaustedAfterMs) return;
+    this.#exhausted = true;
+    this.#config.onExhausted({ connections: this.#slots.length, queued: this.#queue.length, ms: Math.round(ms) });
+  }
+
+  /** Commands before the first connection is up wait for it (bounded by the connect timeout) instead of failing. */
+  async #firstReady(): Promise<void> {
+    const anyReady = new Promise<void>((resolve) => {
+      for (const client of this.clients) {
+        if (client.status === "ready") resolve();
+        client.once("ready", () => resolve());
+      }
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#config.connectTimeoutMs)));
+    await Promise.race([anyReady, timeout]);
+    clearTimeout(timer);
+    this.#everReady = true;
+    this.#ready = undefined;
+  }
+}

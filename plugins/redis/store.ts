@@ -1,0 +1,113 @@
+import type { Redis } from "ioredis";
+import type { CacheEntry, LayerHit } from "../../src/index.ts";
+import { decodeEntry, encodeEntry } from "./codec.ts";
+import type { Client } from "./connect.ts";
+import type { Pool } from "./pool.ts";
+
+/**
+ * SET the entry with PX and add its id to each tag's set, whose expiry is stretched to the longest
+ * member's. KEYS = entry key, tag keys; ARGV = payload, ttl ms ("0": none), id.
+ */
+const SET_TAGGED = `
+local px = tonumber(ARGV[2])
+if px > 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', px) else redis.call('SET', KEYS[1], ARGV[1]) end
+for i = 2, #KEYS do
+  local existed = redis.call('EXISTS', KEYS[i])
+  redis.call('SADD', KEYS[i], ARGV[3])
+  local ttl = redis.call('PTTL', KEYS[i])
+  if px == 0 then redis.call('PERSIST', KEYS[i])
+  elseif existed == 0 or (ttl >= 0 and ttl < px) then redis.call('PEXPIRE', KEYS[i], px) end
+end`;
+
+/** Remove every entry of one tag and the tag's set, atomically. KEYS = tag key; ARGV = entry key prefix. */
+const INVALIDATE_TAG = `
+local ids = redis.call('SMEMBERS', KEYS[1])
+for i = 1, #ids, 1000 do
+  local batch = {}
+  for j = i, math.min(i + 999, #ids) do batch[#batch + 1] = ARGV[1] .. ids[j] end
+  redis.call('UNLINK', unpack(batch))
+end
+redis.call('UNLINK', KEYS[1])
+return #ids`;
+
+type Scripted = Client & {
+  ragSetTagged(keyCount: number, ...args: (string | number)[]): Promise<unknown>;
+  ragInvalidateTag(tagKey: string, entryPrefix: string): Promise<number>;
+};
+
+/**
+ * The Redis side of the layer. Entries live at `<prefix><namespace>:<hash>`, tag sets at
+ * `<prefix>#tag:<tag>` ("#" never occurs in a namespace, so the two cannot collide). In a cluster the
+ * entry and its tag sets sit in different slots, so there tagging and tag invalidation are plain
+ * commands: per tag, the set's members are removed before the set, never atomically across slots.
+ */
+export function redisStore(pool: Pool, prefix: string, clustered: boolean, source: string) {
+  const tagKey = (tag: string) => `${prefix}#tag:${tag}`;
+  const pattern = prefix.replace(/[*?[\]\\]/g, "\\$&");
+  if (!clustered) {
+    for (const client of pool.clients) {
+      client.defineCommand("ragSetTagged", { lua: SET_TAGGED });
+      client.defineCommand("ragInvalidateTag", { numberOfKeys: 1, lua: INVALIDATE_TAG });
+    }
+  }
+
+  async function setTaggedInCluster(client: Client, id: string, payload: string, px: number, tags: readonly string[]): Promise<void> {
+    await (px > 0 ? client.set(prefix + id, payload, "PX", px) : client.set(prefix + id, payload));
+    await Promise.all(tags.map((tag) => client.sadd(tagKey(tag), id).then(() => stretchExpiry(client, tagKey(tag), px))));
+  }
+
+  /** NX gives a new set its first expiry, GT only ever lengthens it; 0 = a member never expires. */
+  async function stretchExpiry(client: Client, key: string, px: number): Promise<void> {
+    if (px === 0) return void (await client.persist(key));
+    await client.pexpire(key, px, "NX");
+    await client.pexpire(key, px, "GT");
+  }
+
+  async function invalidateTagInCluster(client: Client, tag: string): Promise<void> {
+    const ids = await client.smembers(tagKey(tag));
+    await Promise.all(ids.map((id) => client.unlink(prefix + id)));
+    if (ids.length) await client.srem(tagKey(tag), ...ids);
+  }
+
+  async function scanUnlink(node: Redis, match: string): Promise<void> {
+    let cursor = "0";
+    do {
+      const [next, keys] = await node.scan(cursor, "MATCH", match, "COUNT", 1000);
+      cursor = next;
+      if (keys.length) await node.unlink(...keys);
+    } while (cursor !== "0");
+  }
+
+  return {
+    get(id: string): Promise<LayerHit | undefined> {
+      return pool.run((client) => client.get(prefix + id)).then((raw) => (raw === null ? undefined : decodeEntry(raw, source)));
+    },
+    /** `px` 0 = no expiry. */
+    set(id: string, entry: CacheEntry, px: number): Promise<unknown> {
+      const payload = encodeEntry(entry);
+      const tags = entry.tags ?? [];
+      if (!tags.length) return pool.run((client) => (px > 0 ? client.set(prefix + id, payload, "PX", px) : client.set(prefix + id, payload)));
+      if (clustered) return pool.run((client) => setTaggedInCluster(client, id, payload, px, tags));
+      return pool.run((client) => (client as Scripted).ragSetTagged(1 + tags.length, prefix + id, ...tags.map(tagKey), payload, px, id));
+    },
+    delete(ids: readonly string[]): Promise<unknown> {
+      if (!ids.length) return Promise.resolve();
+      return pool.run<unknown>((client) => (clustered ? Promise.all(ids.map((id) => client.unlink(prefix + id))) : client.unlink(...ids.map((id) => prefix + id))));
+    },
+    invalidateTags(tags: readonly string[]): Promise<unknown> {
+      return Promise.all(
+        tags.map((tag) => pool.run<unknown>((client) => (clustered ? invalidateTagInCluster(client, tag) : (client as Scripted).ragInvalidateTag(tagKey(tag), prefix)))),
+      );
+    },
+    /** SCAN + UNLINK on every node: one namespace's entries, or everything under the prefix. */
+    async clear(namespace?: string): Promise<void> {
+      const match = namespace === undefined ? `${pattern}*` : `${pattern}${namespace}:*`;
+      await pool.run(() => Promise.all(pool.nodes().map((node) => scanUnlink(node, match))));
+    },
+    publish(channel: string, message: string): Promise<unknown> {
+      return pool.run((client) => client.publish(channel, message));
+    },
+  };
+}
+
+export type RedisStore = ReturnType<typeof redisStore>;
