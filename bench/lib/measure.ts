@@ -1,0 +1,94 @@
+/** Timing and statistics shared by the topic benches. */
+
+export function median(values: readonly number[]): number {
+  if (!values.length) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Nearest-rank percentile (p in 0..100) of an ascending array. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (!sorted.length) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+/**
+ * Operations per second of `op` run back to back for about `ms`. A synchronous answer is not
+ * awaited, so a cache that answers without a promise is measured without one.
+ */
+export async function opsPerSecond(op: (i: number) => unknown, ms: number): Promise<number> {
+  let n = 0;
+  const start = performance.now();
+  const end = start + ms;
+  let now = start;
+  while (now < end) {
+    for (let j = 0; j < 256; j++, n++) {
+      const answer = op(n);
+      if (answer instanceof Promise) await answer;
+    }
+    now = performance.now();
+  }
+  return n / ((now - start) / 1000);
+}
+
+/** Operations per second with `inflight` callers each awaiting its previous operation. */
+export async function opsPerSecondConcurrent(op: (i: number) => unknown, inflight: number, ms: number): Promise<number> {
+  let n = 0;
+  const start = performance.now();
+  const end = start + ms;
+  const worker = async () => {
+    while (performance.now() < end) await op(n++);
+  };
+  await Promise.all(Array.from({ length: inflight }, worker));
+  return n / ((performance.now() - start) / 1000);
+}
+
+/** Runs `items` through `worker` with at most `inflight` at a time, in order of the array. */
+export async function pool<T>(items: readonly T[], inflight: number, worker: (item: T, index: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await worker(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: inflight }, lane));
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Deterministic PRNG (mulberry32), so every contender sees the same stream. */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Ranks 0..n-1 drawn with probability ∝ 1/(rank+1)^s. */
+export function zipf(n: number, s: number, random: () => number): () => number {
+  const cdf = new Float64Array(n);
+  let total = 0;
+  for (let k = 0; k < n; k++) cdf[k] = total += 1 / (k + 1) ** s;
+  return () => {
+    const target = random() * total;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < target) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+export const formatOps = (ops: number) => (ops >= 1e6 ? `${(ops / 1e6).toFixed(2)} M` : ops >= 1e3 ? `${(ops / 1e3).toFixed(1)} k` : ops.toFixed(0));
+export const formatMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(1) : ms.toFixed(3));
+export const formatRatio = (ratio: number) => (Number.isFinite(ratio) ? `${ratio >= 0.1 ? ratio.toFixed(2) : ratio.toFixed(3)}×` : "—");
