@@ -1,0 +1,179 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { createCache, type Cache, type CachePlugin } from "ragcache";
+import { memory } from "ragcache/memory";
+import { chaos } from "ragcache/testing";
+import { createServerApp, type ServerAppOptions } from "../../../src/server/app.ts";
+
+const closers: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+function setup(options: Partial<ServerAppOptions> = {}, layers = [memory({ name: "l1" }), memory({ name: "l2" })]) {
+  const cache = createCache({ layers, sampleEvery: 1 });
+  const app = createServerApp({ cache, ...options });
+  closers.push(() => app.close(), () => cache.close());
+  const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    app.request(path, {
+      method,
+      headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+  return { cache, app, call };
+}
+
+describe("server routes", () => {
+  test("PUT, GET and DELETE one entry by namespace and key", async () => {
+    const { call } = setup();
+    expect((await call("GET", "/v1/cache/answers/what%20is%20rag%3F")).status).toBe(404);
+    const put = await call("PUT", "/v1/cache/answers/what%20is%20rag%3F", { value: { text: "retrieval" }, ttl: "1h", tags: ["doc:1"] });
+    expect(put.status).toBe(200);
+    expect((await put.json()).id).toStartWith("answers:");
+    const got = await call("GET", "/v1/cache/answers/What%20is%20RAG%3F");
+    expect(got.status).toBe(200);
+    expect(await got.json()).toMatchObject({ value: { text: "retrieval" }, status: "hit", layer: "l1" });
+    expect((await call("DELETE", "/v1/cache/answers/what%20is%20rag%3F")).status).toBe(204);
+    expect((await call("GET", "/v1/cache/answers/what%20is%20rag%3F")).status).toBe(404);
+  });
+
+  test("params in the body and the query string take part in the key", async () => {
+    const { call } = setup();
+    await call("PUT", "/v1/cache/retrieval/q", { value: [1], params: { k: 5 } });
+    expect((await call("GET", "/v1/cache/retrieval/q")).status).toBe(404);
+    expect((await call("GET", `/v1/cache/retrieval/q?params=${encodeURIComponent('{"k":5}')}`)).status).toBe(200);
+  });
+
+  test("POST /v1/lookup answers hit or miss without loading", async () => {
+    const { call, cache } = setup();
+    await cache.set("what is rag?", "an answer", { namespace: "answer" });
+    expect(await (await call("POST", "/v1/lookup", { query: "What is RAG?", namespace: "answer" })).json()).toMatchObject({ hit: true, value: "an answer", layer: "l1" });
+    expect(await (await call("POST", "/v1/lookup", { query: "something else", namespace: "answer" })).json()).toEqual({ hit: false });
+  });
+
+  test("POST /v1/invalidate removes keys, tags and documents in every layer", async () => {
+    const l1 = memory({ name: "l1" });
+    const l2 = memory({ name: "l2" });
+    const { call, cache } = setup({}, [l1, l2]);
+    await cache.set("a", 1);
+    await cache.set("b", 2, { tags: ["team:x"] });
+    await cache.set("c", 3, { namespace: "answer", tags: ["doc:17"] });
+    await cache.set("d", 4, { namespace: "answer", tags: ["doc:18"] });
+    const response = await call("POST", "/v1/invalidate", { keys: [{ key: "a" }], tags: ["team:x"], documents: [17] });
+    expect(await response.json()).toEqual({ deleted: 1, tags: ["team:x", "doc:17"] });
+    expect([l1.size, l2.size]).toEqual([1, 1]);
+    expect(await cache.get("d", { namespace: "answer" })).toBe(4);
+  });
+
+  test("bad input is a 400 that lists every reason", async () => {
+    const { call } = setup();
+    const cases: [string, string, unknown][] = [
+      ["PUT", "/v1/cache/bad%20namespace/k", { value: 1 }],
+      ["PUT", "/v1/cache/ns/k", { ttl: "soon" }],
+      ["PUT", "/v1/cache/ns/k", { value: 1, extra: true }],
+      ["POST", "/v1/lookup", { query: "" }],
+      ["POST", "/v1/lookup", "{not json"],
+      ["POST", "/v1/invalidate", {}],
+      ["GET", "/v1/cache/ns/k?params=%5B1%5D", undefined],
+    ];
+    for (const [method, path, body] of cases) {
+      const response = await call(method, path, body);
+      expect(`${method} ${path} ${response.status}`).toBe(`${method} ${path} 400`);
+      expect((await response.json()).error).toBeString();
+    }
+    const both = await (await call("PUT", "/v1/cache/ns/k", { ttl: "soon", tags: "x" })).json();
+    expect(both.issues.map((i: { path: string }) => i.path).sort()).toEqual(["json.tags", "json.ttl", "json.value"]);
+  });
+
+  test("a value above the chain's maxValueBytes is a 413 with the reason, not a crash", async () => {
+    const cache = createCache({ layers: [memory()], maxValueBytes: 100 });
+    const app = createServerApp({ cache });
+    closers.push(() => app.close(), () => cache.close());
+    const response = await app.request("/v1/cache/ns/k", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ value: "x".repeat(200) }) });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ code: "E_VALUE_TOO_LARGE" });
+  });
+
+  test("bodies over the limit are refused with 413", async () => {
+    const { call } = setup({ maxBodyBytes: 64 });
+    const response = await call("PUT", "/v1/cache/ns/k", { value: "x".repeat(100) });
+    expect(response.status).toBe(413);
+    expect((await response.json()).error).toContain("64 bytes");
+  });
+
+  test("with a token, writes and admin routes need it and reads do not", async () => {
+    const { call } = setup({ token: "s3cret" });
+    expect((await call("PUT", "/v1/cache/ns/k", { value: 1 })).status).toBe(401);
+    expect((await call("PUT", "/v1/cache/ns/k", { value: 1 }, { Authorization: "Bearer wrong" })).status).toBe(401);
+    expect((await call("DELETE", "/v1/cache/ns/k")).status).toBe(401);
+    expect((await call("POST", "/v1/invalidate", { tags: ["t"] })).status).toBe(401);
+    expect((await call("POST", "/v1/warm", {})).status).toBe(401);
+    expect((await call("GET", "/v1/warm")).status).toBe(401);
+    expect((await call("PUT", "/v1/cache/ns/k", { value: 1 }, { Authorization: "Bearer s3cret" })).status).toBe(200);
+    expect((await call("GET", "/v1/cache/ns/k")).status).toBe(200);
+    expect((await call("POST", "/v1/lookup", { query: "k", namespace: "ns" })).status).toBe(200);
+    expect((await call("GET", "/health")).status).toBe(200);
+    expect((await call("GET", "/stats")).status).toBe(200);
+  });
+
+  test("GET /health reports each layer's state, and 503 when one is down", async () => {
+    const broken = chaos(memory({ name: "remote" }));
+    const { call } = setup({}, [memory({ name: "l1" }), broken]);
+    expect(await (await call("GET", "/health")).json()).toEqual({ state: "up", layers: [{ name: "l1", state: "up" }, { name: "remote", state: "up" }] });
+    broken.alwaysThrow(new Error("connection refused"));
+    const down = await call("GET", "/health");
+    expect(down.status).toBe(503);
+    expect((await down.json()).layers[1]).toMatchObject({ name: "remote", state: "down" });
+  });
+
+  test("a failing layer is a miss on GET, never a 5xx", async () => {
+    const broken = chaos(memory({ name: "remote" }));
+    const { call } = setup({}, [broken]);
+    broken.alwaysThrow(new Error("connection refused"));
+    expect((await call("GET", "/v1/cache/ns/k")).status).toBe(404);
+    expect((await call("PUT", "/v1/cache/ns/k", { value: 1 })).status).toBe(200);
+  });
+
+  test("GET /stats has per-layer hit rates and latencies", async () => {
+    const { call, cache } = setup();
+    await cache.set("k", 1);
+    await cache.get("k");
+    await cache.get("nope");
+    const stats = await (await call("GET", "/stats")).json();
+    expect(stats).toMatchObject({ hits: 1, misses: 1, hitRate: 0.5 });
+    expect(stats.layers[0]).toMatchObject({ name: "l1", hits: 1, misses: 1, hitRate: 0.5 });
+    expect(stats.layers[0].latencyMs.samples).toBe(1);
+    expect(stats.missLatencyMs.samples).toBe(1);
+  });
+
+  test("without metrics or warming plugins, /metrics and /v1/warm say so with 501", async () => {
+    const { call } = setup();
+    const metrics = await call("GET", "/metrics");
+    expect(metrics.status).toBe(501);
+    expect((await metrics.json()).hint).toContain('"use": "metrics"');
+    expect((await call("POST", "/v1/warm", {})).status).toBe(501);
+    expect((await call("GET", "/v1/warm")).status).toBe(501);
+  });
+
+  test("POST /v1/warm starts the warming plugin found by name and GET /v1/warm reports it", async () => {
+    const runs: unknown[] = [];
+    let state = "idle";
+    const warming = {
+      name: "warming",
+      setup: () => {},
+      async run(options?: unknown) {
+        runs.push(options);
+        state = "running";
+        await Bun.sleep(5);
+        state = "done";
+      },
+      status: () => ({ state }),
+    } satisfies CachePlugin & Record<string, unknown>;
+    const { call, cache } = setup({ plugins: [warming] });
+    const started = await call("POST", "/v1/warm", { top: 10 });
+    expect(started.status).toBe(202);
+    expect(await started.json()).toEqual({ state: "running" });
+    expect(runs).toEqual([{ top: 10 }]);
+    await cache.close();
+    expect(await (await call("GET", "/v1/warm")).json()).toEqual({ state: "done" });
+  });
+});
