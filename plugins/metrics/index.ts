@@ -1,0 +1,115 @@
+import { z } from "zod";
+import { durationSchema } from "../../src/config/index.ts";
+import { RagCacheError, toMs, type Cache, type CachePlugin, type Duration } from "../../src/index.ts";
+import { Collector } from "./collector.ts";
+import { HitRateWindow, type LowHitRate } from "./hit-rate-window.ts";
+import { renderPrometheus } from "./render.ts";
+import { buildSnapshot, type MetricsSnapshot } from "./snapshot.ts";
+
+export type { LayerMetrics, MetricsSnapshot } from "./snapshot.ts";
+export type { LatencySummary } from "./histogram.ts";
+export type { WarmingMetrics } from "./collector.ts";
+export type { LowHitRate } from "./hit-rate-window.ts";
+export { Histogram } from "./histogram.ts";
+
+declare module "../../src/types.ts" {
+  interface CacheEvents {
+    /** The hit rate over the metrics window fell below the threshold (at most once per window). */
+    "low-hit-rate": LowHitRate;
+  }
+}
+
+export interface MetricsOptions {
+  /** Plugin name. Default "metrics". */
+  name?: string;
+  /** A window hit rate below this emits `low-hit-rate` and logs one line. Default 0.6. Env `RAG_CACHE_HIT_RATE_THRESHOLD`. */
+  hitRateThreshold?: number;
+  /** Length of the sliding window the hit rate is measured over. Default "5m". */
+  window?: Duration;
+  /** A window with fewer lookups than this never warns (too few to judge). Default 100. */
+  minRequests?: number;
+  /** Where the warning line goes. Default `console.warn`. */
+  log?: (line: string) => void;
+}
+
+/** Options as plain config (`{ "use": "metrics", "hitRateThreshold": 0.5 }`), validated at load time. */
+export const configSchema = z
+  .object({
+    name: z.string().min(1),
+    hitRateThreshold: z.number().min(0).max(1),
+    window: durationSchema,
+    minRequests: z.number().int().nonnegative(),
+  })
+  .partial()
+  .strict();
+
+export const envAliases = { RAG_CACHE_HIT_RATE_THRESHOLD: "hitRateThreshold" };
+
+/** The window moves in tenths, so a burst leaves it within a tenth of its length. */
+const WINDOW_SLOTS = 10;
+
+export interface MetricsPlugin extends CachePlugin {
+  /** Every number as JSON: overall, per layer, pool, warming. */
+  snapshot(): MetricsSnapshot;
+  /** The same as Prometheus text exposition (format 0.0.4), for a `/metrics` route. */
+  prometheus(): string;
+  /** Advance the hit-rate window and warn if it is low; runs on its own every tenth of the window. */
+  check(): LowHitRate | undefined;
+}
+
+/**
+ * Observes the chain (REQ-PER-002, REQ-PER-004). Hits and misses come from the chain's own counters,
+ * latency from its sampled `sample` event: nothing runs on an unsampled L1 hit. Rare events
+ * (evictions, errors, pool exhaustion, warming progress) are counted as they come.
+ */
+export function metrics(options: MetricsOptions = {}): MetricsPlugin {
+  const threshold = options.hitRateThreshold ?? 0.6;
+  if (!(threshold >= 0 && threshold <= 1)) throw new RagCacheError("E_CONFIG_INVALID", `hitRateThreshold must be between 0 and 1, got ${threshold}`, { source: "metrics" });
+  const windowMs = toMs(options.window ?? "5m", "window");
+  if (windowMs <= 0) throw new RagCacheError("E_CONFIG_INVALID", "window must be longer than 0", { source: "metrics" });
+  const minRequests = options.minRequests ?? 100;
+  const log = options.log ?? ((line: string) => console.warn(line));
+  const settings = { windowMs, threshold, minRequests };
+  const collector = new Collector();
+  const window = new HitRateWindow({ ...settings, slots: WINDOW_SLOTS });
+  let cache: Cache | undefined;
+
+  const attached = (): Cache => {
+    if (cache) return cache;
+    throw new RagCacheError("E_CONFIG_INVALID", "the plugin is not set up: pass it to createCache({ plugins: [...] })", { source: "metrics" });
+  };
+
+  const check = (): LowHitRate | undefined => {
+    const chain = attached();
+    const { hits, misses } = chain.stats();
+    const low = window.update(chain.now(), hits, misses);
+    if (low) {
+      log(`ragcache: hit rate ${(low.hitRate * 100).toFixed(1)}% over the last ${low.requests} lookups (${low.windowMs / 1000}s) is below ${threshold * 100}%`);
+      chain.emit("low-hit-rate", low);
+    }
+    return low;
+  };
+
+  const snapshot = (): MetricsSnapshot => {
+    check();
+    return buildSnapshot(attached(), collector, window, settings);
+  };
+
+  return {
+    name: options.name ?? "metrics",
+    setup(chain) {
+      cache = chain;
+      const detach = collector.attach(chain);
+      check();
+      const timer = setInterval(check, windowMs / WINDOW_SLOTS) as unknown as { unref?: () => void };
+      timer.unref?.();
+      return () => {
+        clearInterval(timer as unknown as number);
+        detach();
+      };
+    },
+    check,
+    snapshot,
+    prometheus: () => renderPrometheus(snapshot(), collector),
+  };
+}
