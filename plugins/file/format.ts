@@ -1,0 +1,37 @@
+import type { CacheEntry, LayerHit } from "../../src/index.ts";
+
+/** What the layer keeps in memory about one file (rebuilt from the files themselves at start). */
+export interface FileMeta {
+  id: string;
+  bytes: number;
+  /** Until when the entry may be served (end of grace, else expiry); Infinity for never. */
+  keepUntil: number;
+  tags: readonly string[];
+}
+
+/**
+ * One JSON document per file: `{"v":1,"id":…,"entry":{…}}`. The id is stored so that a file is only
+ * ever served for the key it was written for; `expiresAt` is null for never (JSON has no Infinity).
+ */
+export function encodeFile(id: string, entry: CacheEntry): string {
+  const { size: _size, ...stored } = entry;
+  return JSON.stringify({ v: 1, id, entry: { ...stored, expiresAt: Number.isFinite(entry.expiresAt) ? entry.expiresAt : null } });
+}
+
+/** The entry a file holds, or undefined when the bytes are not one this layer wrote (corrupt, truncated, foreign). */
+export function decodeFile(text: string): { id: string; entry: LayerHit } | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof doc !== "object" || doc === null) return undefined;
+  const { v, id, entry } = doc as { v?: unknown; id?: unknown; entry?: Record<string, unknown> };
+  if (v !== 1 || typeof id !== "string" || typeof entry !== "object" || entry === null || !("value" in entry)) return undefined;
+  if (typeof entry.createdAt !== "number" || (entry.expiresAt !== null && typeof entry.expiresAt !== "number")) return undefined;
+  const hit: LayerHit = { value: entry.value, createdAt: entry.createdAt, expiresAt: (entry.expiresAt as number | null) ?? Infinity };
+  if (typeof entry.graceUntil === "number") hit.graceUntil = entry.graceUntil;
+  if (Array.isArray(entry.tags) && entry.tags.every((tag) => typeof tag === "string")) hit.tags = entry.tags;
+  return { id, entry: hit };
+}

@@ -1,0 +1,206 @@
+import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import { hash128, keepUntil, RagCacheError, type CacheEntry, type CacheKey, type CacheLayer, type EvictReason, type LayerContext, type LayerHealth, type LayerHit } from "../../src/index.ts";
+import { FileIndex } from "./file-index.ts";
+import { decodeFile, encodeFile } from "./format.ts";
+
+export interface FileOptions {
+  /** Layer name in events, stats and X-Cache-Layer. Default "file". */
+  name?: string;
+  /** The folder entries live in, created when missing; relative paths resolve from the working directory. Default ".cache/ragcache". */
+  dir?: string;
+  /** Most entries kept; past it expired entries go first, then the oldest writes. Default 100 000. */
+  maxEntries?: number;
+  /** Most bytes of entry files kept, same cleanup order. Default 256 MiB. */
+  maxBytes?: number;
+  /** Budget of one layer call in the chain, in ms. Default: the chain's `layerTimeout`. */
+  timeout?: number;
+}
+
+/** Options as plain config (`{ "use": "file", "dir": ".cache" }`), validated at load time. */
+export const configSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    dir: z.string().min(1),
+    maxEntries: z.number().int().positive(),
+    maxBytes: z.number().int().positive(),
+    timeout: z.number().positive(),
+  })
+  .partial();
+
+export type FileLayer = CacheLayer & { readonly dir: string; stats(): { dir: string; entries: number; bytes: number } };
+
+/**
+ * A folder of JSON files, one per entry: Redis's fallback, or a persistent layer on its own. File
+ * names are hashes of the namespace (a sub-folder, so clearing one is one `rm`) and of the key id,
+ * so no key can reach outside the folder. Writes go to a temporary file renamed into place, so a
+ * reader never sees half an entry; a file that does not parse anyway (truncated by a crash, edited)
+ * is a miss and is removed. Tags and sizes are indexed in memory, rebuilt by reading the folder once
+ * on first use: one process per folder.
+ */
+export function file(options: FileOptions = {}): FileLayer {
+  const name = options.name ?? "file";
+  const dir = resolve(options.dir ?? ".cache/ragcache");
+  const maxEntries = options.maxEntries ?? 100_000;
+  const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
+  const index = new FileIndex();
+  const folders = new Set<string>();
+  let context: LayerContext | undefined;
+  let loaded: Promise<void> | undefined;
+  let cleaning: Promise<void> | undefined;
+  const now = () => context?.now() ?? Date.now();
+  const folderOf = (namespace: string) => hash128(namespace).slice(0, 16);
+  const fileOf = (key: CacheKey) => join(folderOf(key.namespace), `${hash128(key.id)}.json`);
+
+  const failed = (operation: string, error: unknown) =>
+    new RagCacheError("E_LAYER_FAILED", `${operation} in ${dir} failed: ${(error as Error).message}`, { source: name, cause: error });
+
+  function evicted(id: string, reason: EvictReason): void {
+    context?.emit("evict", { layer: name, id, reason });
+  }
+
+  async function drop(relative: string): Promise<void> {
+    index.remove(relative);
+    await unlink(join(dir, relative)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOENT") throw failed("remove", error);
+    });
+  }
+
+  /** Reads the folder once: indexes good entries, removes expired, corrupt and leftover temporary files. */
+  function load(): Promise<void> {
+    return (loaded ??= (async () => {
+      const found: { relative: string; createdAt: number; meta: Parameters<FileIndex["add"]>[1] }[] = [];
+      const subfolders = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const folder of subfolders.filter((d) => d.isDirectory())) {
+        folders.add(folder.name);
+        for (const entryName of await readdir(join(dir, folder.name)).catch(() => [] as string[])) {
+          const relative = join(folder.name, entryName);
+          const text = entryName.endsWith(".json") ? await readFile(join(dir, relative), "utf8").catch(() => undefined) : undefined;
+          const decoded = text === undefined ? undefined : decodeFile(text);
+          if (!decoded || keepUntil(decoded.entry) <= now()) {
+            await unlink(join(dir, relative)).catch(() => {});
+            continue;
+          }
+          const { id, entry } = decoded;
+          found.push({ relative, createdAt: entry.createdAt, meta: { id, bytes: Buffer.byteLength(text!), keepUntil: keepUntil(entry), tags: entry.tags ?? [] } });
+        }
+      }
+      for (const { relative, meta } of found.sort((a, b) => a.createdAt - b.createdAt)) index.add(relative, meta);
+    })());
+  }
+
+  /** Back within maxEntries/maxBytes: one cleanup at a time, run after the write that crossed a bound. */
+  async function cleanUp(): Promise<void> {
+    while (cleaning) await cleaning;
+    cleaning = (async () => {
+      for (const victim of index.victims(maxEntries, maxBytes, now())) {
+        await drop(victim.file);
+        evicted(victim.id, victim.reason);
+      }
+    })().finally(() => (cleaning = undefined));
+    await cleaning;
+  }
+
+  async function read(key: CacheKey): Promise<LayerHit | undefined> {
+    const relative = fileOf(key);
+    let text: string;
+    try {
+      text = await readFile(join(dir, relative), "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw failed("read", error);
+    }
+    const decoded = decodeFile(text);
+    if (!decoded) {
+      await drop(relative);
+      context?.emit("error", { layer: name, operation: "get", key, error: new RagCacheError("E_LAYER_FAILED", `${relative} was corrupt or truncated; removed, served as a miss`, { source: name }) });
+      return undefined;
+    }
+    if (decoded.id !== key.id) return undefined;
+    if (keepUntil(decoded.entry) <= now()) {
+      await drop(relative);
+      evicted(key.id, "expired");
+      return undefined;
+    }
+    return decoded.entry;
+  }
+
+  async function write(key: CacheKey, entry: CacheEntry): Promise<void> {
+    const until = keepUntil(entry);
+    if (until <= now()) return remove(key);
+    await load();
+    const relative = fileOf(key);
+    const folder = folderOf(key.namespace);
+    const text = encodeFile(key.id, entry);
+    const temporary = join(dir, `${relative}.${crypto.randomUUID()}.tmp`);
+    try {
+      if (!folders.has(folder)) await mkdir(join(dir, folder), { recursive: true });
+      folders.add(folder);
+      await writeFile(temporary, text);
+      await rename(temporary, join(dir, relative));
+    } catch (error) {
+      await unlink(temporary).catch(() => {});
+      folders.delete(folder);
+      throw failed("write", error);
+    }
+    index.add(relative, { id: key.id, bytes: Buffer.byteLength(text), keepUntil: until, tags: entry.tags ?? [] });
+    if (index.size > maxEntries || index.bytes > maxBytes) await cleanUp();
+  }
+
+  async function remove(key: CacheKey): Promise<void> {
+    await load();
+    await drop(fileOf(key));
+  }
+
+  async function clear(namespace?: string): Promise<void> {
+    await load();
+    const present = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    const targets = namespace === undefined ? present.filter((d) => d.isDirectory()).map((d) => d.name) : [folderOf(namespace)];
+    for (const folder of targets) {
+      for (const relative of index.under(`${folder}/`)) index.remove(relative);
+      folders.delete(folder);
+      await rm(join(dir, folder), { recursive: true, force: true }).catch((error) => {
+        throw failed("clear", error);
+      });
+    }
+  }
+
+  async function invalidateTags(tags: readonly string[]): Promise<void> {
+    await load();
+    for (const relative of index.tagged(tags)) await drop(relative);
+  }
+
+  async function health(): Promise<LayerHealth> {
+    const probe = join(dir, `.health.${crypto.randomUUID()}.tmp`);
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(probe, "ok");
+      await unlink(probe);
+      return { state: "up", entries: index.size, bytes: index.bytes };
+    } catch (error) {
+      return { state: "down", detail: `${dir} is not writable: ${(error as Error).message}` };
+    }
+  }
+
+  return {
+    name,
+    dir,
+    persistent: true,
+    timeout: options.timeout,
+    attach(layerContext) {
+      context = layerContext;
+    },
+    get: read,
+    set: write,
+    delete: remove,
+    clear,
+    invalidateTags,
+    health,
+    stats: () => ({ dir, entries: index.size, bytes: index.bytes }),
+    async close() {
+      await loaded;
+      while (cleaning) await cleaning;
+    },
+  };
+}

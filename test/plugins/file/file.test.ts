@@ -1,0 +1,149 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createCache, createKey, isRagCacheError, type CacheEntry, type CacheEvents } from "ragcache";
+import { file } from "ragcache/file";
+import { layerConformance, manualClock, testContext } from "ragcache/testing";
+
+const root = mkdtempSync(join(tmpdir(), "ragcache-file-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const freshDir = () => join(root, `t${n++}`);
+const entry = (value: unknown, extra: Partial<CacheEntry> = {}): CacheEntry => ({ value, createdAt: Date.now(), expiresAt: Date.now() + 60_000, ...extra });
+
+/** Every file under a folder, as paths relative to it. */
+function filesIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name).slice(dir.length + 1));
+}
+
+layerConformance("file layer", () => file({ dir: freshDir() }), { expiryWaitMs: 300 });
+
+describe("file layer", () => {
+  test("file names are hashes, so no key or namespace can reach outside the folder", async () => {
+    const dir = freshDir();
+    const layer = file({ dir });
+    const key = createKey("../../../etc/passwd \u0000 /root", { namespace: ".." });
+    await layer.set(key, entry("x"));
+    expect((await layer.get(key))?.value).toBe("x");
+    const files = filesIn(dir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^[0-9a-f]{16}\/[0-9a-f]{32}\.json$/);
+    expect(readdirSync(root).every((name) => name.startsWith("t"))).toBe(true);
+  });
+
+  test("writes are atomic: concurrent readers see the old or the new entry, never part of one, and no temporary file remains", async () => {
+    const dir = freshDir();
+    const layer = file({ dir });
+    const key = createKey("big");
+    const values = Array.from({ length: 20 }, (_, i) => ({ i, text: String(i).repeat(50_000) }));
+    const seen: unknown[] = [];
+    const reads: Promise<void>[] = [];
+    for (const value of values) {
+      reads.push(Promise.resolve(layer.get(key)).then((hit) => void seen.push(hit?.value)));
+      await layer.set(key, entry(value));
+    }
+    await Promise.all(reads);
+    for (const value of seen) if (value !== undefined) expect(values).toContainEqual(value);
+    expect(filesIn(dir).some((name) => name.endsWith(".tmp"))).toBe(false);
+    expect((await layer.get(key))?.value).toEqual(values.at(-1));
+  });
+
+  for (const [damage, spoil] of [
+    ["corrupted", () => "garbage \u0000 not json"],
+    ["truncated", (text: string) => text.slice(0, Math.floor(text.length / 2))],
+  ] as const) {
+    test(`a ${damage} file is a miss, is removed and raises an error event`, async () => {
+      const dir = freshDir();
+      const layer = file({ dir });
+      const context = testContext();
+      layer.attach!(context);
+      const key = createKey(damage);
+      await layer.set(key, entry({ docs: ["a", "b"] }, { tags: ["doc:1"] }));
+      const [path] = filesIn(dir);
+      writeFileSync(join(dir, path!), spoil(readFileSync(join(dir, path!), "utf8")));
+      expect(await layer.get(key)).toBeUndefined();
+      expect(filesIn(dir)).toEqual([]);
+      expect(layer.stats().entries).toBe(0);
+      const errors = context.events.filter((e) => e.event === "error").map((e) => e.payload as CacheEvents["error"]);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.error.message).toContain("corrupt or truncated");
+    });
+  }
+
+  test("an unwritable folder: set rejects with E_LAYER_FAILED, the chain reports an error and misses, health is down", async () => {
+    const blocker = join(freshDir() + "-file");
+    writeFileSync(blocker, "a file where the folder should be");
+    const layer = file({ dir: join(blocker, "cache") });
+    const error = await Promise.resolve(layer.set(createKey("q"), entry(1))).catch((e: unknown) => e);
+    expect(isRagCacheError(error, "E_LAYER_FAILED")).toBe(true);
+    expect((error as Error).message).toMatch(/^file: write in .* failed/);
+    expect((await layer.health!()).state).toBe("down");
+
+    const cache = createCache({ layers: [file({ dir: join(blocker, "cache") })] });
+    const errors: CacheEvents["error"][] = [];
+    cache.on("error", (e) => errors.push(e));
+    await cache.set("q", "v");
+    expect(await cache.get("q")).toBeUndefined();
+    expect(await cache.getOrSet("q", () => "loaded")).toBe("loaded");
+    expect(errors.map((e) => e.operation)).toContain("set");
+    await cache.close();
+  });
+
+  test("maxEntries removes expired entries first, then the oldest writes, with evict events", async () => {
+    const layer = file({ dir: freshDir(), maxEntries: 3 });
+    const context = testContext();
+    layer.attach!(context);
+    const now = Date.now();
+    await layer.set(createKey("old"), entry("old"));
+    await layer.set(createKey("expiring"), entry("e", { expiresAt: now + 50 }));
+    await layer.set(createKey("b"), entry("b"));
+    await Bun.sleep(60);
+    await layer.set(createKey("c"), entry("c"));
+    await layer.set(createKey("d"), entry("d"));
+    expect(layer.stats().entries).toBe(3);
+    expect(await layer.get(createKey("old"))).toBeUndefined();
+    expect((await layer.get(createKey("d")))?.value).toBe("d");
+    const reasons = context.events.filter((e) => e.event === "evict").map((e) => (e.payload as CacheEvents["evict"]).reason);
+    expect(reasons).toEqual(["expired", "capacity"]);
+  });
+
+  test("maxBytes bounds the folder's entry bytes", async () => {
+    const layer = file({ dir: freshDir(), maxBytes: 5_000 });
+    for (let i = 0; i < 10; i++) await layer.set(createKey(`q${i}`), entry("x".repeat(1_000)));
+    expect(layer.stats().bytes).toBeLessThanOrEqual(5_000);
+    expect(layer.stats().entries).toBe(4);
+    expect((await layer.get(createKey("q9")))?.value).toBe("x".repeat(1_000));
+  });
+
+  test("a new layer on the same folder rebuilds its index: tags still invalidate, leftovers and corrupt files are removed", async () => {
+    const dir = freshDir();
+    const first = file({ dir });
+    await first.set(createKey("a"), entry("a", { tags: ["doc:7"] }));
+    await first.set(createKey("b"), entry("b"));
+    await first.close!();
+    const folder = filesIn(dir)[0]!.split("/")[0]!;
+    writeFileSync(join(dir, folder, "x.json.123.tmp"), "half");
+    writeFileSync(join(dir, folder, "bad.json"), "{");
+
+    const second = file({ dir });
+    await second.invalidateTags(["doc:7"]);
+    expect(await second.get(createKey("a"))).toBeUndefined();
+    expect((await second.get(createKey("b")))?.value).toBe("b");
+    expect(filesIn(dir)).toHaveLength(1);
+    expect(second.stats().entries).toBe(1);
+  });
+
+  test("expiry follows the chain's clock", async () => {
+    const clock = manualClock(Date.now());
+    const cache = createCache({ layers: [file({ dir: freshDir() })], now: clock.now });
+    await cache.set("q", "v", { ttl: "1m" });
+    clock.advance("59s");
+    expect(await cache.get("q")).toBe("v");
+    clock.advance("2s");
+    expect(await cache.get("q")).toBeUndefined();
+    await cache.close();
+  });
+});
