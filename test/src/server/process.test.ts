@@ -1,0 +1,79 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+const dir = await mkdtemp(join(tmpdir(), "ragcache-server-"));
+const children: Subprocess[] = [];
+afterAll(async () => {
+  for (const child of children) child.kill("SIGKILL");
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** `bun run serve` as a real process on a free port; resolves once it says where it listens. */
+async function serve(config: unknown, env: Record<string, string> = {}) {
+  const path = join(dir, `config-${children.length}.json`);
+  await writeFile(path, JSON.stringify(config));
+  const child = Bun.spawn(["bun", "run", "src/server/main.ts", "--config", path, "--port", "0"], {
+    cwd: join(import.meta.dir, "../../.."),
+    env: { ...process.env, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  children.push(child);
+  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+  let output = "";
+  const deadline = Date.now() + 15_000;
+  while (!/listening on (http:\/\/\S+)/.test(output)) {
+    const { done, value } = await reader.read();
+    if (done || Date.now() > deadline) throw new Error(`the server did not start: ${output}${await new Response(child.stderr as ReadableStream).text()}`);
+    output += new TextDecoder().decode(value);
+  }
+  const rest = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return output;
+      output += new TextDecoder().decode(value);
+    }
+  })();
+  return { child, url: /listening on (http:\/\/\S+)/.exec(output)![1]!, output: () => rest };
+}
+
+describe("server process", () => {
+  test("SIGTERM finishes the in-flight request, refuses new ones, closes the layers and exits 0", async () => {
+    const closedFile = join(dir, "closed");
+    const layer = join(import.meta.dir, "fixtures/slow-layer.ts");
+    const { child, url, output } = await serve({ layers: [{ use: layer, delayMs: 600, closedFile }], layerTimeout: "5s" });
+    const inflight = fetch(`${url}/v1/cache/ns/slow`);
+    await Bun.sleep(150);
+    child.kill("SIGTERM");
+    const response = await inflight;
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: "not found" });
+    expect(await child.exited).toBe(0);
+    expect(await output()).toContain("ragcache: stopped");
+    expect(existsSync(closedFile)).toBe(true);
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+
+  test("the metrics plugin named in config serves Prometheus text, and the token guards writes", async () => {
+    const { child, url } = await serve({ layers: [{ use: "memory" }], plugins: [{ use: "metrics" }] }, { RAG_API_TOKEN: "t0ken" });
+    const put = (auth?: string) =>
+      fetch(`${url}/v1/cache/ns/k`, { method: "PUT", headers: { "content-type": "application/json", ...(auth ? { authorization: auth } : {}) }, body: '{"value":1}' });
+    expect((await put()).status).toBe(401);
+    expect((await put("Bearer t0ken")).status).toBe(200);
+    await fetch(`${url}/v1/cache/ns/k`);
+    const metrics = await fetch(`${url}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get("content-type")).toContain("text/plain");
+    expect(await metrics.text()).toContain("# TYPE");
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+  });
+
+  test("an invalid config stops the start with every problem listed", async () => {
+    await expect(serve({ layers: [{ use: "memory", max: -1 }], defaultTtl: "soon" })).rejects.toThrow(/E_CONFIG_INVALID|invalid config[\s\S]*layers\.0\.max[\s\S]*defaultTtl|defaultTtl[\s\S]*layers\.0\.max/);
+  });
+});
