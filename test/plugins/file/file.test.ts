@@ -46,15 +46,16 @@ describe("file layer", () => {
       await layer.set(key, entry(value));
     }
     await Promise.all(reads);
-    for (const value of seen) if (value !== undefined) expect(values).toContainEqual(value);
+    for (const value of seen) if (value !== undefined) expect(values as unknown[]).toContainEqual(value);
     expect(filesIn(dir).some((name) => name.endsWith(".tmp"))).toBe(false);
     expect((await layer.get(key))?.value).toEqual(values.at(-1));
   });
 
-  for (const [damage, spoil] of [
+  const damages: [string, (text: string) => string][] = [
     ["corrupted", () => "garbage \u0000 not json"],
-    ["truncated", (text: string) => text.slice(0, Math.floor(text.length / 2))],
-  ] as const) {
+    ["truncated", (text) => text.slice(0, Math.floor(text.length / 2))],
+  ];
+  for (const [damage, spoil] of damages) {
     test(`a ${damage} file is a miss, is removed and raises an error event`, async () => {
       const dir = freshDir();
       const layer = file({ dir });
