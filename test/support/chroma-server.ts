@@ -8,12 +8,16 @@ import { freePort } from "./redis-server.ts";
 export interface ChromaServer {
   /** `http://127.0.0.1:<port>` (or CHROMA_URL). */
   readonly url: string;
-  /** True when this is the CHROMA_URL server: shared, so `kill` is refused. */
+  /** True when this is the CHROMA_URL server: shared, so `kill` and `pause` are refused. */
   readonly external: boolean;
   /** Shut the server down (SIGTERM), wait for it and remove its data dir; a no-op for CHROMA_URL. Idempotent. */
   stop(): Promise<void>;
   /** SIGKILL the process and wait until it is gone: the "Chroma died" scenario. */
   kill(): Promise<void>;
+  /** SIGSTOP the process: it keeps its port but answers nothing, the "Chroma hangs" scenario. */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
 }
 
 export interface StartChromaOptions {
@@ -60,22 +64,27 @@ export async function startChroma(options: StartChromaOptions = {}): Promise<Chr
   const end = async (signal: "SIGTERM" | "SIGKILL") => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill(signal);
+      // A paused server would sit on SIGTERM until continued.
+      child.kill("SIGCONT");
       await child.exited;
     }
     await cleanup();
   };
-  return { url, external: false, stop: () => end("SIGTERM"), kill: () => end("SIGKILL") };
+  return {
+    url,
+    external: false,
+    stop: () => end("SIGTERM"),
+    kill: () => end("SIGKILL"),
+    pause: () => child.kill("SIGSTOP"),
+    resume: () => child.kill("SIGCONT"),
+  };
 }
 
 function externalServer(url: string): ChromaServer {
-  return {
-    url,
-    external: true,
-    stop: async () => {},
-    kill: async () => {
-      throw new Error("the Chroma at CHROMA_URL is shared and cannot be killed; call startChroma({ private: true }) for such tests");
-    },
+  const refuse = () => {
+    throw new Error("the Chroma at CHROMA_URL is shared and cannot be killed or paused; call startChroma({ private: true }) for such tests");
   };
+  return { url, external: true, stop: async () => {}, kill: async () => refuse(), pause: refuse, resume: refuse };
 }
 
 async function waitForHeartbeat(url: string, timeoutMs: number, exited: () => boolean): Promise<void> {

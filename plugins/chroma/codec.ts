@@ -1,0 +1,44 @@
+import type { Metadata } from "chromadb";
+import { keepUntil, type CacheEntry, type CacheKey } from "../../src/index.ts";
+
+/** Prefix of the one boolean metadata field per tag: Chroma 1.0 metadata values are scalars only. */
+export const TAG_PREFIX = "tag:";
+/** `keep` of an entry that never expires: Chroma stores integers, not Infinity. */
+const FOREVER = Number.MAX_SAFE_INTEGER;
+
+interface StoredEntry {
+  v: unknown;
+  /** expiresAt; null for Infinity (JSON has no Infinity). */
+  e: number | null;
+  c: number;
+  g?: number;
+  t?: readonly string[];
+  s?: number;
+}
+
+/** Metadata of one stored query: what the nearest-neighbour filter needs, and the entry itself as JSON. */
+export function encode(key: CacheKey, entry: CacheEntry, embedderId: string): Metadata {
+  const stored: StoredEntry = { v: entry.value, e: Number.isFinite(entry.expiresAt) ? entry.expiresAt : null, c: entry.createdAt };
+  if (entry.graceUntil !== undefined) stored.g = entry.graceUntil;
+  if (entry.tags?.length) stored.t = entry.tags;
+  if (entry.size !== undefined) stored.s = entry.size;
+  const keep = keepUntil(entry);
+  const metadata: Metadata = {
+    ns: key.namespace,
+    params: key.paramsHash,
+    emb: embedderId,
+    keep: Number.isFinite(keep) ? Math.ceil(keep) : FOREVER,
+    entry: JSON.stringify(stored),
+  };
+  for (const tag of entry.tags ?? []) metadata[`${TAG_PREFIX}${tag}`] = true;
+  return metadata;
+}
+
+export function decode(metadata: Metadata): CacheEntry {
+  const stored = JSON.parse(String(metadata.entry)) as StoredEntry;
+  const entry: CacheEntry = { value: stored.v, expiresAt: stored.e ?? Infinity, createdAt: stored.c };
+  if (stored.g !== undefined) entry.graceUntil = stored.g;
+  if (stored.t) entry.tags = stored.t;
+  if (stored.s !== undefined) entry.size = stored.s;
+  return entry;
+}

@@ -1,0 +1,225 @@
+import type { Where } from "chromadb";
+import { z } from "zod";
+import { durationSchema } from "../../src/config/index.ts";
+import { RagCacheError, keepUntil, localEmbedder, openAIEmbedder, toMs, type CacheEntry, type CacheKey, type CacheLayer, type Duration, type Embedder, type LayerContext, type LayerHit } from "../../src/index.ts";
+import { TAG_PREFIX, decode, encode } from "./codec.ts";
+import { ChromaConnection } from "./connection.ts";
+import { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
+
+export { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
+
+/** The embedder as plain config: a built-in by name, or with its options. */
+export type EmbedderConfig = z.infer<typeof embedderSchema>;
+
+export interface ChromaOptions {
+  /** Layer name in events, stats and X-Cache-Layer. Default "chroma". */
+  name?: string;
+  /** Chroma server. Default "http://127.0.0.1:8000" (env `RAG_CHROMA_URL`). */
+  url?: string;
+  /** Extra HTTP headers for every request, e.g. `{ "x-chroma-token": "…" }`. Default none. */
+  headers?: Record<string, string>;
+  /** Collection holding the questions; created with the cosine space when missing. Default "ragcache". */
+  collection?: string;
+  /** Turns query texts into vectors: an `Embedder`, or as config "local" / `{ type: "openai", model }`. Default `localEmbedder()`. */
+  embedder?: Embedder | EmbedderConfig;
+  /**
+   * Least cosine similarity for a stored question to answer a new one, from 0 to 1. Default: the
+   * embedder's own hint (0.8 for the local embedder, 0.9 for OpenAI), else 0.9 (env `RAG_SEMANTIC_THRESHOLD`).
+   */
+  threshold?: number;
+  /**
+   * The false-positive check run on a close match before it is served: `true` for `meaningGuard()`
+   * (numbers, negations, content words and their order must agree), its options, your own
+   * function, or `false` to trust similarity alone. Default true.
+   */
+  guard?: boolean | GuardOptions | SemanticGuard;
+  /** Nearest neighbours fetched per lookup; the closest one that passes the guard wins. Default 3. */
+  candidates?: number;
+  /** Deadline of one Chroma request, and the chain's budget for one call of this layer. Default: request 1s, chain's `layerTimeout`. */
+  timeout?: Duration;
+  /** After Chroma is found unreachable, calls fail at once (a miss) for this long before it is tried again. Default "1s". */
+  retryAfter?: Duration;
+  /** How often expired entries are deleted from the collection, checked on use. Default "1m". */
+  sweepInterval?: Duration;
+}
+
+const embedderSchema = z.union([
+  z.enum(["local", "openai"]),
+  z.strictObject({ type: z.literal("local"), dimensions: z.number().int().min(8).max(65_536).optional(), stopWordWeight: z.number().min(0).max(1).optional() }),
+  z.strictObject({
+    type: z.literal("openai"),
+    model: z.string().min(1).optional(),
+    baseURL: z.url().optional(),
+    apiKeyEnv: z.string().min(1).optional(),
+    dimensions: z.number().int().positive().optional(),
+    batchSize: z.number().int().positive().optional(),
+    timeout: z.number().positive().optional(),
+    threshold: z.number().gt(0).max(1).optional(),
+  }),
+]);
+
+const guardSchema = z.strictObject({
+  numbers: z.boolean().optional(),
+  negations: z.boolean().optional(),
+  contentWords: z.boolean().optional(),
+  order: z.boolean().optional(),
+  synonyms: z.array(z.array(z.string().min(1)).min(2)).optional(),
+  ignore: z.array(z.string().min(1)).optional(),
+});
+
+const COLLECTION = /^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{1,510})[a-zA-Z0-9]$/;
+
+/** Options as plain config (`{ "use": "chroma", "url": "http://127.0.0.1:8000" }`), validated at load time. */
+export const configSchema = z
+  .object({
+    name: z.string().min(1),
+    url: z.url(),
+    headers: z.record(z.string(), z.string()),
+    collection: z.string().regex(COLLECTION, "3-512 characters of a-z, A-Z, 0-9, '.', '_', '-', starting and ending with a letter or digit"),
+    embedder: embedderSchema,
+    threshold: z.number().gt(0).max(1),
+    guard: z.union([z.boolean(), guardSchema]),
+    candidates: z.number().int().min(1).max(100),
+    timeout: durationSchema,
+    retryAfter: durationSchema,
+    sweepInterval: durationSchema,
+  })
+  .partial()
+  .strict();
+
+/** `RAG_SEMANTIC_THRESHOLD=0.85` sets `threshold` (besides `RAG_CHROMA_THRESHOLD`). */
+export const envAliases = { RAG_SEMANTIC_THRESHOLD: "threshold" };
+
+/** The semantic layer plus what it can tell beyond the contract. */
+export type ChromaLayer = CacheLayer & {
+  readonly embedder: Embedder;
+  readonly threshold: number;
+  /** Delete every entry whose grace (or expiry) has passed; runs by itself every `sweepInterval`. */
+  purgeExpired(): Promise<void>;
+};
+
+/**
+ * The semantic layer (L3): stores each question's embedding in a Chroma collection with its entry,
+ * and answers a new question with the nearest stored one of the same namespace and parameters when
+ * the two are similar enough and the guard agrees. The chain back-fills such a hit into the exact
+ * layers under the new key. Chroma down or slow → a miss and an `error` event.
+ */
+export function chroma(options: ChromaOptions = {}): ChromaLayer {
+  const parsed = configSchema.safeParse({ ...options, embedder: typeof options.embedder === "object" && "embed" in options.embedder ? undefined : options.embedder, guard: typeof options.guard === "function" ? undefined : options.guard });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new RagCacheError("E_CONFIG_INVALID", `invalid options: ${problems}`, { source: options.name ?? "chroma", details: parsed.error.issues });
+  }
+  const name = options.name ?? "chroma";
+  const embedder = embedderOf(options.embedder);
+  const threshold = options.threshold ?? embedder.threshold ?? 0.9;
+  const guard = guardOf(options.guard);
+  const candidates = options.candidates ?? 3;
+  const sweepEvery = toMs(options.sweepInterval ?? "1m", "sweepInterval");
+  const counts = { lookups: 0, hits: 0, belowThreshold: 0, guarded: 0 };
+  let context: LayerContext | undefined;
+  let lastSweep = -Infinity;
+  const now = () => context?.now() ?? Date.now();
+  const connection = new ChromaConnection({
+    name,
+    url: options.url ?? "http://127.0.0.1:8000",
+    collection: options.collection ?? "ragcache",
+    headers: options.headers,
+    requestTimeout: toMs(options.timeout ?? "1s", "timeout"),
+    retryAfter: toMs(options.retryAfter ?? "1s", "retryAfter"),
+    onDown: (reason) => context?.emit("degraded", { layer: name, reason }),
+    onUp: (downMs) => context?.emit("recovered", { layer: name, downMs }),
+  });
+
+  const purgeExpired = () => connection.invalidate("purge", (collection) => collection.delete({ where: { keep: { $lte: now() } } }));
+  // Expired entries are filtered out of every lookup; the sweep only reclaims their space.
+  const sweepWhenDue = () => {
+    if (!context || now() - lastSweep < sweepEvery) return;
+    lastSweep = now();
+    const layerContext = context;
+    layerContext.track(purgeExpired().catch((error: Error) => layerContext.emit("error", { layer: name, operation: "purge", error })));
+  };
+
+  const layer: ChromaLayer = {
+    name,
+    semantic: true,
+    persistent: true,
+    ...(options.timeout === undefined ? {} : { timeout: toMs(options.timeout, "timeout") }),
+    embedder,
+    threshold,
+    purgeExpired,
+    attach(layerContext) {
+      context = layerContext;
+    },
+    async get(key: CacheKey): Promise<LayerHit | undefined> {
+      if (!key.text) return undefined;
+      counts.lookups++;
+      sweepWhenDue();
+      const [vector] = await embedder.embed([key.text]);
+      const where: Where = { $and: [{ ns: { $eq: key.namespace } }, { params: { $eq: key.paramsHash } }, { emb: { $eq: embedder.id } }, { keep: { $gt: now() } }] };
+      const result = await connection.run("get", (collection) =>
+        collection.query({ queryEmbeddings: [vector!], nResults: candidates, where, include: ["metadatas", "distances", "documents"] }),
+      );
+      const ids = result.ids[0] ?? [];
+      for (let i = 0; i < ids.length; i++) {
+        const similarity = ids[i] === key.id ? 1 : Math.min(1, 1 - (result.distances[0]?.[i] ?? 1));
+        if (similarity < threshold) {
+          counts.belowThreshold++;
+          break;
+        }
+        const matchedText = result.documents[0]?.[i] ?? "";
+        if (!guard(key.text, matchedText)) {
+          counts.guarded++;
+          continue;
+        }
+        counts.hits++;
+        return { ...decode(result.metadatas[0]![i]!), similarity, matchedText };
+      }
+      return undefined;
+    },
+    async set(key: CacheKey, entry: CacheEntry) {
+      if (!key.text) return;
+      sweepWhenDue();
+      if (keepUntil(entry) <= now()) return layer.delete(key);
+      const [vector] = await embedder.embed([key.text]);
+      const metadata = encode(key, entry, embedder.id);
+      // Upsert merges metadata, which would keep the tags of the replaced entry: delete first.
+      await connection.run("set", async (collection) => {
+        await collection.delete({ ids: [key.id] });
+        await collection.upsert({ ids: [key.id], embeddings: [vector!], documents: [key.text], metadatas: [metadata] });
+      });
+    },
+    delete: (key) => connection.invalidate("delete", (collection) => collection.delete({ ids: [key.id] })),
+    clear: (namespace) => connection.invalidate("clear", (collection) => collection.delete({ where: namespace === undefined ? { ns: { $ne: "" } } : { ns: { $eq: namespace } } })),
+    invalidateTags(tags) {
+      const clauses = tags.map((tag) => ({ [`${TAG_PREFIX}${tag}`]: { $eq: true } }));
+      if (!clauses.length) return;
+      return connection.invalidate("invalidateTags", (collection) => collection.delete({ where: clauses.length === 1 ? clauses[0]! : { $or: clauses } }));
+    },
+    async health() {
+      try {
+        await connection.heartbeat();
+      } catch (error) {
+        return { state: "down", detail: `Chroma heartbeat failed: ${(error as Error).message}` };
+      }
+      if (connection.state === "down" || connection.pendingInvalidations) return { state: "degraded", detail: "Chroma answers again; the layer recovers on its next call", pendingInvalidations: connection.pendingInvalidations };
+      return { state: "up", embedder: embedder.id, threshold };
+    },
+    stats: () => ({ ...counts, state: connection.state, pendingInvalidations: connection.pendingInvalidations, embedder: embedder.id, threshold }),
+  };
+  return layer;
+}
+
+function embedderOf(option: ChromaOptions["embedder"]): Embedder {
+  if (option === undefined || option === "local") return localEmbedder();
+  if (option === "openai") return openAIEmbedder();
+  if ("embed" in option) return option;
+  const { type, ...settings } = option;
+  return type === "local" ? localEmbedder(settings) : openAIEmbedder(settings);
+}
+
+function guardOf(option: ChromaOptions["guard"]): SemanticGuard {
+  if (option === false) return () => true;
+  if (option === undefined || option === true) return meaningGuard();
+  return typeof option === "function" ? option : meaningGuard(option);
+}

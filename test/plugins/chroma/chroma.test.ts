@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createCache, createKey, loadConfig, type CacheEvents, type CacheLayer } from "ragcache";
+import { chroma, type ChromaOptions } from "ragcache/chroma";
+import { memory } from "ragcache/memory";
+import { layerConformance, manualClock } from "ragcache/testing";
+import { startChroma, type ChromaServer } from "../../support/chroma-server.ts";
+
+let server: ChromaServer;
+let collections = 0;
+beforeAll(async () => {
+  server = await startChroma();
+});
+afterAll(() => server.stop());
+
+/** A layer on a collection of its own, so tests never see each other's entries. */
+const layerFor = (options: ChromaOptions = {}) => chroma({ url: server.url, collection: `test-${process.pid}-${++collections}`, ...options });
+
+layerConformance("chroma layer", () => layerFor(), { expiryWaitMs: 300 });
+
+describe("chroma layer", () => {
+  test("a paraphrase above the threshold answers, with its similarity and the text it matched", async () => {
+    const cache = createCache({ layers: [layerFor()] });
+    await cache.set("How do I reset my password?", "open settings, then security");
+    const found = await cache.lookup("How can I reset my password?");
+    expect(found?.value).toBe("open settings, then security");
+    expect(found?.layer).toBe("chroma");
+    expect(found?.similarity).toBeGreaterThan(0.9);
+    expect(found?.similarity).toBeLessThan(1);
+    expect(found?.matchedText).toBe("how do i reset my password?");
+    await cache.close();
+  });
+
+  test("an unrelated question is a miss", async () => {
+    const cache = createCache({ layers: [layerFor()] });
+    await cache.set("How do I reset my password?", "settings");
+    expect(await cache.get("How do I bake sourdough bread?")).toBeUndefined();
+    await cache.close();
+  });
+
+  test("a semantic hit is back-filled into the exact layers under the new key", async () => {
+    const l1 = memory();
+    const cache = createCache({ layers: [l1, layerFor()] });
+    await cache.set("what is retrieval augmented generation?", { docs: [1, 2] }, { ttl: "1h", tags: ["doc:1"] });
+    l1.clear();
+    const hits: CacheEvents["hit"][] = [];
+    cache.on("hit", (hit) => void hits.push(hit));
+    expect(await cache.get("What's retrieval-augmented generation")).toEqual({ docs: [1, 2] });
+    await cache.close();
+    expect(hits[0]).toMatchObject({ layer: "chroma", matchedText: "what is retrieval augmented generation?" });
+    const copied = l1.get(createKey("What's retrieval-augmented generation"));
+    expect(copied).toMatchObject({ value: { docs: [1, 2] }, tags: ["doc:1"] });
+    expect(copied).not.toHaveProperty("similarity");
+  });
+
+  test("namespaces and parameters are never crossed", async () => {
+    const cache = createCache({ layers: [layerFor()] });
+    await cache.set("top papers on rag", "retrieval", { namespace: "retrieval", params: { k: 5 } });
+    expect(await cache.get("top papers on rag", { namespace: "answers", params: { k: 5 } })).toBeUndefined();
+    expect(await cache.get("top papers on rag", { namespace: "retrieval", params: { k: 6 } })).toBeUndefined();
+    expect(await cache.get("top papers on rag", { namespace: "retrieval" })).toBeUndefined();
+    expect(await cache.get("top papers about rag", { namespace: "retrieval", params: { k: 5 } })).toBe("retrieval");
+    await cache.close();
+  });
+
+  test("the guard keeps numbers, negations and named things apart; with guard: false similarity alone decides", async () => {
+    const pairs = [
+      ["top 5 papers on retrieval augmented generation", "top 10 papers on retrieval augmented generation"],
+      ["is ibuprofen safe during pregnancy", "is ibuprofen not safe during pregnancy"],
+      ["show me flights from paris to london", "show me flights from london to paris"],
+      ["is there no way to undo a git commit", "is there a way to undo a git commit"],
+    ];
+    for (const guard of [true, false]) {
+      const cache = createCache({ layers: [layerFor({ guard })] });
+      for (const [stored, asked] of pairs) {
+        await cache.set(stored!, stored);
+        expect(await cache.get(asked!)).toBe(guard ? undefined : stored);
+        await cache.clear();
+      }
+      await cache.close();
+    }
+  });
+
+  test("paraphrases that keep numbers, negations and names still hit with the guard on", async () => {
+    const cache = createCache({ layers: [layerFor()] });
+    const pairs = [
+      ["Top 5 papers on retrieval augmented generation", "top 5 papers about retrieval augmented generation"],
+      ["Why does my code not work?", "Why doesn't my code work"],
+      ["What is the capital of France?", "What's the capital of France"],
+    ];
+    for (const [stored, asked] of pairs) {
+      await cache.set(stored!, stored);
+      expect(await cache.get(asked!)).toBe(stored);
+    }
+    await cache.close();
+  });
+
+  test("a custom guard function decides instead of the built-in one", async () => {
+    const seen: string[][] = [];
+    const cache = createCache({ layers: [layerFor({ guard: (query, candidate) => (seen.push([query, candidate]), false) })] });
+    await cache.set("how do i reset my password", 1);
+    expect(await cache.get("how can i reset my password")).toBeUndefined();
+    expect(seen).toEqual([["how can i reset my password", "how do i reset my password"]]);
+    await cache.close();
+  });
+
+  test("the threshold decides: below it a close question is a miss", async () => {
+    const cache = createCache({ layers: [layerFor({ threshold: 0.999 })] });
+    await cache.set("How do I reset my password?", 1);
+    expect(await cache.get("How can I reset my password?")).toBeUndefined();
+    expect(await cache.get("How do I reset my password?")).toBe(1);
+    await cache.close();
+  });
+
+  test("an expired entry is never returned, and purging removes it from the collection", async () => {
+    const clock = manualClock(Date.now());
+    const layer = layerFor({ sweepInterval: "1h" });
+    const cache = createCache({ layers: [layer], now: clock.now });
+    await cache.set("what is a vector database", "short", { ttl: "1m" });
+    await cache.set("what is an embedding", "long", { ttl: "1d" });
+    clock.advance("2m");
+    expect(await layer.get(createKey("what is a vector database"))).toBeUndefined();
+    expect(await cache.get("what are vector databases")).toBeUndefined();
+    await layer.purgeExpired();
+    clock.set(clock.now() - 120_000);
+    expect(await layer.get(createKey("what is a vector database"))).toBeUndefined();
+    expect((await layer.get(createKey("what is an embedding")))?.value).toBe("long");
+    await cache.close();
+  });
+
+  test("expired entries are swept by themselves every sweepInterval, as tracked background work", async () => {
+    const clock = manualClock(Date.now());
+    const layer = layerFor({ sweepInterval: "10m" });
+    const cache = createCache({ layers: [layer], now: clock.now });
+    await cache.set("what is a vector database", "short", { ttl: "1m" });
+    clock.advance("11m");
+    await cache.get("anything at all");
+    await cache.close();
+    clock.set(clock.now() - 11 * 60_000);
+    expect(await layer.get(createKey("what is a vector database"))).toBeUndefined();
+  });
+
+  test("invalidateTags removes every semantic entry with any of the tags", async () => {
+    const cache = createCache({ layers: [memory(), layerFor()] });
+    await cache.set("what is rag", "a", { tags: ["doc:1", "doc:2"] });
+    await cache.set("what is hnsw", "b", { tags: ["doc:3"] });
+    await cache.invalidateTags(["doc:2"]);
+    expect(await cache.get("what's rag")).toBeUndefined();
+    expect(await cache.get("what's hnsw")).toBe("b");
+    await cache.close();
+  });
+
+  test("bad options are refused at construction with every problem named", () => {
+    expect(() => chroma({ threshold: 1.5, collection: "x" })).toThrow(/threshold.*\n?.*collection|collection.*threshold/s);
+    expect(() => chroma({ url: "not a url" })).toThrow(expect.objectContaining({ code: "E_CONFIG_INVALID" }));
+  });
+
+  test("config loading builds the layer, and RAG_SEMANTIC_THRESHOLD sets the threshold", async () => {
+    const options = await loadConfig(
+      { layers: [{ use: "chroma", url: server.url, collection: "config-test", embedder: { type: "local", dimensions: 256 }, guard: { order: false } }] },
+      { env: { RAG_SEMANTIC_THRESHOLD: "0.85" } },
+    );
+    const layer = options.layers[0] as CacheLayer & { threshold: number; embedder: { id: string } };
+    expect(layer.threshold).toBe(0.85);
+    expect(layer.embedder.id).toBe("local-v1-256");
+    await expect(loadConfig({ layers: [{ use: "chroma", threshold: 2, guard: "yes" }] }, { env: {} })).rejects.toThrow(/layers\.0\.threshold[\s\S]*layers\.0\.guard/);
+  });
+
+  test("health reports up while Chroma answers, with the embedder and threshold", async () => {
+    const layer = layerFor();
+    expect(await layer.health!()).toMatchObject({ state: "up", embedder: "local-v1-512", threshold: 0.8 });
+  });
+});
