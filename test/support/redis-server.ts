@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Subprocess } from "bun";
 
 /** A Redis server for tests: a private child process, or the one REDIS_URL names. */
@@ -13,8 +16,16 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** SIGKILL the process, for real, and wait until it is gone: the "Redis died" scenario. */
   kill(): Promise<void>;
-  /** Start a fresh (empty) server on the same port after `kill` or `stop`, and wait until it answers. */
+  /**
+   * Start the server again on the same port after `kill` or `stop` and wait until it answers. It
+   * comes back empty, unless a client ran SAVE before: then it loads that snapshot (Redis keeping its
+   * data across an outage).
+   */
   restart(): Promise<void>;
+  /** SIGSTOP: the process keeps its sockets but answers nothing (a hung Redis: timeouts, not refusals). */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
 }
 
 export interface StartRedisOptions {
@@ -45,11 +56,12 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     );
   }
   const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "ragcache-redis-"));
   const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
   let child: Subprocess | undefined;
   const spawn = async () => {
     const started = Bun.spawn(
-      [binary, "--port", String(port), "--bind", HOST, "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning"],
+      [binary, "--port", String(port), "--bind", HOST, "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning", "--dir", dataDir],
       { stdout: "ignore", stderr: "pipe" },
     );
     child = started;
@@ -65,6 +77,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     const running = child;
     child = undefined;
     if (!running || running.exitCode !== null) return;
+    running.kill("SIGCONT");
     running.kill(signal);
     await running.exited;
   };
@@ -75,12 +88,17 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     host: HOST,
     port,
     external: false,
-    stop: () => end("SIGTERM"),
+    async stop() {
+      await end("SIGTERM");
+      rmSync(dataDir, { recursive: true, force: true });
+    },
     kill: () => end("SIGKILL"),
     async restart() {
       await end("SIGTERM");
       await spawn();
     },
+    pause: () => void child?.kill("SIGSTOP"),
+    resume: () => void child?.kill("SIGCONT"),
   };
 }
 
@@ -89,7 +107,10 @@ function externalServer(url: string): RedisServer {
   const refuse = async () => {
     throw new Error("the Redis at REDIS_URL is shared and cannot be killed or restarted; call startRedis({ private: true }) for such tests");
   };
-  return { url, host: parsed.hostname, port: Number(parsed.port || 6379), external: true, stop: async () => {}, kill: refuse, restart: refuse };
+  const refuseNow = () => {
+    throw new Error("the Redis at REDIS_URL is shared and cannot be paused; call startRedis({ private: true }) for such tests");
+  };
+  return { url, host: parsed.hostname, port: Number(parsed.port || 6379), external: true, stop: async () => {}, kill: refuse, restart: refuse, pause: refuseNow, resume: refuseNow };
 }
 
 /** A port the OS just handed out on loopback, released for the server to bind. */
