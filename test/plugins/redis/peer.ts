@@ -2,6 +2,7 @@
  * A second process for the multi-instance tests: a memory L1 over the shared Redis, driven by JSON
  * lines on stdin (`{"op":"get","q":"…"}`), answering one JSON line per command on stdout.
  */
+import { createInterface } from "node:readline";
 import { createCache } from "ragcache";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
@@ -12,24 +13,17 @@ const lookup = async (q: string) => (await cache.lookup(q)) ?? null;
 
 type Command = { op: "lookup" | "set" | "delete" | "invalidateTags" | "close"; q?: string; value?: unknown; tags?: string[] };
 
-const decoder = new TextDecoder();
-let buffered = "";
-for await (const chunk of Bun.stdin.stream()) {
-  buffered += decoder.decode(chunk);
-  let newline: number;
-  while ((newline = buffered.indexOf("\n")) >= 0) {
-    const command = JSON.parse(buffered.slice(0, newline)) as Command;
-    buffered = buffered.slice(newline + 1);
-    let answer: unknown = null;
-    if (command.op === "lookup") answer = await lookup(command.q!);
-    else if (command.op === "set") await cache.set(command.q!, command.value, { tags: command.tags });
-    else if (command.op === "delete") await cache.delete(command.q!);
-    else if (command.op === "invalidateTags") await cache.invalidateTags(command.tags!);
-    else {
-      await cache.close();
-      process.stdout.write("null\n");
-      process.exit(0);
-    }
-    process.stdout.write(`${JSON.stringify(answer)}\n`);
+for await (const line of createInterface({ input: process.stdin })) {
+  const command = JSON.parse(line) as Command;
+  let answer: unknown = null;
+  if (command.op === "lookup") answer = await lookup(command.q!);
+  else if (command.op === "set") await cache.set(command.q!, command.value, { tags: command.tags });
+  else if (command.op === "delete") await cache.delete(command.q!);
+  else if (command.op === "invalidateTags") await cache.invalidateTags(command.tags!);
+  else {
+    await cache.close();
+    process.stdout.write("null\n");
+    process.exit(0);
   }
+  process.stdout.write(`${JSON.stringify(answer)}\n`);
 }
