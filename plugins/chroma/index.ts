@@ -35,7 +35,10 @@ export interface ChromaOptions {
   guard?: boolean | GuardOptions | SemanticGuard;
   /** Nearest neighbours fetched per lookup; the closest one that passes the guard wins. Default 3. */
   candidates?: number;
-  /** Deadline of one Chroma request, and the chain's budget for one call of this layer. Default: request 1s, chain's `layerTimeout`. */
+  /**
+   * Deadline of one Chroma request. Keep it below the chain's `layerTimeout` (default 1s), so that
+   * the layer sees the timeout itself and stops calling a hanging server for `retryAfter`. Default "750ms".
+   */
   timeout?: Duration;
   /** After Chroma is found unreachable, calls fail at once (a miss) for this long before it is tried again. Default "1s". */
   retryAfter?: Duration;
@@ -118,14 +121,14 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
   const sweepEvery = toMs(options.sweepInterval ?? "1m", "sweepInterval");
   const counts = { lookups: 0, hits: 0, belowThreshold: 0, guarded: 0 };
   let context: LayerContext | undefined;
-  let lastSweep = -Infinity;
+  let lastSweep: number | undefined;
   const now = () => context?.now() ?? Date.now();
   const connection = new ChromaConnection({
     name,
     url: options.url ?? "http://127.0.0.1:8000",
     collection: options.collection ?? "ragcache",
     headers: options.headers,
-    requestTimeout: toMs(options.timeout ?? "1s", "timeout"),
+    requestTimeout: toMs(options.timeout ?? "750ms", "timeout"),
     retryAfter: toMs(options.retryAfter ?? "1s", "retryAfter"),
     onDown: (reason) => context?.emit("degraded", { layer: name, reason }),
     onUp: (downMs) => context?.emit("recovered", { layer: name, downMs }),
@@ -134,7 +137,9 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
   const purgeExpired = () => connection.invalidate("purge", (collection) => collection.delete({ where: { keep: { $lte: now() } } }));
   // Expired entries are filtered out of every lookup; the sweep only reclaims their space.
   const sweepWhenDue = () => {
-    if (!context || now() - lastSweep < sweepEvery) return;
+    if (!context) return;
+    lastSweep ??= now();
+    if (now() - lastSweep < sweepEvery) return;
     lastSweep = now();
     const layerContext = context;
     layerContext.track(purgeExpired().catch((error: Error) => layerContext.emit("error", { layer: name, operation: "purge", error })));
@@ -144,7 +149,6 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
     name,
     semantic: true,
     persistent: true,
-    ...(options.timeout === undefined ? {} : { timeout: toMs(options.timeout, "timeout") }),
     embedder,
     threshold,
     purgeExpired,
@@ -183,11 +187,10 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       if (keepUntil(entry) <= now()) return layer.delete(key);
       const [vector] = await embedder.embed([key.text]);
       const metadata = encode(key, entry, embedder.id);
-      // Upsert merges metadata, which would keep the tags of the replaced entry: delete first.
-      await connection.run("set", async (collection) => {
-        await collection.delete({ ids: [key.id] });
-        await collection.upsert({ ids: [key.id], embeddings: [vector!], documents: [key.text], metadatas: [metadata] });
-      });
+      // Upsert merges metadata, so a replaced entry keeps its old tag fields: a later invalidation of
+      // such a tag drops it too. Over-invalidating a cache entry is harmless; a delete first would
+      // double the cost of every write.
+      await connection.run("set", (collection) => collection.upsert({ ids: [key.id], embeddings: [vector!], documents: [key.text], metadatas: [metadata] }));
     },
     delete: (key) => connection.invalidate("delete", (collection) => collection.delete({ ids: [key.id] })),
     clear: (namespace) => connection.invalidate("clear", (collection) => collection.delete({ where: namespace === undefined ? { ns: { $ne: "" } } : { ns: { $eq: namespace } } })),

@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { createCache, type CacheEvents } from "ragcache";
+import { chroma } from "ragcache/chroma";
+import { memory } from "ragcache/memory";
+import { startChroma, type ChromaServer } from "../../support/chroma-server.ts";
+
+let server: ChromaServer | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+function recordErrors(cache: ReturnType<typeof createCache>) {
+  const errors: CacheEvents["error"][] = [];
+  cache.on("error", (error) => void errors.push(error));
+  return errors;
+}
+
+describe("chroma layer", () => {
+  test("Chroma killed: lookups are misses with error events and the chain keeps answering", async () => {
+    server = await startChroma({ private: true });
+    const layer = chroma({ url: server.url, collection: "outage", retryAfter: 100 });
+    const cache = createCache({ layers: [memory(), layer] });
+    const errors = recordErrors(cache);
+    const states: string[] = [];
+    cache.on("degraded", () => void states.push("degraded"));
+    await cache.set("what is rag", "answer");
+    await server.kill();
+
+    expect(await cache.get("what's rag")).toBeUndefined();
+    expect(await cache.get("what is rag")).toBe("answer");
+    expect(await cache.getOrSet("how do i reset my password", () => "loaded")).toBe("loaded");
+    await expect(cache.invalidateTags(["doc:1"])).resolves.toBeUndefined();
+    const health = await cache.health();
+    await cache.close();
+
+    expect(errors.length).toBeGreaterThanOrEqual(3);
+    expect(errors.every((error) => error.layer === "chroma")).toBe(true);
+    expect(errors.map((error) => error.operation)).toEqual(expect.arrayContaining(["get", "set", "invalidateTags"]));
+    expect(states).toEqual(["degraded"]);
+    expect(health.layers.find((l) => l.name === "chroma")?.state).toBe("down");
+  });
+
+  test("Chroma hanging: each call gives up at the request deadline, then fails fast until retryAfter", async () => {
+    server = await startChroma({ private: true });
+    const layer = chroma({ url: server.url, collection: "hang", timeout: 400, retryAfter: 60_000 });
+    const cache = createCache({ layers: [layer] });
+    const errors = recordErrors(cache);
+    await cache.set("what is rag", "answer");
+    server.pause();
+    const started = performance.now();
+    expect(await cache.get("what's rag")).toBeUndefined();
+    const first = performance.now() - started;
+    expect(await cache.get("what's rag")).toBeUndefined();
+    const second = performance.now() - started - first;
+    server.resume();
+    await cache.close();
+    expect(first).toBeGreaterThanOrEqual(390);
+    expect(first).toBeLessThan(950);
+    expect(second).toBeLessThan(100);
+    expect(errors.map((error) => (error.error as { code?: string }).code)).toEqual(["E_LAYER_TIMEOUT", "E_LAYER_FAILED"]);
+  });
+
+  test("an invalidation missed while Chroma hangs is replayed before the next lookup", async () => {
+    server = await startChroma({ private: true });
+    const layer = chroma({ url: server.url, collection: "replay", timeout: 400, retryAfter: 50 });
+    const cache = createCache({ layers: [layer] });
+    const errors = recordErrors(cache);
+    const recovered: CacheEvents["recovered"][] = [];
+    cache.on("recovered", (event) => void recovered.push(event));
+    await cache.set("what is rag", "answer", { tags: ["doc:1"] });
+    server.pause();
+    await cache.invalidateTags(["doc:1"]);
+    expect(layer.stats!().pendingInvalidations).toBe(1);
+    server.resume();
+    await Bun.sleep(60);
+    expect(await cache.get("what is rag")).toBeUndefined();
+    expect(layer.stats!().pendingInvalidations).toBe(0);
+    expect(errors.map((error) => error.operation)).toEqual(["invalidateTags"]);
+    expect(recovered).toHaveLength(1);
+    await cache.close();
+  });
+
+  test("nothing listening on the port: a miss and an error event, never an exception", async () => {
+    const cache = createCache({ layers: [chroma({ url: "http://127.0.0.1:9", collection: "nobody" })] });
+    const errors = recordErrors(cache);
+    expect(await cache.get("what is rag")).toBeUndefined();
+    await cache.set("what is rag", 1);
+    await cache.close();
+    expect(errors.map((error) => error.operation)).toEqual(["get", "set"]);
+  });
+});
