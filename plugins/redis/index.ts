@@ -185,7 +185,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
     },
     health: checkHealth,
     stats() {
-      return { state: breaker.isOpen ? "degraded" : "up", ...pool.stats(), pendingReconcile: journal.size, ...(fallback ? { fallback: fallback.stats?.() ?? {} } : {}) };
+      return { state: breaker.isOpen ? "degraded" : "up", ...pool.stats(), pendingReconcile: journal.size, healthCheckInterval: settings.healthCheckMs / 1000, ...(fallback ? { fallback: fallback.stats?.() ?? {} } : {}) };
     },
     async close() {
       breaker.stop();
