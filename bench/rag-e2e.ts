@@ -1,0 +1,180 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createCache, RagCache, type CacheLayer } from "ragcache";
+import { file } from "ragcache/file";
+import { memory } from "ragcache/memory";
+import { redis } from "ragcache/redis";
+import { startChroma, type ChromaServer } from "../test/support/chroma-server.ts";
+import type { RedisServer } from "../test/support/redis-server.ts";
+import { formatMs, percentile, pool } from "./lib/measure.ts";
+import { queryStream } from "./lib/query-stream.ts";
+import { ragPipeline, type Served, type StageLatencies } from "./lib/rag-pipeline.ts";
+import { benchRedis } from "./lib/redis-server.ts";
+import { writeTopic, type Goal } from "./lib/report.ts";
+import { cdfChart, writeChart } from "./svg.ts";
+
+/** The RAG request end to end, replaying one query stream with the cache off, exact layers, exact + semantic, and Redis killed halfway. */
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+/** Stage latencies are multiplied by this so the whole replay fits the bench budget; reductions are ratios, so they keep. */
+const SCALE = env("BENCH_RAG_SCALE", 0.1);
+const FULL: StageLatencies = { expansion: env("BENCH_RAG_EXPANSION_MS", 30), retrieval: env("BENCH_RAG_RETRIEVAL_MS", 80), llm: env("BENCH_RAG_LLM_MS", 600) };
+const LATENCIES: StageLatencies = { expansion: FULL.expansion * SCALE, retrieval: FULL.retrieval * SCALE, llm: FULL.llm * SCALE };
+const STREAM = { requests: env("BENCH_RAG_REQUESTS", 3000), paraphraseShare: env("BENCH_RAG_PARAPHRASES", 0.3), zipfS: 1.0, seed: 7 };
+const CONCURRENCY = env("BENCH_RAG_CONCURRENCY", 16);
+/** Smaller than the stream's working set (~1 000 entries over three stages), so Redis serves part of the hits. */
+const L1_MAX = 300;
+
+interface ModeResult {
+  mode: string;
+  served: Served[];
+  errors: number;
+  layerEvents: number;
+  /** Layer error events by layer, operation and message, most frequent first. */
+  errorKinds: [string, number][];
+  layers?: unknown;
+  halves?: { before: Served[]; after: Served[] };
+}
+
+const stream = queryStream(STREAM);
+const dirs: string[] = [];
+const freshDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "ragcache-bench-file-"));
+  dirs.push(dir);
+  return dir;
+};
+
+async function semanticLayer(chromaUrl: string): Promise<CacheLayer> {
+  const { chroma } = await import("ragcache/chroma");
+  return chroma({ url: chromaUrl, collection: `bench-${Date.now()}` });
+}
+
+/** Replays the stream through a chain of `layers` (or with no cache); `killAt` SIGKILLs Redis before that request. */
+async function replay(mode: string, layers: CacheLayer[] | undefined, kill?: { server: RedisServer; at: number }): Promise<ModeResult> {
+  const cache = layers ? createCache({ layers, defaultTtl: "1h" }) : undefined;
+  let layerEvents = 0;
+  const kinds = new Map<string, number>();
+  cache?.on("error", ({ layer, operation, error }) => {
+    layerEvents++;
+    const kind = `${layer} ${operation}: ${error.message.slice(0, 120)}`;
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  });
+  const handle = ragPipeline(cache ? new RagCache({ cache }) : undefined, LATENCIES, 11);
+  const served: Served[] = new Array(stream.requests.length);
+  let errors = 0;
+  await pool(stream.requests, CONCURRENCY, async (request, index) => {
+    if (kill && index === kill.at) await kill.server.kill();
+    try {
+      served[index] = await handle(request);
+    } catch {
+      errors++;
+      served[index] = { ms: Number.NaN, source: "exception" };
+    }
+  });
+  const layerStats = cache?.stats().layers;
+  await cache?.close();
+  const half = kill?.at ?? 0;
+  console.error(`${mode}: done (${errors} exceptions, ${layerEvents} layer error events)`);
+  const errorKinds = [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  return { mode, served, errors, layerEvents, errorKinds, layers: layerStats, halves: kill ? { before: served.slice(0, half), after: served.slice(half) } : undefined };
+}
+
+function exactLayers(url: string): CacheLayer[] {
+  return [memory({ max: L1_MAX }), redis({ url, fallback: file({ dir: freshDir() }), log: () => {} })];
+}
+
+const results: ModeResult[] = [];
+const notes: string[] = [];
+results.push(await replay("cache off", undefined));
+
+let server = await benchRedis();
+results.push(await replay("exact (memory + redis)", exactLayers(server.url)));
+await server.stop();
+
+let chromaServer: ChromaServer | undefined;
+try {
+  chromaServer = await startChroma({ private: true });
+  server = await benchRedis();
+  results.push(await replay("exact + semantic (memory + redis + chroma)", [...exactLayers(server.url), await semanticLayer(chromaServer.url)]));
+  await server.stop();
+} catch (error) {
+  notes.push(`exact + semantic not measured: ${(error as Error).message}`);
+} finally {
+  await chromaServer?.stop();
+}
+
+server = await benchRedis();
+const killAt = Math.floor(stream.requests.length / 2);
+results.push(await replay("exact, Redis SIGKILLed halfway", exactLayers(server.url), { server, at: killAt }));
+await server.stop();
+for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+
+const sorted = (served: Served[]) => served.map((s) => s.ms).filter(Number.isFinite).sort((a, b) => a - b);
+const p = (served: Served[], q: number) => percentile(sorted(served), q);
+const off = results[0]!;
+const reduction = (served: Served[], q: number) => 1 - p(served, q) / p(off.served, q);
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+const sources = (served: Served[]) => {
+  const counts = new Map<string, number>();
+  for (const s of served) counts.set(s.source, (counts.get(s.source) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([source, n]) => `${source} ${pct(n / served.length)}`).join(", ");
+};
+const row = (label: string, served: Served[], errors: number) => [
+  label,
+  formatMs(p(served, 50)),
+  formatMs(p(served, 95)),
+  formatMs(p(served, 99)),
+  label === off.mode ? "—" : pct(reduction(served, 50)),
+  label === off.mode ? "—" : pct(reduction(served, 95)),
+  sources(served),
+  String(errors),
+];
+
+const rows = results.map((r) => row(r.mode, r.served, r.errors));
+const killed = results.find((r) => r.halves);
+if (killed?.halves) {
+  rows.push(row("… first half (Redis up)", killed.halves.before, 0), row("… second half (Redis killed)", killed.halves.after, 0));
+}
+for (const r of results) {
+  if (r.errorKinds.length) notes.push(`${r.mode}: ${r.layerEvents} layer error events (each a miss, not a failure), most frequent: ${r.errorKinds.map(([kind, n]) => `${kind} (${n})`).join("; ")}`);
+}
+const exact = results.find((r) => r.mode.startsWith("exact ("))!;
+const semantic = results.find((r) => r.mode.includes("semantic"));
+const goals: Goal[] = [
+  {
+    goal: `RAG p50 latency reduction ≥ 90 % with exact layers, at the stream's repeat rate (${pct(stream.exactRepeatRate)} exact repeats)`,
+    met: reduction(exact.served, 50) >= 0.9,
+    measured: `p50 ${formatMs(p(exact.served, 50))} ms vs ${formatMs(p(off.served, 50))} ms off: ${pct(reduction(exact.served, 50))}${semantic ? `; with semantic ${pct(reduction(semantic.served, 50))}` : ""}`,
+  },
+  {
+    goal: "Redis killed halfway: no request fails",
+    met: !!killed && killed.errors === 0,
+    measured: killed ? `${killed.errors} exceptions, ${killed.layerEvents} layer error events (misses)` : "not run",
+  },
+];
+
+const chart = writeChart(
+  "rag-latency-cdf",
+  cdfChart({ title: `RAG request latency, ${STREAM.requests} requests (CDF, log ms)`, series: results.map((r) => ({ label: `${r.mode}: p50 ${formatMs(p(r.served, 50))} ms`, values: sorted(r.served) })) }),
+);
+
+writeTopic("rag-e2e", {
+  title: "RAG end to end: latency with and without the cache",
+  method: [
+    `The example RAG request (expand → retrieve → answer, through the RagCache facade: three namespaces, answers tagged with their documents) with simulated stages of ${FULL.expansion} / ${FULL.retrieval} / ${FULL.llm} ms, scaled by ${SCALE} to ${LATENCIES.expansion} / ${LATENCIES.retrieval} / ${LATENCIES.llm} ms (±10 % jitter) so the replay fits the budget. Set BENCH_RAG_SCALE=1 for full latencies; reductions are ratios and keep (the fixed cost of a hit is counted against a smaller miss, so scaling down is the conservative side).`,
+    `Query stream: ${STREAM.requests} requests over ${stream.topics.length} questions (55 subjects × 6 question kinds), Zipf(${STREAM.zipfS}) popularity; ${pct(STREAM.paraphraseShare)} asked in a paraphrase, the rest in the canonical wording with case/spacing noise. Exact repeats: ${pct(stream.exactRepeatRate)} of requests; same question in any wording: ${pct(stream.topicRepeatRate)}.`,
+    `Replayed by ${CONCURRENCY} concurrent clients, each mode from a cold cache. Exact layers: memory (${L1_MAX} entries) + Redis (private server, file fallback). Semantic: + Chroma 1.0 (private server) with the local embedder and the default guard. The kill run SIGKILLs Redis before request ${killAt}.`,
+  ],
+  tables: [{ caption: "Latency per request (ms) and where the answer came from", columns: ["mode", "p50", "p95", "p99", "p50 reduction", "p95 reduction", "answer from", "exceptions"], rows }],
+  charts: [{ file: chart, caption: "RAG request latency CDF per mode" }],
+  goals,
+  notes,
+  packages: ["ioredis", "chromadb", "lru-cache"],
+  data: {
+    config: { SCALE, FULL, LATENCIES, STREAM, CONCURRENCY, L1_MAX },
+    stream: { exactRepeatRate: stream.exactRepeatRate, topicRepeatRate: stream.topicRepeatRate },
+    modes: results.map((r) => ({ mode: r.mode, p50: p(r.served, 50), p95: p(r.served, 95), p99: p(r.served, 99), errors: r.errors, layerEvents: r.layerEvents, errorKinds: r.errorKinds, sources: sources(r.served), layers: r.layers })),
+  },
+});
+console.log("wrote bench/results/rag-e2e.{json,md}");
