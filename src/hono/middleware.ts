@@ -1,8 +1,10 @@
 import type { Context, MiddlewareHandler, Next } from "hono";
 import type { Cache } from "../cache.ts";
 import { isRagCacheError, toError } from "../errors.ts";
+import type { Resolution } from "../options.ts";
 import type { CacheKey, Duration } from "../types.ts";
-import { defaultRequestKey, type KeyFunction } from "./request-key.ts";
+import { keyResolver } from "./key-resolver.ts";
+import type { KeyFunction } from "./request-key.ts";
 import { isStoredResponse, replay, SAFE_HEADERS, storeResponse, uncacheableReason, type StoredResponse } from "./stored-response.ts";
 
 export interface RagCacheMiddlewareOptions {
@@ -42,7 +44,7 @@ const TAGS_HEADER = "x-cache-tags";
 export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler {
   const { cache, ttl, grace } = options;
   const namespace = options.namespace ?? "http";
-  const keyOf = options.key ?? defaultRequestKey;
+  const keyOf = keyResolver(cache, namespace, options.key);
   const methods = new Set((options.methods ?? ["GET", "HEAD", "POST"]).map((method) => method.toUpperCase()));
   const storeHeaders = options.storeHeaders ?? SAFE_HEADERS;
   const tagsOption = options.tags ?? [];
@@ -52,8 +54,8 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
     if (!methods.has(c.req.method) || (directives && NO_STORE.test(directives))) return bypass(c, next);
     let key: CacheKey;
     try {
-      const spec = await keyOf(c);
-      key = typeof spec === "string" ? cache.key(spec, { namespace }) : cache.key(spec.text, { namespace, params: spec.params });
+      const found = keyOf(c);
+      key = found instanceof Promise ? await found : found;
     } catch (error) {
       report(cache, "key", error);
       return bypass(c, next);
@@ -80,9 +82,22 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
       return storeResponse(response, bytes, storeHeaders);
     };
     const tags = (stored: StoredResponse) => [...(typeof tagsOption === "function" ? tagsOption(c, stored) : tagsOption), ...handlerTags];
+    const refresh = directives !== undefined && NO_CACHE.test(directives);
+    let cached: Resolution<unknown> | undefined;
+    if (!refresh) {
+      try {
+        const found = cache.lookup(key, { allowStale: true });
+        cached = found instanceof Promise ? await found : found;
+      } catch (error) {
+        report(cache, "lookup", error, key);
+        return bypass(c, next);
+      }
+      if (cached?.status === "hit" && isStoredResponse(cached.value)) return replay(cached.value, "HIT", cached.layer);
+    }
     let resolution;
     try {
-      resolution = await cache.resolve<StoredResponse>(key, loader, { ttl, grace, tags, refresh: directives !== undefined && NO_CACHE.test(directives) });
+      // Only an entry in grace needs the chain's stale-if-error walk; otherwise the lookup already missed.
+      resolution = await cache.resolve<StoredResponse>(key, loader, { ttl, grace, tags, refresh: cached?.status !== "stale" });
     } catch (error) {
       if (!(error instanceof NotCacheable)) report(cache, "store", error, key);
       if (!ran) return bypass(c, next);
@@ -96,7 +111,7 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
       if (ran) return void c.header("X-Cache", "MISS");
       return bypass(c, next);
     }
-    const response = replay(value, status === "miss" ? { "X-Cache": "MISS" } : { "X-Cache": status.toUpperCase(), "X-Cache-Layer": layer ?? "" });
+    const response = replay(value, status === "miss" ? "MISS" : "STALE", layer);
     if (!ran) return response;
     // The handler ran and failed, and an entry in grace answers instead; drop the failed response's headers.
     c.res = undefined;

@@ -10,26 +10,43 @@ export interface RequestKey {
 
 export type KeyFunction = (c: Context) => string | RequestKey | Promise<string | RequestKey>;
 
+/** What the default key is made of: the method (HEAD as GET), the exact path, the sorted query, the body's hash. */
+export interface RequestParts {
+  method: string;
+  path: string;
+  query?: string;
+  body?: string;
+}
+
+/** Synchronous unless there is a body to read, so a GET hit never waits on it. */
+export function requestParts(c: Context): RequestParts | Promise<RequestParts> {
+  const method = c.req.method === "HEAD" ? "GET" : c.req.method;
+  const parts: RequestParts = { method, path: c.req.path };
+  const mark = c.req.url.indexOf("?");
+  if (mark >= 0) {
+    const search = [...new URLSearchParams(c.req.url.slice(mark + 1))].sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
+    const query = new URLSearchParams(search).toString();
+    if (query) parts.query = query;
+  }
+  if (method === "GET" || !c.req.raw.body) return parts;
+  return c.req.text().then((body) => {
+    if (body) parts.body = hash128(canonicalBody(body));
+    return parts;
+  });
+}
+
 /**
  * Method, path, sorted query string and a hash of the body. The path and query are also in the
  * parameters because the chain lower-cases key text, and `/Doc/A` and `/doc/a` are different resources.
  * A JSON body is hashed in canonical form, so the order of its fields does not split the cache.
  */
-export async function defaultRequestKey(c: Context): Promise<RequestKey> {
-  const method = c.req.method === "HEAD" ? "GET" : c.req.method;
-  const path = c.req.path;
-  const params: KeyParams = { path };
-  const mark = c.req.url.indexOf("?");
-  if (mark >= 0) {
-    const search = [...new URLSearchParams(c.req.url.slice(mark + 1))].sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
-    const query = new URLSearchParams(search).toString();
-    if (query) params.query = query;
-  }
-  if (method !== "GET") {
-    const body = await c.req.text();
-    if (body) params.body = hash128(canonicalBody(body));
-  }
-  return { text: `${method} ${path}`, params };
+export function keyOfParts({ method, path, query, body }: RequestParts): RequestKey {
+  return { text: `${method} ${path}`, params: { path, query, body } };
+}
+
+export function defaultRequestKey(c: Context): RequestKey | Promise<RequestKey> {
+  const parts = requestParts(c);
+  return parts instanceof Promise ? parts.then(keyOfParts) : keyOfParts(parts);
 }
 
 function canonicalBody(body: string): string {

@@ -49,9 +49,20 @@ export function storeResponse(response: Response, bytes: Uint8Array, headerNames
   return { status: response.status, headers, body: bytes.toBase64(), base64: true };
 }
 
-export function replay(stored: StoredResponse, cacheHeaders: Record<string, string>): Response {
-  const body = stored.base64 ? Uint8Array.fromBase64(stored.body) : stored.body;
-  return new Response(body, { status: stored.status, headers: { ...stored.headers, ...cacheHeaders } });
+/** Response headers per stored response and outcome, built once: a hit then only allocates the Response. */
+const prepared = new WeakMap<StoredResponse, Map<string, Record<string, string>>>();
+
+export function replay(stored: StoredResponse, outcome: "HIT" | "MISS" | "STALE", layer?: string): Response {
+  let byOutcome = prepared.get(stored);
+  if (!byOutcome) prepared.set(stored, (byOutcome = new Map()));
+  const id = `${outcome} ${layer ?? ""}`;
+  let headers = byOutcome.get(id);
+  if (!headers) {
+    headers = { ...stored.headers, "x-cache": outcome };
+    if (layer && outcome !== "MISS") headers["x-cache-layer"] = layer;
+    byOutcome.set(id, headers);
+  }
+  return new Response(stored.base64 ? Uint8Array.fromBase64(stored.body) : stored.body, { status: stored.status, headers });
 }
 
 export function isStoredResponse(value: unknown): value is StoredResponse {

@@ -63,6 +63,13 @@ describe("hono middleware", () => {
     expect(runs()).toBe(1);
   });
 
+  test("a miss then a hit count as one miss and one hit in the chain's stats", async () => {
+    const { app, cache } = setup();
+    await app.request("/rag/echo");
+    await app.request("/rag/echo");
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 1, loads: 1 });
+  });
+
   test("the default key ignores JSON field order and query order but not their values", async () => {
     const { app, runs } = setup();
     await app.request("/rag/query", post({ q: "a", k: 5 }));
