@@ -5,6 +5,10 @@ import { Histogram, metrics, type MetricsPlugin } from "ragcache/metrics";
 import { chaos, manualClock } from "ragcache/testing";
 import { parsePrometheus } from "./prometheus-parse.ts";
 
+function progress(state: "started" | "progress" | "finished", trigger: string, done: number, total: number, failed: number) {
+  return { state, trigger, done, total, failed, running: state !== "finished", startedAt: 1, failures: [] };
+}
+
 function chain(plugin: MetricsPlugin, layers: CacheLayer[] = [memory({ name: "l1", max: 2 }), memory({ name: "l2" })], now?: () => number) {
   return createCache({ layers, plugins: [plugin], sampleEvery: 1, now });
 }
@@ -78,7 +82,7 @@ describe("metrics plugin", () => {
     await cache.set("q", { docs: [1] });
     for (let i = 0; i < 5; i++) await cache.get("q");
     await cache.get("missing");
-    cache.emit("warming", { state: "started", trigger: "manual", done: 0, total: 2, failed: 0 });
+    cache.emit("warming", progress("started", "manual", 0, 2, 0));
     const text = m.prometheus();
     await cache.close();
     const { types, samples } = parsePrometheus(text);
@@ -138,9 +142,9 @@ describe("metrics plugin", () => {
     const m = metrics();
     const cache = chain(m);
     await cache.ready;
-    cache.emit("warming", { state: "started", trigger: "schedule", done: 0, total: 3, failed: 0 });
-    cache.emit("warming", { state: "progress", trigger: "schedule", done: 2, total: 3, failed: 1 });
-    cache.emit("warming", { state: "finished", trigger: "schedule", done: 3, total: 3, failed: 1 });
+    cache.emit("warming", progress("started", "schedule", 0, 3, 0));
+    cache.emit("warming", progress("progress", "schedule", 2, 3, 1));
+    cache.emit("warming", progress("finished", "schedule", 3, 3, 1));
     const { warming } = m.snapshot();
     await cache.close();
     expect(warming).toMatchObject({ runs: { schedule: 1 }, running: false, done: 3, total: 3, failed: 1, warmed: 2, failures: 1 });

@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { createKey, hash128, type Cache, type CacheKey, type CacheLayer } from "../../src/index.ts";
+import type { Counter } from "./heavy-hitters.ts";
+
+/** The reserved namespace the table is kept under in a persistent layer. */
+export const RESERVED_NAMESPACE = "_ragcache";
+const KEEP_MS = 30 * 86_400_000;
+
+const savedSchema = z.object({
+  version: z.literal(1),
+  counters: z.array(z.object({ id: z.string(), namespace: z.string(), text: z.string(), params: z.string(), count: z.number(), error: z.number() })),
+});
+
+type Saved = z.infer<typeof savedSchema>;
+
+/** Where the frequency table survives a restart: a file, the chain's first persistent layer, or nowhere. */
+export interface FrequencyStore {
+  readonly where: string;
+  load(): Promise<Counter<CacheKey>[]>;
+  save(counters: readonly Counter<CacheKey>[]): Promise<void>;
+}
+
+export function frequencyStore(cache: Cache, source: string, stateFile?: string): FrequencyStore {
+  if (stateFile) return fileStore(stateFile);
+  const layer = cache.layers.find((candidate) => candidate.persistent);
+  return layer ? layerStore(cache, layer, source) : { where: "none", load: async () => [], save: async () => {} };
+}
+
+function fileStore(path: string): FrequencyStore {
+  return {
+    where: `file:${path}`,
+    async load() {
+      const file = Bun.file(path);
+      return (await file.exists()) ? decode(JSON.parse(await file.text()), path) : [];
+    },
+    async save(counters) {
+      const { rename } = await import("node:fs/promises");
+      const partial = `${path}.${process.pid}.tmp`;
+      await Bun.write(partial, JSON.stringify(encode(counters)));
+      await rename(partial, path);
+    },
+  };
+}
+
+function layerStore(cache: Cache, layer: CacheLayer, source: string): FrequencyStore {
+  const key = createKey(`frequency table of ${source}`, { namespace: RESERVED_NAMESPACE });
+  return {
+    where: `layer:${layer.name}`,
+    async load() {
+      const entry = await layer.get(key);
+      return entry ? decode(entry.value, layer.name) : [];
+    },
+    async save(counters) {
+      const now = cache.now();
+      await layer.set(key, { value: encode(counters), createdAt: now, expiresAt: now + KEEP_MS });
+    },
+  };
+}
+
+function encode(counters: readonly Counter<CacheKey>[]): Saved {
+  return {
+    version: 1,
+    counters: counters.map(({ id, item, count, error }) => ({ id, namespace: item.namespace, text: item.text, params: item.params, count, error })),
+  };
+}
+
+function decode(value: unknown, where: string): Counter<CacheKey>[] {
+  const parsed = savedSchema.safeParse(value);
+  if (!parsed.success) throw new Error(`the frequency table in ${where} is not one this version wrote; starting afresh`);
+  return parsed.data.counters.map(({ id, namespace, text, params, count, error }) => ({
+    id,
+    count,
+    error,
+    item: { id, namespace, text, params, paramsHash: params ? hash128(params) : "" },
+  }));
+}

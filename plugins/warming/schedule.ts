@@ -1,0 +1,29 @@
+import { Cron } from "croner";
+import { RagCacheError } from "../../src/index.ts";
+
+export const DEFAULT_SCHEDULE = "0 2 * * *";
+
+/** The cron pattern to use: `hour` (0-23) wins as `0 H * * *`; `false` means no schedule. */
+export function schedulePattern(schedule: string | false | undefined, hour: number | undefined): string | undefined {
+  if (hour !== undefined) {
+    if (!Number.isInteger(hour) || hour < 0 || hour > 23) throw scheduleError(`hour must be an integer from 0 to 23, got ${hour}`);
+    return `0 ${hour} * * *`;
+  }
+  if (schedule === false) return undefined;
+  const pattern = schedule ?? DEFAULT_SCHEDULE;
+  try {
+    new Cron(pattern, { paused: true }).stop();
+  } catch (error) {
+    throw scheduleError(`schedule "${pattern}" is not a cron pattern: ${(error as Error).message}`);
+  }
+  return pattern;
+}
+
+/** A croner job that does not keep the process alive; its callback's failures are the caller's to report. */
+export function startSchedule(pattern: string, timezone: string | undefined, run: () => void): Cron {
+  return new Cron(pattern, { timezone, unref: true, protect: true }, run);
+}
+
+function scheduleError(message: string): RagCacheError {
+  return new RagCacheError("E_CONFIG_INVALID", message, { source: "warming" });
+}
