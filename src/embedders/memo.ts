@@ -1,6 +1,8 @@
 import type { Embedder } from "../embedder.ts";
 
 const store = new Map<string, number[]>();
+/** Embeddings being computed, by the same key: concurrent requests for one text share one call. */
+const pending = new Map<string, Promise<number[]>>();
 /** Vectors kept per process, across every memoized embedder; the least recently used go first. */
 let limit = 10_000;
 
@@ -38,7 +40,6 @@ function remember(key: string, vector: number[]): void {
  * Callers must not mutate the vectors they get.
  */
 export function memoizeEmbedder<E extends Embedder>(embedder: E): E {
-  const pending = new Map<string, Promise<number[]>>();
   const embed = async (texts: readonly string[]): Promise<number[][]> => {
     const keys = texts.map((text) => `${embedder.id}\u0000${text}`);
     const missing = new Map<string, string>();
