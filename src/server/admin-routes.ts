@@ -8,7 +8,9 @@ import { statsOf, type LatencyWindow } from "./stats.ts";
 
 /** The shape the warming plugin exposes; found at run time by name, never imported. */
 interface Warming extends CachePlugin {
-  run(options?: { top?: number }): Promise<unknown>;
+  /** Starts a pass (or joins the running one) and tracks it on the chain itself. */
+  run(options?: { trigger?: string }): PromiseLike<unknown>;
+  cancel(): void;
   status(): unknown;
 }
 
@@ -43,8 +45,11 @@ export function adminRoutes(cache: Cache, plugins: readonly CachePlugin[], laten
 
   app.post("/v1/warm", guard, validate("json", warmBody), (c) => {
     if (!warming) return c.json(noWarming, 501);
-    const { top } = c.req.valid("json");
-    cache.track(warming.run(top === undefined ? undefined : { top }).catch((error: Error) => cache.emit("error", { layer: "warming", operation: "run", error })));
+    if (c.req.valid("json").cancel) {
+      warming.cancel();
+      return c.json(warming.status());
+    }
+    warming.run({ trigger: "api" });
     return c.json(warming.status(), 202);
   });
 

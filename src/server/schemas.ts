@@ -51,7 +51,8 @@ export const invalidateBody = z
   })
   .refine((body) => Boolean(body.keys?.length || body.tags?.length || body.documents?.length), "give at least one of keys, tags or documents");
 
-export const warmBody = z.strictObject({ top: z.number().int().positive().optional() });
+/** POST /v1/warm: `{}` starts a pass, `{ "cancel": true }` stops the running one. */
+export const warmBody = z.strictObject({ cancel: z.boolean().optional() });
 
 /** zValidator whose failures are 400s listing every problem as `path: message`. */
 export function validate<T extends ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) {

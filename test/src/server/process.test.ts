@@ -12,11 +12,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** `bun run serve` as a real process on a free port; resolves once it says where it listens. */
+/** `bun run serve` as a real process on a free port; resolves once it says where it listens. No config: the default chain. */
 async function serve(config: unknown, env: Record<string, string> = {}) {
   const path = join(dir, `config-${children.length}.json`);
-  await writeFile(path, JSON.stringify(config));
-  const child = Bun.spawn(["bun", "run", "src/server/main.ts", "--config", path, "--port", "0"], {
+  if (config !== undefined) await writeFile(path, JSON.stringify(config));
+  const child = Bun.spawn(["bun", "run", "src/server/main.ts", ...(config === undefined ? [] : ["--config", path]), "--port", "0"], {
     cwd: join(import.meta.dir, "../../.."),
     env: { ...process.env, ...env },
     stdout: "pipe",
@@ -69,6 +69,18 @@ describe("server process", () => {
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get("content-type")).toContain("text/plain");
     expect(await metrics.text()).toContain("# TYPE");
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+  });
+
+  test("without a config it serves memory + file layers with metrics, nothing external needed", async () => {
+    const { child, url } = await serve(undefined, { RAG_FILE_DIR: join(dir, "files") });
+    const put = await fetch(`${url}/v1/cache/answer/q`, { method: "PUT", headers: { "content-type": "application/json" }, body: '{"value":"a"}' });
+    expect(put.status).toBe(200);
+    const health = await (await fetch(`${url}/health`)).json();
+    expect(health.layers.map((layer: { name: string; state: string }) => `${layer.name}:${layer.state}`)).toEqual(["memory:up", "file:up"]);
+    expect((await fetch(`${url}/metrics`)).status).toBe(200);
+    expect(await (await fetch(`${url}/v1/cache/answer/q`)).json()).toMatchObject({ value: "a", layer: "memory" });
     child.kill("SIGTERM");
     expect(await child.exited).toBe(0);
   });

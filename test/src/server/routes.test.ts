@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { createCache, type Cache, type CachePlugin } from "ragcache";
+import { createCache } from "ragcache";
 import { memory } from "ragcache/memory";
 import { chaos } from "ragcache/testing";
+import { warming } from "ragcache/warming";
 import { createServerApp, type ServerAppOptions } from "../../../src/server/app.ts";
 
 const closers: (() => unknown)[] = [];
@@ -154,26 +155,29 @@ describe("server routes", () => {
     expect((await call("GET", "/v1/warm")).status).toBe(501);
   });
 
-  test("POST /v1/warm starts the warming plugin found by name and GET /v1/warm reports it", async () => {
-    const runs: unknown[] = [];
-    let state = "idle";
-    const warming = {
-      name: "warming",
-      setup: () => {},
-      async run(options?: unknown) {
-        runs.push(options);
-        state = "running";
-        await Bun.sleep(5);
-        state = "done";
-      },
-      status: () => ({ state }),
-    } satisfies CachePlugin & Record<string, unknown>;
-    const { call, cache } = setup({ plugins: [warming] });
-    const started = await call("POST", "/v1/warm", { top: 10 });
+  test("POST /v1/warm runs the warming plugin found by name, GET /v1/warm reports it, cancel stops it", async () => {
+    const loaded: string[] = [];
+    const plugin = warming({
+      schedule: false,
+      warmList: [{ query: "what is rag?", namespace: "answer" }, { query: "what is a vector?", namespace: "answer" }],
+      loaders: { answer: async (query) => (loaded.push(query), await Bun.sleep(20), `answer to ${query}`) },
+    });
+    const cache = createCache({ layers: [memory()], plugins: [plugin] });
+    await cache.ready;
+    const app = createServerApp({ cache, plugins: [plugin] });
+    closers.push(() => app.close(), () => cache.close());
+    const started = await app.request("/v1/warm", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     expect(started.status).toBe(202);
-    expect(await started.json()).toEqual({ state: "running" });
-    expect(runs).toEqual([{ top: 10 }]);
-    await cache.close();
-    expect(await (await call("GET", "/v1/warm")).json()).toEqual({ state: "done" });
+    expect((await started.json()).running).toBe(true);
+    for (let i = 0; i < 100 && plugin.status().running; i++) await Bun.sleep(10);
+    const status = await (await app.request("/v1/warm")).json();
+    expect(status).toMatchObject({ running: false, progress: { state: "finished", trigger: "api", done: 2, failed: 0 } });
+    expect(loaded.sort()).toEqual(["what is a vector?", "what is rag?"]);
+    expect(await cache.get("what is rag?", { namespace: "answer" })).toBe("answer to what is rag?");
+    await app.request("/v1/warm", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const cancelled = await app.request("/v1/warm", { method: "POST", headers: { "content-type": "application/json" }, body: '{"cancel":true}' });
+    expect(cancelled.status).toBe(200);
+    for (let i = 0; i < 100 && plugin.status().running; i++) await Bun.sleep(10);
+    expect(plugin.status().progress?.state).toBe("cancelled");
   });
 });
