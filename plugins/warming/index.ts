@@ -84,6 +84,7 @@ export interface WarmingStatus {
   /** The current pass, else the last one. */
   progress?: WarmingProgress;
   schedule?: string;
+  topN: number;
   /** ISO time of the next scheduled pass. */
   nextRun?: string;
   /** Queries in the frequency table, and its bound. */
@@ -225,6 +226,7 @@ export function warming(options: WarmingOptions = {}): WarmingPlugin {
       running: current?.progress.running ?? false,
       progress: current?.progress,
       schedule: pattern,
+      topN,
       nextRun: job?.nextRun()?.toISOString(),
       tracked: sketch.size,
       capacity: sketch.capacity,

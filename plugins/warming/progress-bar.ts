@@ -18,14 +18,14 @@ export function progressBar(progress: WarmingProgress): string {
  */
 export function progressReporter(stream: { isTTY?: boolean; write(text: string): unknown }): (progress: WarmingProgress) => void {
   let lastTenth = -1;
+  let lastLine = "";
   return (progress) => {
-    if (stream.isTTY) {
-      stream.write(`\r${progressBar(progress)}${progress.running ? "" : "\n"}`);
-      return;
-    }
+    const line = progressBar(progress);
+    if (stream.isTTY) return void stream.write(`\r${line}${progress.running ? "" : "\n"}`);
     const tenth = progress.total ? Math.floor((progress.done / progress.total) * 10) : 10;
-    if (tenth === lastTenth && progress.running) return;
+    if (line === lastLine || (tenth === lastTenth && progress.running)) return;
     lastTenth = tenth;
-    stream.write(`${progressBar(progress)}\n`);
+    lastLine = line;
+    stream.write(`${line}\n`);
   };
 }
