@@ -1,10 +1,10 @@
-import type { Where } from "chromadb";
 import { z } from "zod";
 import { durationSchema } from "../../src/config/index.ts";
 import { RagCacheError, keepUntil, localEmbedder, openAIEmbedder, toMs, type CacheEntry, type CacheKey, type CacheLayer, type Duration, type Embedder, type LayerContext, type LayerHit } from "../../src/index.ts";
-import { TAG_PREFIX, decode, encode } from "./codec.ts";
+import { TAG_PREFIX, encode } from "./codec.ts";
 import { ChromaConnection } from "./connection.ts";
 import { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
+import { nearest, type LookupSettings } from "./lookup.ts";
 
 export { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
 
@@ -33,7 +33,11 @@ export interface ChromaOptions {
    * function, or `false` to trust similarity alone. Default true.
    */
   guard?: boolean | GuardOptions | SemanticGuard;
-  /** Nearest neighbours fetched per lookup; the closest one that passes the guard wins. Default 3. */
+  /**
+   * Neighbours fetched per lookup; the closest of the key's namespace and parameters that passes the
+   * guard wins. When all of them are close enough but unusable (other namespaces, refused by the
+   * guard), a second query filtered to the key's partition fetches as many again. Default 10.
+   */
   candidates?: number;
   /**
    * Deadline of one Chroma request. Keep it below the chain's `layerTimeout` (default 1s), so that
@@ -82,7 +86,7 @@ export const configSchema = z
     embedder: embedderSchema,
     threshold: z.number().gt(0).max(1),
     guard: z.union([z.boolean(), guardSchema]),
-    candidates: z.number().int().min(1).max(100),
+    candidates: z.number().int().min(1).max(1000),
     timeout: durationSchema,
     retryAfter: durationSchema,
     sweepInterval: durationSchema,
@@ -117,9 +121,9 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
   const embedder = embedderOf(options.embedder);
   const threshold = options.threshold ?? embedder.threshold ?? 0.9;
   const guard = guardOf(options.guard);
-  const candidates = options.candidates ?? 3;
+  const counts = { lookups: 0, hits: 0, belowThreshold: 0, guarded: 0, filtered: 0 };
+  const lookup: LookupSettings = { embedderId: embedder.id, threshold, guard, candidates: options.candidates ?? 10, counts };
   const sweepEvery = toMs(options.sweepInterval ?? "1m", "sweepInterval");
-  const counts = { lookups: 0, hits: 0, belowThreshold: 0, guarded: 0 };
   let context: LayerContext | undefined;
   let lastSweep: number | undefined;
   const now = () => context?.now() ?? Date.now();
@@ -160,26 +164,9 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       counts.lookups++;
       sweepWhenDue();
       const [vector] = await embedder.embed([key.text]);
-      const where: Where = { $and: [{ ns: { $eq: key.namespace } }, { params: { $eq: key.paramsHash } }, { emb: { $eq: embedder.id } }, { keep: { $gt: now() } }] };
-      const result = await connection.run("get", (collection) =>
-        collection.query({ queryEmbeddings: [vector!], nResults: candidates, where, include: ["metadatas", "distances", "documents"] }),
-      );
-      const ids = result.ids[0] ?? [];
-      for (let i = 0; i < ids.length; i++) {
-        const similarity = ids[i] === key.id ? 1 : Math.min(1, 1 - (result.distances[0]?.[i] ?? 1));
-        if (similarity < threshold) {
-          counts.belowThreshold++;
-          break;
-        }
-        const matchedText = result.documents[0]?.[i] ?? "";
-        if (!guard(key.text, matchedText)) {
-          counts.guarded++;
-          continue;
-        }
-        counts.hits++;
-        return { ...decode(result.metadatas[0]![i]!), similarity, matchedText };
-      }
-      return undefined;
+      const hit = await nearest((work) => connection.run("get", work), key, vector!, now(), lookup);
+      if (hit) counts.hits++;
+      return hit;
     },
     async set(key: CacheKey, entry: CacheEntry) {
       if (!key.text) return;

@@ -62,6 +62,17 @@ describe("chroma layer", () => {
     await cache.close();
   });
 
+  test("close neighbours of other namespaces do not hide the key's own entry", async () => {
+    const layer = layerFor({ candidates: 2 });
+    const cache = createCache({ layers: [layer] });
+    for (const namespace of ["a", "b", "c"]) await cache.set("how do i reset my password", namespace, { namespace });
+    await cache.set("how do i reset my password please", "mine", { namespace: "mine" });
+    expect(await cache.get("how do i reset my password", { namespace: "mine" })).toBe("mine");
+    expect(await cache.get("how do i reset my password", { namespace: "other" })).toBeUndefined();
+    expect(layer.stats!()).toMatchObject({ hits: 1, filtered: 2 });
+    await cache.close();
+  });
+
   test("the guard keeps numbers, negations and named things apart; with guard: false similarity alone decides", async () => {
     const pairs = [
       ["top 5 papers on retrieval augmented generation", "top 10 papers on retrieval augmented generation"],
