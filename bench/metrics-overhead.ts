@@ -26,7 +26,7 @@ async function chainVariant(plugins: Parameters<typeof createCache>[0]["plugins"
   return { op: () => cache.get(QUERY), close: () => cache.close() };
 }
 
-const lru = new LRUCache<string, unknown>({ max: 10_000 });
+const lru = new LRUCache<string, object>({ max: 10_000 });
 lru.set(QUERY, VALUE);
 const variants = {
   "lru-cache get (raw baseline)": { op: () => lru.get(QUERY), close: async () => {} },
