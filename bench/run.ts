@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { join } from "node:path";
 import { describeMachine, machine, redisServerVersion, versions } from "./lib/machine.ts";
 import { ensureRedisServer } from "./lib/redis-server.ts";
-import { BENCH_DIR, RESULTS_DIR, markdownTable } from "./lib/report.ts";
+import { BENCH_DIR, RESULTS_DIR, markdownTable, type Goal } from "./lib/report.ts";
 
 /**
  * `bun run bench`: every topic file bench/<topic>.ts in its own `bun` process, one after another
@@ -46,7 +46,7 @@ for (const topic of topics) {
 
 interface TopicJson {
   title?: string;
-  goals?: { goal: string; met: boolean; measured: string }[];
+  goals?: Goal[];
 }
 const readJson = (topic: string): TopicJson | undefined => {
   try {
@@ -59,8 +59,18 @@ const readJson = (topic: string): TopicJson | undefined => {
 const host = machine();
 const installed = { ...versions(["hono", "ioredis", "lru-cache", "chromadb", "bentocache", "cache-manager", "cacheable", "keyv"]), "redis-server": redisServerVersion() ?? "not installed" };
 const fresh = runs.filter((run) => run.fresh);
-const goals = fresh.flatMap((run) => (readJson(run.topic)?.goals ?? []).map((goal) => [run.topic, goal.met ? "met" : "**MISSED**", goal.goal, goal.measured]));
-const closingNote = join(BENCH_DIR, "lib", "closing-note.md");
+const allGoals = fresh.flatMap((run) => (readJson(run.topic)?.goals ?? []).map((goal) => ({ topic: run.topic, ...goal })));
+const goals = allGoals.map((goal) => [goal.topic, goal.met ? "met" : "**MISSED**", goal.goal, goal.measured]);
+const missed = allGoals.filter((goal) => !goal.met);
+const failed = runs.filter((run) => !run.fresh);
+const closingNote = [
+  "## Closing note",
+  "",
+  missed.length ? "Goals missed in this run, and why:" : "Every goal of the topics that ran was met in this run.",
+  "",
+  ...missed.map((goal) => `- ${goal.topic}: ${goal.goal} (measured ${goal.measured}). ${goal.whyMissed ?? "No known cause was recorded for this goal."}`),
+  ...failed.map((run) => `- bench/${run.topic}.ts did not produce results in this run (exit code ${run.exitCode}); its figures are absent above.`),
+];
 
 const markdown = [
   "# ragcache benchmark results",
@@ -76,7 +86,8 @@ const markdown = [
   markdownTable({ caption: "Goals", columns: ["topic", "verdict", "goal", "measured"], rows: goals }),
   "",
   ...fresh.map((run) => readFileSync(join(RESULTS_DIR, `${run.topic}.md`), "utf8").trim() + "\n"),
-  ...(existsSync(closingNote) ? [readFileSync(closingNote, "utf8").trim(), ""] : []),
+  ...closingNote,
+  "",
 ].join("\n");
 
 writeFileSync(join(BENCH_DIR, "RESULTS.md"), markdown);

@@ -71,7 +71,8 @@ export function cdfChart(options: { title: string; series: Series[] }): string {
     if (sorted.length) points.push(`${x(sorted.at(-1)!).toFixed(1)},${y(1).toFixed(1)}`);
     const color = COLORS[i % COLORS.length];
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.join(" ")}"/>`);
-    parts.push(`<text x="${left + 10}" y="${top + 16 + i * 16}" ${FONT} fill="${color}">${escape(series.label)}</text>`);
+    // Bottom right: the region a latency CDF leaves empty (slow requests are never the first ones).
+    parts.push(`<text x="${left + width - 8}" y="${top + height - 10 - (options.series.length - 1 - i) * 16}" text-anchor="end" ${FONT} fill="${color}">${escape(series.label)}</text>`);
   });
   return svg(left + width + 30, top + height + 40, options.title, parts);
 }

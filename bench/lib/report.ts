@@ -16,6 +16,8 @@ export interface Goal {
   met: boolean;
   /** The measured figure the verdict rests on. */
   measured: string;
+  /** The known cause, printed in the closing note of RESULTS.md when the goal is missed. */
+  whyMissed?: string;
 }
 
 export interface TopicReport {
