@@ -75,7 +75,7 @@ export function buildSnapshot(cache: Cache, collector: Collector, window: HitRat
       evictions: { ...collector.evictions.get(name) },
       errors: collector.errors.get(name) ?? { total: 0, byOperation: {} },
       latency: collector.latencyOf(index),
-      state: collector.degraded.has(name) ? "degraded" : "up",
+      state: collector.degraded.has(name) || own.state === "degraded" ? "degraded" : "up",
       ...(pool || exhausted ? { pool: { ...pool, exhaustedEvents: exhausted ?? 0 } } : {}),
       stats: own,
     };

@@ -191,7 +191,7 @@ export function warming(options: WarmingOptions = {}): WarmingPlugin {
     name,
     async setup(chain) {
       cache = chain;
-      if (options.warmList) await readWarmList(options.warmList);
+      if (options.warmList) await plan();
       store = frequencyStore(chain, name, options.stateFile);
       try {
         sketch.restore(await store.load());
