@@ -69,12 +69,13 @@ export function redisStore(pool: Pool, prefix: string, clustered: boolean, sourc
     if (ids.length) await client.srem(tagKey(tag), ...ids);
   }
 
+  /** One UNLINK per key: in a cluster the keys of one node still span slots (CROSSSLOT otherwise). */
   async function scanUnlink(node: Redis, match: string): Promise<void> {
     let cursor = "0";
     do {
       const [next, keys] = await node.scan(cursor, "MATCH", match, "COUNT", 1000);
       cursor = next;
-      if (keys.length) await node.unlink(...keys);
+      if (keys.length) await node.pipeline(keys.map((key) => ["unlink", key])).exec();
     } while (cursor !== "0");
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,6 +36,10 @@ export interface StartRedisOptions {
   private?: boolean;
   /** How long to wait for the server to answer PING. Default 10 000 ms. */
   readyTimeoutMs?: number;
+  /** Extra redis-server arguments, e.g. `["--cluster-enabled", "yes"]` (implies `private`). Default none. */
+  args?: string[];
+  /** A config file, passed first (Sentinel needs one it can rewrite). Default none. */
+  configFile?: string;
 }
 
 const HOST = "127.0.0.1";
@@ -47,7 +51,7 @@ const HOST = "127.0.0.1";
  */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
   const external = process.env.REDIS_URL;
-  if (external && !options.private) return externalServer(external);
+  if (external && !options.private && !options.args && !options.configFile) return externalServer(external);
   const binary = Bun.which("redis-server");
   if (!binary) {
     throw new Error(
@@ -61,7 +65,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   let child: Subprocess | undefined;
   const spawn = async () => {
     const started = Bun.spawn(
-      [binary, "--port", String(port), "--bind", HOST, "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning", "--dir", dataDir],
+      [binary, ...(options.configFile ? [options.configFile] : []), "--port", String(port), "--bind", HOST, "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning", "--dir", dataDir, ...(options.args ?? [])],
       { stdout: "ignore", stderr: "pipe" },
     );
     child = started;
@@ -148,4 +152,13 @@ function ping(port: number): Promise<boolean> {
     socket.once("connect", () => socket.write("PING\r\n"));
     socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
   });
+}
+
+/** A Sentinel (redis-server --sentinel) watching `master` under the name `name`, on its own free port. */
+export async function startSentinel(master: RedisServer, name = "mymaster"): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), "ragcache-sentinel-"));
+  const config = join(dir, "sentinel.conf");
+  writeFileSync(config, `sentinel monitor ${name} ${master.host} ${master.port} 1\nsentinel down-after-milliseconds ${name} 60000\n`);
+  const sentinel = await startRedis({ configFile: config, args: ["--sentinel"] });
+  return { ...sentinel, stop: async () => (await sentinel.stop(), rmSync(dir, { recursive: true, force: true })) };
 }

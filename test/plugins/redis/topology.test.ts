@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Redis } from "ioredis";
+import { createCache } from "ragcache";
+import { memory } from "ragcache/memory";
+import { redis } from "ragcache/redis";
+import { layerConformance } from "ragcache/testing";
+import { startRedis, startSentinel, type RedisServer } from "../../support/redis-server.ts";
+
+let master: RedisServer;
+let sentinel: RedisServer;
+let clusterNode: RedisServer;
+
+beforeAll(async () => {
+  [master, clusterNode] = await Promise.all([startRedis({ private: true }), startRedis({ args: ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-announce-ip", "127.0.0.1"] })]);
+  sentinel = await startSentinel(master);
+  const admin = new Redis(clusterNode.url);
+  await admin.call("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
+  for (let i = 0; i < 200 && !String(await admin.call("CLUSTER", "INFO")).includes("cluster_state:ok"); i++) await Bun.sleep(25);
+  admin.disconnect();
+});
+afterAll(async () => {
+  await Promise.all([sentinel?.stop(), master?.stop(), clusterNode?.stop()]);
+});
+
+const cluster = () => ({ nodes: [{ host: clusterNode.host, port: clusterNode.port }] });
+const viaSentinel = () => ({ sentinels: [{ host: sentinel.host, port: sentinel.port }], name: "mymaster" });
+
+layerConformance("redis layer on a cluster", () => redis({ cluster: cluster(), prefix: "cluster:", log: () => {} }), { expiryWaitMs: 300 });
+layerConformance("redis layer through sentinel", () => redis({ sentinel: viaSentinel(), prefix: "sentinel:", log: () => {} }), { expiryWaitMs: 300 });
+
+describe("redis layer topologies", () => {
+  test("moving from one Redis to a cluster or to Sentinel is a config change: the chain works the same", async () => {
+    for (const where of [{ cluster: cluster() }, { sentinel: viaSentinel() }]) {
+      const cache = createCache({ layers: [memory(), redis({ ...where, prefix: "move:", maxConnections: 2, log: () => {} })] });
+      await cache.set("q", { docs: [1, 2] }, { tags: ["doc:1"] });
+      expect(await cache.lookup("q")).toMatchObject({ layer: "memory" });
+      const other = createCache({ layers: [redis({ ...where, prefix: "move:", log: () => {} })] });
+      expect(await other.lookup("q")).toMatchObject({ value: { docs: [1, 2] }, layer: "redis" });
+      await other.invalidateTags(["doc:1"]);
+      expect(await other.get("q")).toBeUndefined();
+      expect(cache.stats().layers[1]).toMatchObject({ connections: 2, open: 2 });
+      await other.close();
+      await cache.close();
+    }
+  });
+});
