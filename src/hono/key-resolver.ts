@@ -3,8 +3,10 @@ import type { Cache } from "../cache.ts";
 import type { CacheKey, MaybePromise } from "../types.ts";
 import { keyOfParts, requestParts, type KeyFunction, type RequestParts } from "./request-key.ts";
 
-/** Distinct requests whose keys are remembered; building a key with parameters costs more than the rest of a hit. */
+/** Distinct requests whose keys are remembered; building a key (canonical JSON, hashes) costs more than the rest of a hit. */
 const MEMO_LIMIT = 10_000;
+/** Larger bodies are hashed on every request rather than kept as memo keys (the memo stays under ~10 MB). */
+const MEMO_BODY_LIMIT = 1_024;
 
 /** The CacheKey of a request: synchronous for a GET with the default key, so a hit adds no await for it. */
 export function keyResolver(cache: Cache, namespace: string, keyOption?: KeyFunction): (c: Context) => MaybePromise<CacheKey> {
@@ -15,12 +17,16 @@ export function keyResolver(cache: Cache, namespace: string, keyOption?: KeyFunc
     };
   }
   const memo = new Map<string, CacheKey>();
+  const build = (parts: RequestParts): CacheKey => {
+    const { text, params } = keyOfParts(parts);
+    return cache.key(text, { namespace, params });
+  };
   const fromParts = (parts: RequestParts): CacheKey => {
+    if (parts.body !== undefined && parts.body.length > MEMO_BODY_LIMIT) return build(parts);
     const id = `${parts.method} ${parts.path}\n${parts.query ?? ""}\n${parts.body ?? ""}`;
     let key = memo.get(id);
     if (!key) {
-      const { text, params } = keyOfParts(parts);
-      key = cache.key(text, { namespace, params });
+      key = build(parts);
       if (memo.size >= MEMO_LIMIT) memo.clear();
       memo.set(id, key);
     }

@@ -10,11 +10,12 @@ export interface RequestKey {
 
 export type KeyFunction = (c: Context) => string | RequestKey | Promise<string | RequestKey>;
 
-/** What the default key is made of: the method (HEAD as GET), the exact path, the sorted query, the body's hash. */
+/** What the default key is made of: the method (HEAD as GET), the exact path, the sorted query, the body. */
 export interface RequestParts {
   method: string;
   path: string;
   query?: string;
+  /** The body as sent; the key holds only its hash. */
   body?: string;
 }
 
@@ -28,9 +29,9 @@ export function requestParts(c: Context): RequestParts | Promise<RequestParts> {
     const query = new URLSearchParams(search).toString();
     if (query) parts.query = query;
   }
-  if (method === "GET" || !c.req.raw.body) return parts;
+  if (method === "GET") return parts;
   return c.req.text().then((body) => {
-    if (body) parts.body = hash128(canonicalBody(body));
+    if (body) parts.body = body;
     return parts;
   });
 }
@@ -41,7 +42,7 @@ export function requestParts(c: Context): RequestParts | Promise<RequestParts> {
  * A JSON body is hashed in canonical form, so the order of its fields does not split the cache.
  */
 export function keyOfParts({ method, path, query, body }: RequestParts): RequestKey {
-  return { text: `${method} ${path}`, params: { path, query, body } };
+  return { text: `${method} ${path}`, params: { path, query, body: body === undefined ? undefined : hash128(canonicalBody(body)) } };
 }
 
 export function defaultRequestKey(c: Context): RequestKey | Promise<RequestKey> {
