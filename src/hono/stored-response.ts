@@ -46,7 +46,7 @@ export function storeResponse(response: Response, bytes: Uint8Array, headerNames
   if (TEXTUAL.test(type) && !response.headers.has("content-encoding")) {
     return { status: response.status, headers, body: decoder.decode(bytes) };
   }
-  return { status: response.status, headers, body: bytes.toBase64(), base64: true };
+  return { status: response.status, headers, body: toBase64(bytes), base64: true };
 }
 
 /** Response headers per stored response and outcome, built once: a hit then only allocates the Response. */
@@ -62,7 +62,20 @@ export function replay(stored: StoredResponse, outcome: "HIT" | "MISS" | "STALE"
     if (layer && outcome !== "MISS") headers["x-cache-layer"] = layer;
     byOutcome.set(id, headers);
   }
-  return new Response(stored.base64 ? Uint8Array.fromBase64(stored.body) : stored.body, { status: stored.status, headers });
+  return new Response(stored.base64 ? fromBase64(stored.body) : stored.body, { status: stored.status, headers });
+}
+
+// Uint8Array.toBase64 is recent (not in Node 22); btoa/atob are in every Web runtime.
+function toBase64(bytes: Uint8Array): string {
+  if (typeof bytes.toBase64 === "function") return bytes.toBase64();
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+function fromBase64(text: string): Uint8Array<ArrayBuffer> {
+  if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(text);
+  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
 }
 
 export function isStoredResponse(value: unknown): value is StoredResponse {

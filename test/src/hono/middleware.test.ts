@@ -227,6 +227,27 @@ describe("hono middleware", () => {
     expect(cache.stats().hits).toBe(1);
   });
 
+  test("binary bodies round-trip on runtimes without Uint8Array base64 methods", async () => {
+    const proto = Uint8Array.prototype as unknown as Record<string, unknown>;
+    const statics = Uint8Array as unknown as Record<string, unknown>;
+    const saved = { toBase64: proto.toBase64, fromBase64: statics.fromBase64 };
+    delete proto.toBase64;
+    delete statics.fromBase64;
+    try {
+      expect([typeof proto.toBase64, typeof statics.fromBase64]).toEqual(["undefined", "undefined"]);
+      const { app } = setup();
+      const bytes = new Uint8Array(70_000).map((_, i) => (i * 7) % 256);
+      app.get("/rag/big", () => new Response(bytes, { headers: { "content-type": "image/png" } }));
+      await app.request("/rag/big");
+      const hit = await app.request("/rag/big");
+      expect(hit.headers.get("X-Cache")).toBe("HIT");
+      expect(new Uint8Array(await hit.arrayBuffer())).toEqual(bytes);
+    } finally {
+      proto.toBase64 = saved.toBase64;
+      statics.fromBase64 = saved.fromBase64;
+    }
+  });
+
   test("over a real socket: headers, HEAD and collapsing behave as through app.request", async () => {
     const { app, runs } = setup();
     const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
