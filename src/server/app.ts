@@ -38,6 +38,12 @@ export function createServerApp(options: ServerAppOptions): Hono & { close(): vo
   const app = new Hono();
 
   app.use("*", bodyLimit({ maxSize: maxBodyBytes, onError: (c) => c.json({ error: `the request body is larger than ${maxBodyBytes} bytes` }, 413) }));
+  app.use("/v1/*", async (c, next) => {
+    if (c.req.raw.body && !/^application\/([\w.+-]*\+)?json\b/i.test(c.req.header("content-type") ?? "")) {
+      return c.json({ error: "the body must be JSON, sent with Content-Type: application/json" }, 400);
+    }
+    await next();
+  });
   app.route("/", dataRoutes(cache, guard));
   app.route("/", adminRoutes(cache, plugins, latency, guard));
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));

@@ -66,7 +66,7 @@ describe("server routes", () => {
   });
 
   test("bad input is a 400 that lists every reason", async () => {
-    const { call } = setup();
+    const { call, app } = setup();
     const cases: [string, string, unknown][] = [
       ["PUT", "/v1/cache/bad%20namespace/k", { value: 1 }],
       ["PUT", "/v1/cache/ns/k", { ttl: "soon" }],
@@ -81,6 +81,9 @@ describe("server routes", () => {
       expect(`${method} ${path} ${response.status}`).toBe(`${method} ${path} 400`);
       expect((await response.json()).error).toBeString();
     }
+    const untyped = await app.request("/v1/cache/ns/k", { method: "PUT", body: '{"value":1}' });
+    expect(untyped.status).toBe(400);
+    expect((await untyped.json()).error).toContain("Content-Type: application/json");
     const both = await (await call("PUT", "/v1/cache/ns/k", { ttl: "soon", tags: "x" })).json();
     expect(both.issues.map((i: { path: string }) => i.path).sort()).toEqual(["json.tags", "json.ttl", "json.value"]);
   });
