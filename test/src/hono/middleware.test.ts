@@ -248,6 +248,40 @@ describe("hono middleware", () => {
     }
   });
 
+  test("a custom key and a tags function decide what is shared and how it is invalidated", async () => {
+    const cache = createCache({ layers: [memory()] });
+    caches.push(cache);
+    const app = new Hono();
+    let runs = 0;
+    app.use(
+      "/user/*",
+      ragcache({
+        cache,
+        namespace: "pages",
+        key: (c) => ({ text: c.req.path, params: { tenant: c.req.header("x-tenant") ?? "none" } }),
+        tags: (c, stored) => [`tenant:${c.req.header("x-tenant")}`, `status:${stored.status}`],
+      }),
+    );
+    app.get("/user/:id", (c) => c.json({ id: c.req.param("id"), run: ++runs }));
+    const get = (tenant: string, query = "") => app.request(`/user/1${query}`, { headers: { "x-tenant": tenant } });
+    await get("a");
+    expect((await get("a", "?ignored=1")).headers.get("X-Cache")).toBe("HIT");
+    expect((await get("b")).headers.get("X-Cache")).toBe("MISS");
+    await cache.invalidateTags(["tenant:a"]);
+    expect((await get("a")).headers.get("X-Cache")).toBe("MISS");
+    expect((await get("b")).headers.get("X-Cache")).toBe("HIT");
+    expect(runs).toBe(3);
+  });
+
+  test("a closed cache passes requests through to the handler with BYPASS", async () => {
+    const { app, cache, runs } = setup();
+    await cache.close();
+    const response = await app.request("/rag/echo");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("X-Cache")).toBe("BYPASS");
+    expect(runs()).toBe(1);
+  });
+
   test("over a real socket: headers, HEAD and collapsing behave as through app.request", async () => {
     const { app, runs } = setup();
     const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
