@@ -8,15 +8,18 @@ export interface BreakerConfig {
   probeIntervalMs: number;
   /** Resolves when Redis answers again. */
   probe: () => Promise<unknown>;
-  /** Runs after a successful probe, before the breaker closes (reconciliation); a throw keeps it open. */
-  beforeClose: () => Promise<void>;
+  /**
+   * Runs after a successful probe (reconciliation) and calls `close` itself, so that nothing can
+   * slip in between its last step and the breaker closing; a throw keeps the breaker open.
+   */
+  recover: (close: () => void) => Promise<void>;
   onOpen: (reason: string) => void;
   onClose: (downMs: number) => void;
 }
 
 /**
  * Closed: commands go to Redis and their outcomes are counted. Open: nothing goes to Redis; a timer
- * probes it every `probeIntervalMs`, and once it answers (and `beforeClose` succeeded) the breaker
+ * probes it every `probeIntervalMs`, and once it answers (and `recover` succeeded) the breaker
  * closes. A lost connection opens it at once; other failures (timeouts, errors) by rate.
  */
 export class Breaker {
@@ -79,11 +82,15 @@ export class Breaker {
   async #probe(): Promise<void> {
     try {
       await this.#config.probe();
-      await this.#config.beforeClose();
+      await this.#config.recover(() => this.#close());
     } catch {
       return this.#schedule();
     }
-    if (this.#closed) return;
+    this.#close();
+  }
+
+  #close(): void {
+    if (!this.isOpen || this.#closed) return;
     this.isOpen = false;
     this.#outcomes.fill(0);
     this.#failures = 0;

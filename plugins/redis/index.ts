@@ -3,7 +3,8 @@ import { toError } from "../../src/errors.ts";
 import { Breaker } from "./breaker.ts";
 import { invalidationBus } from "./bus.ts";
 import { connect } from "./connect.ts";
-import { Journal, reconcile } from "./journal.ts";
+import { WriteRouter } from "./degradation.ts";
+import { Journal } from "./journal.ts";
 import { settle, type RedisLayerOptions } from "./options.ts";
 import { Pool } from "./pool.ts";
 import { redisStore } from "./store.ts";
@@ -54,11 +55,11 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
       })
     : undefined;
 
-  const breaker = new Breaker({
+  const breaker: Breaker = new Breaker({
     failureThreshold: settings.failureThreshold,
     probeIntervalMs: settings.probeIntervalMs,
     probe: () => pool.ping(),
-    beforeClose: reconcileJournal,
+    recover: (close): Promise<void> => writes.recover(close),
     onOpen(reason) {
       log(`ragcache: layer "${name}" degraded: ${reason}; ${fallback ? `serving from "${fallback.name}"` : "every call is a miss"} until Redis answers again`);
       emit("degraded", { layer: name, reason });
@@ -69,16 +70,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
     },
   });
 
-  async function reconcileJournal(): Promise<void> {
-    const changes = journal.take();
-    try {
-      await reconcile(changes, store, fallback, now);
-    } catch (error) {
-      journal.restore(changes);
-      throw error;
-    }
-    if (bus) for (const invalidation of changes.invalidations()) await bus.publish(invalidation);
-  }
+  const writes: WriteRouter = new WriteRouter({ name, breaker, fallback, store, journal, now, emit, publish: bus?.publish });
 
   const healthTimer = settings.healthCheckMs > 0 ? setInterval(() => context?.track(checkHealth()), settings.healthCheckMs) : undefined;
   healthTimer?.unref();
@@ -111,40 +103,9 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
     return fallback.get(key);
   }
 
-  /**
-   * A write goes to Redis and is then published to the other processes. When Redis is out of reach it
-   * goes to the fallback and is journaled for recovery; a write that fails with a fallback present
-   * opens the breaker at once, since the fallback now holds what Redis lacks.
-   */
-  function write(operation: string, toRedis: () => Promise<unknown>, toFallback: () => MaybePromise<void>, remember: () => void, invalidation: Invalidation, key?: CacheKey): Promise<void> {
-    if (breaker.isOpen) return degradedWrite(operation, toFallback, remember);
-    return toRedis().then(
-      () => {
-        breaker.success();
-        if (bus) return bus.publish(invalidation).then(() => {}, (error: unknown) => emit("error", { layer: name, operation: "publish", error: toError(error), key }));
-      },
-      (error: unknown) => {
-        remember();
-        if (!fallback) {
-          breaker.failure(toError(error));
-          throw error;
-        }
-        emit("error", { layer: name, operation, error: toError(error), key });
-        breaker.open(`${operation} failed: ${toError(error).message}`);
-        return toFallback();
-      },
-    );
-  }
-
-  async function degradedWrite(operation: string, toFallback: () => MaybePromise<void>, remember: () => void): Promise<void> {
-    remember();
-    if (!fallback) throw circuitOpen(operation);
-    await toFallback();
-  }
-
   function deleteKey(key: CacheKey): Promise<void> {
     const invalidation: Invalidation = { type: "delete", ids: [key.id] };
-    return write("delete", () => store.delete([key.id]), () => fallback!.delete(key), () => journal.id(key.id), invalidation, key);
+    return writes.write({ operation: "delete", toRedis: () => store.delete([key.id]), toFallback: () => fallback!.delete(key), remember: () => journal.id(key.id), invalidation, key });
   }
 
   return {
@@ -162,9 +123,9 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
         return fallback.get(key);
       }
       return store.get(key.id).then(
-        (hit) => {
+        (raw) => {
           breaker.success();
-          return hit;
+          return store.decode(raw);
         },
         (error) => readFailed(error, key),
       );
@@ -174,14 +135,14 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
       if (keep <= 0) return deleteKey(key);
       const px = Number.isFinite(keep) ? Math.ceil(keep) : 0;
       const invalidation: Invalidation = { type: "delete", ids: [key.id] };
-      return write("set", () => store.set(key.id, entry, px), () => fallback!.set(key, entry), () => journal.id(key.id), invalidation, key);
+      return writes.write({ operation: "set", toRedis: () => store.set(key.id, entry, px), toFallback: () => fallback!.set(key, entry), remember: () => journal.id(key.id), invalidation, key });
     },
     delete: deleteKey,
     clear(namespace) {
-      return write("clear", () => store.clear(namespace), () => fallback!.clear(namespace), () => journal.clear(namespace), { type: "clear", namespace });
+      return writes.write({ operation: "clear", toRedis: () => store.clear(namespace), toFallback: () => fallback!.clear(namespace), remember: () => journal.clear(namespace), invalidation: { type: "clear", namespace } });
     },
     invalidateTags(tags) {
-      return write("invalidateTags", () => store.invalidateTags(tags), () => fallback!.invalidateTags(tags), () => journal.tag(tags), { type: "tags", tags });
+      return writes.write({ operation: "invalidateTags", toRedis: () => store.invalidateTags(tags), toFallback: () => fallback!.invalidateTags(tags), remember: () => journal.tag(tags), invalidation: { type: "tags", tags } });
     },
     health: checkHealth,
     stats() {

@@ -80,8 +80,12 @@ export function redisStore(pool: Pool, prefix: string, clustered: boolean, sourc
   }
 
   return {
-    get(id: string): Promise<LayerHit | undefined> {
-      return pool.run((client) => client.get(prefix + id)).then((raw) => (raw === null ? undefined : decodeEntry(raw, source)));
+    /** The stored text; decoding is left to the caller so that a hit costs one promise step, not two. */
+    get(id: string): Promise<string | null> {
+      return pool.run((client) => client.get(prefix + id));
+    },
+    decode(raw: string | null): LayerHit | undefined {
+      return raw === null ? undefined : decodeEntry(raw, source);
     },
     /** `px` 0 = no expiry. */
     set(id: string, entry: CacheEntry, px: number): Promise<unknown> {

@@ -53,11 +53,13 @@ describe("redis layer degradation", () => {
 
     let calls = 0;
     let failures = 0;
+    const lastWritten = new Map<string, number>();
     let stop = false;
     const traffic = (async () => {
       for (let i = 0; !stop; i++) {
         try {
           await cache.set(`traffic ${i % 50}`, i);
+          lastWritten.set(`traffic ${i % 50}`, i);
           const value = await cache.getOrSet(`traffic ${i % 50}`, () => i);
           if (value !== i) failures++;
           calls += 2;
@@ -90,6 +92,7 @@ describe("redis layer degradation", () => {
     await traffic;
 
     expect(failures).toBe(0);
+    for (const [query, value] of lastWritten) expect(`${query} = ${await cache.get(query)}`).toBe(`${query} = ${value}`);
     expect(await cache.get("changed while down")).toBe("new");
     expect(await cache.get("deleted while down")).toBeUndefined();
     expect(await cache.get("tagged while down")).toBeUndefined();

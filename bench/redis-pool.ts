@@ -1,0 +1,105 @@
+/**
+ * An L2 hit through the chain (the redis layer alone, so every hit comes from Redis) against raw
+ * ioredis GET with auto-pipelining, at 1 and 64 requests in flight, for pool sizes 1/2/4/8, all in
+ * one run on one private redis-server. The best pool size is the layer's default.
+ * `bun run bench/redis-pool.ts` → bench/results/redis-pool.{json,md}.
+ */
+import { Redis } from "ioredis";
+import { createCache, createKey, type CacheKey } from "../src/index.ts";
+import { redis } from "../plugins/redis/index.ts";
+import { settle } from "../plugins/redis/options.ts";
+import { formatOps, formatRatio, median, opsPerSecond, opsPerSecondConcurrent } from "./lib/measure.ts";
+import { benchRedis } from "./lib/redis-server.ts";
+import { writeTopic } from "./lib/report.ts";
+import { redisServerVersion } from "./lib/machine.ts";
+
+const KEYS = 1_000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const MS = Number(process.env.BENCH_MS ?? 500);
+const POOL_SIZES = [1, 2, 4, 8];
+const INFLIGHT = [1, 64];
+const PREFIX = "bench:";
+
+/** A 1 KB retrieval result, as in the peers' table. */
+const document = (i: number) => ({
+  query: `what is retrieval augmented generation, variant ${i}`,
+  docs: Array.from({ length: 5 }, (_, d) => ({ id: `doc-${i}-${d}`, score: 0.9 - d * 0.05, text: "lorem ipsum dolor sit amet ".repeat(6).slice(0, 150) })),
+});
+
+const server = await benchRedis();
+const keys: CacheKey[] = Array.from({ length: KEYS }, (_, i) => createKey(`question ${i}`, { namespace: "bench" }));
+const seeder = createCache({ layers: [redis({ url: server.url, prefix: PREFIX, healthCheckInterval: 0, log: () => {} })] });
+for (let i = 0; i < KEYS; i++) await seeder.set(keys[i]!, document(i), { ttl: "1h" });
+await seeder.close();
+
+const raw = new Redis(server.url, { enableAutoPipelining: true });
+const rawKeys = keys.map((key) => PREFIX + key.id);
+const chains = new Map(POOL_SIZES.map((size) => [size, createCache({ layers: [redis({ url: server.url, prefix: PREFIX, maxConnections: size, healthCheckInterval: 0, log: () => {} })] })]));
+for (const cache of chains.values()) if ((await cache.get(keys[0]!)) === undefined) throw new Error("the seeded entries are not readable through the chain");
+
+const samples = new Map<string, number[]>();
+const cpu = new Map<string, number[]>();
+const push = (into: Map<string, number[]>, name: string, value: number) => into.set(name, [...(into.get(name) ?? []), value]);
+
+/**
+ * Ops/s (wall clock, the headline) and this process's CPU µs per op: the second barely moves when
+ * other processes load the machine, so it shows the client-side cost of each path more steadily.
+ */
+async function record(name: string, op: (i: number) => Promise<unknown>, inflight: number): Promise<void> {
+  let count = 0;
+  const counted = (i: number) => (count++, op(i));
+  const before = process.cpuUsage();
+  const rate = inflight === 1 ? await opsPerSecond(counted, MS) : await opsPerSecondConcurrent(counted, inflight, MS);
+  const used = process.cpuUsage(before);
+  push(samples, name, rate);
+  push(cpu, name, (used.user + used.system) / count);
+}
+
+for (let round = 0; round < ROUNDS; round++) {
+  for (const inflight of INFLIGHT) {
+    await record(`raw GET/${inflight}`, (i) => raw.get(rawKeys[i % KEYS]!), inflight);
+    await record(`raw GET+parse/${inflight}`, (i) => raw.get(rawKeys[i % KEYS]!).then((text) => JSON.parse(text!)), inflight);
+    for (const [size, cache] of chains) await record(`chain pool ${size}/${inflight}`, (i) => Promise.resolve(cache.get(keys[i % KEYS]!)), inflight);
+  }
+  console.error(`round ${round + 1}/${ROUNDS} done`);
+}
+
+const med = (name: string) => median(samples.get(name)!);
+const rows = INFLIGHT.flatMap((inflight) => {
+  const base = med(`raw GET/${inflight}`);
+  const names = [`raw GET/${inflight}`, `raw GET+parse/${inflight}`, ...POOL_SIZES.map((size) => `chain pool ${size}/${inflight}`)];
+  return names.map((name) => [name.split("/")[0]!, inflight, formatOps(med(name)), formatRatio(med(name) / base), median(cpu.get(name)!).toFixed(2)]);
+});
+/** With one request in flight every pool size sends it on the same (first ready) connection, so only 64 in flight tells sizes apart. */
+const best = POOL_SIZES.reduce((a, b) => (med(`chain pool ${b}/64`) > med(`chain pool ${a}/64`) ? b : a));
+const DEFAULT_POOL = settle({}).maxConnections;
+const ratio = (inflight: number, size = DEFAULT_POOL) => med(`chain pool ${size}/${inflight}`) / med(`raw GET/${inflight}`);
+
+writeTopic("redis-pool", {
+  title: "Redis pool: L2 hit through the chain vs raw ioredis",
+  method: [
+    `${KEYS} keys of 1 KB JSON in a private redis-server ${redisServerVersion() ?? ""} on loopback. Chain: \`createCache({ layers: [redis({ maxConnections })] })\`, no memory layer, so every hit is a Redis GET + decode.`,
+    `Baseline: one ioredis client with \`enableAutoPipelining\`, GET returning the string ("raw GET"), and GET + JSON.parse ("raw GET+parse", what a hand-written cache must do to return the object).`,
+    `${ROUNDS} interleaved rounds of ${MS} ms per cell; medians. Ratios are to raw GET at the same concurrency, measured in the same run.`,
+  ],
+  tables: [{ columns: ["client", "in flight", "ops/s (median)", "ratio to raw GET", "client CPU µs/op (median)"], rows }],
+  goals: INFLIGHT.map((inflight) => ({
+    goal: `L2 hit through the chain ≥ 0.9× raw ioredis GET (auto-pipelined), ${inflight} in flight, default pool size ${DEFAULT_POOL}`,
+    met: ratio(inflight) >= 0.9,
+    measured: formatRatio(ratio(inflight)),
+    whyMissed: "the chain decodes the JSON entry on every hit while raw GET returns the string; see raw GET+parse for what decoding alone costs",
+  })),
+  notes: [
+    `Best pool size in this run (throughput at 64 in flight): ${best}; the default (\`maxConnections\`) is ${DEFAULT_POOL}. At 1 in flight every pool size uses the same first connection, so differences in those rows are noise.`,
+    "One auto-pipelined connection already batches every command issued in the same tick; on loopback more connections only add syscalls and client CPU per op (last column). A remote Redis with real network latency, or a multi-core client, may favour 2-4: measure there.",
+    "At 64 in flight the client is CPU-bound: raw GET returns a string, the chain returns the decoded object. JSON.parse of the 1 KB entry alone costs about as much as the whole raw GET (compare raw GET+parse), so 0.9× of raw GET is out of reach for any cache that returns objects; the fair comparison is raw GET+parse.",
+  ],
+  packages: ["ioredis"],
+  extraVersions: { "redis-server": redisServerVersion() ?? "unknown" },
+  data: { opsPerSecond: Object.fromEntries(samples), cpuMicrosPerOp: Object.fromEntries(cpu), best, defaultPool: DEFAULT_POOL },
+});
+
+raw.disconnect();
+for (const cache of chains.values()) await cache.close();
+await server.stop();
+console.error(`best pool size ${best}; default ${DEFAULT_POOL}; ratios at default: ${INFLIGHT.map((n) => `${n}: ${formatRatio(ratio(n))}`).join(", ")}`);
