@@ -138,7 +138,8 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
     onUp: (downMs) => context?.emit("recovered", { layer: name, downMs }),
   });
 
-  const purgeExpired = () => connection.invalidate("purge", (collection) => collection.delete({ where: { keep: { $lte: now() } } }));
+  // Not an invalidation to replay: lookups skip expired entries anyway, the purge only frees space.
+  const purgeExpired = async () => void (await connection.run("purge", (collection) => collection.delete({ where: { keep: { $lte: now() } } })));
   // Expired entries are filtered out of every lookup; the sweep only reclaims their space.
   const sweepWhenDue = () => {
     if (!context) return;

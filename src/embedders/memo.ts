@@ -39,7 +39,7 @@ function remember(key: string, vector: number[]): void {
  * the memo (keyed by embedder id + text), and concurrent requests for one text share one call.
  * Callers must not mutate the vectors they get.
  */
-export function memoizeEmbedder<E extends Embedder>(embedder: E): E {
+export function memoizeEmbedder(embedder: Embedder): Embedder {
   const embed = async (texts: readonly string[]): Promise<number[][]> => {
     const keys = texts.map((text) => `${embedder.id}\u0000${text}`);
     const missing = new Map<string, string>();
@@ -60,5 +60,7 @@ export function memoizeEmbedder<E extends Embedder>(embedder: E): E {
     }
     return Promise.all(keys.map((key) => recall(key) ?? pending.get(key)!));
   };
-  return Object.assign(Object.create(embedder) as E, { embed });
+  const memoized: Embedder = { id: embedder.id, dimensions: embedder.dimensions, embed };
+  if (embedder.threshold !== undefined) return { ...memoized, threshold: embedder.threshold };
+  return memoized;
 }
