@@ -17,6 +17,16 @@ export interface ConnectionOptions {
 
 type Work<T> = (collection: Collection) => Promise<T>;
 
+/** Cause of the fast failures while the breaker is open, so they count as an outage too. */
+const UNREACHABLE = new Error("Chroma unreachable");
+UNREACHABLE.name = "ChromaConnectionError";
+
+/** A connection failure or a timeout: Chroma cannot be reached, as opposed to refusing a request. */
+function isOutage(error: unknown): boolean {
+  if (error instanceof RagCacheError) return error.code === "E_LAYER_TIMEOUT" || (error.cause as Error | undefined)?.name === "ChromaConnectionError";
+  return (error as Error | undefined)?.name === "ChromaConnectionError";
+}
+
 /** Invalidations remembered while Chroma is unreachable; past this, one full clear replaces them. */
 const MAX_PENDING = 1_000;
 
@@ -52,12 +62,17 @@ export class ChromaConnection {
   /** Run one request against the collection, replaying missed invalidations first. */
   async run<T>(operation: string, work: Work<T>): Promise<T> {
     if (this.#downSince !== undefined && Date.now() < this.#retryAt) {
-      throw this.#error("E_LAYER_FAILED", `${operation}: Chroma at ${this.#options.url} is unreachable; next attempt in ${this.#retryAt - Date.now()} ms`);
+      throw this.#error("E_LAYER_FAILED", `${operation}: Chroma at ${this.#options.url} is unreachable; next attempt in ${this.#retryAt - Date.now()} ms`, UNREACHABLE);
     }
     try {
       const collection = await this.#deadline(operation, (this.#collection ??= this.#open()));
       while (this.#pending.length) {
-        await this.#deadline(operation, this.#pending[0]!(collection));
+        const replay = this.#pending[0]!;
+        // One that Chroma refuses (rather than cannot be reached for) would block every call: dropped.
+        await this.#deadline(operation, replay(collection)).catch((error: unknown) => {
+          if (!isOutage(error)) this.#pending.shift();
+          throw error;
+        });
         this.#pending.shift();
       }
       const result = await this.#deadline(operation, work(collection));
@@ -66,16 +81,17 @@ export class ChromaConnection {
     } catch (thrown) {
       this.#collection = undefined;
       const error = toError(thrown);
-      if (error.name === "ChromaConnectionError" || (error instanceof RagCacheError && error.code === "E_LAYER_TIMEOUT")) this.#down(error.message);
+      if (isOutage(error)) this.#down(error.message);
       throw error instanceof RagCacheError ? error : this.#error("E_LAYER_FAILED", `${operation}: ${error.message}`, error);
     }
   }
 
-  /** Like `run`, but the work is kept and retried first when Chroma answers again. */
+  /** Like `run`, but work that fails because Chroma is unreachable is kept and retried first when it answers again. */
   async invalidate(operation: string, work: Work<unknown>): Promise<void> {
     try {
       await this.run(operation, work);
     } catch (error) {
+      if (!isOutage(error)) throw error;
       if (this.#pending.length >= MAX_PENDING) this.#pending = [(collection) => collection.delete({ where: { ns: { $ne: "" } } })];
       else this.#pending.push(work);
       throw error;

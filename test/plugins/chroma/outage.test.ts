@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { ChromaClient } from "chromadb";
 import { createCache, type CacheEvents } from "ragcache";
 import { chroma } from "ragcache/chroma";
 import { memory } from "ragcache/memory";
@@ -78,6 +79,23 @@ describe("chroma layer", () => {
     expect(layer.stats!().pendingInvalidations).toBe(0);
     expect(errors.map((error) => error.operation)).toEqual(["invalidateTags"]);
     expect(recovered).toHaveLength(1);
+    await cache.close();
+  });
+
+  test("a collection deleted behind the layer's back: one failed call, not remembered for replay, then a fresh collection", async () => {
+    server = await startChroma();
+    const layer = chroma({ url: server.url, collection: `dropped-${process.pid}` });
+    const cache = createCache({ layers: [layer] });
+    const errors = recordErrors(cache);
+    await cache.set("what is rag", "answer", { tags: ["doc:1"] });
+    const url = new URL(server.url);
+    await new ChromaClient({ host: url.hostname, port: Number(url.port), ssl: false }).deleteCollection({ name: `dropped-${process.pid}` });
+    await cache.invalidateTags(["doc:1"]);
+    expect(layer.stats!().pendingInvalidations).toBe(0);
+    expect(await cache.get("what is rag")).toBeUndefined();
+    await cache.set("what is rag", "again");
+    expect(await cache.get("what's rag")).toBe("again");
+    expect(errors.map((error) => error.operation)).toEqual(["invalidateTags"]);
     await cache.close();
   });
 
