@@ -138,9 +138,8 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
     onUp: (downMs) => context?.emit("recovered", { layer: name, downMs }),
   });
 
-  // Not an invalidation to replay: lookups skip expired entries anyway, the purge only frees space.
+  // Lookups skip expired entries anyway: the purge only frees space, so it is not replayed after an outage.
   const purgeExpired = async () => void (await connection.run("purge", (collection) => collection.delete({ where: { keep: { $lte: now() } } })));
-  // Expired entries are filtered out of every lookup; the sweep only reclaims their space.
   const sweepWhenDue = () => {
     if (!context) return;
     lastSweep ??= now();
@@ -153,7 +152,6 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
   const layer: ChromaLayer = {
     name,
     semantic: true,
-    persistent: true,
     embedder,
     threshold,
     purgeExpired,
