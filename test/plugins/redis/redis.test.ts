@@ -75,11 +75,11 @@ describe("redis layer", () => {
 
   test("a command that times out is retried, and fails once the retries are used up", async () => {
     const key = createKey("slow");
-    const patient = redis({ url: server.url, prefix: "timeout:", commandTimeout: 60, retries: 1, log: quiet });
-    const impatient = redis({ url: server.url, prefix: "timeout:", commandTimeout: 60, retries: 0, log: quiet });
+    const patient = redis({ url: server.url, prefix: "timeout:", commandTimeout: 150, retries: 1, log: quiet });
+    const impatient = redis({ url: server.url, prefix: "timeout:", commandTimeout: 150, retries: 0, log: quiet });
     await patient.set(key, entry("v"));
     await impatient.get(key);
-    const blocked = blockRedis(100);
+    const blocked = blockRedis(200);
     await Bun.sleep(5);
     const [retried, failed] = await Promise.all([Promise.resolve(patient.get(key)), Promise.resolve(impatient.get(key)).catch((e: Error) => e)]);
     await blocked;
