@@ -112,6 +112,8 @@ const zipfRows = loading.map((spec) => {
 
 const ours = l1Ops("ragcache (memory)");
 const oursKeyed = l1Ops("ragcache (memory, precomputed key)");
+const L2_COST =
+  "Suspected cause (from separate profiling runs while writing this bench, where the Redis layer alone, without memory in front, came closer to raw ioredis than the two-layer chain): an L2 hit in the chain is more than a GET + JSON.parse: the memory layer's miss, the chain's per-call deadline (src/layer-call.ts `settle`: a promise and a setTimeout per async layer call), the Redis layer's pool queue, command deadline and breaker accounting (plugins/redis), decoding the stored entry envelope, and the back-fill of every L2 hit into memory (src/cache.ts `#backfill`: Promise.all over the layers above, tracked). With many calls in flight these per-call promises and timers, not Redis, appear to bound the throughput. Reported to the core and Redis layer owners; not changed by the benchmark.";
 const ragStampede = stampedes.get("ragcache (memory+redis)") ?? stampedes.get("ragcache (memory)") ?? [];
 const goals: Goal[] = [
   { goal: "L1 hit ≥ 0.5× raw lru-cache (cache.get(text))", met: ours / l1Ops(LRU) >= 0.5, measured: `${formatRatio(ours / l1Ops(LRU))} (precomputed key: ${formatRatio(oursKeyed / l1Ops(LRU))})`,
@@ -124,13 +126,10 @@ const goals: Goal[] = [
     measured: `${formatOps(ours)} vs ${formatOps(l1Ops("bentocache (memory)"))} and ${formatOps(l1Ops("cache-manager + keyv (memory)"))} ops/s`,
     whyMissed: "A peer answered L1 hits faster than the chain: look at the L1 table for which one and by how much.",
   },
-  {
-    goal: "L2 hit ≥ 0.9× raw ioredis (sequential and 64 in flight)",
-    met: l2Seq("ragcache (memory+redis)") / l2Seq(IOREDIS) >= 0.9 && l2Par("ragcache (memory+redis)") / l2Par(IOREDIS) >= 0.9,
-    measured: `${formatRatio(l2Seq("ragcache (memory+redis)") / l2Seq(IOREDIS))} sequential, ${formatRatio(l2Par("ragcache (memory+redis)") / l2Par(IOREDIS))} at 64 in flight`,
-    whyMissed:
-      "An L2 hit in the chain is more than a GET + JSON.parse: the memory layer's miss, the chain's per-call deadline (src/layer-call.ts `settle`: a promise and a setTimeout per async layer call), the Redis layer's pool queue, command deadline and breaker accounting (plugins/redis), decoding the stored entry envelope, and the back-fill of every L2 hit into memory (src/cache.ts `#backfill`: Promise.all over the layers above, tracked). Under 64 in flight these per-call promises and timers, not Redis, bound the throughput. Reported to the core and Redis layer owners; not changed by the benchmark.",
-  },
+  ...(["sequential", "64 in flight"] as const).map((mode) => {
+    const ratio = mode === "sequential" ? l2Seq("ragcache (memory+redis)") / l2Seq(IOREDIS) : l2Par("ragcache (memory+redis)") / l2Par(IOREDIS);
+    return { goal: `L2 hit ≥ 0.9× raw ioredis, ${mode}`, met: ratio >= 0.9, measured: formatRatio(ratio), whyMissed: L2_COST };
+  }),
   {
     goal: "stampede: 1 loader run for 1000 concurrent callers",
     met: ragStampede.length > 0 && ragStampede.every((r) => r.loaderRuns === 1 && r.served === STAMPEDE.callers),

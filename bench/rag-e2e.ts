@@ -59,7 +59,7 @@ async function replay(mode: string, layers: CacheLayer[] | undefined, kill?: { s
   const kinds = new Map<string, number>();
   cache?.on("error", ({ layer, operation, error }) => {
     layerEvents++;
-    const kind = `${layer} ${operation}: ${error.message.slice(0, 120)}`;
+    const kind = `${layer} ${operation}: ${error.message.slice(0, 120).replace(/\d+/g, "N")}`;
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
   });
   const missLookups = new Map<string, number[]>();
@@ -146,13 +146,15 @@ if (killed?.halves) {
 for (const r of results) {
   if (r.errorKinds.length) notes.push(`${r.mode}: ${r.layerEvents} layer error events (each a miss, not a failure), most frequent: ${r.errorKinds.map(([kind, n]) => `${kind} (${n})`).join("; ")}`);
 }
+const exact = results.find((r) => r.mode.startsWith("exact ("))!;
+const secondHalf = exact.served.slice(killAt);
+rows.push(row("exact, second half (Redis up, for comparison)", secondHalf, 0));
 const lookupRows = results.flatMap((r) =>
   [...r.missLookups].map(([layer, ms]) => {
     const ordered = [...ms].sort((a, b) => a - b);
     return [r.mode, layer, String(ordered.length), formatMs(percentile(ordered, 50)), formatMs(percentile(ordered, 95)), formatMs(percentile(ordered, 99))];
   }),
 );
-const exact = results.find((r) => r.mode.startsWith("exact ("))!;
 const semantic = results.find((r) => r.mode.includes("semantic"));
 const goals: Goal[] = [
   {
@@ -179,6 +181,7 @@ writeTopic("rag-e2e", {
   method: [
     `The example RAG request (expand → retrieve → answer, through the RagCache facade: three namespaces, answers tagged with their documents) with simulated stages of ${FULL.expansion} / ${FULL.retrieval} / ${FULL.llm} ms, scaled by ${SCALE} to ${LATENCIES.expansion} / ${LATENCIES.retrieval} / ${LATENCIES.llm} ms (±10 % jitter) so the replay fits the budget. Set BENCH_RAG_SCALE=1 for full latencies; reductions are ratios and keep (the fixed cost of a hit is counted against a smaller miss, so scaling down is the conservative side).`,
     `Query stream: ${STREAM.requests} requests over ${stream.topics.length} questions (55 subjects × 6 question kinds), Zipf(${STREAM.zipfS}) popularity; ${pct(STREAM.paraphraseShare)} asked in a paraphrase, the rest in the canonical wording with case/spacing noise. Exact repeats: ${pct(stream.exactRepeatRate)} of requests; same question in any wording: ${pct(stream.topicRepeatRate)}.`,
+    "Chroma's own lookup and write times are real, not simulated, so they do not shrink with the scale: at full latencies the semantic layer's cost weighs less against a miss.",
     `Replayed by ${CONCURRENCY} concurrent clients, each mode from a cold cache. Exact layers: memory (${L1_MAX} entries) + Redis (private server, file fallback). Semantic: + Chroma 1.0 (private server) with the local embedder and the default guard. The kill run SIGKILLs Redis before request ${killAt}.`,
   ],
   tables: [

@@ -1,0 +1,63 @@
+import { describe, expect, test } from "bun:test";
+import { median, opsPerSecond, percentile, pool, seeded, zipf } from "../../../bench/lib/measure.ts";
+
+describe("bench measure helpers", () => {
+  test("median of odd and even counts, NaN for none", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+
+  test("percentile is nearest-rank on an ascending array", () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(values, 50)).toBe(50);
+    expect(percentile(values, 95)).toBe(95);
+    expect(percentile(values, 100)).toBe(100);
+    expect(percentile([7], 99)).toBe(7);
+  });
+
+  test("seeded streams repeat for one seed and differ between seeds", () => {
+    const a = seeded(1);
+    const b = seeded(1);
+    const c = seeded(2);
+    const first = [a(), a(), a()];
+    expect([b(), b(), b()]).toEqual(first);
+    expect([c(), c(), c()]).not.toEqual(first);
+  });
+
+  test("zipf draws ranks in range, rank 0 about twice as often as rank 1", () => {
+    const draw = zipf(1000, 1, seeded(3));
+    const counts = new Map<number, number>();
+    for (let i = 0; i < 50_000; i++) {
+      const rank = draw();
+      counts.set(rank, (counts.get(rank) ?? 0) + 1);
+    }
+    expect(Math.min(...counts.keys())).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...counts.keys())).toBeLessThan(1000);
+    const ratio = counts.get(0)! / counts.get(1)!;
+    expect(ratio).toBeGreaterThan(1.7);
+    expect(ratio).toBeLessThan(2.3);
+  });
+
+  test("pool visits every item once with at most the given number in flight", async () => {
+    let running = 0;
+    let most = 0;
+    const seen: number[] = [];
+    await pool([1, 2, 3, 4, 5, 6, 7], 3, async (item) => {
+      most = Math.max(most, ++running);
+      await Bun.sleep(1);
+      seen.push(item);
+      running--;
+    });
+    expect(seen.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(most).toBe(3);
+  });
+
+  test("opsPerSecond awaits promises and counts synchronous answers without them", async () => {
+    let calls = 0;
+    expect(await opsPerSecond(() => calls++, 5)).toBeGreaterThan(0);
+    let awaited = 0;
+    await opsPerSecond(() => Promise.resolve().then(() => awaited++), 5);
+    expect(awaited).toBeGreaterThan(0);
+  });
+});
