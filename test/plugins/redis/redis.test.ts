@@ -59,8 +59,7 @@ describe("redis layer", () => {
     const context = testContext();
     layer.attach!(context);
     await layer.get(createKey("warm-up"));
-    const blocked = blockRedis(150);
-    await Bun.sleep(10);
+    const blocked = await blockRedis(150);
     const gets = Array.from({ length: 10 }, (_, i) => layer.get(createKey(`q${i}`)));
     expect(layer.stats()).toMatchObject({ busy: 2, inFlight: 2, queued: 8, exhausted: false });
     await Bun.sleep(40);
@@ -68,7 +67,7 @@ describe("redis layer", () => {
     expect(context.events.filter((e) => e.event === "pool-exhausted")).toEqual([
       { event: "pool-exhausted", payload: { layer: "redis", connections: 2, queued: 8, ms: expect.any(Number) } },
     ]);
-    await Promise.all([...gets, blocked]);
+    await Promise.all([...gets, blocked.done]);
     expect(layer.stats()).toMatchObject({ queued: 0, inFlight: 0, exhausted: false });
     await layer.close!();
   });
@@ -79,10 +78,9 @@ describe("redis layer", () => {
     const impatient = redis({ url: server.url, prefix: "timeout:", commandTimeout: 150, retries: 0, log: quiet });
     await patient.set(key, entry("v"));
     await impatient.get(key);
-    const blocked = blockRedis(200);
-    await Bun.sleep(5);
+    const blocked = await blockRedis(200);
     const [retried, failed] = await Promise.all([Promise.resolve(patient.get(key)), Promise.resolve(impatient.get(key)).catch((e: Error) => e)]);
-    await blocked;
+    await blocked.done;
     expect(retried?.value).toBe("v");
     expect((failed as Error).message).toBe("Command timed out");
     await patient.close!();
@@ -143,11 +141,14 @@ describe("redis layer", () => {
   });
 });
 
-/** Keeps the server busy for `ms` (a Lua loop), so that every other client waits. */
-async function blockRedis(ms: number): Promise<void> {
+/** Makes the server busy for `ms` (a Lua loop), so that every other client waits; resolves with the end of the block once it has begun. */
+async function blockRedis(ms: number): Promise<{ done: Promise<void> }> {
   const blocker = new Redis(server.url);
-  await blocker.eval("local t = redis.call('TIME'); local stop = t[1] * 1000000 + t[2] + tonumber(ARGV[1]) * 1000; repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop", 0, ms);
-  blocker.disconnect();
+  await blocker.ping();
+  const script = "local t = redis.call('TIME'); local stop = t[1] * 1000000 + t[2] + tonumber(ARGV[1]) * 1000; repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop";
+  const done = blocker.eval(script, 0, ms).then(() => blocker.disconnect());
+  await Bun.sleep(10);
+  return { done };
 }
 
 async function until(condition: () => boolean): Promise<void> {
