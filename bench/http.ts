@@ -14,8 +14,8 @@ import { median } from "./lib/measure.ts";
 import { writeTopic } from "./lib/report.ts";
 import { retrievalResult } from "./lib/workloads.ts";
 
-const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 3);
 const CONNECTIONS = 64;
 const GOAL = 0.8;
 
@@ -121,7 +121,11 @@ writeTopic("http", {
     { goal: `a cached GET hit through the middleware serves ≥ ${GOAL}× the requests/s of the uncached route`, met: getRatio >= GOAL, measured: `${getRatio.toFixed(2)}×` },
     { goal: `a cached POST hit (body hashed into the key) serves ≥ ${GOAL}× the uncached route`, met: postRatio >= GOAL, measured: `${postRatio.toFixed(2)}×` },
   ],
-  notes: ["wrk and the server share the 2 cores, and the uncached handler is nearly free (a 1 KB JSON.stringify): the ratio bounds the middleware's own overhead; a real handler (retrieval, an LLM call) costs milliseconds, which a hit saves."],
+  notes: [
+    "wrk and the server share the 2 cores, and the uncached handler is nearly free (a 1 KB JSON.stringify): the ratio bounds the middleware's own overhead; a real handler (retrieval, an LLM call) costs milliseconds, which a hit saves.",
+    "The empty-middleware row is the floor for any Hono middleware: a route with one handler is called synchronously, a route with a middleware goes through Hono's async compose. Compare the hit with that row too.",
+    "The rounds column shows the spread; on a machine shared with other work the medians move by tens of percent between runs.",
+  ],
   packages: ["hono"],
   extraVersions: { wrk: /wrk (\S+)/.exec(Bun.spawnSync([wrk, "--version"]).stdout.toString())?.[1] ?? "unknown" },
   data: { variants: variants.map((v, i) => ({ name: v.name, method: v.method, rps: results[i], median: medians[i] })), getRatio, postRatio },
