@@ -1,14 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCache, RagCache, type CacheLayer } from "ragcache";
+import { createCache, RagCache, type Cache, type CacheLayer } from "ragcache";
 import { file } from "ragcache/file";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { startChroma, type ChromaServer } from "../test/support/chroma-server.ts";
 import type { RedisServer } from "../test/support/redis-server.ts";
 import { formatMs, percentile, pool } from "./lib/measure.ts";
-import { queryStream } from "./lib/query-stream.ts";
+import { createRagService } from "../examples/rag-service/app.ts";
+import { queryStream, type StreamRequest } from "./lib/query-stream.ts";
 import { ragPipeline, type Served, type StageLatencies } from "./lib/rag-pipeline.ts";
 import { benchRedis } from "./lib/redis-server.ts";
 import { writeTopic, type Goal } from "./lib/report.ts";
@@ -52,9 +53,8 @@ async function semanticLayer(chromaUrl: string): Promise<CacheLayer> {
   return chroma({ url: chromaUrl, collection: `bench-${Date.now()}` });
 }
 
-/** Replays the stream through a chain of `layers` (or with no cache); `killAt` SIGKILLs Redis before that request. */
-async function replay(mode: string, layers: CacheLayer[] | undefined, kill?: { server: RedisServer; at: number }): Promise<ModeResult> {
-  const cache = layers ? createCache({ layers, defaultTtl: "1h" }) : undefined;
+/** Replays the stream through `handle` (observing `cache`, if any); `kill` SIGKILLs Redis before that request. */
+async function replay(mode: string, cache: Cache | undefined, handle: (request: StreamRequest) => Promise<Served>, kill?: { server: RedisServer; at: number }): Promise<ModeResult> {
   let layerEvents = 0;
   const kinds = new Map<string, number>();
   cache?.on("error", ({ layer, operation, error }) => {
@@ -67,7 +67,6 @@ async function replay(mode: string, layers: CacheLayer[] | undefined, kill?: { s
     if (!missLookups.has(layer)) missLookups.set(layer, []);
     missLookups.get(layer)!.push(ms);
   });
-  const handle = ragPipeline(cache ? new RagCache({ cache }) : undefined, LATENCIES, 11);
   const served: Served[] = new Array(stream.requests.length);
   let errors = 0;
   await pool(stream.requests, CONCURRENCY, async (request, index) => {
@@ -91,19 +90,38 @@ function exactLayers(url: string): CacheLayer[] {
   return [memory({ max: L1_MAX }), redis({ url, fallback: file({ dir: freshDir() }), log: () => {} })];
 }
 
+/** The stream through the RagCache pipeline over a chain of `layers`. */
+function replayChain(mode: string, layers: CacheLayer[], kill?: { server: RedisServer; at: number }): Promise<ModeResult> {
+  const cache = createCache({ layers, defaultTtl: "1h" });
+  return replay(mode, cache, ragPipeline(new RagCache({ cache }), LATENCIES, 11), kill);
+}
+
+/** The stream as HTTP requests to examples/rag-service (ragcache/hono middleware + RagCache over memory), in process. */
+function replayService(): Promise<ModeResult> {
+  const { app, cache } = createRagService({ expandMs: LATENCIES.expansion, retrieveMs: LATENCIES.retrieval, answerMs: LATENCIES.llm });
+  return replay("examples/rag-service over HTTP (middleware + memory)", cache, async (request) => {
+    const started = performance.now();
+    const response = await app.fetch(new Request("http://rag.local/ask", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: request.text }) }));
+    if (!response.ok) throw new Error(`rag-service answered ${response.status}`);
+    await response.arrayBuffer();
+    const hit = response.headers.get("x-cache") === "HIT";
+    return { ms: performance.now() - started, source: hit ? `http ${response.headers.get("x-cache-layer") ?? "hit"}` : "handler" };
+  });
+}
+
 const results: ModeResult[] = [];
 const notes: string[] = [];
-results.push(await replay("cache off", undefined));
+results.push(await replay("cache off", undefined, ragPipeline(undefined, LATENCIES, 11)));
 
 let server = await benchRedis();
-results.push(await replay("exact (memory + redis)", exactLayers(server.url)));
+results.push(await replayChain("exact (memory + redis)", exactLayers(server.url)));
 await server.stop();
 
 let chromaServer: ChromaServer | undefined;
 try {
   chromaServer = await startChroma({ private: true });
   server = await benchRedis();
-  results.push(await replay("exact + semantic (memory + redis + chroma)", [...exactLayers(server.url), await semanticLayer(chromaServer.url)]));
+  results.push(await replayChain("exact + semantic (memory + redis + chroma)", [...exactLayers(server.url), await semanticLayer(chromaServer.url)]));
   await server.stop();
 } catch (error) {
   notes.push(`exact + semantic not measured: ${(error as Error).message}`);
@@ -113,8 +131,9 @@ try {
 
 server = await benchRedis();
 const killAt = Math.floor(stream.requests.length / 2);
-results.push(await replay("exact, Redis SIGKILLed halfway", exactLayers(server.url), { server, at: killAt }));
+results.push(await replayChain("exact, Redis SIGKILLed halfway", exactLayers(server.url), { server, at: killAt }));
 await server.stop();
+results.push(await replayService());
 for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 
 const sorted = (served: Served[]) => served.map((s) => s.ms).filter(Number.isFinite).sort((a, b) => a - b);
@@ -138,17 +157,27 @@ const row = (label: string, served: Served[], errors: number) => [
   String(errors),
 ];
 
-const rows = results.map((r) => row(r.mode, r.served, r.errors));
+const exact = results.find((r) => r.mode.startsWith("exact ("))!;
 const killed = results.find((r) => r.halves);
+const rows = results.flatMap((r) => {
+  if (!r.halves) return [row(r.mode, r.served, r.errors)];
+  return [
+    row(r.mode, r.served, r.errors),
+    row("… first half (Redis up)", r.halves.before, 0),
+    row("… second half (Redis killed)", r.halves.after, 0),
+    row("… exact run's second half (Redis up), for comparison", exact.served.slice(killAt), 0),
+  ];
+});
 if (killed?.halves) {
-  rows.push(row("… first half (Redis up)", killed.halves.before, 0), row("… second half (Redis killed)", killed.halves.after, 0));
+  const llmShare = (served: Served[]) => pct(served.filter((s) => s.source === "loader").length / served.length);
+  const upHalf = exact.served.slice(killAt);
+  notes.push(
+    `Degradation cost of losing Redis: in the second half the LLM ran for ${llmShare(killed.halves.after)} of requests against ${llmShare(upHalf)} with Redis up (same requests); p50 ${formatMs(p(killed.halves.after, 50))} vs ${formatMs(p(upHalf, 50))} ms, p95 ${formatMs(p(killed.halves.after, 95))} vs ${formatMs(p(upHalf, 95))} ms; answers the Redis layer gave after the kill came from its file fallback.`,
+  );
 }
 for (const r of results) {
   if (r.errorKinds.length) notes.push(`${r.mode}: ${r.layerEvents} layer error events (each a miss, not a failure), most frequent: ${r.errorKinds.map(([kind, n]) => `${kind} (${n})`).join("; ")}`);
 }
-const exact = results.find((r) => r.mode.startsWith("exact ("))!;
-const secondHalf = exact.served.slice(killAt);
-rows.push(row("exact, second half (Redis up, for comparison)", secondHalf, 0));
 const lookupRows = results.flatMap((r) =>
   [...r.missLookups].map(([layer, ms]) => {
     const ordered = [...ms].sort((a, b) => a - b);
@@ -182,7 +211,7 @@ writeTopic("rag-e2e", {
     `The example RAG request (expand → retrieve → answer, through the RagCache facade: three namespaces, answers tagged with their documents) with simulated stages of ${FULL.expansion} / ${FULL.retrieval} / ${FULL.llm} ms, scaled by ${SCALE} to ${LATENCIES.expansion} / ${LATENCIES.retrieval} / ${LATENCIES.llm} ms (±10 % jitter) so the replay fits the budget. Set BENCH_RAG_SCALE=1 for full latencies; reductions are ratios and keep (the fixed cost of a hit is counted against a smaller miss, so scaling down is the conservative side).`,
     `Query stream: ${STREAM.requests} requests over ${stream.topics.length} questions (55 subjects × 6 question kinds), Zipf(${STREAM.zipfS}) popularity; ${pct(STREAM.paraphraseShare)} asked in a paraphrase, the rest in the canonical wording with case/spacing noise. Exact repeats: ${pct(stream.exactRepeatRate)} of requests; same question in any wording: ${pct(stream.topicRepeatRate)}.`,
     "Chroma's own lookup and write times are real, not simulated, so they do not shrink with the scale: at full latencies the semantic layer's cost weighs less against a miss.",
-    `Replayed by ${CONCURRENCY} concurrent clients, each mode from a cold cache. Exact layers: memory (${L1_MAX} entries) + Redis (private server, file fallback). Semantic: + Chroma 1.0 (private server) with the local embedder and the default guard. The kill run SIGKILLs Redis before request ${killAt}.`,
+    `Replayed by ${CONCURRENCY} concurrent clients, each mode from a cold cache. Exact layers: memory (${L1_MAX} entries) + Redis (private server, file fallback). Semantic: + Chroma 1.0 (private server) with the local embedder and the default guard. The kill run SIGKILLs Redis before request ${killAt}. The last mode sends the stream as HTTP requests (in process, \`app.fetch\`) to examples/rag-service: the ragcache/hono middleware caches whole responses over a memory-only chain (its own wiring, 10 000 entries), RagCache each stage.`,
   ],
   tables: [
     { caption: "Latency per request (ms) and where the answer came from", columns: ["mode", "p50", "p95", "p99", "p50 reduction", "p95 reduction", "answer from", "exceptions"], rows },
