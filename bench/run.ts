@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeMachine, machine, redisServerVersion, versions } from "./lib/machine.ts";
@@ -34,9 +35,13 @@ const runs: TopicRun[] = [];
 for (const topic of topics) {
   console.error(`\n== bench/${topic}.ts`);
   const begin = Date.now();
-  const child = Bun.spawn(["bun", "run", join(BENCH_DIR, `${topic}.ts`)], { stdout: "inherit", stderr: "inherit", cwd: join(BENCH_DIR, "..") });
-  const timer = setTimeout(() => child.kill("SIGKILL"), TIMEOUT_S * 1000);
-  const exitCode = await child.exited;
+  // Its own process group, so a topic that overruns is killed with the servers it started.
+  const child = spawn(process.execPath, ["run", join(BENCH_DIR, `${topic}.ts`)], { stdio: "inherit", cwd: join(BENCH_DIR, ".."), detached: true });
+  const timer = setTimeout(() => {
+    console.error(`== bench/${topic}.ts: over ${TIMEOUT_S} s, killed`);
+    process.kill(-child.pid!, "SIGKILL");
+  }, TIMEOUT_S * 1000);
+  const exitCode = await new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   clearTimeout(timer);
   const written = join(RESULTS_DIR, `${topic}.md`);
   const fresh = exitCode === 0 && existsSync(written) && statSync(written).mtimeMs >= begin;
