@@ -7,7 +7,7 @@ import { createKey, keyFromId, type KeyOptions } from "./key.ts";
 import type { CacheOptions, GetOptions, GetOrSetOptions, Loader, Query, Resolution, SetOptions } from "./options.ts";
 import { callLayer } from "./layer-call.ts";
 import { LayerWalk, type Found } from "./walk.ts";
-import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, CachePlugin, Duration, Invalidation, LayerHealth, MaybePromise } from "./types.ts";
+import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, CachePlugin, Duration, Invalidation, LayerHealth, LayerHit, MaybePromise } from "./types.ts";
 
 /** Keys of short, frequent texts are memoized, bounded in count per namespace and in namespaces. */
 const KEY_MEMO_LIMIT = 50_000;
@@ -268,26 +268,32 @@ export class Cache {
   }
 
   /** Runs an operation on every layer at once; returns how many succeeded. */
-  async #allLayers(operation: string, run: (layer: CacheLayer) => MaybePromise<void>, key?: CacheKey, upTo = this.layers.length): Promise<number> {
+  /**
+   * Runs an operation on the first `upTo` layers at once; answers how many succeeded. Stays
+   * synchronous when every layer answers synchronously (a back-fill into memory costs no promise).
+   */
+  #allLayers(operation: string, run: (layer: CacheLayer) => MaybePromise<void>, key?: CacheKey, upTo = this.layers.length): MaybePromise<number> {
     let succeeded = 0;
-    await Promise.all(
-      this.layers.slice(0, upTo).map(async (layer) => {
-        let failed = false;
-        await callLayer(layer, operation, () => run(layer), this.#walk.timeoutOf(layer), (error) => {
-          failed = true;
-          this.#layerError(layer, operation, error, key);
-        });
-        if (!failed) succeeded++;
-      }),
-    );
-    return succeeded;
+    let pending: Promise<void>[] | undefined;
+    for (let i = 0; i < upTo; i++) {
+      const layer = this.layers[i]!;
+      let failed = false;
+      const result = callLayer(layer, operation, () => run(layer), this.#walk.timeoutOf(i), (error) => {
+        failed = true;
+        this.#layerError(layer, operation, error, key);
+      });
+      if (result instanceof Promise) (pending ??= []).push(result.then(() => void (failed || succeeded++)));
+      else if (!failed) succeeded++;
+    }
+    return pending ? Promise.all(pending).then(() => succeeded) : succeeded;
   }
 
   #backfill(key: CacheKey, found: Found): void {
-    const entry: CacheEntry = found.entry;
+    const entry: LayerHit = found.entry;
     if (keepUntil(entry) <= this.now()) return;
-    const { similarity: _similarity, matchedText: _matchedText, ...exact } = found.entry;
-    this.#track(this.#allLayers("backfill", (layer) => layer.set(key, exact), key, found.index));
+    const exact: CacheEntry = entry.similarity === undefined && entry.matchedText === undefined ? entry : withoutMatch(entry);
+    const written = this.#allLayers("backfill", (layer) => layer.set(key, exact), key, found.index);
+    if (written instanceof Promise) this.#track(written);
   }
 
   async #invalidateLayers(below: number, invalidation: Invalidation): Promise<void> {
@@ -325,6 +331,10 @@ export class Cache {
   #assertOpen(): void {
     if (this.#closed) throw new RagCacheError("E_CLOSED", "the cache is closed");
   }
+}
+
+function withoutMatch({ similarity: _similarity, matchedText: _matchedText, ...entry }: LayerHit): CacheEntry {
+  return entry;
 }
 
 export function createCache(options: CacheOptions): Cache {

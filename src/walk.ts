@@ -65,8 +65,8 @@ export class LayerWalk {
     this.#sampleEvery = emitter.has("sample") ? this.#samplingRate : 0;
   }
 
-  timeoutOf(layer: CacheLayer): number {
-    return this.#timeouts[this.#layers.indexOf(layer)]!;
+  timeoutOf(index: number): number {
+    return this.#timeouts[index]!;
   }
 
   counts() {
