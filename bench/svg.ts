@@ -71,10 +71,10 @@ export function cdfChart(options: { title: string; series: Series[] }): string {
     if (sorted.length) points.push(`${x(sorted.at(-1)!).toFixed(1)},${y(1).toFixed(1)}`);
     const color = COLORS[i % COLORS.length];
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.join(" ")}"/>`);
-    // Bottom right: the region a latency CDF leaves empty (slow requests are never the first ones).
-    parts.push(`<text x="${left + width - 8}" y="${top + height - 10 - (options.series.length - 1 - i) * 16}" text-anchor="end" ${FONT} fill="${color}">${escape(series.label)}</text>`);
+    parts.push(`<rect x="${left}" y="${top + height + 30 + i * 16}" width="12" height="3" fill="${color}"/>`);
+    parts.push(`<text x="${left + 18}" y="${top + height + 36 + i * 16}" ${FONT} fill="${color}">${escape(series.label)}</text>`);
   });
-  return svg(left + width + 30, top + height + 40, options.title, parts);
+  return svg(left + width + 30, top + height + 44 + options.series.length * 16, options.title, parts);
 }
 
 function svg(width: number, height: number, title: string, body: string[]): string {
