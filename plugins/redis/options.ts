@@ -21,8 +21,9 @@ export interface RedisLayerOptions {
   username?: string;
   password?: string;
   /**
-   * Connections in the pool; each auto-pipelines, a command goes to the least busy one. Default 1:
-   * on loopback one auto-pipelined connection measured best (bench/results/redis-pool.md).
+   * Connections in the pool; each auto-pipelines, a command goes to the least busy one. Default 2:
+   * in bench/redis-pool.ts 1 and 2 tie within noise at 64 in flight and 4 or 8 are slower (more
+   * syscalls per op); 2 keeps one large value or a long SCAN from stalling every other hit.
    * Env `RAG_REDIS_MAX_CONNECTIONS`.
    */
   maxConnections?: number;
@@ -103,7 +104,7 @@ export function settle(options: RedisLayerOptions) {
     cluster: options.cluster,
     username: options.username,
     password: options.password,
-    maxConnections: options.maxConnections ?? 1,
+    maxConnections: options.maxConnections ?? 2,
     connectTimeoutMs: toMs(options.connectTimeout ?? "1s", "connectTimeout"),
     commandTimeoutMs: toMs(options.commandTimeout ?? "250ms", "commandTimeout"),
     socketTimeoutMs: toMs(options.socketTimeout ?? "5s", "socketTimeout"),

@@ -67,10 +67,9 @@ export class Pool {
     return performance.now() - started;
   }
 
-  /** The nodes that hold keys: the one server, or every master of a cluster (for SCAN). */
-  nodes(): Redis[] {
-    const first = this.clients[0]!;
-    return first instanceof Cluster ? first.nodes("master") : [first as Redis];
+  /** The nodes that hold keys, seen from one pooled client: that server, or every master of a cluster (for SCAN). */
+  static nodesOf(client: Client): Redis[] {
+    return client instanceof Cluster ? client.nodes("master") : [client];
   }
 
   stats() {

@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import type { CacheEntry, LayerHit } from "../../src/index.ts";
 import { decodeEntry, encodeEntry } from "./codec.ts";
 import type { Client } from "./connect.ts";
-import type { Pool } from "./pool.ts";
+import { Pool } from "./pool.ts";
 
 /**
  * SET the entry with PX and add its id to each tag's set, whose expiry is stretched to the longest
@@ -107,7 +107,7 @@ export function redisStore(pool: Pool, prefix: string, clustered: boolean, sourc
     /** SCAN + UNLINK on every node: one namespace's entries, or everything under the prefix. */
     async clear(namespace?: string): Promise<void> {
       const match = namespace === undefined ? `${pattern}*` : `${pattern}${namespace}:*`;
-      await pool.run(() => Promise.all(pool.nodes().map((node) => scanUnlink(node, match))));
+      await pool.run((client) => Promise.all(Pool.nodesOf(client).map((node) => scanUnlink(node, match))));
     },
     publish(channel: string, message: string): Promise<unknown> {
       return pool.run((client) => client.publish(channel, message));

@@ -112,7 +112,7 @@ describe("redis layer", () => {
     expect(isRagCacheError(error, "E_LAYER_FAILED")).toBe(true);
     const cache = createCache({ layers: [redis({ url: server.url, prefix: "foreign:", log: quiet })] });
     expect(await cache.get("q")).toBeUndefined();
-    expect(cache.stats().layers[0]).toMatchObject({ state: "up", connections: 1 });
+    expect(cache.stats().layers[0]).toMatchObject({ state: "up", connections: 2 });
     raw.disconnect();
     await layer.close!();
     await cache.close();
