@@ -60,7 +60,7 @@ export class ChromaConnection {
   }
 
   /** Run one request against the collection, replaying missed invalidations first. */
-  async run<T>(operation: string, work: Work<T>): Promise<T> {
+  async run<T>(operation: string, work: Work<T>, timeoutMs = this.#options.requestTimeout): Promise<T> {
     if (this.#downSince !== undefined && Date.now() < this.#retryAt) {
       throw this.#error("E_LAYER_FAILED", `${operation}: Chroma at ${this.#options.url} is unreachable; next attempt in ${this.#retryAt - Date.now()} ms`, UNREACHABLE);
     }
@@ -75,7 +75,7 @@ export class ChromaConnection {
         });
         this.#pending.shift();
       }
-      const result = await this.#deadline(operation, work(collection));
+      const result = await this.#deadline(operation, work(collection), timeoutMs);
       this.#up();
       return result;
     } catch (thrown) {
@@ -116,8 +116,7 @@ export class ChromaConnection {
     return collection;
   }
 
-  #deadline<T>(operation: string, work: Promise<T>): Promise<T> {
-    const ms = this.#options.requestTimeout;
+  #deadline<T>(operation: string, work: Promise<T>, ms = this.#options.requestTimeout): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(this.#error("E_LAYER_TIMEOUT", `${operation}: Chroma did not answer within ${ms} ms`)), ms);

@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { durationSchema } from "../../src/config/index.ts";
 import { RagCacheError, keepUntil, localEmbedder, openAIEmbedder, toMs, type CacheEntry, type CacheKey, type CacheLayer, type Duration, type Embedder, type LayerContext, type LayerHit } from "../../src/index.ts";
-import { TAG_PREFIX, encode } from "./codec.ts";
+import { TAG_PREFIX, decode, encode } from "./codec.ts";
 import { ChromaConnection } from "./connection.ts";
 import { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
-import { nearest, type LookupSettings } from "./lookup.ts";
+import { INCLUDE, nearest, type LookupSettings } from "./lookup.ts";
+import { QueryBatcher } from "./query-batch.ts";
+import { WriteQueue, hasAnyTag, type PendingWrite } from "./writes.ts";
 
 export { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
 
@@ -74,6 +76,9 @@ const guardSchema = z.strictObject({
   ignore: z.array(z.string().min(1)).optional(),
 });
 
+/** Extra write deadline per record of a batch: Chroma 1.0 spends about a millisecond on each. */
+const WRITE_MS_PER_RECORD = 5;
+
 const COLLECTION = /^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{1,510})[a-zA-Z0-9]$/;
 
 /** Options as plain config (`{ "use": "chroma", "url": "http://127.0.0.1:8000" }`), validated at load time. */
@@ -103,6 +108,8 @@ export type ChromaLayer = CacheLayer & {
   readonly threshold: number;
   /** Delete every entry whose grace (or expiry) has passed; runs by itself every `sweepInterval`. */
   purgeExpired(): Promise<void>;
+  /** Resolves once every queued write has reached Chroma (writes go behind, in batches). */
+  flush(): Promise<void>;
 };
 
 /**
@@ -124,6 +131,7 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
   const counts = { lookups: 0, hits: 0, belowThreshold: 0, guarded: 0, filtered: 0 };
   const lookup: LookupSettings = { embedderId: embedder.id, threshold, guard, candidates: options.candidates ?? 10, counts };
   const sweepEvery = toMs(options.sweepInterval ?? "1m", "sweepInterval");
+  const requestTimeout = toMs(options.timeout ?? "750ms", "timeout");
   let context: LayerContext | undefined;
   let lastSweep: number | undefined;
   const now = () => context?.now() ?? Date.now();
@@ -132,7 +140,7 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
     url: options.url ?? "http://127.0.0.1:8000",
     collection: options.collection ?? "ragcache",
     headers: options.headers,
-    requestTimeout: toMs(options.timeout ?? "750ms", "timeout"),
+    requestTimeout,
     retryAfter: toMs(options.retryAfter ?? "1s", "retryAfter"),
     onDown: (reason) => context?.emit("degraded", { layer: name, reason }),
     onUp: (downMs) => context?.emit("recovered", { layer: name, downMs }),
@@ -149,6 +157,20 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
     layerContext.track(purgeExpired().catch((error: Error) => layerContext.emit("error", { layer: name, operation: "purge", error })));
   };
 
+  // Upsert merges metadata, so a replaced entry keeps its old tag fields: a later invalidation of
+  // such a tag drops it too. Over-invalidating a cache entry is harmless; a delete first would
+  // double the cost of every write.
+  const upsert = async (batch: PendingWrite[]) =>
+    void (await connection.run(
+      "set",
+      (collection) => collection.upsert({ ids: batch.map((r) => r.id), embeddings: batch.map((r) => r.vector), documents: batch.map((r) => r.text), metadatas: batch.map((r) => r.metadata) }),
+      requestTimeout + batch.length * WRITE_MS_PER_RECORD,
+    ));
+  const batcher = new QueryBatcher((vectors) =>
+    connection.run("get", (collection) => collection.query({ queryEmbeddings: vectors, nResults: lookup.candidates, include: [...INCLUDE] })),
+  );
+  const writes = new WriteQueue((batch) => upsert(batch).catch((error: Error) => context?.emit("error", { layer: name, operation: "set", error })));
+
   const layer: ChromaLayer = {
     name,
     semantic: true,
@@ -162,8 +184,13 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       if (!key.text) return undefined;
       counts.lookups++;
       sweepWhenDue();
+      const queued = writes.pending(key.id);
+      if (queued && Number(queued.metadata.keep) > now()) {
+        counts.hits++;
+        return { ...decode(queued.metadata), similarity: 1, matchedText: queued.text };
+      }
       const [vector] = await embedder.embed([key.text]);
-      const hit = await nearest((work) => connection.run("get", work), key, vector!, now(), lookup);
+      const hit = await nearest(batcher, (work) => connection.run("get", work), key, vector!, now(), lookup);
       if (hit) counts.hits++;
       return hit;
     },
@@ -172,18 +199,25 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       sweepWhenDue();
       if (keepUntil(entry) <= now()) return layer.delete(key);
       const [vector] = await embedder.embed([key.text]);
-      const metadata = encode(key, entry, embedder.id);
-      // Upsert merges metadata, so a replaced entry keeps its old tag fields: a later invalidation of
-      // such a tag drops it too. Over-invalidating a cache entry is harmless; a delete first would
-      // double the cost of every write.
-      await connection.run("set", (collection) => collection.upsert({ ids: [key.id], embeddings: [vector!], documents: [key.text], metadatas: [metadata] }));
+      const record = { id: key.id, vector: vector!, text: key.text, metadata: encode(key, entry, embedder.id) };
+      // Without a chain there is nobody to report a failed background write to: write through.
+      if (!context) return upsert([record]);
+      const flushing = writes.put(record);
+      if (flushing) context.track(flushing);
     },
-    delete: (key) => connection.invalidate("delete", (collection) => collection.delete({ ids: [key.id] })),
-    clear: (namespace) => connection.invalidate("clear", (collection) => collection.delete({ where: namespace === undefined ? { ns: { $ne: "" } } : { ns: { $eq: namespace } } })),
-    invalidateTags(tags) {
+    async delete(key) {
+      await writes.drop((record) => record.id === key.id);
+      await connection.invalidate("delete", (collection) => collection.delete({ ids: [key.id] }));
+    },
+    async clear(namespace) {
+      await writes.drop((record) => namespace === undefined || record.metadata.ns === namespace);
+      await connection.invalidate("clear", (collection) => collection.delete({ where: namespace === undefined ? { ns: { $ne: "" } } : { ns: { $eq: namespace } } }));
+    },
+    async invalidateTags(tags) {
       const clauses = tags.map((tag) => ({ [`${TAG_PREFIX}${tag}`]: { $eq: true } }));
       if (!clauses.length) return;
-      return connection.invalidate("invalidateTags", (collection) => collection.delete({ where: clauses.length === 1 ? clauses[0]! : { $or: clauses } }));
+      await writes.drop(hasAnyTag(tags));
+      await connection.invalidate("invalidateTags", (collection) => collection.delete({ where: clauses.length === 1 ? clauses[0]! : { $or: clauses } }));
     },
     async health() {
       try {
@@ -194,7 +228,9 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       if (connection.state === "down" || connection.pendingInvalidations) return { state: "degraded", detail: "Chroma answers again; the layer recovers on its next call", pendingInvalidations: connection.pendingInvalidations };
       return { state: "up", embedder: embedder.id, threshold };
     },
-    stats: () => ({ ...counts, state: connection.state, pendingInvalidations: connection.pendingInvalidations, embedder: embedder.id, threshold }),
+    stats: () => ({ ...counts, queuedWrites: writes.size, state: connection.state, pendingInvalidations: connection.pendingInvalidations, embedder: embedder.id, threshold }),
+    flush: () => writes.flush(),
+    close: () => writes.flush(),
   };
   return layer;
 }

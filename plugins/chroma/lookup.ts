@@ -2,6 +2,7 @@ import type { Collection, Metadata, Where } from "chromadb";
 import type { CacheKey, LayerHit } from "../../src/index.ts";
 import { decode } from "./codec.ts";
 import type { SemanticGuard } from "./guard.ts";
+import type { Neighbours, QueryBatcher } from "./query-batch.ts";
 
 export interface LookupSettings {
   embedderId: string;
@@ -18,54 +19,57 @@ interface Choice {
   settled: boolean;
 }
 
-type QueryResult = Awaited<ReturnType<Collection["query"]>>;
-
-const INCLUDE = ["metadatas", "distances", "documents"] as const;
+export const INCLUDE = ["metadatas", "distances", "documents"] as const;
 
 /**
  * The nearest neighbour of `vector` within the key's namespace, parameters and embedder, if close
  * enough and allowed by the guard. Chroma 1.0 answers a metadata-filtered query by scanning every
  * matching record (tens of ms at 10k entries), an unfiltered one from its HNSW index (about 2 ms),
  * so the first query is unfiltered and the filter is applied here. Only when every neighbour seen is
- * close enough yet unusable (another namespace, expired, refused by the guard) does a second,
- * filtered query look further.
+ * close enough yet unusable and some of them belong to another namespace, parameters or embedder
+ * (or expired) does a second, filtered query look further.
  */
 export async function nearest(
+  batcher: QueryBatcher,
   run: <T>(work: (collection: Collection) => Promise<T>) => Promise<T>,
   key: CacheKey,
   vector: number[],
   now: number,
   settings: LookupSettings,
 ): Promise<LayerHit | undefined> {
-  const { candidates } = settings;
-  const first = await run((collection) => collection.query({ queryEmbeddings: [vector], nResults: candidates, include: [...INCLUDE] }));
-  const choice = choose(key, first, now, settings);
+  const choice = choose(key, await batcher.neighbours(vector), now, settings);
   if (choice.settled) return choice.hit;
   settings.counts.filtered++;
   const where: Where = { $and: [{ ns: { $eq: key.namespace } }, { params: { $eq: key.paramsHash } }, { emb: { $eq: settings.embedderId } }, { keep: { $gt: now } }] };
-  const second = await run((collection) => collection.query({ queryEmbeddings: [vector], nResults: candidates, where, include: [...INCLUDE] }));
-  return choose(key, second, now, settings).hit;
+  const second = await run((collection) => collection.query({ queryEmbeddings: [vector], nResults: settings.candidates, where, include: [...INCLUDE] }));
+  const neighbours: Neighbours = { ids: second.ids[0] ?? [], distances: second.distances[0] ?? [], documents: second.documents[0] ?? [], metadatas: second.metadatas[0] ?? [] };
+  return choose(key, neighbours, now, settings).hit;
 }
 
-function choose(key: CacheKey, result: QueryResult, now: number, settings: LookupSettings): Choice {
-  const ids = result.ids[0] ?? [];
+function choose(key: CacheKey, found: Neighbours, now: number, settings: LookupSettings): Choice {
+  const { ids } = found;
+  let foreign = 0;
   for (let i = 0; i < ids.length; i++) {
-    const similarity = ids[i] === key.id ? 1 : Math.min(1, 1 - (result.distances[0]?.[i] ?? 1));
+    const similarity = ids[i] === key.id ? 1 : Math.min(1, 1 - (found.distances[i] ?? 1));
     if (similarity < settings.threshold) {
       settings.counts.belowThreshold++;
       return { settled: true };
     }
-    const metadata = result.metadatas[0]?.[i];
-    if (!metadata || !ownPartition(metadata, key, settings.embedderId, now)) continue;
-    const matchedText = result.documents[0]?.[i] ?? "";
+    const metadata = found.metadatas[i];
+    if (!metadata || !ownPartition(metadata, key, settings.embedderId, now)) {
+      foreign++;
+      continue;
+    }
+    const matchedText = found.documents[i] ?? "";
     if (!settings.guard(key.text, matchedText)) {
       settings.counts.guarded++;
       continue;
     }
     return { hit: { ...decode(metadata), similarity, matchedText }, settled: true };
   }
-  // Fewer neighbours than asked for: the collection holds no more to look at.
-  return { settled: ids.length < settings.candidates };
+  // Settled when the collection holds no more to look at, or when every neighbour was of the key's
+  // own partition and refused by the guard: a filtered query would return the same ones.
+  return { settled: ids.length < settings.candidates || foreign === 0 };
 }
 
 function ownPartition(metadata: Metadata, key: CacheKey, embedderId: string, now: number): boolean {

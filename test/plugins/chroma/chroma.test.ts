@@ -12,15 +12,29 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-/** A layer on a collection of its own, so tests never see each other's entries. */
-const layerFor = (options: ChromaOptions = {}) => chroma({ url: server.url, collection: `test-${process.pid}-${++collections}`, ...options });
+/**
+ * A layer on a collection of its own, so tests never see each other's entries. Generous deadlines:
+ * other suites load the machine, and these tests are about behaviour (outage.test.ts is about time).
+ */
+const layerFor = (options: ChromaOptions = {}) => chroma({ url: server.url, collection: `test-${process.pid}-${++collections}`, timeout: "5s", ...options });
+
+/** A chain ending in a fresh chroma layer; its `set` also waits until the write reached Chroma (writes go behind). */
+function semanticCache(options: ChromaOptions = {}, extra: { before?: CacheLayer[]; now?: () => number } = {}) {
+  const layer = layerFor(options);
+  const cache = createCache({ layers: [...(extra.before ?? []), layer], now: extra.now, layerTimeout: "10s" });
+  const set: typeof cache.set = async (...args) => {
+    await cache.set(...args);
+    await layer.flush();
+  };
+  return { cache, layer, set };
+}
 
 layerConformance("chroma layer", () => layerFor(), { expiryWaitMs: 300 });
 
 describe("chroma layer", () => {
   test("a paraphrase above the threshold answers, with its similarity and the text it matched", async () => {
-    const cache = createCache({ layers: [layerFor()] });
-    await cache.set("How do I reset my password?", "open settings, then security");
+    const { cache, set } = semanticCache();
+    await set("How do I reset my password?", "open settings, then security");
     const found = await cache.lookup("How can I reset my password?");
     expect(found?.value).toBe("open settings, then security");
     expect(found?.layer).toBe("chroma");
@@ -31,16 +45,16 @@ describe("chroma layer", () => {
   });
 
   test("an unrelated question is a miss", async () => {
-    const cache = createCache({ layers: [layerFor()] });
-    await cache.set("How do I reset my password?", "settings");
+    const { cache, set } = semanticCache();
+    await set("How do I reset my password?", "settings");
     expect(await cache.get("How do I bake sourdough bread?")).toBeUndefined();
     await cache.close();
   });
 
   test("a semantic hit is back-filled into the exact layers under the new key", async () => {
     const l1 = memory();
-    const cache = createCache({ layers: [l1, layerFor()] });
-    await cache.set("what is retrieval augmented generation?", { docs: [1, 2] }, { ttl: "1h", tags: ["doc:1"] });
+    const { cache, set } = semanticCache({}, { before: [l1] });
+    await set("what is retrieval augmented generation?", { docs: [1, 2] }, { ttl: "1h", tags: ["doc:1"] });
     l1.clear();
     const hits: CacheEvents["hit"][] = [];
     cache.on("hit", (hit) => void hits.push(hit));
@@ -53,8 +67,8 @@ describe("chroma layer", () => {
   });
 
   test("namespaces and parameters are never crossed", async () => {
-    const cache = createCache({ layers: [layerFor()] });
-    await cache.set("top papers on rag", "retrieval", { namespace: "retrieval", params: { k: 5 } });
+    const { cache, set } = semanticCache();
+    await set("top papers on rag", "retrieval", { namespace: "retrieval", params: { k: 5 } });
     expect(await cache.get("top papers on rag", { namespace: "answers", params: { k: 5 } })).toBeUndefined();
     expect(await cache.get("top papers on rag", { namespace: "retrieval", params: { k: 6 } })).toBeUndefined();
     expect(await cache.get("top papers on rag", { namespace: "retrieval" })).toBeUndefined();
@@ -63,10 +77,9 @@ describe("chroma layer", () => {
   });
 
   test("close neighbours of other namespaces do not hide the key's own entry", async () => {
-    const layer = layerFor({ candidates: 2 });
-    const cache = createCache({ layers: [layer] });
-    for (const namespace of ["a", "b", "c"]) await cache.set("how do i reset my password", namespace, { namespace });
-    await cache.set("how do i reset my password please", "mine", { namespace: "mine" });
+    const { cache, layer, set } = semanticCache({ candidates: 2 });
+    for (const namespace of ["a", "b", "c"]) await set("how do i reset my password", namespace, { namespace });
+    await set("how do i reset my password please", "mine", { namespace: "mine" });
     expect(await cache.get("how do i reset my password", { namespace: "mine" })).toBe("mine");
     expect(await cache.get("how do i reset my password", { namespace: "other" })).toBeUndefined();
     expect(layer.stats!()).toMatchObject({ hits: 1, filtered: 2 });
@@ -81,9 +94,9 @@ describe("chroma layer", () => {
       ["is there no way to undo a git commit", "is there a way to undo a git commit"],
     ];
     for (const guard of [true, false]) {
-      const cache = createCache({ layers: [layerFor({ guard })] });
+      const { cache, set } = semanticCache({ guard });
       for (const [stored, asked] of pairs) {
-        await cache.set(stored!, stored);
+        await set(stored!, stored);
         expect(await cache.get(asked!)).toBe(guard ? undefined : stored);
         await cache.clear();
       }
@@ -92,14 +105,14 @@ describe("chroma layer", () => {
   });
 
   test("paraphrases that keep numbers, negations and names still hit with the guard on", async () => {
-    const cache = createCache({ layers: [layerFor()] });
+    const { cache, set } = semanticCache();
     const pairs = [
       ["Top 5 papers on retrieval augmented generation", "top 5 papers about retrieval augmented generation"],
       ["Why does my code not work?", "Why doesn't my code work"],
       ["What is the capital of France?", "What's the capital of France"],
     ];
     for (const [stored, asked] of pairs) {
-      await cache.set(stored!, stored);
+      await set(stored!, stored);
       expect(await cache.get(asked!)).toBe(stored);
     }
     await cache.close();
@@ -107,16 +120,16 @@ describe("chroma layer", () => {
 
   test("a custom guard function decides instead of the built-in one", async () => {
     const seen: string[][] = [];
-    const cache = createCache({ layers: [layerFor({ guard: (query, candidate) => (seen.push([query, candidate]), false) })] });
-    await cache.set("how do i reset my password", 1);
+    const { cache, set } = semanticCache({ guard: (query, candidate) => (seen.push([query, candidate]), false) });
+    await set("how do i reset my password", 1);
     expect(await cache.get("how can i reset my password")).toBeUndefined();
     expect(seen).toEqual([["how can i reset my password", "how do i reset my password"]]);
     await cache.close();
   });
 
   test("the threshold decides: below it a close question is a miss", async () => {
-    const cache = createCache({ layers: [layerFor({ threshold: 0.999 })] });
-    await cache.set("How do I reset my password?", 1);
+    const { cache, set } = semanticCache({ threshold: 0.999 });
+    await set("How do I reset my password?", 1);
     expect(await cache.get("How can I reset my password?")).toBeUndefined();
     expect(await cache.get("How do I reset my password?")).toBe(1);
     await cache.close();
@@ -124,10 +137,9 @@ describe("chroma layer", () => {
 
   test("an expired entry is never returned, and purging removes it from the collection", async () => {
     const clock = manualClock(Date.now());
-    const layer = layerFor({ sweepInterval: "1h" });
-    const cache = createCache({ layers: [layer], now: clock.now });
-    await cache.set("what is a vector database", "short", { ttl: "1m" });
-    await cache.set("what is an embedding", "long", { ttl: "1d" });
+    const { cache, layer, set } = semanticCache({ sweepInterval: "1h" }, { now: clock.now });
+    await set("what is a vector database", "short", { ttl: "1m" });
+    await set("what is an embedding", "long", { ttl: "1d" });
     clock.advance("2m");
     expect(await layer.get(createKey("what is a vector database"))).toBeUndefined();
     expect(await cache.get("what are vector databases")).toBeUndefined();
@@ -140,9 +152,8 @@ describe("chroma layer", () => {
 
   test("expired entries are swept by themselves every sweepInterval, as tracked background work", async () => {
     const clock = manualClock(Date.now());
-    const layer = layerFor({ sweepInterval: "10m" });
-    const cache = createCache({ layers: [layer], now: clock.now });
-    await cache.set("what is a vector database", "short", { ttl: "1m" });
+    const { cache, layer, set } = semanticCache({ sweepInterval: "10m" }, { now: clock.now });
+    await set("what is a vector database", "short", { ttl: "1m" });
     clock.advance("11m");
     await cache.get("anything at all");
     await cache.close();
@@ -151,9 +162,9 @@ describe("chroma layer", () => {
   });
 
   test("invalidateTags removes every semantic entry with any of the tags", async () => {
-    const cache = createCache({ layers: [memory(), layerFor()] });
-    await cache.set("what is rag", "a", { tags: ["doc:1", "doc:2"] });
-    await cache.set("what is hnsw", "b", { tags: ["doc:3"] });
+    const { cache, set } = semanticCache({}, { before: [memory()] });
+    await set("what is rag", "a", { tags: ["doc:1", "doc:2"] });
+    await set("what is hnsw", "b", { tags: ["doc:3"] });
     await cache.invalidateTags(["doc:2"]);
     expect(await cache.get("what's rag")).toBeUndefined();
     expect(await cache.get("what's hnsw")).toBe("b");

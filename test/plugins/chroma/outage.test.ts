@@ -26,6 +26,7 @@ describe("chroma layer", () => {
     const states: string[] = [];
     cache.on("degraded", () => void states.push("degraded"));
     await cache.set("what is rag", "answer");
+    await layer.flush();
     await server.kill();
 
     expect(await cache.get("what's rag")).toBeUndefined();
@@ -48,6 +49,7 @@ describe("chroma layer", () => {
     const cache = createCache({ layers: [layer] });
     const errors = recordErrors(cache);
     await cache.set("what is rag", "answer");
+    await layer.flush();
     server.pause();
     const started = performance.now();
     expect(await cache.get("what's rag")).toBeUndefined();
@@ -70,6 +72,7 @@ describe("chroma layer", () => {
     const recovered: CacheEvents["recovered"][] = [];
     cache.on("recovered", (event) => void recovered.push(event));
     await cache.set("what is rag", "answer", { tags: ["doc:1"] });
+    await layer.flush();
     server.pause();
     await cache.invalidateTags(["doc:1"]);
     expect(layer.stats!().pendingInvalidations).toBe(1);
@@ -88,12 +91,14 @@ describe("chroma layer", () => {
     const cache = createCache({ layers: [layer] });
     const errors = recordErrors(cache);
     await cache.set("what is rag", "answer", { tags: ["doc:1"] });
+    await layer.flush();
     const url = new URL(server.url);
     await new ChromaClient({ host: url.hostname, port: Number(url.port), ssl: false }).deleteCollection({ name: `dropped-${process.pid}` });
     await cache.invalidateTags(["doc:1"]);
     expect(layer.stats!().pendingInvalidations).toBe(0);
     expect(await cache.get("what is rag")).toBeUndefined();
     await cache.set("what is rag", "again");
+    await layer.flush();
     expect(await cache.get("what's rag")).toBe("again");
     expect(errors.map((error) => error.operation)).toEqual(["invalidateTags"]);
     await cache.close();

@@ -1,0 +1,75 @@
+import type { Metadata } from "chromadb";
+import { TAG_PREFIX } from "./codec.ts";
+
+/** One question waiting to be written. */
+export interface PendingWrite {
+  id: string;
+  vector: number[];
+  text: string;
+  metadata: Metadata;
+}
+
+/** At most this many records per upsert: one request stays well inside its deadline. */
+const MAX_BATCH = 256;
+
+/**
+ * Writes behind, in batches. Chroma 1.0 serializes writes and costs ~10 ms per single-record upsert,
+ * so concurrent misses writing one by one queue up behind each other (past any sane deadline);
+ * one upsert of many records costs about a millisecond per record. While a batch is in flight the
+ * next one gathers; the latest write of an id wins. Until flushed, a record is visible to lookups of
+ * its own key (see `pending`), not yet to paraphrases.
+ */
+export class WriteQueue {
+  readonly #queue = new Map<string, PendingWrite>();
+  readonly #inFlight = new Map<string, PendingWrite>();
+  readonly #write: (batch: PendingWrite[]) => Promise<void>;
+  #flushing?: Promise<void>;
+
+  /** `write` must not reject: it reports its own failures. */
+  constructor(write: (batch: PendingWrite[]) => Promise<void>) {
+    this.#write = write;
+  }
+
+  get size(): number {
+    return this.#queue.size;
+  }
+
+  /** Queue a write; returns the flush it joins when one had to be started, for the caller to track. */
+  put(record: PendingWrite): Promise<void> | undefined {
+    this.#queue.delete(record.id);
+    this.#queue.set(record.id, record);
+    if (this.#flushing) return undefined;
+    this.#flushing = this.#drain().finally(() => (this.#flushing = undefined));
+    return this.#flushing;
+  }
+
+  /** The not yet written record of an id: queued, or in the batch being sent. */
+  pending(id: string): PendingWrite | undefined {
+    return this.#queue.get(id) ?? this.#inFlight.get(id);
+  }
+
+  /** Forget queued writes an invalidation covers, then wait for the batch in flight: a delete sent now lands after it. */
+  async drop(matches: (record: PendingWrite) => boolean): Promise<void> {
+    for (const [id, record] of this.#queue) if (matches(record)) this.#queue.delete(id);
+    await this.#flushing;
+  }
+
+  /** Resolves once every queued write has been sent. */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.size) {
+      const batch = [...this.#queue.values()].slice(0, MAX_BATCH);
+      for (const record of batch) {
+        this.#queue.delete(record.id);
+        this.#inFlight.set(record.id, record);
+      }
+      await this.#write(batch);
+      this.#inFlight.clear();
+    }
+  }
+}
+
+export const hasAnyTag = (tags: readonly string[]) => (record: PendingWrite) => tags.some((tag) => record.metadata[`${TAG_PREFIX}${tag}`] === true);
