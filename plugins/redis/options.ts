@@ -43,7 +43,11 @@ export interface RedisLayerOptions {
   healthCheckInterval?: number;
   /** Prepended to every Redis key and to the invalidation channel. Default "ragcache:". */
   prefix?: string;
-  /** Where reads and writes go while Redis is unreachable (usually `file()`). Default: none (misses + error events). */
+  /**
+   * Where reads and writes go while Redis is unreachable (usually `file()`). It is emptied whenever
+   * Redis is reachable (at start, after recovery), so it only ever holds what was written during an
+   * outage. Default: none (misses + error events).
+   */
   fallback?: CacheLayer;
   /** Failures among the last 20 commands that open the breaker (a lost connection opens it at once). Default 5. */
   failureThreshold?: number;

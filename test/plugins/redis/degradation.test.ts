@@ -164,4 +164,38 @@ describe("redis layer degradation", () => {
     await until(() => seen.recovered.length > 0, 3_000, "recovery");
     await cache.close();
   }, 20_000);
+
+  test("more changes while down than maxJournal: recovery clears the whole prefix instead of serving anything stale", async () => {
+    const layer = redis({ url: server.url, prefix: "overflow:", maxJournal: 3, probeInterval: 50, fallback: file({ dir: join(root, "overflow") }), log: () => {} });
+    const cache = createCache({ layers: [layer] });
+    const seen = watch(cache);
+    await cache.set("kept before", "old");
+    await cache.set("changed", "old");
+    const admin = new Redis(server.url);
+    await admin.save();
+    admin.disconnect();
+    await server.kill();
+    for (let i = 0; i < 5; i++) await cache.set(`while down ${i}`, i);
+    await cache.set("changed", "new");
+    expect(layer.stats().pendingReconcile).toBe(1);
+    await server.restart();
+    await until(() => seen.recovered.length > 0, 3_000, "recovery");
+    expect(await cache.get("changed")).toBeUndefined();
+    expect(await cache.get("kept before")).toBeUndefined();
+    expect(await cache.get("while down 1")).toBeUndefined();
+    await cache.close();
+  }, 20_000);
+
+  test("after the subscription comes back, the faster layers are cleared: invalidations sent meanwhile were missed", async () => {
+    const layer = redis({ url: server.url, prefix: "resync:", probeInterval: 50, fallback: file({ dir: join(root, "resync") }), log: () => {} });
+    const cache = createCache({ layers: [memory(), layer] });
+    const seen = watch(cache);
+    await cache.set("q", "v");
+    expect(await cache.lookup("q")).toMatchObject({ layer: "memory" });
+    await server.kill();
+    await server.restart();
+    await until(async () => (await cache.lookup("q")) === undefined, 3_000, "the memory layer to be cleared");
+    expect(seen.errors.filter((e) => e.layer === "memory")).toEqual([]);
+    await cache.close();
+  }, 20_000);
 });
