@@ -128,7 +128,7 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
   const embedder = embedderOf(options.embedder);
   const threshold = options.threshold ?? embedder.threshold ?? 0.9;
   const guard = guardOf(options.guard);
-  const counts = { lookups: 0, hits: 0, belowThreshold: 0, guarded: 0, filtered: 0 };
+  const counts = { lookups: 0, hits: 0, belowThreshold: 0, guarded: 0, filtered: 0, queries: 0, writeBatches: 0 };
   const lookup: LookupSettings = { embedderId: embedder.id, threshold, guard, candidates: options.candidates ?? 10, counts };
   const sweepEvery = toMs(options.sweepInterval ?? "1m", "sweepInterval");
   const requestTimeout = toMs(options.timeout ?? "750ms", "timeout");
@@ -160,15 +160,18 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
   // Upsert merges metadata, so a replaced entry keeps its old tag fields: a later invalidation of
   // such a tag drops it too. Over-invalidating a cache entry is harmless; a delete first would
   // double the cost of every write.
-  const upsert = async (batch: PendingWrite[]) =>
-    void (await connection.run(
+  const upsert = async (batch: PendingWrite[]) => {
+    counts.writeBatches++;
+    await connection.run(
       "set",
       (collection) => collection.upsert({ ids: batch.map((r) => r.id), embeddings: batch.map((r) => r.vector), documents: batch.map((r) => r.text), metadatas: batch.map((r) => r.metadata) }),
       requestTimeout + batch.length * WRITE_MS_PER_RECORD,
-    ));
-  const batcher = new QueryBatcher((vectors) =>
-    connection.run("get", (collection) => collection.query({ queryEmbeddings: vectors, nResults: lookup.candidates, include: [...INCLUDE] })),
-  );
+    );
+  };
+  const batcher = new QueryBatcher((vectors) => {
+    counts.queries++;
+    return connection.run("get", (collection) => collection.query({ queryEmbeddings: vectors, nResults: lookup.candidates, include: [...INCLUDE] }));
+  });
   const writes = new WriteQueue((batch) => upsert(batch).catch((error: Error) => context?.emit("error", { layer: name, operation: "set", error })));
 
   const layer: ChromaLayer = {

@@ -86,6 +86,44 @@ describe("chroma layer", () => {
     await cache.close();
   });
 
+  test("writes go behind: the key itself answers at once, paraphrases once flushed, and close() flushes", async () => {
+    const collection = `test-${process.pid}-${++collections}`;
+    const layer = chroma({ url: server.url, collection, timeout: "5s" });
+    const cache = createCache({ layers: [layer], layerTimeout: "10s" });
+    await cache.set("how do i reset my password", "queued");
+    expect(await cache.lookup("how do i reset my password")).toMatchObject({ value: "queued", similarity: 1 });
+    await cache.close();
+    const reopened = chroma({ url: server.url, collection, timeout: "5s" });
+    expect((await reopened.get(createKey("how can i reset my password")))?.value).toBe("queued");
+  });
+
+  test("a delete or tag invalidation while a write is queued: the write never lands", async () => {
+    const { cache, layer } = semanticCache();
+    await cache.set("what is rag", "gone", { tags: ["doc:1"] });
+    await cache.set("what is hnsw", "tagged", { tags: ["doc:2"] });
+    await cache.set("what is bm25", "kept");
+    await cache.delete("what is rag");
+    await cache.invalidateTags(["doc:2"]);
+    await layer.flush();
+    expect(await layer.get(createKey("what is rag"))).toBeUndefined();
+    expect(await layer.get(createKey("what is hnsw"))).toBeUndefined();
+    expect((await layer.get(createKey("what is bm25")))?.value).toBe("kept");
+    await cache.close();
+  });
+
+  test("concurrent writes and lookups share requests", async () => {
+    const { cache, layer } = semanticCache();
+    const questions = Array.from({ length: 40 }, (_, i) => `question ${i} about subject ${String.fromCharCode(97 + (i % 26))}`);
+    await Promise.all(questions.map((q) => cache.set(q, q)));
+    await layer.flush();
+    const answers = await Promise.all(questions.map((q) => cache.get(`${q}?`)));
+    expect(answers).toEqual(questions);
+    const stats = layer.stats!() as { writeBatches: number; queries: number };
+    expect(stats.writeBatches).toBeLessThan(10);
+    expect(stats.queries).toBeLessThan(10);
+    await cache.close();
+  });
+
   test("the guard keeps numbers, negations and named things apart; with guard: false similarity alone decides", async () => {
     const pairs = [
       ["top 5 papers on retrieval augmented generation", "top 10 papers on retrieval augmented generation"],
