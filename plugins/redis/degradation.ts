@@ -4,6 +4,11 @@ import type { Breaker } from "./breaker.ts";
 import { reconcile, type Journal } from "./journal.ts";
 import type { RedisStore } from "./store.ts";
 
+/** What a call gets while the breaker is open and there is no fallback to turn to. */
+export function circuitOpen(layer: string, operation: string): RagCacheError {
+  return new RagCacheError("E_LAYER_FAILED", `${operation} skipped: Redis is unreachable (circuit open) and there is no fallback`, { source: layer });
+}
+
 export interface WriteConfig {
   name: string;
   breaker: Breaker;
@@ -93,7 +98,7 @@ export class WriteRouter {
   #degraded(write: Write): Promise<void> {
     write.remember();
     if (!this.#config.fallback) {
-      return Promise.reject(new RagCacheError("E_LAYER_FAILED", `${write.operation} skipped: Redis is unreachable (circuit open) and there is no fallback`, { source: this.#config.name }));
+      return Promise.reject(circuitOpen(this.#config.name, write.operation));
     }
     const written = Promise.resolve().then(write.toFallback);
     this.#pending.add(written);

@@ -3,7 +3,7 @@ import { toError } from "../../src/errors.ts";
 import { Breaker } from "./breaker.ts";
 import { invalidationBus } from "./bus.ts";
 import { connect } from "./connect.ts";
-import { WriteRouter } from "./degradation.ts";
+import { circuitOpen, WriteRouter } from "./degradation.ts";
 import { Journal } from "./journal.ts";
 import { settle, type RedisLayerOptions } from "./options.ts";
 import { Pool } from "./pool.ts";
@@ -91,10 +91,6 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
     return fallback ? { state: "degraded", detail: `${why}; serving from "${fallback.name}"` } : { state: "down", detail: why };
   }
 
-  function circuitOpen(operation: string): RagCacheError {
-    return new RagCacheError("E_LAYER_FAILED", `${operation} skipped: Redis is unreachable (circuit open) and there is no fallback`, { source: name });
-  }
-
   function readFailed(error: unknown, key: CacheKey): MaybePromise<LayerHit | undefined> {
     if (error instanceof RagCacheError) throw error;
     breaker.failure(toError(error));
@@ -119,7 +115,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
     },
     get(key) {
       if (breaker.isOpen) {
-        if (!fallback) throw circuitOpen("get");
+        if (!fallback) throw circuitOpen(name, "get");
         return fallback.get(key);
       }
       return store.get(key.id).then(
