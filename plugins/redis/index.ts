@@ -45,12 +45,16 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
   });
   const store = redisStore(pool, settings.prefix, settings.cluster !== undefined, name);
   const journal = new Journal(settings.maxJournal);
+  let remoteInvalidations = 0;
   const bus = settings.invalidationBus
     ? invalidationBus({
         subscriber: connect(settings, "subscriber"),
         channel: `${settings.prefix}#invalidate`,
         publish: store.publish,
-        onRemote: (invalidation) => context?.track(context.invalidateAbove(invalidation)),
+        onRemote: (invalidation) => {
+          remoteInvalidations++;
+          context?.track(context.invalidateAbove(invalidation));
+        },
         onResync: () => context?.track(context.invalidateAbove({ type: "clear" })),
       })
     : undefined;
@@ -118,9 +122,13 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
         if (!fallback) throw circuitOpen(name, "get");
         return fallback.get(key);
       }
+      const seen = remoteInvalidations;
       return store.get(key.id).then(
         (raw) => {
           breaker.success();
+          // An invalidation that overtook this read may concern the value it carries; the chain would
+          // back-fill that value into the layers the invalidation just cleared, so read it again.
+          if (seen !== remoteInvalidations) return store.get(key.id).then(store.decode);
           return store.decode(raw);
         },
         (error) => readFailed(error, key),

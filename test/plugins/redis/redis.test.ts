@@ -55,14 +55,14 @@ describe("redis layer", () => {
   });
 
   test("when every connection is full, commands queue, and staying full past exhaustedAfter raises pool-exhausted", async () => {
-    const layer = redis({ url: server.url, prefix: "pool:", maxConnections: 2, maxInFlightPerConnection: 1, exhaustedAfter: 20, log: quiet });
+    const layer = redis({ url: server.url, prefix: "pool:", maxConnections: 2, maxInFlightPerConnection: 1, exhaustedAfter: 20, commandTimeout: 2_000, log: quiet });
     const context = testContext();
     layer.attach!(context);
     await layer.get(createKey("warm-up"));
-    const blocked = await blockRedis(150);
+    const blocked = await blockRedis(500);
     const gets = Array.from({ length: 10 }, (_, i) => layer.get(createKey(`q${i}`)));
     expect(layer.stats()).toMatchObject({ busy: 2, inFlight: 2, queued: 8, exhausted: false });
-    await Bun.sleep(40);
+    await until(() => layer.stats().exhausted);
     expect(layer.stats()).toMatchObject({ queued: 8, exhausted: true });
     expect(context.events.filter((e) => e.event === "pool-exhausted")).toEqual([
       { event: "pool-exhausted", payload: { layer: "redis", connections: 2, queued: 8, ms: expect.any(Number) } },
