@@ -3,7 +3,7 @@ import { createKey, localEmbedder, normalizeText, setEmbeddingMemoLimit } from "
 import { chroma, meaningGuard, type ChromaLayer } from "ragcache/chroma";
 import { encode } from "../plugins/chroma/codec.ts";
 import { startChroma } from "../test/support/chroma-server.ts";
-import { formatMs, formatRatio, median, percentile, pool, seeded } from "./lib/measure.ts";
+import { formatMs, formatOps, formatRatio, median, percentile, pool, seeded } from "./lib/measure.ts";
 import { writeTopic, type Goal } from "./lib/report.ts";
 
 /**
@@ -18,6 +18,8 @@ const LOOKUPS = env("BENCH_SEMANTIC_LOOKUPS", 300);
 /** A filtered query scans every matching record in Chroma 1.0: a few samples are enough to show it. */
 const FILTERED_SAMPLES = 5;
 const LOAD_BATCH = 5_000;
+const CONCURRENCY = 16;
+const CONCURRENT_LOOKUPS = 640;
 
 const VERBS = "configure deploy debug profile secure monitor migrate upgrade test index cache shard replicate compress encrypt log trace benchmark backup restore partition validate serialize stream schedule".split(" ");
 const OBJECTS = ("sessions queues webhooks cron jobs sockets uploads thumbnails invoices passwords tokens cookies headers routes forms tables views triggers clusters " +
@@ -42,10 +44,7 @@ function syntheticQuestions(size: number, random: () => number) {
   const chosen = combos.slice(0, size);
   return {
     stored: chosen.map(([t, v, o, tech]) => TEMPLATES[t]![0](v, o, tech)),
-    paraphrase: (index: number) => {
-      const [t, v, o, tech] = chosen[index]!;
-      return TEMPLATES[t]![1](v, o, tech);
-    },
+    paraphrase: (index: number) => TEMPLATES[chosen[index]![0]]![1](...(chosen[index]!.slice(1) as [string, string, string])),
     unrelated: (i: number) => `which ${OBJECTS[i % OBJECTS.length]} did the ${["north", "south", "east", "west"][i % 4]} office order in week ${i}`,
   };
 }
@@ -67,7 +66,6 @@ const openCollection = (name: string) => client.getOrCreateCollection({ name, em
 const ms = (started: number) => performance.now() - started;
 
 /** Each labelled pair through the real layer: `a` stored in a namespace of its own, `b` looked up there. */
-/** Each labelled pair through the real layer: `a` stored in a namespace of its own, `b` looked up there. */
 async function pairRates(guard: boolean, collection: string) {
   const layer = chroma({ url: server.url, collection, guard });
   const results = [];
@@ -86,16 +84,9 @@ function bySet(results: Outcome[]) {
 }
 
 function rates(results: Outcome[]) {
-  const positives = results.filter((r) => r.same);
-  const negatives = results.filter((r) => !r.same);
-  return {
-    hitRate: positives.filter((r) => r.hit).length / positives.length,
-    falseHitRate: negatives.filter((r) => r.hit).length / negatives.length,
-    hits: positives.filter((r) => r.hit).length,
-    falseHits: negatives.filter((r) => r.hit).length,
-    positives: positives.length,
-    negatives: negatives.length,
-  };
+  const [positives, negatives] = [results.filter((r) => r.same).length, results.filter((r) => !r.same).length];
+  const [hits, falseHits] = [results.filter((r) => r.same && r.hit).length, results.filter((r) => !r.same && r.hit).length];
+  return { hitRate: hits / positives, falseHitRate: falseHits / negatives, hits, falseHits, positives, negatives };
 }
 
 async function accuracy() {
@@ -133,6 +124,8 @@ interface SizeResult {
   embedUs: number[];
   hitRate: number;
   missRate: number;
+  /** Lookups per second with CONCURRENCY clients: [raw, layer], each the mean of two alternating runs. */
+  concurrentOps: [number, number];
 }
 
 async function load(collection: Collection, questions: string[]): Promise<{ embedSeconds: number; loadSeconds: number }> {
@@ -164,7 +157,7 @@ async function latency(size: number): Promise<SizeResult> {
   const layer: ChromaLayer = chroma({ url: server.url, collection: name, timeout: "10s" });
   await layer.get(createKey("warm up the connection", { namespace: "bench" }));
   const random = seeded(size + 1);
-  const result: SizeResult = { size, embedSeconds, loadSeconds, layerMs: [], rawMs: [], filteredMs: [], embedUs: [], hitRate: 0, missRate: 0 };
+  const result: SizeResult = { size, embedSeconds, loadSeconds, layerMs: [], rawMs: [], filteredMs: [], embedUs: [], hitRate: 0, missRate: 0, concurrentOps: [0, 0] };
   let hits = 0;
   let misses = 0;
   for (let i = 0; i < LOOKUPS; i++) {
@@ -197,10 +190,26 @@ async function latency(size: number): Promise<SizeResult> {
     await collection.query({ queryEmbeddings: [vector!], nResults: 10, where, include: ["metadatas", "distances", "documents"] });
     result.filteredMs.push(ms(started));
   }
+  result.concurrentOps = await concurrentRates(collection, layer, (i) => (i % 2 ? unrelated(LOOKUPS + FILTERED_SAMPLES + i) : paraphrase(Math.floor(random() * stored.length))));
   result.hitRate = hits / Math.ceil(LOOKUPS / 2);
   result.missRate = misses / Math.floor(LOOKUPS / 2);
   await client.deleteCollection({ name });
   return result;
+}
+
+/** CONCURRENCY clients at once: the layer sends their lookups as shared multi-embedding queries, raw sends one request each. */
+async function concurrentRates(collection: Collection, layer: ChromaLayer, text: (i: number) => string): Promise<[number, number]> {
+  const keys = Array.from({ length: CONCURRENT_LOOKUPS }, (_, i) => createKey(text(i), { namespace: "bench" }));
+  const vectors = await embedder.embed(keys.map((key) => key.text));
+  const rate = async (lookup: (i: number) => Promise<unknown>) => {
+    const started = performance.now();
+    await pool(keys, CONCURRENCY, (_, i) => lookup(i));
+    return CONCURRENT_LOOKUPS / (ms(started) / 1000);
+  };
+  const raw = (i: number) => collection.query({ queryEmbeddings: [vectors[i]!], nResults: 10, include: ["metadatas", "distances", "documents"] });
+  const viaLayer = async (i: number) => layer.get(keys[i]!);
+  const rates = [await rate(raw), await rate(viaLayer), await rate(viaLayer), await rate(raw)];
+  return [(rates[0]! + rates[3]!) / 2, (rates[1]! + rates[2]!) / 2];
 }
 
 try {
@@ -235,6 +244,11 @@ function report(layer: Awaited<ReturnType<typeof accuracy>>["layer"], sweep: Awa
       met: median(s.layerMs) / median(s.rawMs) <= 1.5,
       measured: `${formatMs(median(s.layerMs))} ms vs ${formatMs(median(s.rawMs))} ms (${formatRatio(median(s.layerMs) / median(s.rawMs))})`,
     })),
+    ...sizes.map((s) => ({
+      goal: `${CONCURRENCY} concurrent clients at ${s.size.toLocaleString("en")} entries: at least the raw query rate`,
+      met: s.concurrentOps[1] >= s.concurrentOps[0],
+      measured: `${formatOps(s.concurrentOps[1])} vs ${formatOps(s.concurrentOps[0])} lookups/s (${formatRatio(s.concurrentOps[1] / s.concurrentOps[0])})`,
+    })),
     { goal: `lookup p95 under 20 ms at ${large.size.toLocaleString("en")} entries`, met: p(large.layerMs, 95) < 20, measured: `${formatMs(p(large.layerMs, 95))} ms` },
     ...(["tuning", "heldOut"] as const).flatMap((set) => {
       const r = layer.guarded[set];
@@ -254,6 +268,11 @@ function report(layer: Awaited<ReturnType<typeof accuracy>>["layer"], sweep: Awa
     ],
     tables: [
       { caption: "Lookup latency (ms, medians) with ratios to the raw chromadb query", columns: ["entries", "raw query", "layer lookup", "ratio", "layer p95", "embed", "raw filtered query", "synthetic hit / miss correct", "load time"], rows: latencyRows },
+      {
+        caption: `${CONCURRENCY} concurrent clients, ${CONCURRENT_LOOKUPS} lookups (lookups per second; raw = one chromadb query per lookup)`,
+        columns: ["entries", "raw", "layer", "ratio"],
+        rows: sizes.map((s) => [s.size.toLocaleString("en"), formatOps(s.concurrentOps[0]), formatOps(s.concurrentOps[1]), formatRatio(s.concurrentOps[1] / s.concurrentOps[0])]),
+      },
       {
         caption: `Labelled pairs through the layer (threshold ${embedder.threshold})`,
         columns: ["", "hit rate (paraphrases answered)", "false-hit rate (different questions answered)"],

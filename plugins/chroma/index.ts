@@ -231,7 +231,7 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       if (connection.state === "down" || connection.pendingInvalidations) return { state: "degraded", detail: "Chroma answers again; the layer recovers on its next call", pendingInvalidations: connection.pendingInvalidations };
       return { state: "up", embedder: embedder.id, threshold };
     },
-    stats: () => ({ ...counts, queuedWrites: writes.size, state: connection.state, pendingInvalidations: connection.pendingInvalidations, embedder: embedder.id, threshold }),
+    stats: () => ({ ...counts, queuedWrites: writes.size, droppedWrites: writes.dropped, state: connection.state, pendingInvalidations: connection.pendingInvalidations, embedder: embedder.id, threshold }),
     flush: () => writes.flush(),
     close: () => writes.flush(),
   };

@@ -11,6 +11,8 @@ export interface PendingWrite {
 
 /** At most this many records per upsert: one request stays well inside its deadline. */
 const MAX_BATCH = 256;
+/** Writes waiting while Chroma is slow; past this the oldest is given up (a cache may lose a write). */
+const MAX_QUEUED = 10_000;
 
 /**
  * Writes behind, in batches. Chroma 1.0 serializes writes and costs ~10 ms per single-record upsert,
@@ -24,6 +26,10 @@ export class WriteQueue {
   readonly #inFlight = new Map<string, PendingWrite>();
   readonly #write: (batch: PendingWrite[]) => Promise<void>;
   #flushing?: Promise<void>;
+  /** The batch being sent. */
+  #current?: Promise<void>;
+  /** Writes given up because the queue was full. */
+  dropped = 0;
 
   /** `write` must not reject: it reports its own failures. */
   constructor(write: (batch: PendingWrite[]) => Promise<void>) {
@@ -37,6 +43,10 @@ export class WriteQueue {
   /** Queue a write; returns the flush it joins when one had to be started, for the caller to track. */
   put(record: PendingWrite): Promise<void> | undefined {
     this.#queue.delete(record.id);
+    if (this.#queue.size >= MAX_QUEUED) {
+      this.#queue.delete(this.#queue.keys().next().value!);
+      this.dropped++;
+    }
     this.#queue.set(record.id, record);
     if (this.#flushing) return undefined;
     this.#flushing = this.#drain().finally(() => (this.#flushing = undefined));
@@ -51,7 +61,7 @@ export class WriteQueue {
   /** Forget queued writes an invalidation covers, then wait for the batch in flight: a delete sent now lands after it. */
   async drop(matches: (record: PendingWrite) => boolean): Promise<void> {
     for (const [id, record] of this.#queue) if (matches(record)) this.#queue.delete(id);
-    await this.#flushing;
+    await this.#current;
   }
 
   /** Resolves once every queued write has been sent. */
@@ -66,9 +76,11 @@ export class WriteQueue {
         this.#queue.delete(record.id);
         this.#inFlight.set(record.id, record);
       }
-      await this.#write(batch);
+      this.#current = this.#write(batch);
+      await this.#current;
       this.#inFlight.clear();
     }
+    this.#current = undefined;
   }
 }
 
