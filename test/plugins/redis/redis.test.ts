@@ -62,7 +62,7 @@ describe("redis layer", () => {
     const blocked = await blockRedis(500);
     const gets = Array.from({ length: 10 }, (_, i) => layer.get(createKey(`q${i}`)));
     expect(layer.stats()).toMatchObject({ busy: 2, inFlight: 2, queued: 8, exhausted: false });
-    await until(() => layer.stats().exhausted);
+    await until(() => layer.stats().exhausted === true);
     expect(layer.stats()).toMatchObject({ queued: 8, exhausted: true });
     expect(context.events.filter((e) => e.event === "pool-exhausted")).toEqual([
       { event: "pool-exhausted", payload: { layer: "redis", connections: 2, queued: 8, ms: expect.any(Number) } },
@@ -74,11 +74,11 @@ describe("redis layer", () => {
 
   test("a command that times out is retried, and fails once the retries are used up", async () => {
     const key = createKey("slow");
-    const patient = redis({ url: server.url, prefix: "timeout:", commandTimeout: 150, retries: 1, log: quiet });
-    const impatient = redis({ url: server.url, prefix: "timeout:", commandTimeout: 150, retries: 0, log: quiet });
+    const patient = redis({ url: server.url, prefix: "timeout:", commandTimeout: 300, retries: 1, log: quiet });
+    const impatient = redis({ url: server.url, prefix: "timeout:", commandTimeout: 300, retries: 0, log: quiet });
     await patient.set(key, entry("v"));
     await impatient.get(key);
-    const blocked = await blockRedis(200);
+    const blocked = await blockRedis(400);
     const [retried, failed] = await Promise.all([Promise.resolve(patient.get(key)), Promise.resolve(impatient.get(key)).catch((e: Error) => e)]);
     await blocked.done;
     expect(retried?.value).toBe("v");
