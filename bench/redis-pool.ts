@@ -7,6 +7,7 @@
 import { Redis } from "ioredis";
 import { createCache, createKey, type CacheKey } from "../src/index.ts";
 import { redis } from "../plugins/redis/index.ts";
+import { decodeEntry, encodeEntry } from "../plugins/redis/codec.ts";
 import { settle } from "../plugins/redis/options.ts";
 import { formatOps, formatRatio, median, opsPerSecond, opsPerSecondConcurrent } from "./lib/measure.ts";
 import { benchRedis } from "./lib/redis-server.ts";
@@ -64,6 +65,16 @@ for (let round = 0; round < ROUNDS; round++) {
   console.error(`round ${round + 1}/${ROUNDS} done`);
 }
 
+/** The storage format: ours (a JSON array) against the plain JSON of the CacheEntry object, encode + decode of one 1 KB entry. */
+const sample = { value: document(1), expiresAt: Date.now() + 3_600_000, createdAt: Date.now(), tags: ["doc:1"] };
+const formats: Record<string, { bytes: number; roundTrip: () => unknown }> = {
+  "JSON array (ragcache)": { bytes: encodeEntry(sample).length, roundTrip: () => decodeEntry(encodeEntry(sample), "bench") },
+  "JSON object of the entry": { bytes: JSON.stringify(sample).length, roundTrip: () => JSON.parse(JSON.stringify(sample)) },
+};
+const codec = new Map<string, number[]>();
+for (let round = 0; round < ROUNDS; round++) for (const [format, { roundTrip }] of Object.entries(formats)) push(codec, format, await opsPerSecond(roundTrip, 200));
+const codecRows = Object.entries(formats).map(([format, { bytes }]) => [format, bytes, formatOps(median(codec.get(format)!)), (1e6 / median(codec.get(format)!)).toFixed(2)]);
+
 const med = (name: string) => median(samples.get(name)!);
 const rows = INFLIGHT.flatMap((inflight) => {
   const base = med(`raw GET/${inflight}`);
@@ -82,7 +93,10 @@ writeTopic("redis-pool", {
     `Baseline: one ioredis client with \`enableAutoPipelining\`, GET returning the string ("raw GET"), and GET + JSON.parse ("raw GET+parse", what a hand-written cache must do to return the object).`,
     `${ROUNDS} interleaved rounds of ${MS} ms per cell; medians. Ratios are to raw GET at the same concurrency, measured in the same run.`,
   ],
-  tables: [{ columns: ["client", "in flight", "ops/s (median)", "ratio to raw GET", "client CPU µs/op (median)"], rows }],
+  tables: [
+    { columns: ["client", "in flight", "ops/s (median)", "ratio to raw GET", "client CPU µs/op (median)"], rows },
+    { caption: "Storage format, encode + decode of one entry (no Redis)", columns: ["format", "bytes", "round trips/s (median)", "µs per round trip"], rows: codecRows },
+  ],
   goals: INFLIGHT.map((inflight) => ({
     goal: `L2 hit through the chain ≥ 0.9× raw ioredis GET (auto-pipelined), ${inflight} in flight, default pool size ${DEFAULT_POOL}`,
     met: ratio(inflight) >= 0.9,
@@ -96,7 +110,7 @@ writeTopic("redis-pool", {
   ],
   packages: ["ioredis"],
   extraVersions: { "redis-server": redisServerVersion() ?? "unknown" },
-  data: { opsPerSecond: Object.fromEntries(samples), cpuMicrosPerOp: Object.fromEntries(cpu), best, defaultPool: DEFAULT_POOL },
+  data: { opsPerSecond: Object.fromEntries(samples), cpuMicrosPerOp: Object.fromEntries(cpu), codecRoundTripsPerSecond: Object.fromEntries(codec), best, defaultPool: DEFAULT_POOL },
 });
 
 raw.disconnect();
