@@ -291,7 +291,7 @@ function report(layer: Awaited<ReturnType<typeof accuracy>>["layer"], sweep: Awa
     ],
     goals,
     notes: [
-      "Chroma 1.0 answers a query with a metadata `where` by scanning every matching record, so its cost grows with the collection (the \"raw filtered\" column); the layer therefore asks the HNSW index without a filter, filters the neighbours itself, and sends the filtered query only when every neighbour is close but unusable.",
+      "Chroma 1.0 answers a query with a metadata `where` by scanning every matching record, so its cost grows with the collection (the \"raw filtered\" column); the layer therefore asks the HNSW index without a filter, filters the neighbours itself, and sends the filtered query only when every neighbour is close but unusable and some belong to another namespace or parameters.",
       "The tuning pairs were written before the guard and the threshold were tuned, but the guard's relation-order rule and synonym list were then adjusted while looking at them, so their guarded figures are optimistic; the held-out pairs are the honest estimate (and a small one: 20 + 20 pairs). The local embedder sees spelling, not meaning; an API embedder finds more paraphrases (no network in this run, so it is not measured).",
     ],
     packages: ["chromadb"],
