@@ -134,11 +134,19 @@ export function file(options: FileOptions = {}): FileLayer {
     const folder = folderOf(key.namespace);
     const text = encodeFile(key.id, entry);
     const temporary = join(dir, `${relative}.${crypto.randomUUID()}.tmp`);
-    try {
+    const place = async () => {
       if (!folders.has(folder)) await mkdir(join(dir, folder), { recursive: true });
       folders.add(folder);
       await writeFile(temporary, text);
       await rename(temporary, join(dir, relative));
+    };
+    try {
+      // A clear() running at the same time may remove the folder between mkdir and the write: once more.
+      await place().catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw error;
+        folders.delete(folder);
+        return place();
+      });
     } catch (error) {
       await unlink(temporary).catch(() => {});
       folders.delete(folder);

@@ -147,4 +147,14 @@ describe("file layer", () => {
     expect(await cache.get("q")).toBeUndefined();
     await cache.close();
   });
+
+  test("writes racing a clear() of their namespace still land", async () => {
+    const layer = file({ dir: freshDir() });
+    await layer.set(createKey("first"), entry(0));
+    const writes = Array.from({ length: 50 }, (_, i) => layer.set(createKey(`q${i}`), entry(i)));
+    await layer.clear("default");
+    await Promise.all(writes);
+    await layer.set(createKey("after"), entry("after"));
+    expect((await layer.get(createKey("after")))?.value).toBe("after");
+  });
 });
