@@ -28,6 +28,24 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
   return Date.now() - started;
 }
 
+/** Redis killed for real, `body` run, Redis restarted (from its last snapshot) and the layer recovered. */
+async function duringOutage(seen: ReturnType<typeof watch>, body: () => Promise<void>): Promise<void> {
+  await server.kill();
+  try {
+    await body();
+  } finally {
+    await server.restart();
+  }
+  await until(() => seen.recovered.length > 0, 3_000, "recovery");
+}
+
+/** SAVE, so that the restarted server comes back with today's data, as a real Redis would after an outage. */
+async function snapshot(): Promise<void> {
+  const admin = new Redis(server.url);
+  await admin.save();
+  admin.disconnect();
+}
+
 function watch(cache: ReturnType<typeof createCache>) {
   const seen = { degraded: [] as CacheEvents["degraded"][], recovered: [] as CacheEvents["recovered"][], errors: [] as CacheEvents["error"][] };
   cache.on("degraded", (e) => seen.degraded.push(e));
@@ -47,9 +65,7 @@ describe("redis layer degradation", () => {
     await cache.set("deleted while down", "old");
     await cache.set("tagged while down", "old", { tags: ["doc:2"] });
     await cache.set("untouched", "kept");
-    const admin = new Redis(server.url);
-    await admin.save();
-    admin.disconnect();
+    await snapshot();
 
     let calls = 0;
     const failures: string[] = [];
@@ -133,14 +149,10 @@ describe("redis layer degradation", () => {
     const cache = createCache({ layers: [layer] });
     const seen = watch(cache);
     await cache.set("q", 1);
-    await server.kill();
-    try {
+    await duringOutage(seen, async () => {
       await until(() => seen.degraded.length > 0, 2_000, "degradation by health check");
       expect((await cache.health()).layers[0]!.state).toBe("degraded");
-    } finally {
-      await server.restart();
-    }
-    await until(() => seen.recovered.length > 0, 3_000, "recovery");
+    });
     expect((await cache.health()).state).toBe("up");
     await cache.close();
   }, 20_000);
@@ -149,8 +161,7 @@ describe("redis layer degradation", () => {
     const cache = createCache({ layers: [redis({ url: server.url, prefix: "bare:", probeInterval: 50, log: () => {} })] });
     const seen = watch(cache);
     await cache.set("q", "v");
-    await server.kill();
-    try {
+    await duringOutage(seen, async () => {
       await cache.set("q", "v2");
       expect(await cache.get("q")).toBeUndefined();
       expect(await cache.getOrSet("q", () => "loaded")).toBe("loaded");
@@ -158,10 +169,7 @@ describe("redis layer degradation", () => {
       await cache.invalidateTags(["t"]);
       expect(seen.errors.length).toBeGreaterThan(0);
       expect((await cache.health()).state).toBe("down");
-    } finally {
-      await server.restart();
-    }
-    await until(() => seen.recovered.length > 0, 3_000, "recovery");
+    });
     await cache.close();
   }, 20_000);
 
@@ -171,15 +179,12 @@ describe("redis layer degradation", () => {
     const seen = watch(cache);
     await cache.set("kept before", "old");
     await cache.set("changed", "old");
-    const admin = new Redis(server.url);
-    await admin.save();
-    admin.disconnect();
-    await server.kill();
-    for (let i = 0; i < 5; i++) await cache.set(`while down ${i}`, i);
-    await cache.set("changed", "new");
-    expect(layer.stats().pendingReconcile).toBe(1);
-    await server.restart();
-    await until(() => seen.recovered.length > 0, 3_000, "recovery");
+    await snapshot();
+    await duringOutage(seen, async () => {
+      for (let i = 0; i < 5; i++) await cache.set(`while down ${i}`, i);
+      await cache.set("changed", "new");
+      expect(layer.stats().pendingReconcile).toBe(1);
+    });
     expect(await cache.get("changed")).toBeUndefined();
     expect(await cache.get("kept before")).toBeUndefined();
     expect(await cache.get("while down 1")).toBeUndefined();
