@@ -20,6 +20,7 @@ export function invalidationBus(config: BusConfig) {
   const origin = crypto.randomUUID();
   const { subscriber, channel } = config;
   let subscribedOnce = false;
+  // A lost subscription shows as a resync once it is back; meanwhile the command connections report the outage.
   subscriber.on("error", () => {});
   subscriber.on("ready", () => {
     if (subscribedOnce) config.onResync();

@@ -36,6 +36,7 @@ export class Pool {
     this.#config = config;
     this.clients = config.clients;
     this.#slots = config.clients.map((client) => ({ client, inFlight: 0 }));
+    // Failures reach callers as rejected commands and the breaker; an unheard "error" event would only be printed by ioredis.
     for (const client of config.clients) client.on("error", () => {});
     this.#ready = this.#firstReady();
   }
