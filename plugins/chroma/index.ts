@@ -37,8 +37,8 @@ export interface ChromaOptions {
   guard?: boolean | GuardOptions | SemanticGuard;
   /**
    * Neighbours fetched per lookup; the closest of the key's namespace and parameters that passes the
-   * guard wins. When all of them are close enough but unusable (other namespaces, refused by the
-   * guard), a second query filtered to the key's partition fetches as many again. Default 10.
+   * guard wins. When all of them are close enough but unusable and some belong to other namespaces
+   * or parameters, a second query filtered to the key's own fetches as many again. Default 10.
    */
   candidates?: number;
   /**

@@ -46,7 +46,8 @@ export function numberOf(token: string): string | undefined {
 /** Lower-cased words, contractions opened up: "isn't" → "is", "not"; "what's" → "what", "is". */
 export function words(text: string): string[] {
   const out: string[] = [];
-  for (const match of text.normalize("NFKC").toLowerCase().matchAll(WORD)) {
+  // Soft hyphens and zero-width characters are invisible in the question; they must not split a word.
+  for (const match of text.normalize("NFKC").toLowerCase().replace(/[\u00ad\u200b-\u200d\u2060\ufeff]/g, "").matchAll(WORD)) {
     const word = match[0].replace(/’/g, "'");
     const apostrophe = word.indexOf("'");
     if (apostrophe < 0) {
