@@ -76,6 +76,8 @@ const guardSchema = z.strictObject({
   ignore: z.array(z.string().min(1)).optional(),
 });
 
+/** Wait before the one retry of a query that met a collection's index segment being created. */
+const NEW_SEGMENT_RETRY_MS = 50;
 /** Extra write deadline per record of a batch: Chroma 1.0 spends about a millisecond on each. */
 const WRITE_MS_PER_RECORD = 5;
 
@@ -168,10 +170,18 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       requestTimeout + batch.length * WRITE_MS_PER_RECORD,
     );
   };
-  const batcher = new QueryBatcher((vectors) => {
+  const query = (vectors: number[][]) => {
     counts.queries++;
     return connection.run("get", (collection) => collection.query({ queryEmbeddings: vectors, nResults: lookup.candidates, include: [...INCLUDE] }));
-  });
+  };
+  const batcher = new QueryBatcher((vectors) =>
+    query(vectors).catch(async (error: Error) => {
+      // Chroma 1.0 fails queries for a moment while a new collection's first index segment is written.
+      if (!error.message.includes("hnsw segment reader")) throw error;
+      await new Promise((resolve) => setTimeout(resolve, NEW_SEGMENT_RETRY_MS));
+      return query(vectors);
+    }),
+  );
   const writes = new WriteQueue((batch) => upsert(batch).catch((error: Error) => context?.emit("error", { layer: name, operation: "set", error })));
 
   const layer: ChromaLayer = {

@@ -124,6 +124,22 @@ describe("chroma layer", () => {
     await cache.close();
   });
 
+  test("a brand-new collection under concurrent misses answers without errors", async () => {
+    const { cache } = semanticCache();
+    const errors: CacheEvents["error"][] = [];
+    cache.on("error", (error) => void errors.push(error));
+    let next = 0;
+    const client = async () => {
+      for (let i = next++; i < 600; i = next++) {
+        const text = `fresh question ${i} on topic ${i % 37}`;
+        if ((await cache.get(text)) === undefined) await cache.set(text, i);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, client));
+    await cache.close();
+    expect(errors.map((error) => error.error.message)).toEqual([]);
+  });
+
   test("the guard keeps numbers, negations and named things apart; with guard: false similarity alone decides", async () => {
     const pairs = [
       ["top 5 papers on retrieval augmented generation", "top 10 papers on retrieval augmented generation"],
