@@ -28,6 +28,7 @@ export class Cache {
   #maxKeyLength: number;
   #maxValueBytes: number;
   #keyMemo = new Map<string, Map<string, CacheKey>>();
+  #defaultMemo: Map<string, CacheKey> | undefined;
   #inflight = new Map<string, Promise<unknown>>();
   #background = new Set<Promise<unknown>>();
   #teardowns: (() => MaybePromise<void>)[] = [];
@@ -76,14 +77,19 @@ export class Cache {
   key(query: Query, options: KeyOptions = NO_OPTIONS): CacheKey {
     if (typeof query !== "string") return query;
     if (options.params !== undefined || query.length > MEMO_TEXT_LIMIT) return createKey(query, options, this.#maxKeyLength);
-    const namespace = options.namespace ?? "default";
-    let memo = this.#keyMemo.get(namespace);
-    const known = memo?.get(query);
-    if (known) return known;
+    const memo = options.namespace === undefined ? this.#defaultMemo : this.#keyMemo.get(options.namespace);
+    return memo?.get(query) ?? this.#memoize(query, options, memo);
+  }
+
+  #memoize(query: string, options: KeyOptions, memo: Map<string, CacheKey> | undefined): CacheKey {
     const key = createKey(query, options, this.#maxKeyLength);
     if (!memo || memo.size >= KEY_MEMO_LIMIT) {
-      if (this.#keyMemo.size >= NAMESPACE_MEMO_LIMIT) this.#keyMemo.clear();
-      this.#keyMemo.set(namespace, (memo = new Map()));
+      memo = new Map();
+      if (options.namespace === undefined) this.#defaultMemo = memo;
+      else {
+        if (this.#keyMemo.size >= NAMESPACE_MEMO_LIMIT) this.#keyMemo.clear();
+        this.#keyMemo.set(options.namespace, memo);
+      }
     }
     memo.set(query, key);
     return key;
