@@ -61,10 +61,15 @@ export class Pool {
     );
   }
 
-  /** PING every connection; resolves with the slowest round trip, rejects when one fails. */
+  /**
+   * PING every connection that is up (one still connecting or reconnecting would only fail fast);
+   * resolves with the slowest round trip, rejects when one fails or none is up.
+   */
   async ping(): Promise<number> {
     const started = performance.now();
-    await Promise.all(this.clients.map((client) => client.ping()));
+    const ready = this.clients.filter((client) => client.status === "ready");
+    if (!ready.length) throw new Error(`none of the ${this.clients.length} connections is up (${this.clients[0]!.status})`);
+    await Promise.all(ready.map((client) => client.ping()));
     return performance.now() - started;
   }
 
