@@ -76,8 +76,8 @@ const guardSchema = z.strictObject({
   ignore: z.array(z.string().min(1)).optional(),
 });
 
-/** Wait before the one retry of a query that met a collection's index segment being created. */
-const NEW_SEGMENT_RETRY_MS = 50;
+/** Retries (after 50, 100, 200 ms) of a query that met a new collection's index segment being created. */
+const NEW_SEGMENT_RETRIES = 3;
 /** Extra write deadline per record of a batch: Chroma 1.0 spends about a millisecond on each. */
 const WRITE_MS_PER_RECORD = 5;
 
@@ -174,14 +174,14 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
     counts.queries++;
     return connection.run("get", (collection) => collection.query({ queryEmbeddings: vectors, nResults: lookup.candidates, include: [...INCLUDE] }));
   };
-  const batcher = new QueryBatcher((vectors) =>
+  // Chroma 1.0 fails queries for a moment while a new collection's first index segment is written.
+  const retried = (vectors: number[][], attempt: number): ReturnType<typeof query> =>
     query(vectors).catch(async (error: Error) => {
-      // Chroma 1.0 fails queries for a moment while a new collection's first index segment is written.
-      if (!error.message.includes("hnsw segment reader")) throw error;
-      await new Promise((resolve) => setTimeout(resolve, NEW_SEGMENT_RETRY_MS));
-      return query(vectors);
-    }),
-  );
+      if (attempt >= NEW_SEGMENT_RETRIES || !error.message.includes("hnsw segment reader")) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      return retried(vectors, attempt + 1);
+    });
+  const batcher = new QueryBatcher((vectors) => retried(vectors, 0));
   const writes = new WriteQueue((batch) => upsert(batch).catch((error: Error) => context?.emit("error", { layer: name, operation: "set", error })));
 
   const layer: ChromaLayer = {
