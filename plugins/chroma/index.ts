@@ -20,7 +20,10 @@ export interface ChromaOptions {
   url?: string;
   /** Extra HTTP headers for every request, e.g. `{ "x-chroma-token": "…" }`. Default none. */
   headers?: Record<string, string>;
-  /** Collection holding the questions; created with the cosine space when missing. Default "ragcache". */
+  /**
+   * Collection holding the questions; created with the cosine space when missing. Use one per
+   * embedder: Chroma fixes the vector length at the first write. Default "ragcache".
+   */
   collection?: string;
   /** Turns query texts into vectors: an `Embedder`, or as config "local" / `{ type: "openai", model }`. Default `localEmbedder()`. */
   embedder?: Embedder | EmbedderConfig;
