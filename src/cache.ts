@@ -3,16 +3,14 @@ import { toMs } from "./duration.ts";
 import { keepUntil, createEntry } from "./entry.ts";
 import { RagCacheError, toError } from "./errors.ts";
 import { Emitter, type Listener } from "./events.ts";
-import { createKey, keyFromId, type KeyOptions } from "./key.ts";
+import { chainHealth, type ChainHealth } from "./health.ts";
+import { keyFromId, type KeyOptions } from "./key.ts";
+import { KeyMemo } from "./key-memo.ts";
 import type { CacheOptions, GetOptions, GetOrSetOptions, Loader, Query, Resolution, SetOptions } from "./options.ts";
 import { callLayer } from "./layer-call.ts";
 import { LayerWalk, type Found } from "./walk.ts";
-import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, CachePlugin, Duration, Invalidation, LayerHealth, LayerHit, MaybePromise } from "./types.ts";
+import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, CachePlugin, Duration, Invalidation, LayerHit, MaybePromise } from "./types.ts";
 
-/** Keys of short, frequent texts are memoized, bounded in count per namespace and in namespaces. */
-const KEY_MEMO_LIMIT = 50_000;
-const NAMESPACE_MEMO_LIMIT = 256;
-const MEMO_TEXT_LIMIT = 512;
 /** Shared default, so a call without options allocates nothing. */
 const NO_OPTIONS = Object.freeze({});
 
@@ -25,10 +23,8 @@ export class Cache {
   #walk: LayerWalk;
   #defaultTtl: Duration;
   #defaultGrace?: Duration;
-  #maxKeyLength: number;
   #maxValueBytes: number;
-  #keyMemo = new Map<string, Map<string, CacheKey>>();
-  #defaultMemo: Map<string, CacheKey> | undefined;
+  #keys: KeyMemo;
   #inflight = new Map<string, Promise<unknown>>();
   #background = new Set<Promise<unknown>>();
   #teardowns: (() => MaybePromise<void>)[] = [];
@@ -44,7 +40,7 @@ export class Cache {
     this.now = options.now ?? coarseClock();
     this.#defaultTtl = options.defaultTtl ?? "10m";
     this.#defaultGrace = options.defaultGrace;
-    this.#maxKeyLength = options.maxKeyLength ?? 16_384;
+    this.#keys = new KeyMemo(options.maxKeyLength ?? 16_384);
     this.#maxValueBytes = options.maxValueBytes ?? 8 * 1024 * 1024;
     toMs(this.#defaultTtl, "defaultTtl");
     const layerTimeout = toMs(options.layerTimeout ?? "1s", "layerTimeout");
@@ -75,24 +71,7 @@ export class Cache {
 
   /** The key a query maps to; pass it instead of the text to skip normalization on hot paths. */
   key(query: Query, options: KeyOptions = NO_OPTIONS): CacheKey {
-    if (typeof query !== "string") return query;
-    if (options.params !== undefined || query.length > MEMO_TEXT_LIMIT) return createKey(query, options, this.#maxKeyLength);
-    const memo = options.namespace === undefined ? this.#defaultMemo : this.#keyMemo.get(options.namespace);
-    return memo?.get(query) ?? this.#memoize(query, options, memo);
-  }
-
-  #memoize(query: string, options: KeyOptions, memo: Map<string, CacheKey> | undefined): CacheKey {
-    const key = createKey(query, options, this.#maxKeyLength);
-    if (!memo || memo.size >= KEY_MEMO_LIMIT) {
-      memo = new Map();
-      if (options.namespace === undefined) this.#defaultMemo = memo;
-      else {
-        if (this.#keyMemo.size >= NAMESPACE_MEMO_LIMIT) this.#keyMemo.clear();
-        this.#keyMemo.set(options.namespace, memo);
-      }
-    }
-    memo.set(query, key);
-    return key;
+    return typeof query === "string" ? this.#keys.key(query, options) : query;
   }
 
   /** The value of a fresh entry (or one in grace with `allowStale`), from the first layer that has it. */
@@ -181,19 +160,9 @@ export class Cache {
     };
   }
 
-  /** Every layer's state; a layer without `health` is "up" while it answers. */
-  async health(): Promise<{ state: LayerHealth["state"]; layers: ({ name: string } & LayerHealth)[] }> {
-    const layers = await Promise.all(
-      this.layers.map(async (layer) => {
-        const health = (await callLayer(layer, "health", () => layer.health?.() ?? { state: "up" as const }, 2_000, () => {})) ?? {
-          state: "down" as const,
-          detail: "health check failed or timed out",
-        };
-        return { name: layer.name, ...health };
-      }),
-    );
-    const worst = layers.some((l) => l.state === "down") ? "down" : layers.some((l) => l.state === "degraded") ? "degraded" : "up";
-    return { state: worst, layers };
+  /** Every layer's state (up / degraded / down) and the worst of them. */
+  health(): Promise<ChainHealth> {
+    return chainHealth(this.layers);
   }
 
   /** Register background work (back-fills, refreshes) that `close()` waits for. */

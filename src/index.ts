@@ -1,4 +1,5 @@
 export { Cache, createCache } from "./cache.ts";
+export type { ChainHealth } from "./health.ts";
 export type { CacheOptions, GetOptions, GetOrSetOptions, Loader, Query, Resolution, SetOptions } from "./options.ts";
 export { defineLayer } from "./define-layer.ts";
 export { toMs, isDuration } from "./duration.ts";
