@@ -53,6 +53,12 @@ export interface ChromaOptions {
   retryAfter?: Duration;
   /** How often expired entries are deleted from the collection, checked on use. Default "1m". */
   sweepInterval?: Duration;
+  /**
+   * The namespaces the layer embeds and matches (e.g. `["retrieval", "answer"]`); entries of any
+   * other namespace pass by it as misses, unembedded (HTTP responses cached by the middleware have
+   * nothing to match by meaning). Default: every namespace.
+   */
+  namespaces?: string[];
 }
 
 const embedderSchema = z.union([
@@ -100,6 +106,7 @@ export const configSchema = z
     timeout: durationSchema,
     retryAfter: durationSchema,
     sweepInterval: durationSchema,
+    namespaces: z.array(z.string().min(1)).min(1),
   })
   .partial()
   .strict();
@@ -137,6 +144,8 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
   const lookup: LookupSettings = { embedderId: embedder.id, threshold, guard, candidates: options.candidates ?? 10, counts };
   const sweepEvery = toMs(options.sweepInterval ?? "1m", "sweepInterval");
   const requestTimeout = toMs(options.timeout ?? "750ms", "timeout");
+  const scope = options.namespaces ? new Set(options.namespaces) : undefined;
+  const matchable = (key: CacheKey) => key.text !== "" && (scope === undefined || scope.has(key.namespace));
   let context: LayerContext | undefined;
   let lastSweep: number | undefined;
   const now = () => context?.now() ?? Date.now();
@@ -197,7 +206,7 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       context = layerContext;
     },
     async get(key: CacheKey): Promise<LayerHit | undefined> {
-      if (!key.text) return undefined;
+      if (!matchable(key)) return undefined;
       counts.lookups++;
       sweepWhenDue();
       const queued = writes.pending(key.id);
@@ -211,7 +220,7 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       return hit;
     },
     async set(key: CacheKey, entry: CacheEntry) {
-      if (!key.text) return;
+      if (!matchable(key)) return;
       sweepWhenDue();
       if (keepUntil(entry) <= now()) return layer.delete(key);
       const [vector] = await embedder.embed([key.text]);

@@ -44,6 +44,16 @@ describe("chroma layer", () => {
     await cache.close();
   });
 
+  test("with namespaces set, other namespaces pass by unembedded", async () => {
+    const { cache, layer, set } = semanticCache({ namespaces: ["retrieval"] });
+    await set("How do I reset my password?", "docs", { namespace: "retrieval" });
+    await set("How do I reset my password?", "response", { namespace: "http" });
+    expect(await cache.get("How can I reset my password?", { namespace: "retrieval" })).toBe("docs");
+    expect(await cache.get("How do I reset my password?", { namespace: "http" })).toBeUndefined();
+    expect(layer.stats!()).toMatchObject({ lookups: 1 });
+    await cache.close();
+  });
+
   test("an unrelated question is a miss", async () => {
     const { cache, set } = semanticCache();
     await set("How do I reset my password?", "settings");
