@@ -15,6 +15,22 @@ export function utf8Length(text: string): number {
 
 /** JSON size of a value in bytes; refuses what JSON would silently drop or cannot encode. */
 export function serializedSize(value: unknown): number {
+  return utf8Length(toJson(value));
+}
+
+/**
+ * The JSON of each entry the chain created, so remote layers reuse it instead of serializing the
+ * value a second time. Keyed by the entry object, which nobody mutates after creation (a user may
+ * mutate their value and set it again, but that makes a new entry).
+ */
+const jsonOfEntry = new WeakMap<CacheEntry, string>();
+
+/** The entry's value as JSON: measured once by the chain, computed here for entries from elsewhere. */
+export function valueJson(entry: CacheEntry): string {
+  return jsonOfEntry.get(entry) ?? toJson(entry.value);
+}
+
+function toJson(value: unknown): string {
   let json: string | undefined;
   try {
     json = JSON.stringify(value);
@@ -22,7 +38,7 @@ export function serializedSize(value: unknown): number {
     throw new RagCacheError("E_NOT_SERIALIZABLE", `the value cannot be serialized as JSON: ${(error as Error).message}`, { cause: error });
   }
   if (json === undefined) throw new RagCacheError("E_NOT_SERIALIZABLE", `a value of type ${typeof value} cannot be cached (not JSON)`);
-  return utf8Length(json);
+  return json;
 }
 
 export interface EntryOptions {
@@ -34,7 +50,8 @@ export interface EntryOptions {
 }
 
 export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
-  const size = serializedSize(value);
+  const json = toJson(value);
+  const size = utf8Length(json);
   if (size > options.maxValueBytes) {
     throw new RagCacheError("E_VALUE_TOO_LARGE", `the value is ${size} bytes, above maxValueBytes ${options.maxValueBytes}`, {
       details: { limit: "maxValueBytes", max: options.maxValueBytes, actual: size },
@@ -45,6 +62,7 @@ export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
   const entry: CacheEntry<V> = { value, expiresAt, createdAt: options.now, size };
   if (options.grace !== undefined && toMs(options.grace, "grace") > 0) entry.graceUntil = expiresAt + toMs(options.grace, "grace");
   if (options.tags?.length) entry.tags = validTags(options.tags);
+  jsonOfEntry.set(entry, json);
   return entry;
 }
 

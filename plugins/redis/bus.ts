@@ -19,15 +19,17 @@ export interface BusConfig {
 export function invalidationBus(config: BusConfig) {
   const origin = crypto.randomUUID();
   const { subscriber, channel } = config;
-  let subscribedOnce = false;
-  // A lost subscription shows as a resync once it is back; meanwhile the command connections report the outage.
+  // Every connection after the first is a resync (ioredis resubscribes by itself), even when the first
+  // SUBSCRIBE had not been acknowledged yet; meanwhile the command connections report the outage.
+  let connectedOnce = false;
   subscriber.on("error", () => {});
   subscriber.on("ready", () => {
-    if (subscribedOnce) config.onResync();
+    if (connectedOnce) config.onResync();
+    connectedOnce = true;
   });
   const subscribed = subscriber.subscribe(channel).then(
-    () => void (subscribedOnce = true),
-    () => void (subscribedOnce = true),
+    () => {},
+    () => {},
   );
   subscriber.on("message", (from: string, message: string) => {
     if (from !== channel) return;

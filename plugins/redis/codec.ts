@@ -1,4 +1,4 @@
-import { RagCacheError, type CacheEntry, type LayerHit } from "../../src/index.ts";
+import { RagCacheError, valueJson, type CacheEntry, type LayerHit } from "../../src/index.ts";
 
 /**
  * Format: a JSON array `[1, value, expiresAt, createdAt, graceUntil, tags]` (expiry `null` for never,
@@ -6,13 +6,14 @@ import { RagCacheError, type CacheEntry, type LayerHit } from "../../src/index.t
  * their JSON size), Bun's JSON.parse/stringify are native code and need no dependency, and entries stay
  * readable with redis-cli. An array instead of an object saves the field names on every entry (3 %
  * of a 1 KB entry) at the same encode + decode cost (bench/redis-pool.ts, storage format table); the
- * leading 1 is the format version.
+ * leading 1 is the format version. The value's JSON is the one the chain made to measure the value
+ * (`valueJson`), spliced in rather than serialized again.
  */
 export function encodeEntry(entry: CacheEntry): string {
-  const fields: unknown[] = [1, entry.value, Number.isFinite(entry.expiresAt) ? entry.expiresAt : null, entry.createdAt];
-  if (entry.graceUntil !== undefined || entry.tags?.length) fields.push(entry.graceUntil ?? null);
-  if (entry.tags?.length) fields.push(entry.tags);
-  return JSON.stringify(fields);
+  let json = `[1,${valueJson(entry)},${Number.isFinite(entry.expiresAt) ? entry.expiresAt : null},${entry.createdAt}`;
+  if (entry.graceUntil !== undefined || entry.tags?.length) json += `,${entry.graceUntil ?? null}`;
+  if (entry.tags?.length) json += `,${JSON.stringify(entry.tags)}`;
+  return `${json}]`;
 }
 
 /** The entry, or an E_LAYER_FAILED error (the chain turns it into a miss) for bytes this code did not write. */

@@ -19,6 +19,8 @@ export interface WriteConfig {
   emit: LayerContext["emit"];
   /** Tells the other processes (the invalidation bus), when there is one. */
   publish?: (invalidation: Invalidation) => Promise<unknown>;
+  /** Background work that `close()` waits for: the publish after a write. */
+  track: (work: Promise<unknown>) => void;
 }
 
 export interface Write {
@@ -55,11 +57,10 @@ export class WriteRouter {
     return write.toRedis().then(
       () => {
         breaker.success();
+        // Published once the write has landed, but not awaited: the caller's write is done, and
+        // waiting for PUBLISH would add a round trip to every set (0.6x raw ioredis on miss + set).
         const published = this.#config.publish?.(write.invalidation);
-        return published?.then(
-          () => {},
-          (error: unknown) => emit("error", { layer: name, operation: "publish", error: toError(error), key: write.key }),
-        );
+        if (published) this.#config.track(published.catch((error: unknown) => emit("error", { layer: name, operation: "publish", error: toError(error), key: write.key })));
       },
       (error: unknown) => {
         if (!fallback) {

@@ -74,7 +74,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
     },
   });
 
-  const writes: WriteRouter = new WriteRouter({ name, breaker, fallback, store, journal, now, emit, publish: bus?.publish });
+  const writes: WriteRouter = new WriteRouter({ name, breaker, fallback, store, journal, now, emit, publish: bus?.publish, track: (work) => context?.track(work) });
 
   const healthTimer = settings.healthCheckMs > 0 ? setInterval(() => context?.track(checkHealth()), settings.healthCheckMs) : undefined;
   healthTimer?.unref();
