@@ -101,7 +101,7 @@ export class Cache {
   }
 
   /** `getOrSet` that also says how the value was obtained (for X-Cache headers and lookups). */
-  async resolve<V>(query: Query, loader: Loader<V>, options: GetOrSetOptions<V> = {}): Promise<Resolution<V>> {
+  async resolve<V>(query: Query, loader: Loader<V>, options: GetOrSetOptions<V> = NO_OPTIONS): Promise<Resolution<V>> {
     this.#assertOpen();
     const key = this.key(query, options);
     const running = this.#inflight.get(key.id) as Promise<V> | undefined;
@@ -111,7 +111,7 @@ export class Cache {
   }
 
   /** Where a query would be answered from now, without loading: a fresh hit, or with `allowStale` one in grace. */
-  lookup<V = unknown>(query: Query, options: GetOptions = {}): MaybePromise<Resolution<V> | undefined> {
+  lookup<V = unknown>(query: Query, options: GetOptions = NO_OPTIONS): MaybePromise<Resolution<V> | undefined> {
     this.#assertOpen();
     const found = this.#walk.find(this.key(query, options));
     if (!(found instanceof Promise)) return this.#resolutionOf<V>(found, options.allowStale);
@@ -242,7 +242,6 @@ export class Cache {
     this.#emitter.emit("set", { key, layers: written });
   }
 
-  /** Runs an operation on every layer at once; returns how many succeeded. */
   /**
    * Runs an operation on the first `upTo` layers at once; answers how many succeeded. Stays
    * synchronous when every layer answers synchronously (a back-fill into memory costs no promise).

@@ -43,7 +43,7 @@ export class LayerWalk {
     emitter: Emitter,
     backfill: (key: CacheKey, found: Found) => void,
     onError: ErrorHandler,
-    sampleEvery = 64,
+    sampleEvery: number,
   ) {
     this.#samplingRate = sampleEvery;
     this.#layers = layers;
