@@ -5,6 +5,9 @@ import { hash128, keepUntil, RagCacheError, type CacheEntry, type CacheKey, type
 import { FileIndex } from "./file-index.ts";
 import { decodeFile, encodeFile } from "./format.ts";
 
+/** Folders a clear() moved aside to remove; a leftover one (a crash mid-clear) is removed at load. */
+const TRASH_PREFIX = ".trash-";
+
 export interface FileOptions {
   /** Layer name in events, stats and X-Cache-Layer. Default "file". */
   name?: string;
@@ -73,6 +76,10 @@ export function file(options: FileOptions = {}): FileLayer {
       const found: { relative: string; createdAt: number; meta: Parameters<FileIndex["add"]>[1] }[] = [];
       const subfolders = await readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const folder of subfolders.filter((d) => d.isDirectory())) {
+        if (folder.name.startsWith(TRASH_PREFIX)) {
+          await rm(join(dir, folder.name), { recursive: true, force: true }).catch(() => {});
+          continue;
+        }
         folders.add(folder.name);
         for (const entryName of await readdir(join(dir, folder.name)).catch(() => [] as string[])) {
           const relative = join(folder.name, entryName);
@@ -168,9 +175,15 @@ export function file(options: FileOptions = {}): FileLayer {
     for (const folder of targets) {
       for (const relative of index.under(`${folder}/`)) index.remove(relative);
       folders.delete(folder);
-      await rm(join(dir, folder), { recursive: true, force: true }).catch((error) => {
-        throw failed("clear", error);
-      });
+      // Moved aside first (atomic), then removed: a write racing the clear either landed before the
+      // move and is cleared, or finds the folder gone and writes into a new one that rm never sees.
+      const trash = join(dir, `${TRASH_PREFIX}${folder}.${crypto.randomUUID()}`);
+      await rename(join(dir, folder), trash).then(
+        () => rm(trash, { recursive: true, force: true }),
+        (error: NodeJS.ErrnoException) => {
+          if (error.code !== "ENOENT") throw failed("clear", error);
+        },
+      );
     }
   }
 
