@@ -24,7 +24,11 @@ const setup = { redisUrl: server.url, l1Max: L1_MAX, ttlMs: 600_000 };
 const problems = new Map<string, string>();
 
 /** A fresh instance of the contender on an empty Redis; a contender that cannot run is noted, not fatal. */
-async function withContender<T>(spec: ContenderSpec, workload: string, work: (contender: Contender) => Promise<T>): Promise<T | undefined> {
+async function withContender<T>(
+  spec: ContenderSpec,
+  workload: string,
+  work: (contender: Contender) => Promise<T>,
+): Promise<T | undefined> {
   if (problems.has(spec.name)) return undefined;
   await admin.flushall();
   let contender: Contender;
@@ -45,7 +49,12 @@ async function withContender<T>(spec: ContenderSpec, workload: string, work: (co
 }
 
 /** Runs `rounds` rounds; each round visits every contender once, starting one further along, so drift hits all alike. */
-async function interleaved<T>(specs: readonly ContenderSpec[], rounds: number, workload: string, work: (contender: Contender, spec: ContenderSpec, round: number) => Promise<T>) {
+async function interleaved<T>(
+  specs: readonly ContenderSpec[],
+  rounds: number,
+  workload: string,
+  work: (contender: Contender, spec: ContenderSpec, round: number) => Promise<T>,
+) {
   const results = new Map<string, T[]>(specs.map((spec) => [spec.name, []]));
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < specs.length; k++) {
@@ -58,19 +67,26 @@ async function interleaved<T>(specs: readonly ContenderSpec[], rounds: number, w
   return results;
 }
 
-const medianOf = <T>(results: Map<string, T[]>, name: string, pick: (result: T) => number) => median((results.get(name) ?? []).map(pick));
+const medianOf = <T>(results: Map<string, T[]>, name: string, pick: (result: T) => number) =>
+  median((results.get(name) ?? []).map(pick));
 const memoryTier = contenders.filter((spec) => spec.tiers === "memory");
 const redisTier = contenders.filter((spec) => spec.tiers !== "memory");
 // Get-or-load workloads: every contender with a loader API; the precomputed-key variant only matters for L1.
-const loading = contenders.filter((spec) => spec.tiers !== "redis" && (!spec.baseline || spec.tiers === "memory+redis") && !spec.name.includes("precomputed"));
+const loading = contenders.filter(
+  (spec) => spec.tiers !== "redis" && (!spec.baseline || spec.tiers === "memory+redis") && !spec.name.includes("precomputed"),
+);
 
 // L1 rounds are cheap and the most sensitive to neighbours' load: twice as many.
 const l1 = await interleaved(memoryTier, 2 * ROUNDS, "L1 hit", (c, spec) => l1Hit(spec.name, c, L1_MAX, MEASURE_MS));
 const l2 = await interleaved(redisTier, ROUNDS, "L2 hit", (c, spec) => l2Hit(spec.name, c, 2 * L1_MAX, INFLIGHT, MEASURE_MS));
 const writes = await interleaved(redisTier, ROUNDS, "miss + set", (c, _spec, round) => missSet(c, MEASURE_MS, round));
-const stampedes = await interleaved<Stampede>(loading, ROUNDS, "stampede", (c, _spec, round) => stampede(c, STAMPEDE.callers, STAMPEDE.loaderMs, round));
+const stampedes = await interleaved<Stampede>(loading, ROUNDS, "stampede", (c, _spec, round) =>
+  stampede(c, STAMPEDE.callers, STAMPEDE.loaderMs, round),
+);
 const stream = zipfStream(ZIPF.requests, ZIPF.keys, ZIPF.s, 42);
-const zipfs = await interleaved<ZipfRun>(loading, ZIPF_ROUNDS, "Zipf", (c) => zipfRun(c, stream, ZIPF.inflight, ZIPF.loaderMs, admin));
+const zipfs = await interleaved<ZipfRun>(loading, ZIPF_ROUNDS, "Zipf", (c) =>
+  zipfRun(c, stream, ZIPF.inflight, ZIPF.loaderMs, admin),
+);
 
 admin.disconnect();
 await server.stop();
@@ -84,9 +100,15 @@ const l2Seq = (name: string) => medianOf(l2, name, (r) => r.sequential);
 const l2Par = (name: string) => medianOf(l2, name, (r) => r.concurrent);
 const writeOps = (name: string) => medianOf(writes, name, (ops) => ops);
 const zipfMs = (name: string) => medianOf(zipfs, name, (r) => r.ms);
-const spread = (values: number[]) => (values.length ? `${formatOps(Math.min(...values))}–${formatOps(Math.max(...values))}` : "—");
+const spread = (values: number[]) =>
+  values.length ? `${formatOps(Math.min(...values))}–${formatOps(Math.max(...values))}` : "—";
 
-const l1Rows = memoryTier.map((spec) => [spec.name, formatOps(l1Ops(spec.name)), formatRatio(l1Ops(spec.name) / l1Ops(LRU)), spread(l1.get(spec.name)!)]);
+const l1Rows = memoryTier.map((spec) => [
+  spec.name,
+  formatOps(l1Ops(spec.name)),
+  formatRatio(l1Ops(spec.name) / l1Ops(LRU)),
+  spread(l1.get(spec.name)!),
+]);
 const l2Rows = redisTier.map((spec) => [
   spec.name,
   formatOps(l2Seq(spec.name)),
@@ -99,7 +121,12 @@ const l2Rows = redisTier.map((spec) => [
 const stampedeRows = loading.map((spec) => {
   const runs = stampedes.get(spec.name) ?? [];
   const loaders = runs.map((r) => r.loaderRuns);
-  return [spec.name, runs.length ? `${median(loaders)} (max ${Math.max(...loaders)})` : "—", formatMs(medianOf(stampedes, spec.name, (r) => r.wallMs)), runs.length ? `${Math.min(...runs.map((r) => r.served))}/${STAMPEDE.callers}` : "—"];
+  return [
+    spec.name,
+    runs.length ? `${median(loaders)} (max ${Math.max(...loaders)})` : "—",
+    formatMs(medianOf(stampedes, spec.name, (r) => r.wallMs)),
+    runs.length ? `${Math.min(...runs.map((r) => r.served))}/${STAMPEDE.callers}` : "—",
+  ];
 });
 const zipfRows = loading.map((spec) => {
   const r = zipfs.get(spec.name) ?? [];
@@ -107,7 +134,15 @@ const zipfRows = loading.map((spec) => {
   const loads = pick((run) => run.loaderRuns);
   const l2Hits = pick((run) => run.redisHits);
   const pct = (n: number) => (r.length ? `${((100 * n) / ZIPF.requests).toFixed(1)} %` : "—");
-  return [spec.name, formatMs(zipfMs(spec.name)), formatRatio(zipfMs(spec.name) / zipfMs(HAND)), pct(ZIPF.requests - loads - l2Hits), pct(l2Hits), pct(ZIPF.requests - loads), r.length ? String(loads) : "—"];
+  return [
+    spec.name,
+    formatMs(zipfMs(spec.name)),
+    formatRatio(zipfMs(spec.name) / zipfMs(HAND)),
+    pct(ZIPF.requests - loads - l2Hits),
+    pct(l2Hits),
+    pct(ZIPF.requests - loads),
+    r.length ? String(loads) : "—",
+  ];
 });
 
 const ours = l1Ops("ragcache (memory)");
@@ -116,7 +151,10 @@ const L2_COST =
   "Profiled on a quiet machine at 64 in flight (2026-11-25, same 1 KB values): the Redis layer alone serves about 0.8× raw GET + JSON.parse (pool accounting, command deadline and retry wrapper, breaker accounting, decoding the entry envelope: one promise step more than raw); the chain adds about 10 % on top of the layer (one promise and one setTimeout per async layer call for its deadline, src/layer-call.ts `settle`), and the memory layer in front about 10 % more (its miss, then the back-fill of every L2 hit, an LRU insert that evicts). The hand-written reference has none of the deadline, breaker or envelope work, which is what it pays for less. Not changed by the benchmark.";
 const ragStampede = stampedes.get("ragcache (memory+redis)") ?? stampedes.get("ragcache (memory)") ?? [];
 const goals: Goal[] = [
-  { goal: "L1 hit ≥ 0.5× raw lru-cache (cache.get(text))", met: ours / l1Ops(LRU) >= 0.5, measured: `${formatRatio(ours / l1Ops(LRU))} (precomputed key: ${formatRatio(oursKeyed / l1Ops(LRU))})`,
+  {
+    goal: "L1 hit ≥ 0.5× raw lru-cache (cache.get(text))",
+    met: ours / l1Ops(LRU) >= 0.5,
+    measured: `${formatRatio(ours / l1Ops(LRU))} (precomputed key: ${formatRatio(oursKeyed / l1Ops(LRU))})`,
     whyMissed:
       "Raw lru-cache `get` is one Map lookup. `cache.get(text)` adds the key memo (a Map lookup by text, src/key-memo.ts), the walk (src/walk.ts `find`: a loop, a clock read and an expiry check, a hit counter) and the unwrapping of the found entry; the precomputed-key row shows what is left without the memo. The chain is a constant factor above the lookup; closing it is a core change (src/cache.ts, src/walk.ts), reported, not made by the benchmark.",
   },
@@ -127,22 +165,57 @@ const goals: Goal[] = [
     whyMissed: "A peer answered L1 hits faster than the chain: look at the L1 table for which one and by how much.",
   },
   ...(["sequential", "64 in flight"] as const).map((mode) => {
-    const ratio = mode === "sequential" ? l2Seq("ragcache (memory+redis)") / l2Seq(IOREDIS) : l2Par("ragcache (memory+redis)") / l2Par(IOREDIS);
+    const ratio =
+      mode === "sequential"
+        ? l2Seq("ragcache (memory+redis)") / l2Seq(IOREDIS)
+        : l2Par("ragcache (memory+redis)") / l2Par(IOREDIS);
     return { goal: `L2 hit ≥ 0.9× raw ioredis, ${mode}`, met: ratio >= 0.9, measured: formatRatio(ratio), whyMissed: L2_COST };
   }),
   {
     goal: "stampede: 1 loader run for 1000 concurrent callers",
     met: ragStampede.length > 0 && ragStampede.every((r) => r.loaderRuns === 1 && r.served === STAMPEDE.callers),
-    measured: ragStampede.length ? `${Math.max(...ragStampede.map((r) => r.loaderRuns))} run(s) at most over ${ragStampede.length} rounds` : "not run",
-    whyMissed: "Single flight let a second loader run (or a caller got no value): a regression in src/cache.ts `getOrSet`/`#load`.",
+    measured: ragStampede.length
+      ? `${Math.max(...ragStampede.map((r) => r.loaderRuns))} run(s) at most over ${ragStampede.length} rounds`
+      : "not run",
+    whyMissed:
+      "Single flight let a second loader run (or a caller got no value): a regression in src/cache.ts `getOrSet`/`#load`.",
   },
 ];
 
-const bars = (specs: readonly ContenderSpec[], value: (name: string) => number) => specs.map((spec) => ({ label: spec.name, value: value(spec.name), highlight: isOurs(spec.name) }));
+const bars = (specs: readonly ContenderSpec[], value: (name: string) => number) =>
+  specs.map((spec) => ({ label: spec.name, value: value(spec.name), highlight: isOurs(spec.name) }));
 const charts = [
-  { file: writeChart("l1-hit", barChart({ title: "L1 hit, ops/s (median)", unit: "ops/s", log: true, bars: bars(memoryTier, l1Ops), format: formatOps })), caption: "L1 hit ops/s per contender" },
-  { file: writeChart("l2-hit-64", barChart({ title: `L2 hit, ${INFLIGHT} in flight, ops/s (median)`, unit: "ops/s", bars: bars(redisTier, l2Par), format: formatOps })), caption: "L2 hit ops/s at 64 in flight" },
-  { file: writeChart("zipf", barChart({ title: "Zipf 100k requests, wall time (median, lower is better)", unit: "ms", bars: bars(loading, zipfMs), format: (ms) => `${ms.toFixed(0)} ms` })), caption: "Zipf stream wall time per contender" },
+  {
+    file: writeChart(
+      "l1-hit",
+      barChart({ title: "L1 hit, ops/s (median)", unit: "ops/s", log: true, bars: bars(memoryTier, l1Ops), format: formatOps }),
+    ),
+    caption: "L1 hit ops/s per contender",
+  },
+  {
+    file: writeChart(
+      "l2-hit-64",
+      barChart({
+        title: `L2 hit, ${INFLIGHT} in flight, ops/s (median)`,
+        unit: "ops/s",
+        bars: bars(redisTier, l2Par),
+        format: formatOps,
+      }),
+    ),
+    caption: "L2 hit ops/s at 64 in flight",
+  },
+  {
+    file: writeChart(
+      "zipf",
+      barChart({
+        title: "Zipf 100k requests, wall time (median, lower is better)",
+        unit: "ms",
+        bars: bars(loading, zipfMs),
+        format: (ms) => `${ms.toFixed(0)} ms`,
+      }),
+    ),
+    caption: "Zipf stream wall time per contender",
+  },
 ];
 
 writeTopic("contenders", {
@@ -154,10 +227,26 @@ writeTopic("contenders", {
     "Each library is used with its defaults as its README shows them (bentocache serializes entries in its memory tier; ragcache and lru-cache keep references).",
   ],
   tables: [
-    { caption: "L1 hit (ops/s, higher is better)", columns: ["contender", "median ops/s", "ratio to raw lru-cache", "range over rounds"], rows: l1Rows },
-    { caption: "L2 hit and miss + set through Redis (ops/s, higher is better)", columns: ["contender", "L2 hit, 1 caller", "ratio", `L2 hit, ${INFLIGHT} in flight`, "ratio", "miss + set", "ratio"], rows: l2Rows },
-    { caption: `Stampede: ${STAMPEDE.callers} concurrent callers, one missing key, ${STAMPEDE.loaderMs} ms loader`, columns: ["contender", "loader runs, median", "wall ms, median", "callers served (worst round)"], rows: stampedeRows },
-    { caption: `Zipf(${ZIPF.s}) stream, ${ZIPF.requests / 1000}k requests over ${ZIPF.keys / 1000}k keys, ${L1_MAX}-entry L1`, columns: ["contender", "wall ms, median", "ratio to hand-written", "L1 hits", "L2 hits", "hit rate", "loader runs"], rows: zipfRows },
+    {
+      caption: "L1 hit (ops/s, higher is better)",
+      columns: ["contender", "median ops/s", "ratio to raw lru-cache", "range over rounds"],
+      rows: l1Rows,
+    },
+    {
+      caption: "L2 hit and miss + set through Redis (ops/s, higher is better)",
+      columns: ["contender", "L2 hit, 1 caller", "ratio", `L2 hit, ${INFLIGHT} in flight`, "ratio", "miss + set", "ratio"],
+      rows: l2Rows,
+    },
+    {
+      caption: `Stampede: ${STAMPEDE.callers} concurrent callers, one missing key, ${STAMPEDE.loaderMs} ms loader`,
+      columns: ["contender", "loader runs, median", "wall ms, median", "callers served (worst round)"],
+      rows: stampedeRows,
+    },
+    {
+      caption: `Zipf(${ZIPF.s}) stream, ${ZIPF.requests / 1000}k requests over ${ZIPF.keys / 1000}k keys, ${L1_MAX}-entry L1`,
+      columns: ["contender", "wall ms, median", "ratio to hand-written", "L1 hits", "L2 hits", "hit rate", "loader runs"],
+      rows: zipfRows,
+    },
   ],
   charts,
   goals,

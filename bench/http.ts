@@ -23,7 +23,10 @@ function ensureWrk(): string {
   const found = Bun.which("wrk");
   if (found) return found;
   console.error("bench/http: installing wrk from Debian");
-  const install = Bun.spawnSync(["sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk"], { stdout: "ignore", stderr: "inherit" });
+  const install = Bun.spawnSync(["sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk"], {
+    stdout: "ignore",
+    stderr: "inherit",
+  });
   const installed = Bun.which("wrk");
   if (!install.success || !installed) throw new Error("bench/http needs wrk: apt-get install wrk");
   return installed;
@@ -66,7 +69,10 @@ const variants = [
 const wrk = ensureWrk();
 const scripts = mkdtempSync(join(tmpdir(), "ragcache-wrk-"));
 const postScript = join(scripts, "post.lua");
-writeFileSync(postScript, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`);
+writeFileSync(
+  postScript,
+  `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`,
+);
 
 async function load(url: string, method: string, seconds: number): Promise<number> {
   const args = [wrk, "-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, ...(method === "POST" ? ["-s", postScript] : []), url];
@@ -83,7 +89,8 @@ const urls = servers.map((server) => `http://127.0.0.1:${server.port}/rag`);
 const check = await fetch(urls[1]!);
 await check.arrayBuffer();
 const second = await fetch(urls[1]!);
-if (second.headers.get("X-Cache") !== "HIT" || (await second.text()) !== JSON.stringify(payload)) throw new Error("the cached route does not answer hits");
+if (second.headers.get("X-Cache") !== "HIT" || (await second.text()) !== JSON.stringify(payload))
+  throw new Error("the cached route does not answer hits");
 
 const results: number[][] = variants.map(() => []);
 for (let round = 0; round < ROUNDS; round++) {
@@ -114,12 +121,25 @@ writeTopic("http", {
     {
       caption: "Requests/s (median over rounds, higher is better)",
       columns: ["variant", "median req/s", "ratio to its uncached route", "rounds"],
-      rows: variants.map((variant, i) => [variant.name, fmt(medians[i]!), ratio(i, variant.method === "GET" ? 0 : 3), results[i]!.map(fmt).join(", ")]),
+      rows: variants.map((variant, i) => [
+        variant.name,
+        fmt(medians[i]!),
+        ratio(i, variant.method === "GET" ? 0 : 3),
+        results[i]!.map(fmt).join(", "),
+      ]),
     },
   ],
   goals: [
-    { goal: `a cached GET hit through the middleware serves ≥ ${GOAL}× the requests/s of the uncached route`, met: getRatio >= GOAL, measured: `${getRatio.toFixed(2)}×` },
-    { goal: `a cached POST hit (body hashed into the key) serves ≥ ${GOAL}× the uncached route`, met: postRatio >= GOAL, measured: `${postRatio.toFixed(2)}×` },
+    {
+      goal: `a cached GET hit through the middleware serves ≥ ${GOAL}× the requests/s of the uncached route`,
+      met: getRatio >= GOAL,
+      measured: `${getRatio.toFixed(2)}×`,
+    },
+    {
+      goal: `a cached POST hit (body hashed into the key) serves ≥ ${GOAL}× the uncached route`,
+      met: postRatio >= GOAL,
+      measured: `${postRatio.toFixed(2)}×`,
+    },
   ],
   notes: [
     "wrk and the server share the 2 cores, and the uncached handler is nearly free (a 1 KB JSON.stringify): the ratio bounds the middleware's own overhead; a real handler (retrieval, an LLM call) costs milliseconds, which a hit saves.",
@@ -128,6 +148,10 @@ writeTopic("http", {
   ],
   packages: ["hono"],
   extraVersions: { wrk: /wrk (\S+)/.exec(Bun.spawnSync([wrk, "--version"]).stdout.toString())?.[1] ?? "unknown" },
-  data: { variants: variants.map((v, i) => ({ name: v.name, method: v.method, rps: results[i], median: medians[i] })), getRatio, postRatio },
+  data: {
+    variants: variants.map((v, i) => ({ name: v.name, method: v.method, rps: results[i], median: medians[i] })),
+    getRatio,
+    postRatio,
+  },
 });
 console.log(`GET hit ratio ${getRatio.toFixed(2)}×, POST hit ratio ${postRatio.toFixed(2)}×`);

@@ -42,7 +42,8 @@ const overheads: number[] = [];
 
 for (const name of names) await opsPerSecond(variants[name].op, 200);
 for (let round = 0; round < ROUNDS; round++) {
-  for (const name of round % 2 ? [...names].reverse() : names) samples[name].push(await opsPerSecond(variants[name].op, ROUND_MS));
+  for (const name of round % 2 ? [...names].reverse() : names)
+    samples[name].push(await opsPerSecond(variants[name].op, ROUND_MS));
   overheads.push(samples["chain, no plugins"][round]! / samples["chain + metrics"][round]! - 1);
 }
 for (const name of names) await variants[name].close();
@@ -63,10 +64,21 @@ writeTopic("metrics-overhead", {
   tables: [
     {
       columns: ["variant", "median ops/s", "× lru-cache", "× bare chain"],
-      rows: names.map((name) => [name, formatOps(medians[name]), formatRatio(medians[name] / baseline), formatRatio(medians[name] / bare)]),
+      rows: names.map((name) => [
+        name,
+        formatOps(medians[name]),
+        formatRatio(medians[name] / baseline),
+        formatRatio(medians[name] / bare),
+      ]),
     },
   ],
-  goals: [{ goal: "the metrics plugin costs < 15 % on an L1 hit (chain with vs without it, same run)", met: overhead < 0.15, measured: percent(overhead) }],
+  goals: [
+    {
+      goal: "the metrics plugin costs < 15 % on an L1 hit (chain with vs without it, same run)",
+      met: overhead < 0.15,
+      measured: percent(overhead),
+    },
+  ],
   notes: [
     `A listener on every \`hit\` (timing every lookup: two clock reads and an event) costs ${percent(bare / medians["chain + a listener on every hit"] - 1)}: why metrics and warming sample.`,
     "Numbers are indicative: the machine has 2 cores shared with other work.",
@@ -74,4 +86,6 @@ writeTopic("metrics-overhead", {
   packages: ["lru-cache"],
   data: { rounds: ROUNDS, roundMs: ROUND_MS, samples, medians, overheadPerRound: overheads, overhead },
 });
-console.log(`metrics overhead on an L1 hit: ${percent(overhead)}; ${names.map((name) => `${name}: ${formatOps(medians[name])}`).join("; ")}`);
+console.log(
+  `metrics overhead on an L1 hit: ${percent(overhead)}; ${names.map((name) => `${name}: ${formatOps(medians[name])}`).join("; ")}`,
+);

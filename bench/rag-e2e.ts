@@ -20,9 +20,18 @@ import { cdfChart, writeChart } from "./svg.ts";
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 /** Stage latencies are multiplied by this so the whole replay fits the bench budget; reductions are ratios, so they keep. */
 const SCALE = env("BENCH_RAG_SCALE", 0.1);
-const FULL: StageLatencies = { expansion: env("BENCH_RAG_EXPANSION_MS", 30), retrieval: env("BENCH_RAG_RETRIEVAL_MS", 80), llm: env("BENCH_RAG_LLM_MS", 600) };
+const FULL: StageLatencies = {
+  expansion: env("BENCH_RAG_EXPANSION_MS", 30),
+  retrieval: env("BENCH_RAG_RETRIEVAL_MS", 80),
+  llm: env("BENCH_RAG_LLM_MS", 600),
+};
 const LATENCIES: StageLatencies = { expansion: FULL.expansion * SCALE, retrieval: FULL.retrieval * SCALE, llm: FULL.llm * SCALE };
-const STREAM = { requests: env("BENCH_RAG_REQUESTS", 3000), paraphraseShare: env("BENCH_RAG_PARAPHRASES", 0.3), zipfS: 1.0, seed: 7 };
+const STREAM = {
+  requests: env("BENCH_RAG_REQUESTS", 3000),
+  paraphraseShare: env("BENCH_RAG_PARAPHRASES", 0.3),
+  zipfS: 1.0,
+  seed: 7,
+};
 const CONCURRENCY = env("BENCH_RAG_CONCURRENCY", 16);
 /** Smaller than the stream's working set (~1 000 entries over three stages), so Redis serves part of the hits. */
 const L1_MAX = 300;
@@ -54,7 +63,12 @@ async function semanticLayer(chromaUrl: string): Promise<CacheLayer> {
 }
 
 /** Replays the stream through `handle` (observing `cache`, if any); `kill` SIGKILLs Redis before that request. */
-async function replay(mode: string, cache: Cache | undefined, handle: (request: StreamRequest) => Promise<Served>, kill?: { server: RedisServer; at: number }): Promise<ModeResult> {
+async function replay(
+  mode: string,
+  cache: Cache | undefined,
+  handle: (request: StreamRequest) => Promise<Served>,
+  kill?: { server: RedisServer; at: number },
+): Promise<ModeResult> {
   let layerEvents = 0;
   const kinds = new Map<string, number>();
   cache?.on("error", ({ layer, operation, error }) => {
@@ -83,7 +97,16 @@ async function replay(mode: string, cache: Cache | undefined, handle: (request: 
   const half = kill?.at ?? 0;
   console.error(`${mode}: done (${errors} exceptions, ${layerEvents} layer error events)`);
   const errorKinds = [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 5);
-  return { mode, served, errors, layerEvents, errorKinds, missLookups, layers: layerStats, halves: kill ? { before: served.slice(0, half), after: served.slice(half) } : undefined };
+  return {
+    mode,
+    served,
+    errors,
+    layerEvents,
+    errorKinds,
+    missLookups,
+    layers: layerStats,
+    halves: kill ? { before: served.slice(0, half), after: served.slice(half) } : undefined,
+  };
 }
 
 function exactLayers(url: string): CacheLayer[] {
@@ -98,14 +121,27 @@ function replayChain(mode: string, layers: CacheLayer[], kill?: { server: RedisS
 
 /** The stream as HTTP requests to examples/rag-service (ragcache/hono middleware + RagCache over memory), in process. */
 function replayService(): Promise<ModeResult> {
-  const { app, cache } = createRagService({ expandMs: LATENCIES.expansion, retrieveMs: LATENCIES.retrieval, answerMs: LATENCIES.llm });
+  const { app, cache } = createRagService({
+    expandMs: LATENCIES.expansion,
+    retrieveMs: LATENCIES.retrieval,
+    answerMs: LATENCIES.llm,
+  });
   return replay("examples/rag-service over HTTP (middleware + memory)", cache, async (request) => {
     const started = performance.now();
-    const response = await app.fetch(new Request("http://rag.local/ask", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: request.text }) }));
+    const response = await app.fetch(
+      new Request("http://rag.local/ask", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: request.text }),
+      }),
+    );
     if (!response.ok) throw new Error(`rag-service answered ${response.status}`);
     await response.arrayBuffer();
     const hit = response.headers.get("x-cache") === "HIT";
-    return { ms: performance.now() - started, source: hit ? `http ${response.headers.get("x-cache-layer") ?? "hit"}` : "handler" };
+    return {
+      ms: performance.now() - started,
+      source: hit ? `http ${response.headers.get("x-cache-layer") ?? "hit"}` : "handler",
+    };
   });
 }
 
@@ -121,7 +157,12 @@ let chromaServer: ChromaServer | undefined;
 try {
   chromaServer = await startChroma({ private: true });
   server = await benchRedis();
-  results.push(await replayChain("exact + semantic (memory + redis + chroma)", [...exactLayers(server.url), await semanticLayer(chromaServer.url)]));
+  results.push(
+    await replayChain("exact + semantic (memory + redis + chroma)", [
+      ...exactLayers(server.url),
+      await semanticLayer(chromaServer.url),
+    ]),
+  );
   await server.stop();
 } catch (error) {
   notes.push(`exact + semantic not measured: ${(error as Error).message}`);
@@ -136,7 +177,11 @@ await server.stop();
 results.push(await replayService());
 for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 
-const sorted = (served: Served[]) => served.map((s) => s.ms).filter(Number.isFinite).sort((a, b) => a - b);
+const sorted = (served: Served[]) =>
+  served
+    .map((s) => s.ms)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
 const p = (served: Served[], q: number) => percentile(sorted(served), q);
 const off = results[0]!;
 const reduction = (served: Served[], q: number) => 1 - p(served, q) / p(off.served, q);
@@ -144,7 +189,10 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const sources = (served: Served[]) => {
   const counts = new Map<string, number>();
   for (const s of served) counts.set(s.source, (counts.get(s.source) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1]).map(([source, n]) => `${source} ${pct(n / served.length)}`).join(", ");
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([source, n]) => `${source} ${pct(n / served.length)}`)
+    .join(", ");
 };
 const row = (label: string, served: Served[], errors: number) => [
   label,
@@ -176,12 +224,22 @@ if (killed?.halves) {
   );
 }
 for (const r of results) {
-  if (r.errorKinds.length) notes.push(`${r.mode}: ${r.layerEvents} layer error events (each a miss, not a failure), most frequent: ${r.errorKinds.map(([kind, n]) => `${kind} (${n})`).join("; ")}`);
+  if (r.errorKinds.length)
+    notes.push(
+      `${r.mode}: ${r.layerEvents} layer error events (each a miss, not a failure), most frequent: ${r.errorKinds.map(([kind, n]) => `${kind} (${n})`).join("; ")}`,
+    );
 }
 const lookupRows = results.flatMap((r) =>
   [...r.missLookups].map(([layer, ms]) => {
     const ordered = [...ms].sort((a, b) => a - b);
-    return [r.mode, layer, String(ordered.length), formatMs(percentile(ordered, 50)), formatMs(percentile(ordered, 95)), formatMs(percentile(ordered, 99))];
+    return [
+      r.mode,
+      layer,
+      String(ordered.length),
+      formatMs(percentile(ordered, 50)),
+      formatMs(percentile(ordered, 95)),
+      formatMs(percentile(ordered, 99)),
+    ];
   }),
 );
 const semantic = results.find((r) => r.mode.includes("semantic"));
@@ -189,20 +247,25 @@ const goals: Goal[] = [
   {
     goal: `RAG p50 latency reduction ≥ 90 % with exact layers, at the stream's repeat rate (${pct(stream.exactRepeatRate)} exact repeats)`,
     met: reduction(exact.served, 50) >= 0.9,
-    whyMissed: "The median request was not a cache hit: fewer than half of the requests were answered from a layer (see 'answer from'); the stream's repeat rate or the L1/L2 sizes are below what the goal assumes.",
+    whyMissed:
+      "The median request was not a cache hit: fewer than half of the requests were answered from a layer (see 'answer from'); the stream's repeat rate or the L1/L2 sizes are below what the goal assumes.",
     measured: `p50 ${formatMs(p(exact.served, 50))} ms vs ${formatMs(p(off.served, 50))} ms off: ${pct(reduction(exact.served, 50))}${semantic ? `; with semantic ${pct(reduction(semantic.served, 50))}` : ""}`,
   },
   {
     goal: "Redis killed halfway: no request fails",
     met: !!killed && killed.errors === 0,
-    whyMissed: "A request threw: a Redis failure escaped the layer's error handling instead of becoming a miss (see the exception count and the error kinds below).",
+    whyMissed:
+      "A request threw: a Redis failure escaped the layer's error handling instead of becoming a miss (see the exception count and the error kinds below).",
     measured: killed ? `${killed.errors} exceptions, ${killed.layerEvents} layer error events (misses)` : "not run",
   },
 ];
 
 const chart = writeChart(
   "rag-latency-cdf",
-  cdfChart({ title: `RAG request latency, ${STREAM.requests} requests (CDF, log ms)`, series: results.map((r) => ({ label: `${r.mode}: p50 ${formatMs(p(r.served, 50))} ms`, values: sorted(r.served) })) }),
+  cdfChart({
+    title: `RAG request latency, ${STREAM.requests} requests (CDF, log ms)`,
+    series: results.map((r) => ({ label: `${r.mode}: p50 ${formatMs(p(r.served, 50))} ms`, values: sorted(r.served) })),
+  }),
 );
 
 writeTopic("rag-e2e", {
@@ -214,8 +277,16 @@ writeTopic("rag-e2e", {
     `Replayed once per mode (the stream itself is the repetition) by ${CONCURRENCY} concurrent clients, each mode from a cold cache; tail percentiles also carry the shared machine's noise (the cache-off p99 shows how much). Exact layers: memory (${L1_MAX} entries) + Redis (private server, file fallback). Semantic: + Chroma 1.0 (private server) with the local embedder and the default guard. The kill run SIGKILLs Redis before request ${killAt}. The last mode sends the stream as HTTP requests (in process, \`app.fetch\`) to examples/rag-service: the ragcache/hono middleware caches whole responses over a memory-only chain (its own wiring, 10 000 entries), RagCache each stage.`,
   ],
   tables: [
-    { caption: "Latency per request (ms) and where the answer came from", columns: ["mode", "p50", "p95", "p99", "p50 reduction", "p95 reduction", "answer from", "exceptions"], rows },
-    { caption: "Time a layer took to answer a miss (ms), all three stages", columns: ["mode", "layer", "misses", "p50", "p95", "p99"], rows: lookupRows },
+    {
+      caption: "Latency per request (ms) and where the answer came from",
+      columns: ["mode", "p50", "p95", "p99", "p50 reduction", "p95 reduction", "answer from", "exceptions"],
+      rows,
+    },
+    {
+      caption: "Time a layer took to answer a miss (ms), all three stages",
+      columns: ["mode", "layer", "misses", "p50", "p95", "p99"],
+      rows: lookupRows,
+    },
   ],
   charts: [{ file: chart, caption: "RAG request latency CDF per mode" }],
   goals,
@@ -224,7 +295,17 @@ writeTopic("rag-e2e", {
   data: {
     config: { SCALE, FULL, LATENCIES, STREAM, CONCURRENCY, L1_MAX },
     stream: { exactRepeatRate: stream.exactRepeatRate, topicRepeatRate: stream.topicRepeatRate },
-    modes: results.map((r) => ({ mode: r.mode, p50: p(r.served, 50), p95: p(r.served, 95), p99: p(r.served, 99), errors: r.errors, layerEvents: r.layerEvents, errorKinds: r.errorKinds, sources: sources(r.served), layers: r.layers })),
+    modes: results.map((r) => ({
+      mode: r.mode,
+      p50: p(r.served, 50),
+      p95: p(r.served, 95),
+      p99: p(r.served, 99),
+      errors: r.errors,
+      layerEvents: r.layerEvents,
+      errorKinds: r.errorKinds,
+      sources: sources(r.served),
+      layers: r.layers,
+    })),
   },
 });
 console.log("wrote bench/results/rag-e2e.{json,md}");

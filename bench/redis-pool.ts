@@ -24,7 +24,11 @@ const PREFIX = "bench:";
 /** A 1 KB retrieval result, as in the peers' table. */
 const document = (i: number) => ({
   query: `what is retrieval augmented generation, variant ${i}`,
-  docs: Array.from({ length: 5 }, (_, d) => ({ id: `doc-${i}-${d}`, score: 0.9 - d * 0.05, text: "lorem ipsum dolor sit amet ".repeat(6).slice(0, 150) })),
+  docs: Array.from({ length: 5 }, (_, d) => ({
+    id: `doc-${i}-${d}`,
+    score: 0.9 - d * 0.05,
+    text: "lorem ipsum dolor sit amet ".repeat(6).slice(0, 150),
+  })),
 });
 
 const server = await benchRedis();
@@ -35,8 +39,16 @@ await seeder.close();
 
 const raw = new Redis(server.url, { enableAutoPipelining: true });
 const rawKeys = keys.map((key) => PREFIX + key.id);
-const chains = new Map(POOL_SIZES.map((size) => [size, createCache({ layers: [redis({ url: server.url, prefix: PREFIX, maxConnections: size, healthCheckInterval: 0, log: () => {} })] })]));
-for (const cache of chains.values()) if ((await cache.get(keys[0]!)) === undefined) throw new Error("the seeded entries are not readable through the chain");
+const chains = new Map(
+  POOL_SIZES.map((size) => [
+    size,
+    createCache({
+      layers: [redis({ url: server.url, prefix: PREFIX, maxConnections: size, healthCheckInterval: 0, log: () => {} })],
+    }),
+  ]),
+);
+for (const cache of chains.values())
+  if ((await cache.get(keys[0]!)) === undefined) throw new Error("the seeded entries are not readable through the chain");
 
 const samples = new Map<string, number[]>();
 const cpu = new Map<string, number[]>();
@@ -60,7 +72,8 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const inflight of INFLIGHT) {
     await record(`raw GET/${inflight}`, (i) => raw.get(rawKeys[i % KEYS]!), inflight);
     await record(`raw GET+parse/${inflight}`, (i) => raw.get(rawKeys[i % KEYS]!).then((text) => JSON.parse(text!)), inflight);
-    for (const [size, cache] of chains) await record(`chain pool ${size}/${inflight}`, (i) => Promise.resolve(cache.get(keys[i % KEYS]!)), inflight);
+    for (const [size, cache] of chains)
+      await record(`chain pool ${size}/${inflight}`, (i) => Promise.resolve(cache.get(keys[i % KEYS]!)), inflight);
   }
   console.error(`round ${round + 1}/${ROUNDS} done`);
 }
@@ -72,14 +85,30 @@ const formats: Record<string, { bytes: number; roundTrip: () => unknown }> = {
   "JSON object of the entry": { bytes: JSON.stringify(sample).length, roundTrip: () => JSON.parse(JSON.stringify(sample)) },
 };
 const codec = new Map<string, number[]>();
-for (let round = 0; round < ROUNDS; round++) for (const [format, { roundTrip }] of Object.entries(formats)) push(codec, format, await opsPerSecond(roundTrip, 200));
-const codecRows = Object.entries(formats).map(([format, { bytes }]) => [format, bytes, formatOps(median(codec.get(format)!)), (1e6 / median(codec.get(format)!)).toFixed(2)]);
+for (let round = 0; round < ROUNDS; round++)
+  for (const [format, { roundTrip }] of Object.entries(formats)) push(codec, format, await opsPerSecond(roundTrip, 200));
+const codecRows = Object.entries(formats).map(([format, { bytes }]) => [
+  format,
+  bytes,
+  formatOps(median(codec.get(format)!)),
+  (1e6 / median(codec.get(format)!)).toFixed(2),
+]);
 
 const med = (name: string) => median(samples.get(name)!);
 const rows = INFLIGHT.flatMap((inflight) => {
   const base = med(`raw GET/${inflight}`);
-  const names = [`raw GET/${inflight}`, `raw GET+parse/${inflight}`, ...POOL_SIZES.map((size) => `chain pool ${size}/${inflight}`)];
-  return names.map((name) => [name.split("/")[0]!, inflight, formatOps(med(name)), formatRatio(med(name) / base), median(cpu.get(name)!).toFixed(2)]);
+  const names = [
+    `raw GET/${inflight}`,
+    `raw GET+parse/${inflight}`,
+    ...POOL_SIZES.map((size) => `chain pool ${size}/${inflight}`),
+  ];
+  return names.map((name) => [
+    name.split("/")[0]!,
+    inflight,
+    formatOps(med(name)),
+    formatRatio(med(name) / base),
+    median(cpu.get(name)!).toFixed(2),
+  ]);
 });
 /** With one request in flight every pool size sends it on the same (first ready) connection, so only 64 in flight tells sizes apart. */
 const best = POOL_SIZES.reduce((a, b) => (med(`chain pool ${b}/64`) > med(`chain pool ${a}/64`) ? b : a));
@@ -95,13 +124,18 @@ writeTopic("redis-pool", {
   ],
   tables: [
     { columns: ["client", "in flight", "ops/s (median)", "ratio to raw GET", "client CPU µs/op (median)"], rows },
-    { caption: "Storage format, encode + decode of one entry (no Redis)", columns: ["format", "bytes", "round trips/s (median)", "µs per round trip"], rows: codecRows },
+    {
+      caption: "Storage format, encode + decode of one entry (no Redis)",
+      columns: ["format", "bytes", "round trips/s (median)", "µs per round trip"],
+      rows: codecRows,
+    },
   ],
   goals: INFLIGHT.map((inflight) => ({
     goal: `L2 hit through the chain ≥ 0.9× raw ioredis GET (auto-pipelined), ${inflight} in flight, default pool size ${DEFAULT_POOL}`,
     met: ratio(inflight) >= 0.9,
     measured: formatRatio(ratio(inflight)),
-    whyMissed: "the chain decodes the JSON entry on every hit while raw GET returns the string; see raw GET+parse for what decoding alone costs",
+    whyMissed:
+      "the chain decodes the JSON entry on every hit while raw GET returns the string; see raw GET+parse for what decoding alone costs",
   })),
   notes: [
     `Best pool size in this run (throughput at 64 in flight): ${best}; the default (\`maxConnections\`) is ${DEFAULT_POOL}. At 1 in flight every pool size uses the same first connection, so differences in those rows are noise.`,
@@ -110,10 +144,18 @@ writeTopic("redis-pool", {
   ],
   packages: ["ioredis"],
   extraVersions: { "redis-server": redisServerVersion() ?? "unknown" },
-  data: { opsPerSecond: Object.fromEntries(samples), cpuMicrosPerOp: Object.fromEntries(cpu), codecRoundTripsPerSecond: Object.fromEntries(codec), best, defaultPool: DEFAULT_POOL },
+  data: {
+    opsPerSecond: Object.fromEntries(samples),
+    cpuMicrosPerOp: Object.fromEntries(cpu),
+    codecRoundTripsPerSecond: Object.fromEntries(codec),
+    best,
+    defaultPool: DEFAULT_POOL,
+  },
 });
 
 raw.disconnect();
 for (const cache of chains.values()) await cache.close();
 await server.stop();
-console.error(`best pool size ${best}; default ${DEFAULT_POOL}; ratios at default: ${INFLIGHT.map((n) => `${n}: ${formatRatio(ratio(n))}`).join(", ")}`);
+console.error(
+  `best pool size ${best}; default ${DEFAULT_POOL}; ratios at default: ${INFLIGHT.map((n) => `${n}: ${formatRatio(ratio(n))}`).join(", ")}`,
+);

@@ -36,7 +36,11 @@ for (const topic of topics) {
   console.error(`\n== bench/${topic}.ts`);
   const begin = Date.now();
   // Its own process group, so a topic that overruns is killed with the servers it started.
-  const child = spawn(process.execPath, ["run", join(BENCH_DIR, `${topic}.ts`)], { stdio: "inherit", cwd: join(BENCH_DIR, ".."), detached: true });
+  const child = spawn(process.execPath, ["run", join(BENCH_DIR, `${topic}.ts`)], {
+    stdio: "inherit",
+    cwd: join(BENCH_DIR, ".."),
+    detached: true,
+  });
   const timer = setTimeout(() => {
     console.error(`== bench/${topic}.ts: over ${TIMEOUT_S} s, killed`);
     process.kill(-child.pid!, "SIGKILL");
@@ -62,7 +66,10 @@ const readJson = (topic: string): TopicJson | undefined => {
 };
 
 const host = machine();
-const installed = { ...versions(["hono", "ioredis", "lru-cache", "chromadb", "bentocache", "cache-manager", "cacheable", "keyv"]), "redis-server": redisServerVersion() ?? "not installed" };
+const installed = {
+  ...versions(["hono", "ioredis", "lru-cache", "chromadb", "bentocache", "cache-manager", "cacheable", "keyv"]),
+  "redis-server": redisServerVersion() ?? "not installed",
+};
 const fresh = runs.filter((run) => run.fresh);
 const allGoals = fresh.flatMap((run) => (readJson(run.topic)?.goals ?? []).map((goal) => ({ topic: run.topic, ...goal })));
 const goals = allGoals.map((goal) => [goal.topic, goal.met ? "met" : "**MISSED**", goal.goal, goal.measured]);
@@ -73,8 +80,14 @@ const closingNote = [
   "",
   missed.length ? "Goals missed in this run, and why:" : "Every goal of the topics that ran was met in this run.",
   "",
-  ...missed.map((goal) => `- ${goal.topic}: ${goal.goal} (measured ${goal.measured}). ${goal.whyMissed ?? "No known cause was recorded for this goal."}`),
-  ...failed.map((run) => `- bench/${run.topic}.ts did not produce results in this run (exit code ${run.exitCode}); its figures are absent above.`),
+  ...missed.map(
+    (goal) =>
+      `- ${goal.topic}: ${goal.goal} (measured ${goal.measured}). ${goal.whyMissed ?? "No known cause was recorded for this goal."}`,
+  ),
+  ...failed.map(
+    (run) =>
+      `- bench/${run.topic}.ts did not produce results in this run (exit code ${run.exitCode}); its figures are absent above.`,
+  ),
 ];
 
 const markdown = [
@@ -83,10 +96,21 @@ const markdown = [
   `Produced by \`bun run bench\` on ${host.date} in ${Math.round((Date.now() - started) / 1000)} s. Every figure below comes from this one run.`,
   "",
   `Machine: ${describeMachine(host)}.`,
-  `Versions: ${Object.entries(installed).map(([name, version]) => `${name} ${version}`).join(", ")}.`,
+  `Versions: ${Object.entries(installed)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(", ")}.`,
   "The machine is shared (2 cores, other work may run beside the benchmarks): absolute numbers are indicative; ratios are taken within one run, side by side.",
   "",
-  markdownTable({ caption: "Topics run", columns: ["topic", "exit code", "seconds", "in this report"], rows: runs.map((run) => [`bench/${run.topic}.ts`, String(run.exitCode), run.seconds, run.fresh ? "yes" : "no: failed or wrote nothing"]) }),
+  markdownTable({
+    caption: "Topics run",
+    columns: ["topic", "exit code", "seconds", "in this report"],
+    rows: runs.map((run) => [
+      `bench/${run.topic}.ts`,
+      String(run.exitCode),
+      run.seconds,
+      run.fresh ? "yes" : "no: failed or wrote nothing",
+    ]),
+  }),
   "",
   markdownTable({ caption: "Goals", columns: ["topic", "verdict", "goal", "measured"], rows: goals }),
   "",
@@ -98,7 +122,17 @@ const markdown = [
 writeFileSync(join(BENCH_DIR, "RESULTS.md"), markdown);
 writeFileSync(
   join(BENCH_DIR, "results.json"),
-  JSON.stringify({ date: host.date, machine: host, versions: installed, runs, topics: Object.fromEntries(fresh.map((run) => [run.topic, readJson(run.topic)])) }, null, 2),
+  JSON.stringify(
+    {
+      date: host.date,
+      machine: host,
+      versions: installed,
+      runs,
+      topics: Object.fromEntries(fresh.map((run) => [run.topic, readJson(run.topic)])),
+    },
+    null,
+    2,
+  ),
 );
 console.error(`\nwrote bench/RESULTS.md and bench/results.json (${fresh.length}/${runs.length} topics)`);
 if (fresh.length < runs.length) process.exitCode = 1;

@@ -21,11 +21,18 @@ const LOAD_BATCH = 5_000;
 const CONCURRENCY = 16;
 const CONCURRENT_LOOKUPS = 640;
 
-const VERBS = "configure deploy debug profile secure monitor migrate upgrade test index cache shard replicate compress encrypt log trace benchmark backup restore partition validate serialize stream schedule".split(" ");
-const OBJECTS = ("sessions queues webhooks cron jobs sockets uploads thumbnails invoices passwords tokens cookies headers routes forms tables views triggers clusters " +
-  "nodes pods volumes secrets certificates domains emails notifications payments carts searches embeddings prompts documents chunks vectors models agents workflows pipelines datasets").split(" ");
-const TECHS = ("redis postgres mysql mongodb kafka rabbitmq nginx docker kubernetes terraform ansible django flask rails laravel spring express fastify nextjs nuxt " +
-  "svelte angular react vue hono bun deno node golang rust elixir kotlin swift flutter electron graphql grpc elasticsearch clickhouse cassandra").split(" ");
+const VERBS =
+  "configure deploy debug profile secure monitor migrate upgrade test index cache shard replicate compress encrypt log trace benchmark backup restore partition validate serialize stream schedule".split(
+    " ",
+  );
+const OBJECTS = (
+  "sessions queues webhooks cron jobs sockets uploads thumbnails invoices passwords tokens cookies headers routes forms tables views triggers clusters " +
+  "nodes pods volumes secrets certificates domains emails notifications payments carts searches embeddings prompts documents chunks vectors models agents workflows pipelines datasets"
+).split(" ");
+const TECHS = (
+  "redis postgres mysql mongodb kafka rabbitmq nginx docker kubernetes terraform ansible django flask rails laravel spring express fastify nextjs nuxt " +
+  "svelte angular react vue hono bun deno node golang rust elixir kotlin swift flutter electron graphql grpc elasticsearch clickhouse cassandra"
+).split(" ");
 const TEMPLATES: [(v: string, o: string, t: string) => string, (v: string, o: string, t: string) => string][] = [
   [(v, o, t) => `how do i ${v} ${o} in ${t}`, (v, o, t) => `how can i ${v} ${o} in ${t}?`],
   [(v, o, t) => `what is the best way to ${v} ${o} with ${t}`, (v, o, t) => `what's the best way to ${v} ${o} with ${t}?`],
@@ -35,7 +42,8 @@ const TEMPLATES: [(v: string, o: string, t: string) => string, (v: string, o: st
 /** `size` distinct stored questions (templates × verbs × objects × technologies), a paraphrase of any of them, and unrelated questions. */
 function syntheticQuestions(size: number, random: () => number) {
   const combos: [number, string, string, string][] = [];
-  for (let t = 0; t < TEMPLATES.length; t++) for (const v of VERBS) for (const o of OBJECTS) for (const tech of TECHS) combos.push([t, v, o, tech]);
+  for (let t = 0; t < TEMPLATES.length; t++)
+    for (const v of VERBS) for (const o of OBJECTS) for (const tech of TECHS) combos.push([t, v, o, tech]);
   if (size > combos.length) throw new Error(`at most ${combos.length} synthetic questions, asked for ${size}`);
   for (let i = combos.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -45,7 +53,8 @@ function syntheticQuestions(size: number, random: () => number) {
   return {
     stored: chosen.map(([t, v, o, tech]) => TEMPLATES[t]![0](v, o, tech)),
     paraphrase: (index: number) => TEMPLATES[chosen[index]![0]]![1](...(chosen[index]!.slice(1) as [string, string, string])),
-    unrelated: (i: number) => `which ${OBJECTS[i % OBJECTS.length]} did the ${["north", "south", "east", "west"][i % 4]} office order in week ${i}`,
+    unrelated: (i: number) =>
+      `which ${OBJECTS[i % OBJECTS.length]} did the ${["north", "south", "east", "west"][i % 4]} office order in week ${i}`,
   };
 }
 
@@ -57,12 +66,16 @@ interface Pair {
   /** "held-out": written after the guard was frozen, never used to tune it. */
   set?: string;
 }
-const pairsFile = (await Bun.file(new URL("data/paraphrase-pairs.json", import.meta.url)).json()) as { source: string; pairs: Pair[] };
+const pairsFile = (await Bun.file(new URL("data/paraphrase-pairs.json", import.meta.url)).json()) as {
+  source: string;
+  pairs: Pair[];
+};
 const embedder = localEmbedder();
 const server = await startChroma({ private: true });
 const url = new URL(server.url);
 const client = new ChromaClient({ host: url.hostname, port: Number(url.port), ssl: false });
-const openCollection = (name: string) => client.getOrCreateCollection({ name, embeddingFunction: null, configuration: { hnsw: { space: "cosine" } } });
+const openCollection = (name: string) =>
+  client.getOrCreateCollection({ name, embeddingFunction: null, configuration: { hnsw: { space: "cosine" } } });
 const ms = (started: number) => performance.now() - started;
 
 /** Each labelled pair through the real layer: `a` stored in a namespace of its own, `b` looked up there. */
@@ -103,7 +116,12 @@ async function accuracy() {
       const a = normalizeText(pair.a);
       const b = normalizeText(pair.b);
       const [va, vb] = await embedder.embed([a, b]);
-      return { same: pair.same, heldOut: pair.set === "held-out", similarity: va!.reduce((sum, x, i) => sum + x * vb![i]!, 0), guard: guard(b, a) };
+      return {
+        same: pair.same,
+        heldOut: pair.set === "held-out",
+        similarity: va!.reduce((sum, x, i) => sum + x * vb![i]!, 0),
+        guard: guard(b, a),
+      };
     }),
   );
   const sweep = [0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95].map((threshold) => ({
@@ -131,7 +149,9 @@ interface SizeResult {
 async function load(collection: Collection, questions: string[]): Promise<{ embedSeconds: number; loadSeconds: number }> {
   let embedMs = 0;
   const started = performance.now();
-  const batches = Array.from({ length: Math.ceil(questions.length / LOAD_BATCH) }, (_, b) => questions.slice(b * LOAD_BATCH, (b + 1) * LOAD_BATCH));
+  const batches = Array.from({ length: Math.ceil(questions.length / LOAD_BATCH) }, (_, b) =>
+    questions.slice(b * LOAD_BATCH, (b + 1) * LOAD_BATCH),
+  );
   await pool(batches, 1, async (batch) => {
     const embedStarted = performance.now();
     const vectors = await embedder.embed(batch);
@@ -142,7 +162,9 @@ async function load(collection: Collection, questions: string[]): Promise<{ embe
       ids: keys.map((key) => key.id),
       embeddings: vectors,
       documents: keys.map((key) => key.text),
-      metadatas: keys.map((key, i) => encode(key, { value: { answer: i }, createdAt: now, expiresAt: now + 86_400_000 }, embedder.id)),
+      metadatas: keys.map((key, i) =>
+        encode(key, { value: { answer: i }, createdAt: now, expiresAt: now + 86_400_000 }, embedder.id),
+      ),
     });
   });
   return { embedSeconds: embedMs / 1000, loadSeconds: ms(started) / 1000 };
@@ -157,7 +179,18 @@ async function latency(size: number): Promise<SizeResult> {
   const layer: ChromaLayer = chroma({ url: server.url, collection: name, timeout: "10s" });
   await layer.get(createKey("warm up the connection", { namespace: "bench" }));
   const random = seeded(size + 1);
-  const result: SizeResult = { size, embedSeconds, loadSeconds, layerMs: [], rawMs: [], filteredMs: [], embedUs: [], hitRate: 0, missRate: 0, concurrentOps: [0, 0] };
+  const result: SizeResult = {
+    size,
+    embedSeconds,
+    loadSeconds,
+    layerMs: [],
+    rawMs: [],
+    filteredMs: [],
+    embedUs: [],
+    hitRate: 0,
+    missRate: 0,
+    concurrentOps: [0, 0],
+  };
   let hits = 0;
   let misses = 0;
   for (let i = 0; i < LOOKUPS; i++) {
@@ -186,11 +219,15 @@ async function latency(size: number): Promise<SizeResult> {
   for (let i = 0; i < FILTERED_SAMPLES; i++) {
     const [vector] = await embedder.embed([normalizeText(unrelated(LOOKUPS + i))]);
     const started = performance.now();
-    const where: Where = { $and: [{ ns: { $eq: "bench" } }, { params: { $eq: "" } }, { emb: { $eq: embedder.id } }, { keep: { $gt: Date.now() } }] };
+    const where: Where = {
+      $and: [{ ns: { $eq: "bench" } }, { params: { $eq: "" } }, { emb: { $eq: embedder.id } }, { keep: { $gt: Date.now() } }],
+    };
     await collection.query({ queryEmbeddings: [vector!], nResults: 10, where, include: ["metadatas", "distances", "documents"] });
     result.filteredMs.push(ms(started));
   }
-  result.concurrentOps = await concurrentRates(collection, layer, (i) => (i % 2 ? unrelated(LOOKUPS + FILTERED_SAMPLES + i) : paraphrase(Math.floor(random() * stored.length))));
+  result.concurrentOps = await concurrentRates(collection, layer, (i) =>
+    i % 2 ? unrelated(LOOKUPS + FILTERED_SAMPLES + i) : paraphrase(Math.floor(random() * stored.length)),
+  );
   result.hitRate = hits / Math.ceil(LOOKUPS / 2);
   result.missRate = misses / Math.floor(LOOKUPS / 2);
   await client.deleteCollection({ name });
@@ -198,7 +235,11 @@ async function latency(size: number): Promise<SizeResult> {
 }
 
 /** CONCURRENCY clients at once: the layer sends their lookups as shared multi-embedding queries, raw sends one request each. */
-async function concurrentRates(collection: Collection, layer: ChromaLayer, text: (i: number) => string): Promise<[number, number]> {
+async function concurrentRates(
+  collection: Collection,
+  layer: ChromaLayer,
+  text: (i: number) => string,
+): Promise<[number, number]> {
   const keys = Array.from({ length: CONCURRENT_LOOKUPS }, (_, i) => createKey(text(i), { namespace: "bench" }));
   const vectors = await embedder.embed(keys.map((key) => key.text));
   const rate = async (lookup: (i: number) => Promise<unknown>) => {
@@ -206,7 +247,8 @@ async function concurrentRates(collection: Collection, layer: ChromaLayer, text:
     await pool(keys, CONCURRENCY, (_, i) => lookup(i));
     return CONCURRENT_LOOKUPS / (ms(started) / 1000);
   };
-  const raw = (i: number) => collection.query({ queryEmbeddings: [vectors[i]!], nResults: 10, include: ["metadatas", "distances", "documents"] });
+  const raw = (i: number) =>
+    collection.query({ queryEmbeddings: [vectors[i]!], nResults: 10, include: ["metadatas", "distances", "documents"] });
   const viaLayer = async (i: number) => layer.get(keys[i]!);
   const rates = [await rate(raw), await rate(viaLayer), await rate(viaLayer), await rate(raw)];
   return [(rates[0]! + rates[3]!) / 2, (rates[1]! + rates[2]!) / 2];
@@ -223,9 +265,17 @@ try {
   await server.stop();
 }
 
-function report(layer: Awaited<ReturnType<typeof accuracy>>["layer"], sweep: Awaited<ReturnType<typeof accuracy>>["sweep"], sizes: SizeResult[]): void {
+function report(
+  layer: Awaited<ReturnType<typeof accuracy>>["layer"],
+  sweep: Awaited<ReturnType<typeof accuracy>>["sweep"],
+  sizes: SizeResult[],
+): void {
   const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
-  const p = (values: number[], q: number) => percentile([...values].sort((a, b) => a - b), q);
+  const p = (values: number[], q: number) =>
+    percentile(
+      [...values].sort((a, b) => a - b),
+      q,
+    );
   const latencyRows = sizes.map((s) => [
     s.size.toLocaleString("en"),
     formatMs(median(s.rawMs)),
@@ -249,13 +299,25 @@ function report(layer: Awaited<ReturnType<typeof accuracy>>["layer"], sweep: Awa
       met: s.concurrentOps[1] >= s.concurrentOps[0],
       measured: `${formatOps(s.concurrentOps[1])} vs ${formatOps(s.concurrentOps[0])} lookups/s (${formatRatio(s.concurrentOps[1] / s.concurrentOps[0])})`,
     })),
-    { goal: `lookup p95 under 20 ms at ${large.size.toLocaleString("en")} entries`, met: p(large.layerMs, 95) < 20, measured: `${formatMs(p(large.layerMs, 95))} ms` },
+    {
+      goal: `lookup p95 under 20 ms at ${large.size.toLocaleString("en")} entries`,
+      met: p(large.layerMs, 95) < 20,
+      measured: `${formatMs(p(large.layerMs, 95))} ms`,
+    },
     ...(["tuning", "heldOut"] as const).flatMap((set) => {
       const r = layer.guarded[set];
       const name = set === "tuning" ? "tuning pairs" : "held-out pairs";
       return [
-        { goal: `false-hit rate with the guard at most 5 % on the ${name}`, met: r.falseHitRate <= 0.05, measured: `${r.falseHits}/${r.negatives}` },
-        { goal: `hit rate with the guard at least 60 % on the ${name}`, met: r.hitRate >= 0.6, measured: `${r.hits}/${r.positives}` },
+        {
+          goal: `false-hit rate with the guard at most 5 % on the ${name}`,
+          met: r.falseHitRate <= 0.05,
+          measured: `${r.falseHits}/${r.negatives}`,
+        },
+        {
+          goal: `hit rate with the guard at least 60 % on the ${name}`,
+          met: r.hitRate >= 0.6,
+          measured: `${r.hits}/${r.positives}`,
+        },
       ];
     }),
   ];
@@ -267,11 +329,30 @@ function report(layer: Awaited<ReturnType<typeof accuracy>>["layer"], sweep: Awa
       `Accuracy: the ${pairsFile.pairs.length} labelled pairs of bench/data/paraphrase-pairs.json (hand-written for this project; its \`source\` field says how), each \`a\` stored through the layer in a namespace of its own, each \`b\` looked up there. ${layer.guarded.tuning.positives + layer.guarded.tuning.negatives} pairs were seen while tuning the guard, ${layer.guarded.heldOut.positives + layer.guarded.heldOut.negatives} were written after it was frozen (held out).`,
     ],
     tables: [
-      { caption: "Lookup latency (ms, medians) with ratios to the raw chromadb query", columns: ["entries", "raw query", "layer lookup", "ratio", "layer p95", "embed", "raw filtered query", "synthetic hit / miss correct", "load time"], rows: latencyRows },
+      {
+        caption: "Lookup latency (ms, medians) with ratios to the raw chromadb query",
+        columns: [
+          "entries",
+          "raw query",
+          "layer lookup",
+          "ratio",
+          "layer p95",
+          "embed",
+          "raw filtered query",
+          "synthetic hit / miss correct",
+          "load time",
+        ],
+        rows: latencyRows,
+      },
       {
         caption: `${CONCURRENCY} concurrent clients, ${CONCURRENT_LOOKUPS} lookups (lookups per second; raw = one chromadb query per lookup)`,
         columns: ["entries", "raw", "layer", "ratio"],
-        rows: sizes.map((s) => [s.size.toLocaleString("en"), formatOps(s.concurrentOps[0]), formatOps(s.concurrentOps[1]), formatRatio(s.concurrentOps[1] / s.concurrentOps[0])]),
+        rows: sizes.map((s) => [
+          s.size.toLocaleString("en"),
+          formatOps(s.concurrentOps[0]),
+          formatOps(s.concurrentOps[1]),
+          formatRatio(s.concurrentOps[1] / s.concurrentOps[0]),
+        ]),
       },
       {
         caption: `Labelled pairs through the layer (threshold ${embedder.threshold})`,
@@ -279,19 +360,28 @@ function report(layer: Awaited<ReturnType<typeof accuracy>>["layer"], sweep: Awa
         rows: (["guarded", "unguarded"] as const).flatMap((guard) =>
           (["tuning", "heldOut"] as const).map((set) => {
             const r = layer[guard][set];
-            return [`guard ${guard === "guarded" ? "on (default)" : "off"}, ${set === "tuning" ? "tuning" : "held-out"} pairs`, `${pct(r.hitRate)} (${r.hits}/${r.positives})`, `${pct(r.falseHitRate)} (${r.falseHits}/${r.negatives})`];
+            return [
+              `guard ${guard === "guarded" ? "on (default)" : "off"}, ${set === "tuning" ? "tuning" : "held-out"} pairs`,
+              `${pct(r.hitRate)} (${r.hits}/${r.positives})`,
+              `${pct(r.falseHitRate)} (${r.falseHits}/${r.negatives})`,
+            ];
           }),
         ),
       },
       {
-        caption: "Threshold sweep on all the pairs (cosine of the local embedder, computed without Chroma): hit rate / false-hit rate",
+        caption:
+          "Threshold sweep on all the pairs (cosine of the local embedder, computed without Chroma): hit rate / false-hit rate",
         columns: ["threshold", "guard off", "guard on"],
-        rows: sweep.map((s) => [s.threshold, `${pct(s.unguarded.hitRate)} / ${pct(s.unguarded.falseHitRate)}`, `${pct(s.guarded.hitRate)} / ${pct(s.guarded.falseHitRate)}`]),
+        rows: sweep.map((s) => [
+          s.threshold,
+          `${pct(s.unguarded.hitRate)} / ${pct(s.unguarded.falseHitRate)}`,
+          `${pct(s.guarded.hitRate)} / ${pct(s.guarded.falseHitRate)}`,
+        ]),
       },
     ],
     goals,
     notes: [
-      "Chroma 1.0 answers a query with a metadata `where` by scanning every matching record, so its cost grows with the collection (the \"raw filtered\" column); the layer therefore asks the HNSW index without a filter, filters the neighbours itself, and sends the filtered query only when every neighbour is close but unusable and some belong to another namespace or parameters.",
+      'Chroma 1.0 answers a query with a metadata `where` by scanning every matching record, so its cost grows with the collection (the "raw filtered" column); the layer therefore asks the HNSW index without a filter, filters the neighbours itself, and sends the filtered query only when every neighbour is close but unusable and some belong to another namespace or parameters.',
       "The tuning pairs were written before the guard and the threshold were tuned, but the guard's relation-order rule and synonym list were then adjusted while looking at them, so their guarded figures are optimistic; the held-out pairs are the honest estimate (and a small one: 20 + 20 pairs). The local embedder sees spelling, not meaning; an API embedder finds more paraphrases (no network in this run, so it is not measured).",
     ],
     packages: ["chromadb"],

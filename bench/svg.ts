@@ -16,7 +16,13 @@ export interface Bar {
 }
 
 /** One bar per contender; `log` for values that span orders of magnitude (ops/s from 50 k to 10 M). */
-export function barChart(options: { title: string; unit: string; bars: Bar[]; log?: boolean; format: (value: number) => string }): string {
+export function barChart(options: {
+  title: string;
+  unit: string;
+  bars: Bar[];
+  log?: boolean;
+  format: (value: number) => string;
+}): string {
   const bars = options.bars.filter((bar) => Number.isFinite(bar.value) && bar.value > 0);
   const labelWidth = 330;
   const barWidth = 380;
@@ -24,7 +30,8 @@ export function barChart(options: { title: string; unit: string; bars: Bar[]; lo
   const height = 50 + bars.length * rowHeight + 20;
   const max = Math.max(...bars.map((bar) => bar.value), 1);
   const min = Math.min(...bars.map((bar) => bar.value), max) / 2;
-  const scale = (value: number) => (options.log ? (Math.log(value / min) / Math.log(max / min)) * barWidth : (value / max) * barWidth);
+  const scale = (value: number) =>
+    options.log ? (Math.log(value / min) / Math.log(max / min)) * barWidth : (value / max) * barWidth;
   const rows = bars.map((bar, i) => {
     const y = 45 + i * rowHeight;
     const width = Math.max(1, scale(bar.value));
@@ -35,7 +42,10 @@ export function barChart(options: { title: string; unit: string; bars: Bar[]; lo
     ].join("");
   });
   const axis = `${options.unit}${options.log ? " (log scale)" : ""}`;
-  return svg(labelWidth + barWidth + 110, height, options.title, [...rows, `<text x="${labelWidth}" y="${height - 8}" ${FONT} fill="#6b7280">${escape(axis)}</text>`]);
+  return svg(labelWidth + barWidth + 110, height, options.title, [
+    ...rows,
+    `<text x="${labelWidth}" y="${height - 8}" ${FONT} fill="#6b7280">${escape(axis)}</text>`,
+  ]);
 }
 
 export interface Series {
@@ -59,15 +69,19 @@ export function cdfChart(options: { title: string; series: Series[] }): string {
   for (let decade = Math.ceil(lo); decade <= hi; decade++) {
     const px = x(10 ** decade).toFixed(1);
     parts.push(`<line x1="${px}" y1="${top}" x2="${px}" y2="${top + height}" stroke="#e5e7eb"/>`);
-    parts.push(`<text x="${px}" y="${top + height + 16}" text-anchor="middle" ${FONT}>${10 ** decade >= 1 ? 10 ** decade : (10 ** decade).toPrecision(1)} ms</text>`);
+    parts.push(
+      `<text x="${px}" y="${top + height + 16}" text-anchor="middle" ${FONT}>${10 ** decade >= 1 ? 10 ** decade : (10 ** decade).toPrecision(1)} ms</text>`,
+    );
   }
-  for (const fraction of [0, 0.5, 0.95, 1]) parts.push(`<text x="${left - 6}" y="${y(fraction) + 4}" text-anchor="end" ${FONT}>${fraction}</text>`);
+  for (const fraction of [0, 0.5, 0.95, 1])
+    parts.push(`<text x="${left - 6}" y="${y(fraction) + 4}" text-anchor="end" ${FONT}>${fraction}</text>`);
   parts.push(`<rect x="${left}" y="${top}" width="${width}" height="${height}" fill="none" stroke="#9ca3af"/>`);
   options.series.forEach((series, i) => {
     const sorted = [...series.values].sort((a, b) => a - b);
     const step = Math.max(1, Math.floor(sorted.length / 400));
     const points: string[] = [];
-    for (let k = 0; k < sorted.length; k += step) points.push(`${x(sorted[k]!).toFixed(1)},${y((k + 1) / sorted.length).toFixed(1)}`);
+    for (let k = 0; k < sorted.length; k += step)
+      points.push(`${x(sorted[k]!).toFixed(1)},${y((k + 1) / sorted.length).toFixed(1)}`);
     if (sorted.length) points.push(`${x(sorted.at(-1)!).toFixed(1)},${y(1).toFixed(1)}`);
     const color = COLORS[i % COLORS.length];
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.join(" ")}"/>`);

@@ -9,7 +9,17 @@ import { KeyMemo } from "./key-memo.ts";
 import type { CacheOptions, GetOptions, GetOrSetOptions, Loader, Query, Resolution, SetOptions } from "./options.ts";
 import { callLayer } from "./layer-call.ts";
 import { LayerWalk, type Found } from "./walk.ts";
-import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, CachePlugin, Duration, Invalidation, LayerHit, MaybePromise } from "./types.ts";
+import type {
+  CacheEntry,
+  CacheEvents,
+  CacheKey,
+  CacheLayer,
+  CachePlugin,
+  Duration,
+  Invalidation,
+  LayerHit,
+  MaybePromise,
+} from "./types.ts";
 
 /** Shared default, so a call without options allocates nothing. */
 const NO_OPTIONS = Object.freeze({});
@@ -45,7 +55,8 @@ export class Cache {
     toMs(this.#defaultTtl, "defaultTtl");
     const layerTimeout = toMs(options.layerTimeout ?? "1s", "layerTimeout");
     const sampleEvery = options.sampleEvery ?? 64;
-    if (!Number.isInteger(sampleEvery) || sampleEvery < 1) throw new RagCacheError("E_CONFIG_INVALID", `sampleEvery must be a positive integer, got ${sampleEvery}`);
+    if (!Number.isInteger(sampleEvery) || sampleEvery < 1)
+      throw new RagCacheError("E_CONFIG_INVALID", `sampleEvery must be a positive integer, got ${sampleEvery}`);
     this.#emitter = new Emitter(() => this.#walk?.observe(this.#emitter));
     this.#walk = new LayerWalk(
       this.layers,
@@ -97,7 +108,9 @@ export class Cache {
     if (options.refresh) return this.#load(key, loader, options);
     const found = this.#walk.find(key);
     if (!(found instanceof Promise) && found?.fresh) return found.entry.value as V;
-    return Promise.resolve(found).then((result) => this.#settle(key, result, loader, options).then((resolution) => resolution.value));
+    return Promise.resolve(found).then((result) =>
+      this.#settle(key, result, loader, options).then((resolution) => resolution.value),
+    );
   }
 
   /** `getOrSet` that also says how the value was obtained (for X-Cache headers and lookups). */
@@ -190,10 +203,21 @@ export class Cache {
   #resolutionOf<V>(found: Found | undefined, allowStale = false): Resolution<V> | undefined {
     if (!found || (!found.fresh && !allowStale)) return undefined;
     const { entry } = found;
-    return { value: entry.value as V, status: found.fresh ? "hit" : "stale", layer: this.layers[found.index]!.name, similarity: entry.similarity, matchedText: entry.matchedText };
+    return {
+      value: entry.value as V,
+      status: found.fresh ? "hit" : "stale",
+      layer: this.layers[found.index]!.name,
+      similarity: entry.similarity,
+      matchedText: entry.matchedText,
+    };
   }
 
-  async #settle<V>(key: CacheKey, found: Found | undefined, loader: Loader<V>, options: GetOrSetOptions<V>): Promise<Resolution<V>> {
+  async #settle<V>(
+    key: CacheKey,
+    found: Found | undefined,
+    loader: Loader<V>,
+    options: GetOrSetOptions<V>,
+  ): Promise<Resolution<V>> {
     if (!found) return { value: await this.#load(key, loader, options), status: "miss" };
     const resolution = this.#resolutionOf<V>(found, true)!;
     if (found.fresh) return resolution;
@@ -246,16 +270,27 @@ export class Cache {
    * Runs an operation on the first `upTo` layers at once; answers how many succeeded. Stays
    * synchronous when every layer answers synchronously (a back-fill into memory costs no promise).
    */
-  #allLayers(operation: string, run: (layer: CacheLayer) => MaybePromise<void>, key?: CacheKey, upTo = this.layers.length): MaybePromise<number> {
+  #allLayers(
+    operation: string,
+    run: (layer: CacheLayer) => MaybePromise<void>,
+    key?: CacheKey,
+    upTo = this.layers.length,
+  ): MaybePromise<number> {
     let succeeded = 0;
     let pending: Promise<void>[] | undefined;
     for (let i = 0; i < upTo; i++) {
       const layer = this.layers[i]!;
       let failed = false;
-      const result = callLayer(layer, operation, () => run(layer), this.#walk.timeoutOf(i), (error) => {
-        failed = true;
-        this.#layerError(layer, operation, error, key);
-      });
+      const result = callLayer(
+        layer,
+        operation,
+        () => run(layer),
+        this.#walk.timeoutOf(i),
+        (error) => {
+          failed = true;
+          this.#layerError(layer, operation, error, key);
+        },
+      );
       if (result instanceof Promise) (pending ??= []).push(result.then(() => void (failed || succeeded++)));
       else if (!failed) succeeded++;
     }
@@ -278,7 +313,8 @@ export class Cache {
     };
     await this.#allLayers(`remote ${invalidation.type}`, run, undefined, below);
     if (invalidation.type === "delete") {
-      for (const id of invalidation.ids) for (const layer of this.layers.slice(0, below)) this.#emitter.emit("evict", { layer: layer.name, id, reason: "remote" });
+      for (const id of invalidation.ids)
+        for (const layer of this.layers.slice(0, below)) this.#emitter.emit("evict", { layer: layer.name, id, reason: "remote" });
     }
   }
 

@@ -35,9 +35,12 @@ function toJson(value: unknown): string {
   try {
     json = JSON.stringify(value);
   } catch (error) {
-    throw new RagCacheError("E_NOT_SERIALIZABLE", `the value cannot be serialized as JSON: ${(error as Error).message}`, { cause: error });
+    throw new RagCacheError("E_NOT_SERIALIZABLE", `the value cannot be serialized as JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
-  if (json === undefined) throw new RagCacheError("E_NOT_SERIALIZABLE", `a value of type ${typeof value} cannot be cached (not JSON)`);
+  if (json === undefined)
+    throw new RagCacheError("E_NOT_SERIALIZABLE", `a value of type ${typeof value} cannot be cached (not JSON)`);
   return json;
 }
 
@@ -60,7 +63,8 @@ export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
   const ttl = toMs(options.ttl, "ttl");
   const expiresAt = options.now + ttl;
   const entry: CacheEntry<V> = { value, expiresAt, createdAt: options.now, size };
-  if (options.grace !== undefined && toMs(options.grace, "grace") > 0) entry.graceUntil = expiresAt + toMs(options.grace, "grace");
+  if (options.grace !== undefined && toMs(options.grace, "grace") > 0)
+    entry.graceUntil = expiresAt + toMs(options.grace, "grace");
   if (options.tags?.length) entry.tags = validTags(options.tags);
   jsonOfEntry.set(entry, json);
   return entry;
@@ -69,7 +73,10 @@ export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
 function validTags(tags: readonly string[]): readonly string[] {
   for (const tag of tags) {
     if (typeof tag !== "string" || tag.length === 0 || tag.length > 256) {
-      throw new RagCacheError("E_INVALID_KEY", `tags must be non-empty strings of at most 256 characters, got ${JSON.stringify(tag)}`);
+      throw new RagCacheError(
+        "E_INVALID_KEY",
+        `tags must be non-empty strings of at most 256 characters, got ${JSON.stringify(tag)}`,
+      );
     }
   }
   return tags;

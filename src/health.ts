@@ -11,7 +11,13 @@ export interface ChainHealth {
 export async function chainHealth(layers: readonly CacheLayer[], timeoutMs = 2_000): Promise<ChainHealth> {
   const states = await Promise.all(
     layers.map(async (layer) => {
-      const health = (await callLayer(layer, "health", () => layer.health?.() ?? { state: "up" as const }, timeoutMs, () => {})) ?? {
+      const health = (await callLayer(
+        layer,
+        "health",
+        () => layer.health?.() ?? { state: "up" as const },
+        timeoutMs,
+        () => {},
+      )) ?? {
         state: "down" as const,
         detail: "health check failed or timed out",
       };

@@ -7,7 +7,15 @@ export { keepUntil, serializedSize, valueJson } from "./entry.ts";
 export { RagCacheError, isRagCacheError, type ErrorCode } from "./errors.ts";
 export { canonicalJson, createKey, hash128, keyFromId, normalizeText, DEFAULT_NAMESPACE, type KeyOptions } from "./key.ts";
 export { loadConfig, parseConfig, type RagConfig } from "./config/index.ts";
-export { RagCache, documentTag, idsOfDocuments, type DocumentId, type RagCacheOptions, type RagStage, type RagStageOptions } from "./rag/index.ts";
+export {
+  RagCache,
+  documentTag,
+  idsOfDocuments,
+  type DocumentId,
+  type RagCacheOptions,
+  type RagStage,
+  type RagStageOptions,
+} from "./rag/index.ts";
 export type { Embedder } from "./embedder.ts";
 export * from "./embedders/index.ts";
 export type * from "./types.ts";

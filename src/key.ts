@@ -33,7 +33,10 @@ export function canonicalJson(value: unknown, path = "params"): string {
  * every L1 hit. Keys are namespaced and not secret, so collision resistance against chance is what counts.
  */
 export function hash128(input: string): string {
-  let h1 = 0x6a09e667, h2 = 0xbb67ae85, h3 = 0x3c6ef372, h4 = 0xa54ff53a;
+  let h1 = 0x6a09e667,
+    h2 = 0xbb67ae85,
+    h3 = 0x3c6ef372,
+    h4 = 0xa54ff53a;
   for (let i = 0; i < input.length; i++) {
     const c = input.charCodeAt(i);
     h1 = h2 ^ Math.imul(h1 ^ c, 597399067);

@@ -26,7 +26,13 @@ export function callLayer<T>(
 }
 
 /** The promise's value, or `undefined` once it rejects or outlives `timeoutMs` (reported once). */
-export function settle<T>(result: Promise<T>, timeoutMs: number, layer: string, operation: string, onError: LayerErrorHandler): Promise<T | undefined> {
+export function settle<T>(
+  result: Promise<T>,
+  timeoutMs: number,
+  layer: string,
+  operation: string,
+  onError: LayerErrorHandler,
+): Promise<T | undefined> {
   return new Promise<T | undefined>((resolve) => {
     let timedOut = false;
     const timer = Number.isFinite(timeoutMs)

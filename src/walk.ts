@@ -93,7 +93,15 @@ export class LayerWalk {
     const ms = performance.now() - started;
     const layer = this.#layers[index]?.name;
     if (this.#timed) {
-      if (entry) this.#emitter.emit("hit", { key, layer: layer!, layerIndex: index, ms, similarity: entry.similarity, matchedText: entry.matchedText });
+      if (entry)
+        this.#emitter.emit("hit", {
+          key,
+          layer: layer!,
+          layerIndex: index,
+          ms,
+          similarity: entry.similarity,
+          matchedText: entry.matchedText,
+        });
       else this.#emitter.emit("miss", { key, ms });
     }
     if (this.#sampleEvery !== 0) this.#emitter.emit("sample", { key, layer, layerIndex: index, ms });
@@ -112,10 +120,12 @@ export class LayerWalk {
       }
       if (answer instanceof Promise) {
         const index = i;
-        return settle(answer, this.#timeouts[i]!, layer.name, "get", (error) => this.#onError(layer, "get", error, key)).then((entry) => {
-          const result = this.#consider(key, index, entry, stale, started, layerStarted);
-          return result?.fresh ? result : this.#from(key, index + 1, result ?? stale, started);
-        });
+        return settle(answer, this.#timeouts[i]!, layer.name, "get", (error) => this.#onError(layer, "get", error, key)).then(
+          (entry) => {
+            const result = this.#consider(key, index, entry, stale, started, layerStarted);
+            return result?.fresh ? result : this.#from(key, index + 1, result ?? stale, started);
+          },
+        );
       }
       const result = this.#consider(key, i, answer, stale, started, layerStarted);
       if (result?.fresh) return result;
@@ -125,7 +135,14 @@ export class LayerWalk {
   }
 
   /** A fresh hit (counted, back-filled), the stale candidate to keep, or undefined to go on. */
-  #consider(key: CacheKey, index: number, entry: LayerHit | undefined, stale: Found | undefined, started: number, layerStarted: number): Found | undefined {
+  #consider(
+    key: CacheKey,
+    index: number,
+    entry: LayerHit | undefined,
+    stale: Found | undefined,
+    started: number,
+    layerStarted: number,
+  ): Found | undefined {
     if (entry !== undefined) {
       const now = this.#now();
       if (entry.expiresAt > now) {
@@ -146,7 +163,13 @@ export class LayerWalk {
 
   #layerMiss(key: CacheKey, index: number, layerStarted: number): void {
     this.#layerMisses[index]!++;
-    if (layerStarted !== UNTIMED) this.#emitter.emit("layer-miss", { key, layer: this.#layers[index]!.name, layerIndex: index, ms: performance.now() - layerStarted });
+    if (layerStarted !== UNTIMED)
+      this.#emitter.emit("layer-miss", {
+        key,
+        layer: this.#layers[index]!.name,
+        layerIndex: index,
+        ms: performance.now() - layerStarted,
+      });
   }
 
   #miss(key: CacheKey, stale: Found | undefined, started: number): Found | undefined {

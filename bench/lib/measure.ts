@@ -46,7 +46,11 @@ export async function opsPerSecondConcurrent(op: (i: number) => unknown, infligh
 }
 
 /** Runs `items` through `worker` with at most `inflight` at a time, in order of the array. */
-export async function pool<T>(items: readonly T[], inflight: number, worker: (item: T, index: number) => Promise<unknown>): Promise<void> {
+export async function pool<T>(
+  items: readonly T[],
+  inflight: number,
+  worker: (item: T, index: number) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   const lane = async () => {
     while (next < items.length) {
@@ -89,6 +93,8 @@ export function zipf(n: number, s: number, random: () => number): () => number {
   };
 }
 
-export const formatOps = (ops: number) => (ops >= 1e6 ? `${(ops / 1e6).toFixed(2)} M` : ops >= 1e3 ? `${(ops / 1e3).toFixed(1)} k` : ops.toFixed(0));
+export const formatOps = (ops: number) =>
+  ops >= 1e6 ? `${(ops / 1e6).toFixed(2)} M` : ops >= 1e3 ? `${(ops / 1e3).toFixed(1)} k` : ops.toFixed(0);
 export const formatMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(1) : ms.toFixed(3));
-export const formatRatio = (ratio: number) => (Number.isFinite(ratio) ? `${ratio >= 0.1 ? ratio.toFixed(2) : ratio.toFixed(3)}×` : "—");
+export const formatRatio = (ratio: number) =>
+  Number.isFinite(ratio) ? `${ratio >= 0.1 ? ratio.toFixed(2) : ratio.toFixed(3)}×` : "—";

@@ -8,27 +8,109 @@ import { seeded, zipf } from "./measure.ts";
  */
 
 const SUBJECTS = [
-  "Redis connection pooling", "vector databases", "retrieval-augmented generation", "BM25 ranking", "HNSW indexes",
-  "prompt caching", "cosine similarity", "semantic caching", "query expansion", "document chunking",
-  "embedding models", "reranking", "hybrid search", "LLM temperature", "context windows",
-  "Kubernetes autoscaling", "PostgreSQL indexes", "TLS certificates", "rate limiting", "circuit breakers",
-  "message queues", "write-through caching", "cache invalidation", "TTL expiry", "consistent hashing",
-  "database sharding", "replication lag", "OAuth tokens", "JSON schema validation", "zero-downtime deploys",
-  "feature flags", "blue-green deployments", "load balancers", "CDN caching", "HTTP/2 multiplexing",
-  "WebSockets", "gRPC streaming", "event sourcing", "Bloom filters", "LRU eviction",
-  "garbage collection in Node.js", "TypeScript generics", "Hono middleware", "Zod schemas", "product quantization",
-  "knowledge graphs", "LoRA fine-tuning", "few-shot prompting", "chain-of-thought prompting", "hallucination detection",
-  "citation grounding", "PII redaction", "LLM observability", "Bun's test runner", "Docker image layers",
+  "Redis connection pooling",
+  "vector databases",
+  "retrieval-augmented generation",
+  "BM25 ranking",
+  "HNSW indexes",
+  "prompt caching",
+  "cosine similarity",
+  "semantic caching",
+  "query expansion",
+  "document chunking",
+  "embedding models",
+  "reranking",
+  "hybrid search",
+  "LLM temperature",
+  "context windows",
+  "Kubernetes autoscaling",
+  "PostgreSQL indexes",
+  "TLS certificates",
+  "rate limiting",
+  "circuit breakers",
+  "message queues",
+  "write-through caching",
+  "cache invalidation",
+  "TTL expiry",
+  "consistent hashing",
+  "database sharding",
+  "replication lag",
+  "OAuth tokens",
+  "JSON schema validation",
+  "zero-downtime deploys",
+  "feature flags",
+  "blue-green deployments",
+  "load balancers",
+  "CDN caching",
+  "HTTP/2 multiplexing",
+  "WebSockets",
+  "gRPC streaming",
+  "event sourcing",
+  "Bloom filters",
+  "LRU eviction",
+  "garbage collection in Node.js",
+  "TypeScript generics",
+  "Hono middleware",
+  "Zod schemas",
+  "product quantization",
+  "knowledge graphs",
+  "LoRA fine-tuning",
+  "few-shot prompting",
+  "chain-of-thought prompting",
+  "hallucination detection",
+  "citation grounding",
+  "PII redaction",
+  "LLM observability",
+  "Bun's test runner",
+  "Docker image layers",
 ];
 
 /** A canonical question and its paraphrases, `{s}` standing for the subject. */
 const FRAMES: { canonical: string; paraphrases: string[] }[] = [
-  { canonical: "What is {s}?", paraphrases: ["What's {s}?", "Can you explain what {s} is?", "Please tell me what {s} is", "what is {s}"] },
-  { canonical: "How do I configure {s}?", paraphrases: ["How can I configure {s}?", "How to configure {s}", "Please explain how to configure {s}", "How should I configure {s}?"] },
-  { canonical: "What are the benefits of {s}?", paraphrases: ["What are the advantages of {s}?", "Benefits of {s}?", "What benefits does {s} have?", "What are the main benefits of {s}?"] },
-  { canonical: "How does {s} work?", paraphrases: ["Can you explain how {s} works?", "How does {s} work internally?", "Explain how {s} works", "how {s} works"] },
-  { canonical: "When should I use {s}?", paraphrases: ["When should {s} be used?", "In which cases should I use {s}?", "When do I use {s}?", "When is {s} the right choice?"] },
-  { canonical: "What are common problems with {s}?", paraphrases: ["What are typical problems with {s}?", "Common problems with {s}", "What usually goes wrong with {s}?", "What are the common issues with {s}?"] },
+  {
+    canonical: "What is {s}?",
+    paraphrases: ["What's {s}?", "Can you explain what {s} is?", "Please tell me what {s} is", "what is {s}"],
+  },
+  {
+    canonical: "How do I configure {s}?",
+    paraphrases: [
+      "How can I configure {s}?",
+      "How to configure {s}",
+      "Please explain how to configure {s}",
+      "How should I configure {s}?",
+    ],
+  },
+  {
+    canonical: "What are the benefits of {s}?",
+    paraphrases: [
+      "What are the advantages of {s}?",
+      "Benefits of {s}?",
+      "What benefits does {s} have?",
+      "What are the main benefits of {s}?",
+    ],
+  },
+  {
+    canonical: "How does {s} work?",
+    paraphrases: ["Can you explain how {s} works?", "How does {s} work internally?", "Explain how {s} works", "how {s} works"],
+  },
+  {
+    canonical: "When should I use {s}?",
+    paraphrases: [
+      "When should {s} be used?",
+      "In which cases should I use {s}?",
+      "When do I use {s}?",
+      "When is {s} the right choice?",
+    ],
+  },
+  {
+    canonical: "What are common problems with {s}?",
+    paraphrases: [
+      "What are typical problems with {s}?",
+      "Common problems with {s}",
+      "What usually goes wrong with {s}?",
+      "What are the common issues with {s}?",
+    ],
+  },
 ];
 
 export interface Topic {
@@ -97,7 +179,9 @@ export function queryStream(options: StreamOptions): QueryStream {
   const requests = Array.from({ length: options.requests }, (): StreamRequest => {
     const topic = TOPICS[order[draw()]!]!;
     const paraphrase = random() < options.paraphraseShare;
-    const text = paraphrase ? topic.paraphrases[Math.floor(random() * topic.paraphrases.length)]! : noisy(topic.canonical, random);
+    const text = paraphrase
+      ? topic.paraphrases[Math.floor(random() * topic.paraphrases.length)]!
+      : noisy(topic.canonical, random);
     const normalized = normalize(text);
     if (seenTexts.has(normalized)) exactRepeats++;
     if (seenTopics.has(topic.id)) topicRepeats++;
@@ -105,5 +189,10 @@ export function queryStream(options: StreamOptions): QueryStream {
     seenTopics.add(topic.id);
     return { topic: topic.id, text, paraphrase };
   });
-  return { topics: TOPICS, requests, exactRepeatRate: exactRepeats / options.requests, topicRepeatRate: topicRepeats / options.requests };
+  return {
+    topics: TOPICS,
+    requests,
+    exactRepeatRate: exactRepeats / options.requests,
+    topicRepeatRate: topicRepeats / options.requests,
+  };
 }

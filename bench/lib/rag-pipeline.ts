@@ -26,15 +26,31 @@ interface Document {
  * simulated remote call of the given latency (±10 % jitter). With a RagCache each stage is cached in
  * its own namespace, and the answer is tagged with the documents it used.
  */
-export function ragPipeline(rag: RagCache | undefined, latencies: StageLatencies, seed: number): (request: StreamRequest) => Promise<Served> {
+export function ragPipeline(
+  rag: RagCache | undefined,
+  latencies: StageLatencies,
+  seed: number,
+): (request: StreamRequest) => Promise<Served> {
   const random = seeded(seed);
   const work = <T>(ms: number, value: T) => sleep(ms * (0.9 + 0.2 * random())).then(() => value);
   return async (request) => {
     const started = performance.now();
     const topic = TOPICS[request.topic]!;
     const expand = () => work(latencies.expansion, [request.text, topic.canonical]);
-    const retrieve = () => work<Document[]>(latencies.retrieval, Array.from({ length: 5 }, (_, d) => ({ id: `${topic.subject}-${d}`, text: `Passage ${d} about ${topic.canonical}`.padEnd(150, "."), score: 0.9 - d * 0.05 })));
-    const generate = (documents: Document[]) => work(latencies.llm, { text: `An answer to "${topic.canonical}"`.padEnd(600, "."), sources: documents.map((doc) => doc.id) });
+    const retrieve = () =>
+      work<Document[]>(
+        latencies.retrieval,
+        Array.from({ length: 5 }, (_, d) => ({
+          id: `${topic.subject}-${d}`,
+          text: `Passage ${d} about ${topic.canonical}`.padEnd(150, "."),
+          score: 0.9 - d * 0.05,
+        })),
+      );
+    const generate = (documents: Document[]) =>
+      work(latencies.llm, {
+        text: `An answer to "${topic.canonical}"`.padEnd(600, "."),
+        sources: documents.map((doc) => doc.id),
+      });
     if (!rag) {
       await expand();
       await generate(await retrieve());
@@ -42,7 +58,12 @@ export function ragPipeline(rag: RagCache | undefined, latencies: StageLatencies
     }
     await rag.expand(request.text, expand);
     const documents = await rag.retrieve(request.text, { k: 5 }, retrieve);
-    const answer = await rag.answer(request.text, documents.value.map((doc) => doc.id), { model: "simulated-llm" }, () => generate(documents.value));
+    const answer = await rag.answer(
+      request.text,
+      documents.value.map((doc) => doc.id),
+      { model: "simulated-llm" },
+      () => generate(documents.value),
+    );
     const source = answer.status === "miss" ? "loader" : (answer.layer ?? answer.status);
     return { ms: performance.now() - started, source };
   };

@@ -49,7 +49,9 @@ export function writeTopic(topic: string, report: TopicReport): void {
     `## ${report.title}`,
     "",
     `Machine: ${describeMachine(host)}. Date: ${host.date}.`,
-    `Versions: ${Object.entries(installed).map(([name, version]) => `${name} ${version}`).join(", ")}.`,
+    `Versions: ${Object.entries(installed)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(", ")}.`,
     "",
     ...report.method,
     "",
@@ -64,5 +66,12 @@ export function writeTopic(topic: string, report: TopicReport): void {
   ].join("\n");
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, `${topic}.md`), md);
-  writeFileSync(join(RESULTS_DIR, `${topic}.json`), JSON.stringify({ topic, title: report.title, machine: host, versions: installed, goals: report.goals, data: report.data }, null, 2));
+  writeFileSync(
+    join(RESULTS_DIR, `${topic}.json`),
+    JSON.stringify(
+      { topic, title: report.title, machine: host, versions: installed, goals: report.goals, data: report.data },
+      null,
+      2,
+    ),
+  );
 }

@@ -25,7 +25,11 @@ async function answerOf(answer: unknown): Promise<unknown> {
 }
 
 async function preload(contender: Contender, keys: number): Promise<void> {
-  await pool(Array.from({ length: keys }, (_, i) => i), 64, async (i) => contender.set(keyOf(i), retrievalResult(i)));
+  await pool(
+    Array.from({ length: keys }, (_, i) => i),
+    64,
+    async (i) => contender.set(keyOf(i), retrievalResult(i)),
+  );
 }
 
 /** L1 hit: `keys` entries that all fit in L1, read round-robin, one caller. */
@@ -41,7 +45,13 @@ export async function l1Hit(name: string, contender: Contender, keys: number, ms
  * L2 hit: more keys than L1 holds, read cyclically, so every read misses L1 and hits Redis (and
  * back-fills L1, as it would in production). Sequential and with `inflight` concurrent callers.
  */
-export async function l2Hit(name: string, contender: Contender, keys: number, inflight: number, ms: number): Promise<{ sequential: number; concurrent: number }> {
+export async function l2Hit(
+  name: string,
+  contender: Contender,
+  keys: number,
+  inflight: number,
+  ms: number,
+): Promise<{ sequential: number; concurrent: number }> {
   await preload(contender, keys);
   assertHit(name, await answerOf(contender.get(keyOf(0))));
   const sequential = await opsPerSecond((i) => contender.get(keyOf((i + 1) % keys)), ms);
@@ -96,7 +106,13 @@ export interface ZipfRun {
 }
 
 /** The stream through get-or-load with `inflight` concurrent callers and a `loaderMs` loader. */
-export async function zipfRun(contender: Contender, stream: Uint32Array, inflight: number, loaderMs: number, admin: Redis): Promise<ZipfRun> {
+export async function zipfRun(
+  contender: Contender,
+  stream: Uint32Array,
+  inflight: number,
+  loaderMs: number,
+  admin: Redis,
+): Promise<ZipfRun> {
   let loaderRuns = 0;
   const values = new Map<number, object>();
   await admin.config("RESETSTAT");

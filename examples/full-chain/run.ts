@@ -30,7 +30,8 @@ async function freePort(): Promise<number> {
 }
 
 async function waitFor(what: string, ready: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await Bun.sleep(100)) if (await ready().catch(() => false)) return;
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await Bun.sleep(100))
+    if (await ready().catch(() => false)) return;
   throw new Error(`${what} did not start within ${timeoutMs} ms`);
 }
 
@@ -39,8 +40,16 @@ async function startRedis(): Promise<string> {
   const binary = Bun.which("redis-server");
   if (!binary) throw new Error("redis-server is not installed (apt-get install redis-server), and REDIS_URL is not set");
   const port = await freePort();
-  children.push(Bun.spawn([binary, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdout: "ignore", stderr: "inherit" }));
-  await waitFor("redis-server", async () => (await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then((s) => (s.end(), true))));
+  children.push(
+    Bun.spawn([binary, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+      stdout: "ignore",
+      stderr: "inherit",
+    }),
+  );
+  await waitFor(
+    "redis-server",
+    async () => await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then((s) => (s.end(), true)),
+  );
   return `redis://127.0.0.1:${port}`;
 }
 
@@ -67,12 +76,15 @@ async function stopAll(): Promise<void> {
 const demo = process.argv.includes("--demo");
 const [redisUrl, chromaUrl] = await Promise.all([startRedis(), startChroma()]);
 const port = demo ? await freePort() : Number(process.env.PORT ?? 8787);
-const server = Bun.spawn(["bun", "run", "src/server/main.ts", "--config", join(import.meta.dir, "ragcache.json"), "--port", String(port)], {
-  cwd: ROOT,
-  env: { ...process.env, RAG_REDIS_URL: redisUrl, RAG_CHROMA_URL: chromaUrl },
-  stdout: "inherit",
-  stderr: "inherit",
-});
+const server = Bun.spawn(
+  ["bun", "run", "src/server/main.ts", "--config", join(import.meta.dir, "ragcache.json"), "--port", String(port)],
+  {
+    cwd: ROOT,
+    env: { ...process.env, RAG_REDIS_URL: redisUrl, RAG_CHROMA_URL: chromaUrl },
+    stdout: "inherit",
+    stderr: "inherit",
+  },
+);
 children.unshift(server);
 const base = `http://127.0.0.1:${port}`;
 await waitFor("ragcache", async () => (await fetch(`${base}/health`)).status < 500);
@@ -81,16 +93,28 @@ process.once("SIGTERM", () => void stopAll().then(() => process.exit(0)));
 
 if (demo) {
   const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await response.text();
     console.log(`${method} ${path} → ${response.status} ${text.length > 300 ? `${text.slice(0, 300)}…` : text}`);
     return text ? JSON.parse(text) : undefined;
   };
   await call("GET", "/health");
-  await call("PUT", `/v1/cache/answer/${encodeURIComponent("how do I reset my password?")}`, { value: "Settings → Security → Reset password.", tags: ["doc:17"] });
+  await call("PUT", `/v1/cache/answer/${encodeURIComponent("how do I reset my password?")}`, {
+    value: "Settings → Security → Reset password.",
+    tags: ["doc:17"],
+  });
   await call("POST", "/v1/lookup", { query: "How do I reset my password?", namespace: "answer" });
   // The chroma layer writes behind, in batches: a paraphrase finds the entry once its write has landed.
-  for (let tries = 0; tries < 20 && !(await call("POST", "/v1/lookup", { query: "how can I reset my password", namespace: "answer" })).hit; tries++) await Bun.sleep(100);
+  for (
+    let tries = 0;
+    tries < 20 && !(await call("POST", "/v1/lookup", { query: "how can I reset my password", namespace: "answer" })).hit;
+    tries++
+  )
+    await Bun.sleep(100);
   await call("POST", "/v1/invalidate", { documents: [17] });
   await call("POST", "/v1/lookup", { query: "how do I reset my password?", namespace: "answer" });
   const stats = await call("GET", "/stats");

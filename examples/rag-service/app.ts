@@ -6,7 +6,11 @@ import { ragcache } from "ragcache/hono";
 import { memory } from "ragcache/memory";
 import { corpus, pipeline, type PipelineLatency } from "./pipeline.ts";
 
-const askBody = z.strictObject({ query: z.string().min(1).max(2_000), k: z.number().int().min(1).max(10).default(2), model: z.string().default("sim-llm") });
+const askBody = z.strictObject({
+  query: z.string().min(1).max(2_000),
+  k: z.number().int().min(1).max(10).default(2),
+  model: z.string().default("sim-llm"),
+});
 
 /**
  * Two levels of caching: the middleware caches whole HTTP answers (a repeated request costs a

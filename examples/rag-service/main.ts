@@ -15,7 +15,11 @@
 import { createRagService } from "./app.ts";
 
 const ms = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const { app, cache } = createRagService({ expandMs: ms("EXPAND_MS", 100), retrieveMs: ms("RETRIEVE_MS", 200), answerMs: ms("ANSWER_MS", 800) });
+const { app, cache } = createRagService({
+  expandMs: ms("EXPAND_MS", 100),
+  retrieveMs: ms("RETRIEVE_MS", 200),
+  answerMs: ms("ANSWER_MS", 800),
+});
 const server = Bun.serve({ port: ms("PORT", 8788), hostname: "127.0.0.1", fetch: app.fetch });
 console.log(`rag-service on http://127.0.0.1:${server.port}`);
 

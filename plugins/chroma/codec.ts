@@ -18,7 +18,11 @@ interface StoredEntry {
 
 /** Metadata of one stored query: what the nearest-neighbour filter needs, and the entry itself as JSON. */
 export function encode(key: CacheKey, entry: CacheEntry, embedderId: string): Metadata {
-  const stored: StoredEntry = { v: entry.value, e: Number.isFinite(entry.expiresAt) ? entry.expiresAt : null, c: entry.createdAt };
+  const stored: StoredEntry = {
+    v: entry.value,
+    e: Number.isFinite(entry.expiresAt) ? entry.expiresAt : null,
+    c: entry.createdAt,
+  };
   if (entry.graceUntil !== undefined) stored.g = entry.graceUntil;
   if (entry.tags?.length) stored.t = entry.tags;
   if (entry.size !== undefined) stored.s = entry.size;

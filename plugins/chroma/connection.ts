@@ -23,7 +23,8 @@ UNREACHABLE.name = "ChromaConnectionError";
 
 /** A connection failure or a timeout: Chroma cannot be reached, as opposed to refusing a request. */
 function isOutage(error: unknown): boolean {
-  if (error instanceof RagCacheError) return error.code === "E_LAYER_TIMEOUT" || (error.cause as Error | undefined)?.name === "ChromaConnectionError";
+  if (error instanceof RagCacheError)
+    return error.code === "E_LAYER_TIMEOUT" || (error.cause as Error | undefined)?.name === "ChromaConnectionError";
   return (error as Error | undefined)?.name === "ChromaConnectionError";
 }
 
@@ -48,7 +49,12 @@ export class ChromaConnection {
     this.#options = options;
     const url = new URL(options.url);
     const ssl = url.protocol === "https:";
-    this.#client = new ChromaClient({ host: url.hostname, port: Number(url.port || (ssl ? 443 : 80)), ssl, headers: options.headers });
+    this.#client = new ChromaClient({
+      host: url.hostname,
+      port: Number(url.port || (ssl ? 443 : 80)),
+      ssl,
+      headers: options.headers,
+    });
   }
 
   get state(): "up" | "down" {
@@ -62,7 +68,11 @@ export class ChromaConnection {
   /** Run one request against the collection, replaying missed invalidations first. */
   async run<T>(operation: string, work: Work<T>, timeoutMs = this.#options.requestTimeout): Promise<T> {
     if (this.#downSince !== undefined && Date.now() < this.#retryAt) {
-      throw this.#error("E_LAYER_FAILED", `${operation}: Chroma at ${this.#options.url} is unreachable; next attempt in ${this.#retryAt - Date.now()} ms`, UNREACHABLE);
+      throw this.#error(
+        "E_LAYER_FAILED",
+        `${operation}: Chroma at ${this.#options.url} is unreachable; next attempt in ${this.#retryAt - Date.now()} ms`,
+        UNREACHABLE,
+      );
     }
     try {
       const collection = await this.#deadline(operation, (this.#collection ??= this.#open()));
@@ -92,7 +102,8 @@ export class ChromaConnection {
       await this.run(operation, work);
     } catch (error) {
       if (!isOutage(error)) throw error;
-      if (this.#pending.length >= MAX_PENDING) this.#pending = [(collection) => collection.delete({ where: { ns: { $ne: "" } } })];
+      if (this.#pending.length >= MAX_PENDING)
+        this.#pending = [(collection) => collection.delete({ where: { ns: { $ne: "" } } })];
       else this.#pending.push(work);
       throw error;
     }
@@ -111,7 +122,10 @@ export class ChromaConnection {
     });
     const space = collection.configuration?.hnsw?.space;
     if (space && space !== "cosine") {
-      throw this.#error("E_CONFIG_INVALID", `collection "${this.#options.collection}" uses the ${space} space; the semantic layer needs cosine (use another collection)`);
+      throw this.#error(
+        "E_CONFIG_INVALID",
+        `collection "${this.#options.collection}" uses the ${space} space; the semantic layer needs cosine (use another collection)`,
+      );
     }
     return collection;
   }

@@ -29,7 +29,10 @@ export interface GuardOptions {
 }
 
 /** Words that phrase a request without changing what is asked: "explain X" asks what "what is X" asks. */
-const PHRASING = "explain describe tell show give list know want need like help mean meaning definition define way summary summarize summarise brief briefly question answer please thank thanks exactly".split(" ");
+const PHRASING =
+  "explain describe tell show give list know want need like help mean meaning definition define way summary summarize summarise brief briefly question answer please thank thanks exactly".split(
+    " ",
+  );
 
 /** Common rewordings of questions. Deliberately short: a wrong group lets different questions share an answer. */
 const SYNONYMS = [

@@ -1,6 +1,19 @@
 import { z } from "zod";
 import { durationSchema } from "../../src/config/index.ts";
-import { RagCacheError, keepUntil, localEmbedder, openAIEmbedder, toMs, type CacheEntry, type CacheKey, type CacheLayer, type Duration, type Embedder, type LayerContext, type LayerHit } from "../../src/index.ts";
+import {
+  RagCacheError,
+  keepUntil,
+  localEmbedder,
+  openAIEmbedder,
+  toMs,
+  type CacheEntry,
+  type CacheKey,
+  type CacheLayer,
+  type Duration,
+  type Embedder,
+  type LayerContext,
+  type LayerHit,
+} from "../../src/index.ts";
 import { TAG_PREFIX, decode, encode } from "./codec.ts";
 import { ChromaConnection } from "./connection.ts";
 import { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
@@ -63,7 +76,11 @@ export interface ChromaOptions {
 
 const embedderSchema = z.union([
   z.enum(["local", "openai"]),
-  z.strictObject({ type: z.literal("local"), dimensions: z.number().int().min(8).max(65_536).optional(), stopWordWeight: z.number().min(0).max(1).optional() }),
+  z.strictObject({
+    type: z.literal("local"),
+    dimensions: z.number().int().min(8).max(65_536).optional(),
+    stopWordWeight: z.number().min(0).max(1).optional(),
+  }),
   z.strictObject({
     type: z.literal("openai"),
     model: z.string().min(1).optional(),
@@ -98,7 +115,9 @@ export const configSchema = z
     name: z.string().min(1),
     url: z.url(),
     headers: z.record(z.string(), z.string()),
-    collection: z.string().regex(COLLECTION, "3-512 characters of a-z, A-Z, 0-9, '.', '_', '-', starting and ending with a letter or digit"),
+    collection: z
+      .string()
+      .regex(COLLECTION, "3-512 characters of a-z, A-Z, 0-9, '.', '_', '-', starting and ending with a letter or digit"),
     embedder: embedderSchema,
     threshold: z.number().gt(0).max(1),
     guard: z.union([z.boolean(), guardSchema]),
@@ -131,10 +150,17 @@ export type ChromaLayer = CacheLayer & {
  * layers under the new key. Chroma down or slow → a miss and an `error` event.
  */
 export function chroma(options: ChromaOptions = {}): ChromaLayer {
-  const parsed = configSchema.safeParse({ ...options, embedder: typeof options.embedder === "object" && "embed" in options.embedder ? undefined : options.embedder, guard: typeof options.guard === "function" ? undefined : options.guard });
+  const parsed = configSchema.safeParse({
+    ...options,
+    embedder: typeof options.embedder === "object" && "embed" in options.embedder ? undefined : options.embedder,
+    guard: typeof options.guard === "function" ? undefined : options.guard,
+  });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
-    throw new RagCacheError("E_CONFIG_INVALID", `invalid options: ${problems}`, { source: options.name ?? "chroma", details: parsed.error.issues });
+    throw new RagCacheError("E_CONFIG_INVALID", `invalid options: ${problems}`, {
+      source: options.name ?? "chroma",
+      details: parsed.error.issues,
+    });
   }
   const name = options.name ?? "chroma";
   const embedder = embedderOf(options.embedder);
@@ -161,14 +187,17 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
   });
 
   // Lookups skip expired entries anyway: the purge only frees space, so it is not replayed after an outage.
-  const purgeExpired = async () => void (await connection.run("purge", (collection) => collection.delete({ where: { keep: { $lte: now() } } })));
+  const purgeExpired = async () =>
+    void (await connection.run("purge", (collection) => collection.delete({ where: { keep: { $lte: now() } } })));
   const sweepWhenDue = () => {
     if (!context) return;
     lastSweep ??= now();
     if (now() - lastSweep < sweepEvery) return;
     lastSweep = now();
     const layerContext = context;
-    layerContext.track(purgeExpired().catch((error: Error) => layerContext.emit("error", { layer: name, operation: "purge", error })));
+    layerContext.track(
+      purgeExpired().catch((error: Error) => layerContext.emit("error", { layer: name, operation: "purge", error })),
+    );
   };
 
   // Upsert merges metadata, so a replaced entry keeps its old tag fields: a later invalidation of
@@ -178,13 +207,21 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
     counts.writeBatches++;
     await connection.run(
       "set",
-      (collection) => collection.upsert({ ids: batch.map((r) => r.id), embeddings: batch.map((r) => r.vector), documents: batch.map((r) => r.text), metadatas: batch.map((r) => r.metadata) }),
+      (collection) =>
+        collection.upsert({
+          ids: batch.map((r) => r.id),
+          embeddings: batch.map((r) => r.vector),
+          documents: batch.map((r) => r.text),
+          metadatas: batch.map((r) => r.metadata),
+        }),
       requestTimeout + batch.length * WRITE_MS_PER_RECORD,
     );
   };
   const query = (vectors: number[][]) => {
     counts.queries++;
-    return connection.run("get", (collection) => collection.query({ queryEmbeddings: vectors, nResults: lookup.candidates, include: [...INCLUDE] }));
+    return connection.run("get", (collection) =>
+      collection.query({ queryEmbeddings: vectors, nResults: lookup.candidates, include: [...INCLUDE] }),
+    );
   };
   // Chroma 1.0 fails queries for a moment while a new collection's first index segment is written.
   const retried = (vectors: number[][], attempt: number): ReturnType<typeof query> =>
@@ -194,7 +231,9 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       return retried(vectors, attempt + 1);
     });
   const batcher = new QueryBatcher((vectors) => retried(vectors, 0));
-  const writes = new WriteQueue((batch) => upsert(batch).catch((error: Error) => context?.emit("error", { layer: name, operation: "set", error })));
+  const writes = new WriteQueue((batch) =>
+    upsert(batch).catch((error: Error) => context?.emit("error", { layer: name, operation: "set", error })),
+  );
 
   const layer: ChromaLayer = {
     name,
@@ -236,13 +275,17 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
     },
     async clear(namespace) {
       await writes.drop((record) => namespace === undefined || record.metadata.ns === namespace);
-      await connection.invalidate("clear", (collection) => collection.delete({ where: namespace === undefined ? { ns: { $ne: "" } } : { ns: { $eq: namespace } } }));
+      await connection.invalidate("clear", (collection) =>
+        collection.delete({ where: namespace === undefined ? { ns: { $ne: "" } } : { ns: { $eq: namespace } } }),
+      );
     },
     async invalidateTags(tags) {
       const clauses = tags.map((tag) => ({ [`${TAG_PREFIX}${tag}`]: { $eq: true } }));
       if (!clauses.length) return;
       await writes.drop(hasAnyTag(tags));
-      await connection.invalidate("invalidateTags", (collection) => collection.delete({ where: clauses.length === 1 ? clauses[0]! : { $or: clauses } }));
+      await connection.invalidate("invalidateTags", (collection) =>
+        collection.delete({ where: clauses.length === 1 ? clauses[0]! : { $or: clauses } }),
+      );
     },
     async health() {
       try {
@@ -250,10 +293,23 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       } catch (error) {
         return { state: "down", detail: `Chroma heartbeat failed: ${(error as Error).message}` };
       }
-      if (connection.state === "down" || connection.pendingInvalidations) return { state: "degraded", detail: "Chroma answers again; the layer recovers on its next call", pendingInvalidations: connection.pendingInvalidations };
+      if (connection.state === "down" || connection.pendingInvalidations)
+        return {
+          state: "degraded",
+          detail: "Chroma answers again; the layer recovers on its next call",
+          pendingInvalidations: connection.pendingInvalidations,
+        };
       return { state: "up", embedder: embedder.id, threshold };
     },
-    stats: () => ({ ...counts, queuedWrites: writes.size, droppedWrites: writes.dropped, state: connection.state, pendingInvalidations: connection.pendingInvalidations, embedder: embedder.id, threshold }),
+    stats: () => ({
+      ...counts,
+      queuedWrites: writes.size,
+      droppedWrites: writes.dropped,
+      state: connection.state,
+      pendingInvalidations: connection.pendingInvalidations,
+      embedder: embedder.id,
+      threshold,
+    }),
     flush: () => writes.flush(),
     close: () => writes.flush(),
   };

@@ -40,9 +40,23 @@ export async function nearest(
   const choice = choose(key, await batcher.neighbours(vector), now, settings);
   if (choice.settled) return choice.hit;
   settings.counts.filtered++;
-  const where: Where = { $and: [{ ns: { $eq: key.namespace } }, { params: { $eq: key.paramsHash } }, { emb: { $eq: settings.embedderId } }, { keep: { $gt: now } }] };
-  const second = await run((collection) => collection.query({ queryEmbeddings: [vector], nResults: settings.candidates, where, include: [...INCLUDE] }));
-  const neighbours: Neighbours = { ids: second.ids[0] ?? [], distances: second.distances[0] ?? [], documents: second.documents[0] ?? [], metadatas: second.metadatas[0] ?? [] };
+  const where: Where = {
+    $and: [
+      { ns: { $eq: key.namespace } },
+      { params: { $eq: key.paramsHash } },
+      { emb: { $eq: settings.embedderId } },
+      { keep: { $gt: now } },
+    ],
+  };
+  const second = await run((collection) =>
+    collection.query({ queryEmbeddings: [vector], nResults: settings.candidates, where, include: [...INCLUDE] }),
+  );
+  const neighbours: Neighbours = {
+    ids: second.ids[0] ?? [],
+    distances: second.distances[0] ?? [],
+    documents: second.documents[0] ?? [],
+    metadatas: second.metadatas[0] ?? [],
+  };
   return choose(key, neighbours, now, settings).hit;
 }
 
@@ -73,5 +87,10 @@ function choose(key: CacheKey, found: Neighbours, now: number, settings: LookupS
 }
 
 function ownPartition(metadata: Metadata, key: CacheKey, embedderId: string, now: number): boolean {
-  return metadata.ns === key.namespace && metadata.params === key.paramsHash && metadata.emb === embedderId && Number(metadata.keep) > now;
+  return (
+    metadata.ns === key.namespace &&
+    metadata.params === key.paramsHash &&
+    metadata.emb === embedderId &&
+    Number(metadata.keep) > now
+  );
 }

@@ -53,7 +53,12 @@ export class QueryBatcher {
       try {
         const answer = await this.#query(batch.map((w) => w.vector));
         batch.forEach((waiting, i) =>
-          waiting.resolve({ ids: answer.ids[i] ?? [], distances: answer.distances[i] ?? [], documents: answer.documents[i] ?? [], metadatas: answer.metadatas[i] ?? [] }),
+          waiting.resolve({
+            ids: answer.ids[i] ?? [],
+            distances: answer.distances[i] ?? [],
+            documents: answer.documents[i] ?? [],
+            metadatas: answer.metadatas[i] ?? [],
+          }),
         );
       } catch (error) {
         for (const waiting of batch) waiting.reject(error);

@@ -84,4 +84,5 @@ export class WriteQueue {
   }
 }
 
-export const hasAnyTag = (tags: readonly string[]) => (record: PendingWrite) => tags.some((tag) => record.metadata[`${TAG_PREFIX}${tag}`] === true);
+export const hasAnyTag = (tags: readonly string[]) => (record: PendingWrite) =>
+  tags.some((tag) => record.metadata[`${TAG_PREFIX}${tag}`] === true);

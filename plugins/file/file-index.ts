@@ -53,7 +53,11 @@ export class FileIndex {
   }
 
   /** Files to remove to get back within the bounds: expired ones first, then the oldest writes. */
-  victims(maxEntries: number, maxBytes: number, now: number): { file: string; id: string; reason: "expired" | "capacity" | "size" }[] {
+  victims(
+    maxEntries: number,
+    maxBytes: number,
+    now: number,
+  ): { file: string; id: string; reason: "expired" | "capacity" | "size" }[] {
     if (this.#files.size <= maxEntries && this.#bytes <= maxBytes) return [];
     const chosen: { file: string; id: string; reason: "expired" | "capacity" | "size" }[] = [];
     let count = this.#files.size;

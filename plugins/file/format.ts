@@ -30,7 +30,11 @@ export function decodeFile(text: string): { id: string; entry: LayerHit } | unde
   const { v, id, entry } = doc as { v?: unknown; id?: unknown; entry?: Record<string, unknown> };
   if (v !== 1 || typeof id !== "string" || typeof entry !== "object" || entry === null || !("value" in entry)) return undefined;
   if (typeof entry.createdAt !== "number" || (entry.expiresAt !== null && typeof entry.expiresAt !== "number")) return undefined;
-  const hit: LayerHit = { value: entry.value, createdAt: entry.createdAt, expiresAt: (entry.expiresAt as number | null) ?? Infinity };
+  const hit: LayerHit = {
+    value: entry.value,
+    createdAt: entry.createdAt,
+    expiresAt: (entry.expiresAt as number | null) ?? Infinity,
+  };
   if (typeof entry.graceUntil === "number") hit.graceUntil = entry.graceUntil;
   if (Array.isArray(entry.tags) && entry.tags.every((tag) => typeof tag === "string")) hit.tags = entry.tags;
   return { id, entry: hit };

@@ -1,7 +1,18 @@
 import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { z } from "zod";
-import { hash128, keepUntil, RagCacheError, type CacheEntry, type CacheKey, type CacheLayer, type EvictReason, type LayerContext, type LayerHealth, type LayerHit } from "../../src/index.ts";
+import {
+  hash128,
+  keepUntil,
+  RagCacheError,
+  type CacheEntry,
+  type CacheKey,
+  type CacheLayer,
+  type EvictReason,
+  type LayerContext,
+  type LayerHealth,
+  type LayerHit,
+} from "../../src/index.ts";
 import { FileIndex } from "./file-index.ts";
 import { decodeFile, encodeFile } from "./format.ts";
 
@@ -57,7 +68,10 @@ export function file(options: FileOptions = {}): FileLayer {
   const fileOf = (key: CacheKey) => join(folderOf(key.namespace), `${hash128(key.id)}.json`);
 
   const failed = (operation: string, error: unknown) =>
-    new RagCacheError("E_LAYER_FAILED", `${operation} in ${dir} failed: ${(error as Error).message}`, { source: name, cause: error });
+    new RagCacheError("E_LAYER_FAILED", `${operation} in ${dir} failed: ${(error as Error).message}`, {
+      source: name,
+      cause: error,
+    });
 
   function evicted(id: string, reason: EvictReason): void {
     context?.emit("evict", { layer: name, id, reason });
@@ -83,14 +97,20 @@ export function file(options: FileOptions = {}): FileLayer {
         folders.add(folder.name);
         for (const entryName of await readdir(join(dir, folder.name)).catch(() => [] as string[])) {
           const relative = join(folder.name, entryName);
-          const text = entryName.endsWith(".json") ? await readFile(join(dir, relative), "utf8").catch(() => undefined) : undefined;
+          const text = entryName.endsWith(".json")
+            ? await readFile(join(dir, relative), "utf8").catch(() => undefined)
+            : undefined;
           const decoded = text === undefined ? undefined : decodeFile(text);
           if (!decoded || keepUntil(decoded.entry) <= now()) {
             await unlink(join(dir, relative)).catch(() => {});
             continue;
           }
           const { id, entry } = decoded;
-          found.push({ relative, createdAt: entry.createdAt, meta: { id, bytes: Buffer.byteLength(text!), keepUntil: keepUntil(entry), tags: entry.tags ?? [] } });
+          found.push({
+            relative,
+            createdAt: entry.createdAt,
+            meta: { id, bytes: Buffer.byteLength(text!), keepUntil: keepUntil(entry), tags: entry.tags ?? [] },
+          });
         }
       }
       for (const { relative, meta } of found.sort((a, b) => a.createdAt - b.createdAt)) index.add(relative, meta);
@@ -121,7 +141,14 @@ export function file(options: FileOptions = {}): FileLayer {
     const decoded = decodeFile(text);
     if (!decoded) {
       await drop(relative);
-      context?.emit("error", { layer: name, operation: "get", key, error: new RagCacheError("E_LAYER_FAILED", `${relative} was corrupt or truncated; removed, served as a miss`, { source: name }) });
+      context?.emit("error", {
+        layer: name,
+        operation: "get",
+        key,
+        error: new RagCacheError("E_LAYER_FAILED", `${relative} was corrupt or truncated; removed, served as a miss`, {
+          source: name,
+        }),
+      });
       return undefined;
     }
     if (decoded.id !== key.id) return undefined;

@@ -1,6 +1,14 @@
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
-import { keepUntil, serializedSize, type CacheEntry, type CacheKey, type CacheLayer, type EvictReason, type LayerContext } from "../../src/index.ts";
+import {
+  keepUntil,
+  serializedSize,
+  type CacheEntry,
+  type CacheKey,
+  type CacheLayer,
+  type EvictReason,
+  type LayerContext,
+} from "../../src/index.ts";
 
 export interface MemoryOptions {
   /** Layer name in events, stats and X-Cache-Layer. Default "memory". */
@@ -29,11 +37,17 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
   const byTag = new Map<string, Set<string>>();
   const lru = new LRUCache<string, CacheEntry>({
     max: options.max ?? 10_000,
-    ...(options.maxBytes ? { maxSize: options.maxBytes, sizeCalculation: (entry: CacheEntry) => Math.max(1, entry.size ?? serializedSize(entry.value)) } : {}),
+    ...(options.maxBytes
+      ? {
+          maxSize: options.maxBytes,
+          sizeCalculation: (entry: CacheEntry) => Math.max(1, entry.size ?? serializedSize(entry.value)),
+        }
+      : {}),
     dispose: (entry, id, reason) => {
       if (reason !== "set") untag(id, entry);
       const evicted = EVICT_REASON[reason];
-      if (evicted && context) context.emit("evict", { layer: name, id, reason: options.maxBytes && evicted === "capacity" ? "size" : evicted });
+      if (evicted && context)
+        context.emit("evict", { layer: name, id, reason: options.maxBytes && evicted === "capacity" ? "size" : evicted });
     },
   });
 

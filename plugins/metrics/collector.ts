@@ -2,7 +2,18 @@ import type { Cache, CacheEvents } from "../../src/index.ts";
 import { Histogram, type LatencySummary } from "./histogram.ts";
 
 /** Numbers a pooled layer (redis) reports in its `stats()`, read at snapshot time. */
-const POOL_FIELDS = ["connections", "open", "busy", "idle", "inFlight", "inflight", "queued", "waiting", "exhausted", "maxConnections"];
+const POOL_FIELDS = [
+  "connections",
+  "open",
+  "busy",
+  "idle",
+  "inFlight",
+  "inflight",
+  "queued",
+  "waiting",
+  "exhausted",
+  "maxConnections",
+];
 
 export interface WarmingMetrics {
   /** Passes started, by trigger ("schedule", "low-hit-rate", "manual" …). */

@@ -64,7 +64,10 @@ export interface MetricsPlugin extends CachePlugin {
  */
 export function metrics(options: MetricsOptions = {}): MetricsPlugin {
   const threshold = options.hitRateThreshold ?? 0.6;
-  if (!(threshold >= 0 && threshold <= 1)) throw new RagCacheError("E_CONFIG_INVALID", `hitRateThreshold must be between 0 and 1, got ${threshold}`, { source: "metrics" });
+  if (!(threshold >= 0 && threshold <= 1))
+    throw new RagCacheError("E_CONFIG_INVALID", `hitRateThreshold must be between 0 and 1, got ${threshold}`, {
+      source: "metrics",
+    });
   const windowMs = toMs(options.window ?? "5m", "window");
   if (windowMs <= 0) throw new RagCacheError("E_CONFIG_INVALID", "window must be longer than 0", { source: "metrics" });
   const minRequests = options.minRequests ?? 100;
@@ -76,7 +79,9 @@ export function metrics(options: MetricsOptions = {}): MetricsPlugin {
 
   const attached = (): Cache => {
     if (cache) return cache;
-    throw new RagCacheError("E_CONFIG_INVALID", "the plugin is not set up: pass it to createCache({ plugins: [...] })", { source: "metrics" });
+    throw new RagCacheError("E_CONFIG_INVALID", "the plugin is not set up: pass it to createCache({ plugins: [...] })", {
+      source: "metrics",
+    });
   };
 
   const check = (): LowHitRate | undefined => {
@@ -84,7 +89,9 @@ export function metrics(options: MetricsOptions = {}): MetricsPlugin {
     const { hits, misses } = chain.stats();
     const low = window.update(chain.now(), hits, misses);
     if (low) {
-      log(`ragcache: hit rate ${(low.hitRate * 100).toFixed(1)}% over the last ${low.requests} lookups (${low.windowMs / 1000}s) is below ${threshold * 100}%`);
+      log(
+        `ragcache: hit rate ${(low.hitRate * 100).toFixed(1)}% over the last ${low.requests} lookups (${low.windowMs / 1000}s) is below ${threshold * 100}%`,
+      );
       chain.emit("low-hit-rate", low);
     }
     return low;

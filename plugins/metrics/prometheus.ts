@@ -46,7 +46,8 @@ export class Exposition {
   /** A latency histogram in seconds (the histogram records milliseconds). */
   histogram(name: string, help: string, histogram: Histogram, labels: Labels = {}): this {
     const lines = this.#family(name, "histogram", help);
-    for (const { le, count } of histogram.buckets()) lines.push(`${name}_bucket${formatLabels({ ...labels, le: String(le) })} ${count}`);
+    for (const { le, count } of histogram.buckets())
+      lines.push(`${name}_bucket${formatLabels({ ...labels, le: String(le) })} ${count}`);
     lines.push(`${name}_bucket${formatLabels({ ...labels, le: "+Inf" })} ${histogram.count}`);
     lines.push(`${name}_sum${formatLabels(labels)} ${formatValue(histogram.sum / 1000)}`);
     lines.push(`${name}_count${formatLabels(labels)} ${histogram.count}`);

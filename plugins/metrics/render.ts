@@ -9,13 +9,18 @@ export function renderPrometheus(snapshot: MetricsSnapshot, collector: Collector
   out.counter("ragcache_requests_total", "Lookups through the chain, by result.", overall.hits, { result: "hit" });
   out.counter("ragcache_requests_total", "Lookups through the chain, by result.", overall.misses, { result: "miss" });
   out.gauge("ragcache_hit_ratio_overall", "Hits over lookups since start.", overall.hitRate);
-  out.gauge("ragcache_window_hit_ratio", "Hits over lookups in the sliding window of the low hit-rate check.", overall.window.hitRate);
+  out.gauge(
+    "ragcache_window_hit_ratio",
+    "Hits over lookups in the sliding window of the low hit-rate check.",
+    overall.window.hitRate,
+  );
   out.gauge("ragcache_window_requests", "Lookups in the sliding window of the low hit-rate check.", overall.window.requests);
   out.counter("ragcache_low_hit_rate_warnings_total", "Low hit-rate warnings emitted.", overall.window.lowHitRateWarnings);
   out.counter("ragcache_loads_total", "Loader runs (misses that computed a value).", overall.loads);
   out.gauge("ragcache_inflight_loads", "Loaders running now.", overall.inflight);
   out.histogram("ragcache_lookup_duration_seconds", "Sampled lookup latency, hit or miss, loader excluded.", collector.overall);
-  for (const [reason, count] of Object.entries(snapshot.stale)) out.counter("ragcache_stale_total", "Entries served in grace, by reason.", count, { reason });
+  for (const [reason, count] of Object.entries(snapshot.stale))
+    out.counter("ragcache_stale_total", "Entries served in grace, by reason.", count, { reason });
 
   snapshot.layers.forEach((layer, index) => {
     const labels = { layer: layer.name };
@@ -29,10 +34,21 @@ export function renderPrometheus(snapshot: MetricsSnapshot, collector: Collector
       out.counter("ragcache_layer_evictions_total", "Entries the layer dropped, by reason.", count, { ...labels, reason });
     }
     out.counter("ragcache_layer_errors_total", "Failed or timed-out layer operations.", layer.errors.total, labels);
-    out.gauge("ragcache_layer_degraded", "1 while the layer reports itself degraded.", layer.state === "degraded" ? 1 : 0, labels);
-    out.histogram("ragcache_layer_hit_duration_seconds", "Sampled latency of lookups the layer answered.", collector.layers[index]!, labels);
+    out.gauge(
+      "ragcache_layer_degraded",
+      "1 while the layer reports itself degraded.",
+      layer.state === "degraded" ? 1 : 0,
+      labels,
+    );
+    out.histogram(
+      "ragcache_layer_hit_duration_seconds",
+      "Sampled latency of lookups the layer answered.",
+      collector.layers[index]!,
+      labels,
+    );
     for (const [field, value] of Object.entries(layer.pool ?? {})) {
-      if (field === "exhaustedEvents") out.counter("ragcache_pool_exhausted_total", "Times every pooled connection stayed busy too long.", value, labels);
+      if (field === "exhaustedEvents")
+        out.counter("ragcache_pool_exhausted_total", "Times every pooled connection stayed busy too long.", value, labels);
       else out.gauge(`ragcache_pool_${snake(field)}`, `Connection pool: ${field}.`, value, labels);
     }
   });
@@ -42,12 +58,15 @@ export function renderPrometheus(snapshot: MetricsSnapshot, collector: Collector
 
   const warming = snapshot.warming;
   if (warming) {
-    for (const [trigger, runs] of Object.entries(warming.runs)) out.counter("ragcache_warming_runs_total", "Warming passes started, by trigger.", runs, { trigger });
+    for (const [trigger, runs] of Object.entries(warming.runs))
+      out.counter("ragcache_warming_runs_total", "Warming passes started, by trigger.", runs, { trigger });
     out.gauge("ragcache_warming_running", "1 while a warming pass runs.", warming.running ? 1 : 0);
     out.gauge("ragcache_warming_done", "Items processed by the current or last pass.", warming.done);
     out.gauge("ragcache_warming_total", "Items in the current or last pass.", warming.total);
     out.counter("ragcache_warming_items_total", "Items warmed over all passes, by result.", warming.warmed, { result: "ok" });
-    out.counter("ragcache_warming_items_total", "Items warmed over all passes, by result.", warming.failures, { result: "failed" });
+    out.counter("ragcache_warming_items_total", "Items warmed over all passes, by result.", warming.failures, {
+      result: "failed",
+    });
   }
   return out.toString();
 }

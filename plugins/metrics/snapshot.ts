@@ -55,13 +55,19 @@ export interface WindowSettings {
   minRequests: number;
 }
 
-export function buildSnapshot(cache: Cache, collector: Collector, window: HitRateWindow, settings: WindowSettings): MetricsSnapshot {
+export function buildSnapshot(
+  cache: Cache,
+  collector: Collector,
+  window: HitRateWindow,
+  settings: WindowSettings,
+): MetricsSnapshot {
   const stats = cache.stats();
   const layerStats = stats.layers as (Record<string, unknown> & { name: string; hits: number; misses: number })[];
   const names = new Set(layerStats.map((layer) => layer.name));
   const layers = layerStats.map((raw, index): LayerMetrics => {
     const { name, hits, misses, ...own } = raw;
-    const backfills = layerStats.slice(index + 1).reduce((sum, lower) => sum + lower.hits, 0) - collector.errorCount(name, "backfill");
+    const backfills =
+      layerStats.slice(index + 1).reduce((sum, lower) => sum + lower.hits, 0) - collector.errorCount(name, "backfill");
     const pool = poolOf(own);
     const exhausted = collector.poolExhausted.get(name);
     return {
@@ -95,7 +101,13 @@ export function buildSnapshot(cache: Cache, collector: Collector, window: HitRat
       inflight: stats.inflight,
       latency: collector.overall.summary(),
       missLatency: collector.misses.summary(),
-      window: { ms: settings.windowMs, ...window.current, threshold: settings.threshold, minRequests: settings.minRequests, lowHitRateWarnings: window.warnings },
+      window: {
+        ms: settings.windowMs,
+        ...window.current,
+        threshold: settings.threshold,
+        minRequests: settings.minRequests,
+        lowHitRateWarnings: window.warnings,
+      },
     },
     layers,
     otherErrors,

@@ -45,7 +45,8 @@ export class Breaker {
     if (this.isOpen) return;
     this.#record(1);
     if (isConnectionError(error)) this.open(`connection lost: ${error.message}`);
-    else if (this.#failures >= this.#config.failureThreshold) this.open(`${this.#failures} of the last ${WINDOW} commands failed, last: ${error.message}`);
+    else if (this.#failures >= this.#config.failureThreshold)
+      this.open(`${this.#failures} of the last ${WINDOW} commands failed, last: ${error.message}`);
   }
 
   open(reason: string): void {

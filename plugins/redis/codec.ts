@@ -24,7 +24,8 @@ export function decodeEntry(raw: string, source: string): LayerHit {
   } catch {
     throw corrupt(source, "not JSON");
   }
-  if (!Array.isArray(fields) || fields[0] !== 1 || fields.length < 4 || typeof fields[3] !== "number") throw corrupt(source, "not a ragcache entry");
+  if (!Array.isArray(fields) || fields[0] !== 1 || fields.length < 4 || typeof fields[3] !== "number")
+    throw corrupt(source, "not a ragcache entry");
   const hit: LayerHit = { value: fields[1], expiresAt: fields[2] ?? Infinity, createdAt: fields[3] };
   if (typeof fields[4] === "number") hit.graceUntil = fields[4];
   if (Array.isArray(fields[5])) hit.tags = fields[5];

@@ -49,5 +49,7 @@ export function connect(settings: Settings, role: "command" | "subscriber" = "co
 export function isConnectionError(error: Error): boolean {
   const code = (error as { code?: string }).code;
   if (code && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ECONNABORTED)$/.test(code)) return true;
-  return /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|All sentinels are unreachable|None of the sentinels|Failed to refresh slots cache|Cluster isn't ready|max retries/i.test(error.message);
+  return /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|All sentinels are unreachable|None of the sentinels|Failed to refresh slots cache|Cluster isn't ready|max retries/i.test(
+    error.message,
+  );
 }

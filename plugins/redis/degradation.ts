@@ -1,4 +1,11 @@
-import { RagCacheError, type CacheKey, type CacheLayer, type Invalidation, type LayerContext, type MaybePromise } from "../../src/index.ts";
+import {
+  RagCacheError,
+  type CacheKey,
+  type CacheLayer,
+  type Invalidation,
+  type LayerContext,
+  type MaybePromise,
+} from "../../src/index.ts";
 import { toError } from "../../src/errors.ts";
 import type { Breaker } from "./breaker.ts";
 import { reconcile, type Journal } from "./journal.ts";
@@ -6,7 +13,11 @@ import type { RedisStore } from "./store.ts";
 
 /** What a call gets while the breaker is open and there is no fallback to turn to. */
 export function circuitOpen(layer: string, operation: string): RagCacheError {
-  return new RagCacheError("E_LAYER_FAILED", `${operation} skipped: Redis is unreachable (circuit open) and there is no fallback`, { source: layer });
+  return new RagCacheError(
+    "E_LAYER_FAILED",
+    `${operation} skipped: Redis is unreachable (circuit open) and there is no fallback`,
+    { source: layer },
+  );
 }
 
 export interface WriteConfig {
@@ -60,7 +71,12 @@ export class WriteRouter {
         // Published once the write has landed, but not awaited: the caller's write is done, and
         // waiting for PUBLISH would add a round trip to every set (0.6x raw ioredis on miss + set).
         const published = this.#config.publish?.(write.invalidation);
-        if (published) this.#config.track(published.catch((error: unknown) => emit("error", { layer: name, operation: "publish", error: toError(error), key: write.key })));
+        if (published)
+          this.#config.track(
+            published.catch((error: unknown) =>
+              emit("error", { layer: name, operation: "publish", error: toError(error), key: write.key }),
+            ),
+          );
       },
       (error: unknown) => {
         if (!fallback) {

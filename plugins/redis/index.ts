@@ -1,4 +1,15 @@
-import { keepUntil, RagCacheError, type CacheEntry, type CacheKey, type CacheLayer, type Invalidation, type LayerContext, type LayerHealth, type LayerHit, type MaybePromise } from "../../src/index.ts";
+import {
+  keepUntil,
+  RagCacheError,
+  type CacheEntry,
+  type CacheKey,
+  type CacheLayer,
+  type Invalidation,
+  type LayerContext,
+  type LayerHealth,
+  type LayerHit,
+  type MaybePromise,
+} from "../../src/index.ts";
 import { toError } from "../../src/errors.ts";
 import { Breaker } from "./breaker.ts";
 import { invalidationBus } from "./bus.ts";
@@ -19,7 +30,15 @@ declare module "../../src/types.ts" {
 }
 
 export type RedisLayer = CacheLayer & {
-  stats(): Record<string, unknown> & { state: "up" | "degraded"; connections: number; open: number; busy: number; inFlight: number; queued: number; exhausted: boolean };
+  stats(): Record<string, unknown> & {
+    state: "up" | "degraded";
+    connections: number;
+    open: number;
+    busy: number;
+    inFlight: number;
+    queued: number;
+    exhausted: boolean;
+  };
 };
 
 /**
@@ -65,7 +84,9 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
     probe: () => pool.ping(),
     recover: (close): Promise<void> => writes.recover(close),
     onOpen(reason) {
-      log(`ragcache: layer "${name}" degraded: ${reason}; ${fallback ? `serving from "${fallback.name}"` : "every call is a miss"} until Redis answers again`);
+      log(
+        `ragcache: layer "${name}" degraded: ${reason}; ${fallback ? `serving from "${fallback.name}"` : "every call is a miss"} until Redis answers again`,
+      );
       emit("degraded", { layer: name, reason });
     },
     onClose(downMs) {
@@ -74,9 +95,20 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
     },
   });
 
-  const writes: WriteRouter = new WriteRouter({ name, breaker, fallback, store, journal, now, emit, publish: bus?.publish, track: (work) => context?.track(work) });
+  const writes: WriteRouter = new WriteRouter({
+    name,
+    breaker,
+    fallback,
+    store,
+    journal,
+    now,
+    emit,
+    publish: bus?.publish,
+    track: (work) => context?.track(work),
+  });
 
-  const healthTimer = settings.healthCheckMs > 0 ? setInterval(() => context?.track(checkHealth()), settings.healthCheckMs) : undefined;
+  const healthTimer =
+    settings.healthCheckMs > 0 ? setInterval(() => context?.track(checkHealth()), settings.healthCheckMs) : undefined;
   healthTimer?.unref();
 
   async function checkHealth(): Promise<LayerHealth> {
@@ -105,7 +137,14 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
 
   function deleteKey(key: CacheKey): Promise<void> {
     const invalidation: Invalidation = { type: "delete", ids: [key.id] };
-    return writes.write({ operation: "delete", toRedis: () => store.delete([key.id]), toFallback: () => fallback!.delete(key), remember: () => journal.id(key.id), invalidation, key });
+    return writes.write({
+      operation: "delete",
+      toRedis: () => store.delete([key.id]),
+      toFallback: () => fallback!.delete(key),
+      remember: () => journal.id(key.id),
+      invalidation,
+      key,
+    });
   }
 
   return {
@@ -115,7 +154,15 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
     attach(layerContext) {
       context = layerContext;
       fallback?.attach?.({ ...layerContext, invalidateAbove: async () => {} });
-      if (fallback) layerContext.track(pool.run((client) => client.ping()).then(() => fallback.clear(), () => {}));
+      if (fallback)
+        layerContext.track(
+          pool
+            .run((client) => client.ping())
+            .then(
+              () => fallback.clear(),
+              () => {},
+            ),
+        );
     },
     get(key) {
       if (breaker.isOpen) {
@@ -139,18 +186,43 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
       if (keep <= 0) return deleteKey(key);
       const px = Number.isFinite(keep) ? Math.ceil(keep) : 0;
       const invalidation: Invalidation = { type: "delete", ids: [key.id] };
-      return writes.write({ operation: "set", toRedis: () => store.set(key.id, entry, px), toFallback: () => fallback!.set(key, entry), remember: () => journal.id(key.id), invalidation, key });
+      return writes.write({
+        operation: "set",
+        toRedis: () => store.set(key.id, entry, px),
+        toFallback: () => fallback!.set(key, entry),
+        remember: () => journal.id(key.id),
+        invalidation,
+        key,
+      });
     },
     delete: deleteKey,
     clear(namespace) {
-      return writes.write({ operation: "clear", toRedis: () => store.clear(namespace), toFallback: () => fallback!.clear(namespace), remember: () => journal.clear(namespace), invalidation: { type: "clear", namespace } });
+      return writes.write({
+        operation: "clear",
+        toRedis: () => store.clear(namespace),
+        toFallback: () => fallback!.clear(namespace),
+        remember: () => journal.clear(namespace),
+        invalidation: { type: "clear", namespace },
+      });
     },
     invalidateTags(tags) {
-      return writes.write({ operation: "invalidateTags", toRedis: () => store.invalidateTags(tags), toFallback: () => fallback!.invalidateTags(tags), remember: () => journal.tag(tags), invalidation: { type: "tags", tags } });
+      return writes.write({
+        operation: "invalidateTags",
+        toRedis: () => store.invalidateTags(tags),
+        toFallback: () => fallback!.invalidateTags(tags),
+        remember: () => journal.tag(tags),
+        invalidation: { type: "tags", tags },
+      });
     },
     health: checkHealth,
     stats() {
-      return { state: breaker.isOpen ? "degraded" : "up", ...pool.stats(), pendingReconcile: journal.size, healthCheckInterval: settings.healthCheckMs / 1000, ...(fallback ? { fallback: fallback.stats?.() ?? {} } : {}) };
+      return {
+        state: breaker.isOpen ? "degraded" : "up",
+        ...pool.stats(),
+        pendingReconcile: journal.size,
+        healthCheckInterval: settings.healthCheckMs / 1000,
+        ...(fallback ? { fallback: fallback.stats?.() ?? {} } : {}),
+      };
     },
     async close() {
       breaker.stop();

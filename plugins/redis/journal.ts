@@ -79,7 +79,12 @@ export class Journal {
  * deleted when the fallback has none). Afterwards the fallback is emptied, so that a later outage
  * never serves an entry Redis has since replaced.
  */
-export async function reconcile(changes: Journal, store: RedisStore, fallback: CacheLayer | undefined, now: () => number): Promise<void> {
+export async function reconcile(
+  changes: Journal,
+  store: RedisStore,
+  fallback: CacheLayer | undefined,
+  now: () => number,
+): Promise<void> {
   if (changes.everything) await store.clear();
   for (const namespace of changes.namespaces) await store.clear(namespace);
   if (changes.tags.size) await store.invalidateTags([...changes.tags]);

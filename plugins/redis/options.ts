@@ -91,7 +91,9 @@ export const configSchema = z
     timeout: z.number().positive(),
   })
   .partial()
-  .refine((o) => [o.url, o.sentinel, o.cluster].filter(Boolean).length <= 1, { message: "give only one of url, sentinel, cluster" });
+  .refine((o) => [o.url, o.sentinel, o.cluster].filter(Boolean).length <= 1, {
+    message: "give only one of url, sentinel, cluster",
+  });
 
 /** Env vars that set options besides the generic `RAG_REDIS_<OPTION>`. */
 export const envAliases = { RAG_HEALTH_CHECK_INTERVAL: "healthCheckInterval" };

@@ -51,7 +51,13 @@ export function redisStore(pool: Pool, prefix: string, clustered: boolean, sourc
     }
   }
 
-  async function setTaggedInCluster(client: Client, id: string, payload: string, px: number, tags: readonly string[]): Promise<void> {
+  async function setTaggedInCluster(
+    client: Client,
+    id: string,
+    payload: string,
+    px: number,
+    tags: readonly string[],
+  ): Promise<void> {
     await (px > 0 ? client.set(prefix + id, payload, "PX", px) : client.set(prefix + id, payload));
     await Promise.all(tags.map((tag) => client.sadd(tagKey(tag), id).then(() => stretchExpiry(client, tagKey(tag), px))));
   }
@@ -91,17 +97,26 @@ export function redisStore(pool: Pool, prefix: string, clustered: boolean, sourc
     set(id: string, entry: CacheEntry, px: number): Promise<unknown> {
       const payload = encodeEntry(entry);
       const tags = entry.tags ?? [];
-      if (!tags.length) return pool.run((client) => (px > 0 ? client.set(prefix + id, payload, "PX", px) : client.set(prefix + id, payload)));
+      if (!tags.length)
+        return pool.run((client) => (px > 0 ? client.set(prefix + id, payload, "PX", px) : client.set(prefix + id, payload)));
       if (clustered) return pool.run((client) => setTaggedInCluster(client, id, payload, px, tags));
-      return pool.run((client) => (client as Scripted).ragSetTagged(1 + tags.length, prefix + id, ...tags.map(tagKey), payload, px, id));
+      return pool.run((client) =>
+        (client as Scripted).ragSetTagged(1 + tags.length, prefix + id, ...tags.map(tagKey), payload, px, id),
+      );
     },
     delete(ids: readonly string[]): Promise<unknown> {
       if (!ids.length) return Promise.resolve();
-      return pool.run<unknown>((client) => (clustered ? Promise.all(ids.map((id) => client.unlink(prefix + id))) : client.unlink(...ids.map((id) => prefix + id))));
+      return pool.run<unknown>((client) =>
+        clustered ? Promise.all(ids.map((id) => client.unlink(prefix + id))) : client.unlink(...ids.map((id) => prefix + id)),
+      );
     },
     invalidateTags(tags: readonly string[]): Promise<unknown> {
       return Promise.all(
-        tags.map((tag) => pool.run<unknown>((client) => (clustered ? invalidateTagInCluster(client, tag) : (client as Scripted).ragInvalidateTag(tagKey(tag), prefix)))),
+        tags.map((tag) =>
+          pool.run<unknown>((client) =>
+            clustered ? invalidateTagInCluster(client, tag) : (client as Scripted).ragInvalidateTag(tagKey(tag), prefix),
+          ),
+        ),
       );
     },
     /** SCAN + UNLINK on every node: one namespace's entries, or everything under the prefix. */

@@ -12,10 +12,16 @@ else the built-in memory + file chain. Exits 0 when the pass ran (failed items a
 could not run (bad config, unreadable warm list).`;
 
 /** The config with its warming plugin (added when absent) adjusted for one pass from the command line. */
-async function passConfig(values: Record<string, string | string[] | boolean | undefined>): Promise<{ config: RagConfig; baseDir?: string }> {
+async function passConfig(
+  values: Record<string, string | string[] | boolean | undefined>,
+): Promise<{ config: RagConfig; baseDir?: string }> {
   const path = (values.config as string | undefined) ?? process.env.RAG_CONFIG;
   const { resolve, dirname } = await import("node:path");
-  const config: RagConfig = path ? await Bun.file(resolve(path)).json().catch((error: Error) => fail(`cannot read config ${path}: ${error.message}`)) : { ...defaultConfig };
+  const config: RagConfig = path
+    ? await Bun.file(resolve(path))
+        .json()
+        .catch((error: Error) => fail(`cannot read config ${path}: ${error.message}`))
+    : { ...defaultConfig };
   const plugins = [...((config.plugins ?? []) as PluginRef[])];
   let index = plugins.findIndex((ref) => ref.use === "warming");
   if (index < 0) index = plugins.push({ use: "warming" }) - 1;
@@ -55,7 +61,9 @@ async function main(): Promise<void> {
   }
   if (parsed.values.help) return void console.log(USAGE);
   const { config, baseDir } = await passConfig(parsed.values);
-  const options = await loadConfig(config, { baseDir }).catch((error: Error) => fail(isRagCacheError(error) ? error.message : `cannot load the config: ${error.message}`));
+  const options = await loadConfig(config, { baseDir }).catch((error: Error) =>
+    fail(isRagCacheError(error) ? error.message : `cannot load the config: ${error.message}`),
+  );
   const cache = createCache(options);
   await cache.ready.catch((error: Error) => fail(error.message));
   const plugin = options.plugins!.find((candidate): candidate is WarmingPlugin => "run" in candidate && "plan" in candidate)!;
@@ -67,7 +75,9 @@ async function main(): Promise<void> {
   await cache.close();
   if (result.state === "failed") fail(result.error ?? "the pass could not start");
   for (const failure of result.failures) console.log(`failed: [${failure.namespace}] ${failure.query}: ${failure.error}`);
-  console.log(`${result.state === "cancelled" ? "cancelled" : "done"}: warmed ${result.done - result.failed} of ${result.total}, ${result.failed} failed, in ${(result.finishedAt ?? 0) - result.startedAt} ms`);
+  console.log(
+    `${result.state === "cancelled" ? "cancelled" : "done"}: warmed ${result.done - result.failed} of ${result.total}, ${result.failed} failed, in ${(result.finishedAt ?? 0) - result.startedAt} ms`,
+  );
 }
 
 await main();

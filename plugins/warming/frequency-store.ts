@@ -8,7 +8,16 @@ const KEEP_MS = 30 * 86_400_000;
 
 const savedSchema = z.object({
   version: z.literal(1),
-  counters: z.array(z.object({ id: z.string(), namespace: z.string(), text: z.string(), params: z.string(), count: z.number(), error: z.number() })),
+  counters: z.array(
+    z.object({
+      id: z.string(),
+      namespace: z.string(),
+      text: z.string(),
+      params: z.string(),
+      count: z.number(),
+      error: z.number(),
+    }),
+  ),
 });
 
 type Saved = z.infer<typeof savedSchema>;
@@ -60,7 +69,14 @@ function layerStore(cache: Cache, layer: CacheLayer, source: string): FrequencyS
 function encode(counters: readonly Counter<CacheKey>[]): Saved {
   return {
     version: 1,
-    counters: counters.map(({ id, item, count, error }) => ({ id, namespace: item.namespace, text: item.text, params: item.params, count, error })),
+    counters: counters.map(({ id, item, count, error }) => ({
+      id,
+      namespace: item.namespace,
+      text: item.text,
+      params: item.params,
+      count,
+      error,
+    })),
   };
 }
 

@@ -47,7 +47,10 @@ export class SpaceSaving<T> {
 
   /** The `n` largest counters, largest first; ties go to the smaller error (the surer count). */
   top(n: number): Counter<T>[] {
-    return [...this.#heap].sort((a, b) => b.count - a.count || a.error - b.error).slice(0, n).map((c) => ({ ...c }));
+    return [...this.#heap]
+      .sort((a, b) => b.count - a.count || a.error - b.error)
+      .slice(0, n)
+      .map((c) => ({ ...c }));
   }
 
   /** Every count times `factor` (0..1): old popularity fades so the table follows today's traffic. */

@@ -2,7 +2,17 @@ import type { Cron } from "croner";
 import { z } from "zod";
 import { durationSchema } from "../../src/config/index.ts";
 import { toError } from "../../src/errors.ts";
-import { createKey, DEFAULT_NAMESPACE, RagCacheError, toMs, type Cache, type CacheKey, type CachePlugin, type Duration, type KeyOptions } from "../../src/index.ts";
+import {
+  createKey,
+  DEFAULT_NAMESPACE,
+  RagCacheError,
+  toMs,
+  type Cache,
+  type CacheKey,
+  type CachePlugin,
+  type Duration,
+  type KeyOptions,
+} from "../../src/index.ts";
 import { frequencyStore, type FrequencyStore } from "./frequency-store.ts";
 import { SpaceSaving } from "./heavy-hitters.ts";
 import { httpLoader, httpLoaderSchema, type HttpLoader, type WarmLoader } from "./loaders.ts";
@@ -121,7 +131,10 @@ export function warming(options: WarmingOptions = {}): WarmingPlugin {
   const decay = options.decay ?? 0.5;
   const sketch = new SpaceSaving<CacheKey>(options.capacity ?? Math.max(1000, 10 * topN));
   const loaders = new Map<string, ResolvedLoader>(
-    Object.entries(options.loaders ?? {}).map(([namespace, loader]) => [namespace, typeof loader === "function" ? { load: loader } : { load: httpLoader(loader), ttl: loader.ttl }]),
+    Object.entries(options.loaders ?? {}).map(([namespace, loader]) => [
+      namespace,
+      typeof loader === "function" ? { load: loader } : { load: httpLoader(loader), ttl: loader.ttl },
+    ]),
   );
   let cache: Cache | undefined;
   let store: FrequencyStore | undefined;
@@ -131,9 +144,12 @@ export function warming(options: WarmingOptions = {}): WarmingPlugin {
 
   const attached = (): Cache => {
     if (cache) return cache;
-    throw new RagCacheError("E_CONFIG_INVALID", "the plugin is not set up: pass it to createCache({ plugins: [...] })", { source: name });
+    throw new RagCacheError("E_CONFIG_INVALID", "the plugin is not set up: pass it to createCache({ plugins: [...] })", {
+      source: name,
+    });
   };
-  const reportError = (operation: string, error: unknown) => cache?.emit("error", { layer: name, operation, error: toError(error) });
+  const reportError = (operation: string, error: unknown) =>
+    cache?.emit("error", { layer: name, operation, error: toError(error) });
   const learn = (key: CacheKey) => {
     if (key.text && loaders.has(key.namespace)) sketch.add(key.id, key);
   };
@@ -149,7 +165,15 @@ export function warming(options: WarmingOptions = {}): WarmingPlugin {
     for (const { id, item, count } of learned.slice(0, topN)) {
       const known = items.get(id);
       if (known) known.count = count;
-      else items.set(id, { id, namespace: item.namespace, query: item.text, params: item.params ? JSON.parse(item.params) : undefined, priority: 0, count });
+      else
+        items.set(id, {
+          id,
+          namespace: item.namespace,
+          query: item.text,
+          params: item.params ? JSON.parse(item.params) : undefined,
+          priority: 0,
+          count,
+        });
     }
     return [...items.values()].sort((a, b) => b.priority - a.priority || b.count - a.count);
   }

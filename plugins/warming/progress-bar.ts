@@ -7,7 +7,9 @@ export function progressBar(progress: WarmingProgress): string {
   const fraction = progress.total ? progress.done / progress.total : 1;
   const filled = Math.round(fraction * WIDTH);
   const failed = progress.failed ? `  failed ${progress.failed}` : "";
-  return `[${"#".repeat(filled)}${"-".repeat(WIDTH - filled)}] ${String(progress.done).padStart(String(progress.total).length)}/${progress.total} ${Math.floor(fraction * 100)
+  return `[${"#".repeat(filled)}${"-".repeat(WIDTH - filled)}] ${String(progress.done).padStart(String(progress.total).length)}/${progress.total} ${Math.floor(
+    fraction * 100,
+  )
     .toString()
     .padStart(3)}%${failed}`;
 }

@@ -71,7 +71,16 @@ export class WarmingRun implements PromiseLike<WarmingProgress> {
 
   constructor(options: PassOptions) {
     const now = options.cache.now();
-    this.#progress = { state: "started", trigger: options.trigger, done: 0, total: 0, failed: 0, running: true, startedAt: now, failures: [] };
+    this.#progress = {
+      state: "started",
+      trigger: options.trigger,
+      done: 0,
+      total: 0,
+      failed: 0,
+      running: true,
+      startedAt: now,
+      failures: [],
+    };
     if (options.signal?.aborted) this.#controller.abort();
     options.signal?.addEventListener("abort", () => this.cancel(), { once: true });
     this.#finished = this.#execute(options);
@@ -90,7 +99,10 @@ export class WarmingRun implements PromiseLike<WarmingProgress> {
     this.#controller.abort();
   }
 
-  then<A = WarmingProgress, B = never>(onFulfilled?: ((progress: WarmingProgress) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): PromiseLike<A | B> {
+  then<A = WarmingProgress, B = never>(
+    onFulfilled?: ((progress: WarmingProgress) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): PromiseLike<A | B> {
     return this.#finished.then(onFulfilled, onRejected);
   }
 
@@ -100,7 +112,12 @@ export class WarmingRun implements PromiseLike<WarmingProgress> {
     try {
       items = await options.plan();
     } catch (error) {
-      Object.assign(this.#progress, { state: "failed", running: false, finishedAt: options.cache.now(), error: toError(error).message });
+      Object.assign(this.#progress, {
+        state: "failed",
+        running: false,
+        finishedAt: options.cache.now(),
+        error: toError(error).message,
+      });
       options.onProgress(this.progress);
       return this.progress;
     }
@@ -122,7 +139,11 @@ export class WarmingRun implements PromiseLike<WarmingProgress> {
       }
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency, items.length) }, worker));
-    Object.assign(this.#progress, { state: signal.aborted ? "cancelled" : "finished", running: false, finishedAt: options.cache.now() });
+    Object.assign(this.#progress, {
+      state: signal.aborted ? "cancelled" : "finished",
+      running: false,
+      finishedAt: options.cache.now(),
+    });
     options.onProgress(this.progress);
     return this.progress;
   }
@@ -141,7 +162,8 @@ export class WarmingRun implements PromiseLike<WarmingProgress> {
 
   #fail(options: PassOptions, item: WarmItem, error: Error): void {
     this.#progress.failed++;
-    if (this.#progress.failures.length < MAX_FAILURES_KEPT) this.#progress.failures.push({ namespace: item.namespace, query: item.query, error: error.message });
+    if (this.#progress.failures.length < MAX_FAILURES_KEPT)
+      this.#progress.failures.push({ namespace: item.namespace, query: item.query, error: error.message });
     options.cache.emit("error", { layer: options.source, operation: "warm", error });
   }
 }

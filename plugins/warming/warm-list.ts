@@ -36,7 +36,9 @@ export async function readWarmList(source: string | readonly WarmQuery[]): Promi
   if (parsed.success) return parsed.data as WarmQuery[];
   const problems = parsed.error.issues.map((issue) => `  - [${issue.path.join(".")}]: ${issue.message}`).join("\n");
   const where = typeof source === "string" ? source : "the warm list";
-  throw listError(`${where} must be an array of { namespace?, query, params?, priority? }, ${parsed.error.issues.length} problem(s):\n${problems}`);
+  throw listError(
+    `${where} must be an array of { namespace?, query, params?, priority? }, ${parsed.error.issues.length} problem(s):\n${problems}`,
+  );
 }
 
 function listError(message: string): RagCacheError {

@@ -13,8 +13,14 @@ export function envValue(raw: string): unknown {
 
 /** "maxConnections" → "MAX_CONNECTIONS"; "./my-layer.ts" → "MY_LAYER". */
 export function envName(name: string): string {
-  const base = name.split("/").pop()!.replace(/\.[cm]?[jt]s$/, "");
-  return base.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[^A-Za-z0-9]+/g, "_").toUpperCase();
+  const base = name
+    .split("/")
+    .pop()!
+    .replace(/\.[cm]?[jt]s$/, "");
+  return base
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/[^A-Za-z0-9]+/g, "_")
+    .toUpperCase();
 }
 
 /** "MAX_CONNECTIONS" → "maxConnections". */

@@ -42,12 +42,14 @@ type ParsedConfig = ReturnType<typeof ragConfigSchema.parse>;
 
 /** The config as far as it is valid (plugin references that are well formed), and its problems. */
 function checkConfig(input: unknown, env: Env): { config: ParsedConfig; issues: Issue[] } {
-  if (!isPlainObject(input)) return { config: { layers: [], plugins: [] }, issues: [{ path: "", message: "config must be a JSON object" }] };
+  if (!isPlainObject(input))
+    return { config: { layers: [], plugins: [] }, issues: [{ path: "", message: "config must be a JSON object" }] };
   const raw: Record<string, unknown> = { ...input };
   for (const [name, option] of Object.entries(TOP_LEVEL_ENV)) if (env[name] !== undefined) raw[option] = envValue(env[name]!);
   const parsed = ragConfigSchema.safeParse(raw);
   if (parsed.success) return { config: parsed.data, issues: [] };
-  const refs = (list: unknown) => (Array.isArray(list) ? list.filter((ref) => pluginRefSchema.safeParse(ref).success) : []) as PluginRef[];
+  const refs = (list: unknown) =>
+    (Array.isArray(list) ? list.filter((ref) => pluginRefSchema.safeParse(ref).success) : []) as PluginRef[];
   return {
     config: { layers: refs(raw.layers), plugins: refs(raw.plugins) },
     issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
@@ -59,7 +61,10 @@ function checkConfig(input: unknown, env: Env): { config: ParsedConfig; issues: 
  * validates every plugin's options with the plugin's own schema and builds the layers: the result
  * goes straight into `createCache`. An invalid config fails here with every problem listed.
  */
-export async function loadConfig(source: string | RagConfig = defaultConfig, options: LoadConfigOptions = {}): Promise<CacheOptions> {
+export async function loadConfig(
+  source: string | RagConfig = defaultConfig,
+  options: LoadConfigOptions = {},
+): Promise<CacheOptions> {
   const env = options.env ?? process.env;
   const { resolve, dirname } = await import("node:path");
   let input: unknown = source;
@@ -72,11 +77,17 @@ export async function loadConfig(source: string | RagConfig = defaultConfig, opt
   const { config, issues } = checkConfig(input, env);
   const modules = new Map<string, PluginModule>();
   const build = async (ref: PluginRef, path: string): Promise<unknown> => {
-    const module = await importPlugin(ref.use, baseDir, modules).catch((error: Error) => void issues.push({ path: `${path}.use`, message: error.message }));
+    const module = await importPlugin(ref.use, baseDir, modules).catch(
+      (error: Error) => void issues.push({ path: `${path}.use`, message: error.message }),
+    );
     if (!module) return undefined;
     const { use, export: exportName, ...rawOptions } = withEnv(ref, env, module.envAliases);
     const factory = factoryOf(module, use, exportName);
-    if (!factory) return void issues.push({ path: `${path}.use`, message: `"${use}" exports no factory${exportName ? ` named "${exportName}"` : ""}` });
+    if (!factory)
+      return void issues.push({
+        path: `${path}.use`,
+        message: `"${use}" exports no factory${exportName ? ` named "${exportName}"` : ""}`,
+      });
     const checked = module.configSchema?.safeParse(rawOptions);
     if (checked && !checked.success) {
       for (const issue of checked.error.issues) issues.push({ path: [path, ...issue.path].join("."), message: issue.message });
@@ -84,7 +95,10 @@ export async function loadConfig(source: string | RagConfig = defaultConfig, opt
     }
     const built: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(rawOptions)) {
-      built[name] = pluginRefSchema.safeParse(value).success && isPlainObject(value) ? await build(value as PluginRef, `${path}.${name}`) : value;
+      built[name] =
+        pluginRefSchema.safeParse(value).success && isPlainObject(value)
+          ? await build(value as PluginRef, `${path}.${name}`)
+          : value;
     }
     try {
       return await factory(built);
@@ -126,7 +140,9 @@ async function importPlugin(use: string, baseDir: string, cache: Map<string, Plu
     try {
       cache.set(specifier, (await import(specifier)) as PluginModule);
     } catch (error) {
-      const hint = builtIn ? "" : ` (built-ins: ${BUILT_IN_PLUGINS.join(", ")}; a custom plugin is a module path such as "./my-layer.ts")`;
+      const hint = builtIn
+        ? ""
+        : ` (built-ins: ${BUILT_IN_PLUGINS.join(", ")}; a custom plugin is a module path such as "./my-layer.ts")`;
       throw new Error(`cannot load plugin "${use}": ${(error as Error).message}${hint}`);
     }
   }
@@ -149,5 +165,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function configError(issues: Issue[]): RagCacheError {
   const list = issues.map((issue) => `  - ${issue.path || "(root)"}: ${issue.message}`).join("\n");
-  return new RagCacheError("E_CONFIG_INVALID", `invalid config, ${issues.length} problem(s):\n${list}`, { source: "config", details: issues });
+  return new RagCacheError("E_CONFIG_INVALID", `invalid config, ${issues.length} problem(s):\n${list}`, {
+    source: "config",
+    details: issues,
+  });
 }

@@ -25,10 +25,14 @@ export function localEmbedder(options: LocalEmbedderOptions = {}): Embedder {
   const dimensions = options.dimensions ?? 512;
   const stopWordWeight = options.stopWordWeight ?? 0.3;
   if (!Number.isInteger(dimensions) || dimensions < 8 || dimensions > 65_536) {
-    throw new RagCacheError("E_CONFIG_INVALID", `dimensions must be an integer from 8 to 65536, got ${dimensions}`, { source: "local embedder" });
+    throw new RagCacheError("E_CONFIG_INVALID", `dimensions must be an integer from 8 to 65536, got ${dimensions}`, {
+      source: "local embedder",
+    });
   }
   if (!(stopWordWeight >= 0 && stopWordWeight <= 1)) {
-    throw new RagCacheError("E_CONFIG_INVALID", `stopWordWeight must be from 0 to 1, got ${stopWordWeight}`, { source: "local embedder" });
+    throw new RagCacheError("E_CONFIG_INVALID", `stopWordWeight must be from 0 to 1, got ${stopWordWeight}`, {
+      source: "local embedder",
+    });
   }
   const vectorOf = (text: string): number[] => {
     const vector = new Float64Array(dimensions);
@@ -43,7 +47,8 @@ export function localEmbedder(options: LocalEmbedderOptions = {}): Embedder {
       const weight = stop ? stopWordWeight : 1;
       add(`w:${token}`, weight);
       const padded = `<${token}>`;
-      for (let n = 3; n <= 4; n++) for (let i = 0; i + n <= padded.length; i++) add(`c:${padded.slice(i, i + n)}`, weight * CHAR_GRAM_WEIGHT);
+      for (let n = 3; n <= 4; n++)
+        for (let i = 0; i + n <= padded.length; i++) add(`c:${padded.slice(i, i + n)}`, weight * CHAR_GRAM_WEIGHT);
       if (!stop) {
         if (previous) add(`b:${previous} ${token}`, BIGRAM_WEIGHT);
         previous = token;

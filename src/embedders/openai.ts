@@ -30,7 +30,11 @@ export interface OpenAIEmbedderOptions {
   fetch?: typeof fetch;
 }
 
-const NATIVE_DIMENSIONS: Record<string, number> = { "text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536 };
+const NATIVE_DIMENSIONS: Record<string, number> = {
+  "text-embedding-3-small": 1536,
+  "text-embedding-3-large": 3072,
+  "text-embedding-ada-002": 1536,
+};
 
 interface EmbeddingResponse {
   data?: { index?: number; embedding?: unknown }[];
@@ -46,12 +50,16 @@ export function openAIEmbedder(options: OpenAIEmbedderOptions = {}): Embedder {
   const native = NATIVE_DIMENSIONS[model];
   const dimensions = options.dimensions ?? native;
   if (dimensions === undefined || !Number.isInteger(dimensions) || dimensions < 1) {
-    throw new RagCacheError("E_CONFIG_INVALID", `dimensions must be given as a positive integer for model "${model}"`, { source });
+    throw new RagCacheError("E_CONFIG_INVALID", `dimensions must be given as a positive integer for model "${model}"`, {
+      source,
+    });
   }
   const batchSize = options.batchSize ?? 96;
   const timeout = options.timeout ?? 10_000;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RagCacheError("E_CONFIG_INVALID", `batchSize must be a positive integer, got ${batchSize}`, { source });
-  if (!(timeout > 0)) throw new RagCacheError("E_CONFIG_INVALID", `timeout must be a positive number of ms, got ${timeout}`, { source });
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RagCacheError("E_CONFIG_INVALID", `batchSize must be a positive integer, got ${batchSize}`, { source });
+  if (!(timeout > 0))
+    throw new RagCacheError("E_CONFIG_INVALID", `timeout must be a positive number of ms, got ${timeout}`, { source });
   const endpoint = `${(options.baseURL ?? "https://api.openai.com").replace(/\/+$/, "").replace(/\/v1$/, "")}/v1/embeddings`;
   const apiKeyEnv = options.apiKeyEnv ?? "OPENAI_API_KEY";
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -68,11 +76,17 @@ export function openAIEmbedder(options: OpenAIEmbedderOptions = {}): Embedder {
       response = await doFetch(endpoint, { method: "POST", headers, body, signal: AbortSignal.timeout(timeout) });
     } catch (error) {
       const timedOut = (error as Error).name === "TimeoutError";
-      throw new RagCacheError(timedOut ? "E_LAYER_TIMEOUT" : "E_LAYER_FAILED", timedOut ? `${endpoint} did not answer within ${timeout} ms` : `${endpoint}: ${(error as Error).message}`, { source, cause: error });
+      throw new RagCacheError(
+        timedOut ? "E_LAYER_TIMEOUT" : "E_LAYER_FAILED",
+        timedOut ? `${endpoint} did not answer within ${timeout} ms` : `${endpoint}: ${(error as Error).message}`,
+        { source, cause: error },
+      );
     }
     if (!response.ok) {
       const detail = (await response.text().catch(() => "")).slice(0, 300);
-      throw new RagCacheError("E_LAYER_FAILED", `${endpoint} answered HTTP ${response.status}${detail ? `: ${detail}` : ""}`, { source });
+      throw new RagCacheError("E_LAYER_FAILED", `${endpoint} answered HTTP ${response.status}${detail ? `: ${detail}` : ""}`, {
+        source,
+      });
     }
     return vectorsOf((await response.json().catch(() => ({}))) as EmbeddingResponse, texts.length, dimensions, endpoint);
   };
@@ -91,15 +105,21 @@ export function openAIEmbedder(options: OpenAIEmbedderOptions = {}): Embedder {
 
 function vectorsOf(json: EmbeddingResponse, count: number, dimensions: number, endpoint: string): number[][] {
   const fail = (why: string) => new RagCacheError("E_LAYER_FAILED", `${endpoint} answered ${why}`, { source: "openai embedder" });
-  if (!Array.isArray(json.data) || json.data.length !== count) throw fail(`${Array.isArray(json.data) ? json.data.length : "no"} embeddings for ${count} texts`);
+  if (!Array.isArray(json.data) || json.data.length !== count)
+    throw fail(`${Array.isArray(json.data) ? json.data.length : "no"} embeddings for ${count} texts`);
   const vectors: number[][] = new Array(count);
   json.data.forEach((item, position) => {
     const index = item.index ?? position;
     const vector = item.embedding;
-    if (!Array.isArray(vector) || vector.length !== dimensions || !vector.every((x) => typeof x === "number" && Number.isFinite(x))) {
+    if (
+      !Array.isArray(vector) ||
+      vector.length !== dimensions ||
+      !vector.every((x) => typeof x === "number" && Number.isFinite(x))
+    ) {
       throw fail(`an embedding that is not ${dimensions} finite numbers (at index ${index})`);
     }
-    if (!Number.isInteger(index) || index < 0 || index >= count || vectors[index]) throw fail(`a wrong or repeated index ${index}`);
+    if (!Number.isInteger(index) || index < 0 || index >= count || vectors[index])
+      throw fail(`a wrong or repeated index ${index}`);
     vectors[index] = vector as number[];
   });
   return vectors;

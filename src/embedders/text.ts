@@ -20,9 +20,23 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
 );
 
 /** Words that turn a statement around; a question and its negation must never share an answer. */
-export const NEGATIONS: ReadonlySet<string> = new Set(["not", "no", "never", "without", "none", "nothing", "nobody", "neither", "nor", "cannot"]);
+export const NEGATIONS: ReadonlySet<string> = new Set([
+  "not",
+  "no",
+  "never",
+  "without",
+  "none",
+  "nothing",
+  "nobody",
+  "neither",
+  "nor",
+  "cannot",
+]);
 
-const SMALL = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split(" ");
+const SMALL =
+  "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split(
+    " ",
+  );
 const TENS = "thirty forty fifty sixty seventy eighty ninety".split(" ");
 const ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split(" ");
 const NUMBER_WORDS = new Map<string, string>([
@@ -47,7 +61,11 @@ export function numberOf(token: string): string | undefined {
 export function words(text: string): string[] {
   const out: string[] = [];
   // Soft hyphens and zero-width characters are invisible in the question; they must not split a word.
-  for (const match of text.normalize("NFKC").toLowerCase().replace(/[\u00ad\u200b-\u200d\u2060\ufeff]/g, "").matchAll(WORD)) {
+  for (const match of text
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/[\u00ad\u200b-\u200d\u2060\ufeff]/g, "")
+    .matchAll(WORD)) {
     const word = match[0].replace(/’/g, "'");
     const apostrophe = word.indexOf("'");
     if (apostrophe < 0) {
@@ -67,7 +85,9 @@ export function words(text: string): string[] {
 }
 
 /** Words whose "-ing" or "-ed" is not a suffix. */
-const KEEP = new Set("string thing spring bring during morning evening ceiling nothing something anything everything embed hundred".split(" "));
+const KEEP = new Set(
+  "string thing spring bring during morning evening ceiling nothing something anything everything embed hundred".split(" "),
+);
 
 /**
  * A light suffix stripper (plural, -ing, -ed, final e) so "databases"/"database" and

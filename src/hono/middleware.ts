@@ -5,7 +5,14 @@ import type { Resolution } from "../options.ts";
 import type { CacheKey, Duration } from "../types.ts";
 import { keyResolver } from "./key-resolver.ts";
 import type { KeyFunction } from "./request-key.ts";
-import { isStoredResponse, replay, SAFE_HEADERS, storeResponse, uncacheableReason, type StoredResponse } from "./stored-response.ts";
+import {
+  isStoredResponse,
+  replay,
+  SAFE_HEADERS,
+  storeResponse,
+  uncacheableReason,
+  type StoredResponse,
+} from "./stored-response.ts";
 
 export interface RagCacheMiddlewareOptions {
   /** The chain responses are cached in. Required. */
@@ -76,12 +83,20 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
       c.res = new Response(bytes, response);
       const tagHeader = response.headers.get(TAGS_HEADER);
       if (tagHeader) {
-        handlerTags.push(...tagHeader.split(",").map((tag) => tag.trim()).filter(Boolean));
+        handlerTags.push(
+          ...tagHeader
+            .split(",")
+            .map((tag) => tag.trim())
+            .filter(Boolean),
+        );
         c.header(TAGS_HEADER, undefined);
       }
       return storeResponse(response, bytes, storeHeaders);
     };
-    const tags = (stored: StoredResponse) => [...(typeof tagsOption === "function" ? tagsOption(c, stored) : tagsOption), ...handlerTags];
+    const tags = (stored: StoredResponse) => [
+      ...(typeof tagsOption === "function" ? tagsOption(c, stored) : tagsOption),
+      ...handlerTags,
+    ];
     const refresh = directives !== undefined && NO_CACHE.test(directives);
     let cached: Resolution<unknown> | undefined;
     if (!refresh) {

@@ -25,7 +25,9 @@ export function requestParts(c: Context): RequestParts | Promise<RequestParts> {
   const parts: RequestParts = { method, path: c.req.path };
   const mark = c.req.url.indexOf("?");
   if (mark >= 0) {
-    const search = [...new URLSearchParams(c.req.url.slice(mark + 1))].sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
+    const search = [...new URLSearchParams(c.req.url.slice(mark + 1))].sort(([a, x], [b, y]) =>
+      a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0,
+    );
     const query = new URLSearchParams(search).toString();
     if (query) parts.query = query;
   }
@@ -42,7 +44,10 @@ export function requestParts(c: Context): RequestParts | Promise<RequestParts> {
  * A JSON body is hashed in canonical form, so the order of its fields does not split the cache.
  */
 export function keyOfParts({ method, path, query, body }: RequestParts): RequestKey {
-  return { text: `${method} ${path}`, params: { path, query, body: body === undefined ? undefined : hash128(canonicalBody(body)) } };
+  return {
+    text: `${method} ${path}`,
+    params: { path, query, body: body === undefined ? undefined : hash128(canonicalBody(body)) },
+  };
 }
 
 export function defaultRequestKey(c: Context): RequestKey | Promise<RequestKey> {

@@ -80,5 +80,11 @@ function fromBase64(text: string): Uint8Array<ArrayBuffer> {
 
 export function isStoredResponse(value: unknown): value is StoredResponse {
   const stored = value as StoredResponse | null;
-  return typeof stored === "object" && stored !== null && typeof stored.status === "number" && typeof stored.body === "string" && typeof stored.headers === "object";
+  return (
+    typeof stored === "object" &&
+    stored !== null &&
+    typeof stored.status === "number" &&
+    typeof stored.body === "string" &&
+    typeof stored.headers === "object"
+  );
 }

@@ -73,12 +73,27 @@ export class RagCache {
   }
 
   /** Documents for a query and retrieval parameters (top-k, filters, index …), tagged with their ids. */
-  retrieve<D>(query: string, params: KeyParams, loader: (query: string, params: KeyParams) => MaybePromise<D>): Promise<Resolution<D>> {
-    return this.#resolve("retrieval", query, params, () => loader(query, params), (documents) => this.#documentIds(documents).map(documentTag));
+  retrieve<D>(
+    query: string,
+    params: KeyParams,
+    loader: (query: string, params: KeyParams) => MaybePromise<D>,
+  ): Promise<Resolution<D>> {
+    return this.#resolve(
+      "retrieval",
+      query,
+      params,
+      () => loader(query, params),
+      (documents) => this.#documentIds(documents).map(documentTag),
+    );
   }
 
   /** The answer to a query from these documents with these model parameters, tagged with the documents. */
-  answer<A>(query: string, documentIds: readonly DocumentId[], params: KeyParams, loader: () => MaybePromise<A>): Promise<Resolution<A>> {
+  answer<A>(
+    query: string,
+    documentIds: readonly DocumentId[],
+    params: KeyParams,
+    loader: () => MaybePromise<A>,
+  ): Promise<Resolution<A>> {
     const documents = [...new Set(documentIds.map(String))].sort();
     const tags = documents.map(documentTag);
     return this.#resolve("answer", query, { ...params, documents }, loader, () => tags);
@@ -95,7 +110,13 @@ export class RagCache {
     await Promise.all(stages.map((name) => this.cache.clear(this.#stages[name].namespace)));
   }
 
-  #resolve<V>(stage: RagStage, query: string, params: KeyParams | undefined, loader: () => MaybePromise<V>, tags?: (value: V) => readonly string[]): Promise<Resolution<V>> {
+  #resolve<V>(
+    stage: RagStage,
+    query: string,
+    params: KeyParams | undefined,
+    loader: () => MaybePromise<V>,
+    tags?: (value: V) => readonly string[],
+  ): Promise<Resolution<V>> {
     const { namespace, ttl, grace } = this.#stages[stage];
     return this.cache.resolve<V>(query, loader, { namespace, params, ttl, grace, tags });
   }

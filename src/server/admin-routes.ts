@@ -19,11 +19,18 @@ interface Metrics extends CachePlugin {
 }
 
 function pluginNamed<P extends CachePlugin>(plugins: readonly CachePlugin[], name: string, method: keyof P): P | undefined {
-  return plugins.find((plugin) => plugin.name === name && typeof (plugin as unknown as Record<PropertyKey, unknown>)[method] === "function") as P | undefined;
+  return plugins.find(
+    (plugin) => plugin.name === name && typeof (plugin as unknown as Record<PropertyKey, unknown>)[method] === "function",
+  ) as P | undefined;
 }
 
 /** Health, metrics, stats, warming and the dashboard. */
-export function adminRoutes(cache: Cache, plugins: readonly CachePlugin[], latency: LatencyWindow, guard: MiddlewareHandler): Hono {
+export function adminRoutes(
+  cache: Cache,
+  plugins: readonly CachePlugin[],
+  latency: LatencyWindow,
+  guard: MiddlewareHandler,
+): Hono {
   const app = new Hono();
   const metrics = pluginNamed<Metrics>(plugins, "metrics", "prometheus");
   const warming = pluginNamed<Warming>(plugins, "warming", "run");
@@ -35,7 +42,11 @@ export function adminRoutes(cache: Cache, plugins: readonly CachePlugin[], laten
   });
 
   app.get("/metrics", (c) => {
-    if (!metrics) return c.json({ error: "no metrics plugin is configured", hint: 'add { "use": "metrics" } to "plugins" in the config' }, 501);
+    if (!metrics)
+      return c.json(
+        { error: "no metrics plugin is configured", hint: 'add { "use": "metrics" } to "plugins" in the config' },
+        501,
+      );
     return c.text(metrics.prometheus(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 

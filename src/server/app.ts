@@ -37,7 +37,13 @@ export function createServerApp(options: ServerAppOptions): Hono & { close(): vo
   const guard: MiddlewareHandler = options.token ? bearerAuth({ token: options.token }) : (_c, next) => next();
   const app = new Hono();
 
-  app.use("*", bodyLimit({ maxSize: maxBodyBytes, onError: (c) => c.json({ error: `the request body is larger than ${maxBodyBytes} bytes` }, 413) }));
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) => c.json({ error: `the request body is larger than ${maxBodyBytes} bytes` }, 413),
+    }),
+  );
   app.use("/v1/*", async (c, next) => {
     if (c.req.raw.body && !/^application\/([\w.+-]*\+)?json\b/i.test(c.req.header("content-type") ?? "")) {
       return c.json({ error: "the body must be JSON, sent with Content-Type: application/json" }, 400);

@@ -13,8 +13,10 @@ const { values } = parseArgs({
 const env = process.env;
 const port = Number(values.port ?? env.PORT ?? env.RAG_PORT ?? 8787);
 const maxBodyBytes = env.RAG_MAX_BODY_BYTES === undefined ? undefined : Number(env.RAG_MAX_BODY_BYTES);
-if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`the port must be an integer 0-65535, got "${values.port ?? env.PORT ?? env.RAG_PORT}"`);
-if (maxBodyBytes !== undefined && !(Number.isInteger(maxBodyBytes) && maxBodyBytes > 0)) fail(`RAG_MAX_BODY_BYTES must be a positive integer, got "${env.RAG_MAX_BODY_BYTES}"`);
+if (!Number.isInteger(port) || port < 0 || port > 65_535)
+  fail(`the port must be an integer 0-65535, got "${values.port ?? env.PORT ?? env.RAG_PORT}"`);
+if (maxBodyBytes !== undefined && !(Number.isInteger(maxBodyBytes) && maxBodyBytes > 0))
+  fail(`RAG_MAX_BODY_BYTES must be a positive integer, got "${env.RAG_MAX_BODY_BYTES}"`);
 
 const server = await startServer({
   config: values.config ?? env.RAG_CONFIG,

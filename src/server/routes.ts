@@ -38,7 +38,10 @@ export function dataRoutes(cache: Cache, guard: MiddlewareHandler): Hono {
   app.post("/v1/invalidate", guard, validate("json", invalidateBody), async (c) => {
     const { keys = [], tags = [], documents = [] } = c.req.valid("json");
     const allTags = [...tags, ...documents.map(documentTag)];
-    await Promise.all([...keys.map(({ key, namespace, params }) => cache.delete(key, { namespace, params })), cache.invalidateTags(allTags)]);
+    await Promise.all([
+      ...keys.map(({ key, namespace, params }) => cache.delete(key, { namespace, params })),
+      cache.invalidateTags(allTags),
+    ]);
     return c.json({ deleted: keys.length, tags: allTags });
   });
 

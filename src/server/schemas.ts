@@ -45,11 +45,17 @@ export const lookupBody = z.strictObject({
 
 export const invalidateBody = z
   .strictObject({
-    keys: z.array(z.strictObject({ key: z.string().min(1), namespace: namespace.optional(), params: params.optional() })).max(10_000).optional(),
+    keys: z
+      .array(z.strictObject({ key: z.string().min(1), namespace: namespace.optional(), params: params.optional() }))
+      .max(10_000)
+      .optional(),
     tags: tags.optional(),
     documents: documentIds.optional(),
   })
-  .refine((body) => Boolean(body.keys?.length || body.tags?.length || body.documents?.length), "give at least one of keys, tags or documents");
+  .refine(
+    (body) => Boolean(body.keys?.length || body.tags?.length || body.documents?.length),
+    "give at least one of keys, tags or documents",
+  );
 
 /** POST /v1/warm: `{}` starts a pass, `{ "cancel": true }` stops the running one. */
 export const warmBody = z.strictObject({ cancel: z.boolean().optional() });

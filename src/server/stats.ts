@@ -39,7 +39,9 @@ type Snapshotting = CachePlugin & { snapshot(): unknown };
 /** What GET /stats answers: the chain's counters, each layer's hit rate and latency, and the metrics plugin's snapshot. */
 export function statsOf(cache: Cache, latency: LatencyWindow, plugins: readonly CachePlugin[]) {
   const stats = cache.stats();
-  const metrics = plugins.find((plugin): plugin is Snapshotting => plugin.name === "metrics" && typeof (plugin as Snapshotting).snapshot === "function");
+  const metrics = plugins.find(
+    (plugin): plugin is Snapshotting => plugin.name === "metrics" && typeof (plugin as Snapshotting).snapshot === "function",
+  );
   return {
     ...stats,
     layers: stats.layers.map((layer) => {

@@ -17,7 +17,9 @@ function entry<V>(value: V, extra: Partial<CacheEntry<V>> = {}): CacheEntry<V> {
 }
 
 /** A context that records what the layer emits and tracks, as a chain would. */
-export function testContext(index = 0): LayerContext & { events: { event: string; payload: unknown }[]; tracked: Promise<unknown>[] } {
+export function testContext(
+  index = 0,
+): LayerContext & { events: { event: string; payload: unknown }[]; tracked: Promise<unknown>[] } {
   const events: { event: string; payload: unknown }[] = [];
   const tracked: Promise<unknown>[] = [];
   return {
@@ -35,10 +37,15 @@ export function testContext(index = 0): LayerContext & { events: { event: string
  * The behaviour every layer must have. Built-in layers run it; run it on your own layer:
  * `layerConformance("my layer", () => myLayer({ … }))` in a `*.test.ts` file.
  */
-export function layerConformance(name: string, makeLayer: () => CacheLayer | Promise<CacheLayer>, options: ConformanceOptions = {}): void {
+export function layerConformance(
+  name: string,
+  makeLayer: () => CacheLayer | Promise<CacheLayer>,
+  options: ConformanceOptions = {},
+): void {
   describe(`${name} (layer conformance)`, () => {
     let layer: CacheLayer;
-    const key = (text: string, namespace = "conformance", params?: Record<string, unknown>) => createKey(text, { namespace, params });
+    const key = (text: string, namespace = "conformance", params?: Record<string, unknown>) =>
+      createKey(text, { namespace, params });
 
     beforeEach(async () => {
       layer = await makeLayer();
@@ -55,7 +62,10 @@ export function layerConformance(name: string, makeLayer: () => CacheLayer | Pro
     });
 
     test("set then get returns the value and the entry's times and tags", async () => {
-      const stored = entry({ docs: [{ id: 1, text: "héllo ✓" }], score: 0.5, none: null }, { tags: ["doc:1"], graceUntil: Date.now() + 2 * HOUR });
+      const stored = entry(
+        { docs: [{ id: 1, text: "héllo ✓" }], score: 0.5, none: null },
+        { tags: ["doc:1"], graceUntil: Date.now() + 2 * HOUR },
+      );
       await layer.set(key("what is rag"), stored);
       const hit = await layer.get(key("what is rag"));
       expect(hit?.value).toEqual(stored.value);

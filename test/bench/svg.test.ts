@@ -22,7 +22,13 @@ describe("bench svg charts", () => {
   });
 
   test("a CDF has one polyline per series, ending at the top", () => {
-    const svg = cdfChart({ title: "latency", series: [{ label: "off", values: [70, 71, 72] }, { label: "cached", values: [0.01, 0.02, 70] }] });
+    const svg = cdfChart({
+      title: "latency",
+      series: [
+        { label: "off", values: [70, 71, 72] },
+        { label: "cached", values: [0.01, 0.02, 70] },
+      ],
+    });
     expect(svg.match(/<polyline/g)?.length).toBe(2);
     expect(svg).not.toContain("NaN");
   });

@@ -45,7 +45,14 @@ describe("declarative config", () => {
 
   test("an invalid config lists every problem with its path, at load time", async () => {
     const error = await configError(() =>
-      loadConfig({ layers: [{ use: "memory", max: -1, colour: "red" }, { use: "no-such-plugin" }], defaultTtl: "soon", extra: true } as never, { env: {} }),
+      loadConfig(
+        {
+          layers: [{ use: "memory", max: -1, colour: "red" }, { use: "no-such-plugin" }],
+          defaultTtl: "soon",
+          extra: true,
+        } as never,
+        { env: {} },
+      ),
     );
     const paths = (error.details as { path: string }[]).map((issue) => issue.path).sort();
     expect(paths).toEqual(["", "defaultTtl", "layers.0", "layers.0.max", "layers.1.use"]);

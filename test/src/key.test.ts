@@ -26,7 +26,13 @@ describe("keys", () => {
   });
 
   test("non-JSON parameters and bad namespaces are refused with E_INVALID_KEY", () => {
-    for (const bad of [() => createKey("q", { params: { f: () => 1 } }), () => createKey("q", { params: { n: Number.NaN } }), () => createKey("q", { params: { d: new Date() } }), () => createKey("q", { namespace: "a b" }), () => createKey(42 as unknown as string)]) {
+    for (const bad of [
+      () => createKey("q", { params: { f: () => 1 } }),
+      () => createKey("q", { params: { n: Number.NaN } }),
+      () => createKey("q", { params: { d: new Date() } }),
+      () => createKey("q", { namespace: "a b" }),
+      () => createKey(42 as unknown as string),
+    ]) {
       let error: unknown;
       try {
         bad();
@@ -56,7 +62,9 @@ describe("keys", () => {
 
 describe("durations", () => {
   test("numbers are milliseconds and strings carry a unit", () => {
-    expect([toMs(250), toMs("500ms"), toMs("30s"), toMs("10m"), toMs("1h"), toMs("1d"), toMs("1.5s")]).toEqual([250, 500, 30_000, 600_000, 3_600_000, 86_400_000, 1_500]);
+    expect([toMs(250), toMs("500ms"), toMs("30s"), toMs("10m"), toMs("1h"), toMs("1d"), toMs("1.5s")]).toEqual([
+      250, 500, 30_000, 600_000, 3_600_000, 86_400_000, 1_500,
+    ]);
   });
 
   test("anything else is E_INVALID_DURATION", () => {

@@ -82,7 +82,9 @@ export async function startChroma(options: StartChromaOptions = {}): Promise<Chr
 
 function externalServer(url: string): ChromaServer {
   const refuse = () => {
-    throw new Error("the Chroma at CHROMA_URL is shared and cannot be killed or paused; call startChroma({ private: true }) for such tests");
+    throw new Error(
+      "the Chroma at CHROMA_URL is shared and cannot be killed or paused; call startChroma({ private: true }) for such tests",
+    );
   };
   return { url, external: true, stop: async () => {}, kill: async () => refuse(), pause: refuse, resume: refuse };
 }

@@ -56,7 +56,9 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   if (!binary) {
     throw new Error(
       "redis-server is not on PATH. Install it (`sh scripts/setup.sh test`, or `apt-get install redis-server`)" +
-        (options.private ? "; this test kills and restarts Redis, so it needs its own server and REDIS_URL is not enough." : ", or set REDIS_URL to a Redis the tests may use."),
+        (options.private
+          ? "; this test kills and restarts Redis, so it needs its own server and REDIS_URL is not enough."
+          : ", or set REDIS_URL to a Redis the tests may use."),
     );
   }
   const port = await freePort();
@@ -65,7 +67,25 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   let child: Subprocess | undefined;
   const spawn = async () => {
     const started = Bun.spawn(
-      [binary, ...(options.configFile ? [options.configFile] : []), "--port", String(port), "--bind", HOST, "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning", "--dir", dataDir, ...(options.args ?? [])],
+      [
+        binary,
+        ...(options.configFile ? [options.configFile] : []),
+        "--port",
+        String(port),
+        "--bind",
+        HOST,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--protected-mode",
+        "no",
+        "--loglevel",
+        "warning",
+        "--dir",
+        dataDir,
+        ...(options.args ?? []),
+      ],
       { stdout: "ignore", stderr: "pipe" },
     );
     child = started;
@@ -109,12 +129,24 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
 function externalServer(url: string): RedisServer {
   const parsed = new URL(url);
   const refuse = async () => {
-    throw new Error("the Redis at REDIS_URL is shared and cannot be killed or restarted; call startRedis({ private: true }) for such tests");
+    throw new Error(
+      "the Redis at REDIS_URL is shared and cannot be killed or restarted; call startRedis({ private: true }) for such tests",
+    );
   };
   const refuseNow = () => {
     throw new Error("the Redis at REDIS_URL is shared and cannot be paused; call startRedis({ private: true }) for such tests");
   };
-  return { url, host: parsed.hostname, port: Number(parsed.port || 6379), external: true, stop: async () => {}, kill: refuse, restart: refuse, pause: refuseNow, resume: refuseNow };
+  return {
+    url,
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    external: true,
+    stop: async () => {},
+    kill: refuse,
+    restart: refuse,
+    pause: refuseNow,
+    resume: refuseNow,
+  };
 }
 
 /** A port the OS just handed out on loopback, released for the server to bind. */
@@ -158,7 +190,10 @@ function ping(port: number): Promise<boolean> {
 export async function startSentinel(master: RedisServer, name = "mymaster"): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), "ragcache-sentinel-"));
   const config = join(dir, "sentinel.conf");
-  writeFileSync(config, `sentinel monitor ${name} ${master.host} ${master.port} 1\nsentinel down-after-milliseconds ${name} 60000\n`);
+  writeFileSync(
+    config,
+    `sentinel monitor ${name} ${master.host} ${master.port} 1\nsentinel down-after-milliseconds ${name} 60000\n`,
+  );
   const sentinel = await startRedis({ configFile: config, args: ["--sentinel"] });
   return { ...sentinel, stop: async () => (await sentinel.stop(), rmSync(dir, { recursive: true, force: true })) };
 }

@@ -18,7 +18,9 @@ describe("bench query stream", () => {
 
   test("canonical requests differ from their question only in case and spacing", () => {
     const normalize = (text: string) => text.toLowerCase().replace(/\s+/g, " ").trim();
-    for (const r of queryStream(options).requests.filter((r) => !r.paraphrase).slice(0, 200)) {
+    for (const r of queryStream(options)
+      .requests.filter((r) => !r.paraphrase)
+      .slice(0, 200)) {
       expect(normalize(r.text)).toBe(normalize(TOPICS[r.topic]!.canonical));
     }
   });

@@ -16,7 +16,8 @@ afterAll(() => server.stop());
  * A layer on a collection of its own, so tests never see each other's entries. Generous deadlines:
  * other suites load the machine, and these tests are about behaviour (outage.test.ts is about time).
  */
-const layerFor = (options: ChromaOptions = {}) => chroma({ url: server.url, collection: `test-${process.pid}-${++collections}`, timeout: "5s", ...options });
+const layerFor = (options: ChromaOptions = {}) =>
+  chroma({ url: server.url, collection: `test-${process.pid}-${++collections}`, timeout: "5s", ...options });
 
 /** A chain ending in a fresh chroma layer; its `set` also waits until the write reached Chroma (writes go behind). */
 function semanticCache(options: ChromaOptions = {}, extra: { before?: CacheLayer[]; now?: () => number } = {}) {
@@ -242,13 +243,25 @@ describe("chroma layer", () => {
 
   test("config loading builds the layer, and RAG_SEMANTIC_THRESHOLD sets the threshold", async () => {
     const options = await loadConfig(
-      { layers: [{ use: "chroma", url: server.url, collection: "config-test", embedder: { type: "local", dimensions: 256 }, guard: { order: false } }] },
+      {
+        layers: [
+          {
+            use: "chroma",
+            url: server.url,
+            collection: "config-test",
+            embedder: { type: "local", dimensions: 256 },
+            guard: { order: false },
+          },
+        ],
+      },
       { env: { RAG_SEMANTIC_THRESHOLD: "0.85" } },
     );
     const layer = options.layers[0] as CacheLayer & { threshold: number; embedder: { id: string } };
     expect(layer.threshold).toBe(0.85);
     expect(layer.embedder.id).toBe("local-v1-256");
-    await expect(loadConfig({ layers: [{ use: "chroma", threshold: 2, guard: "yes" }] }, { env: {} })).rejects.toThrow(/layers\.0\.threshold[\s\S]*layers\.0\.guard/);
+    await expect(loadConfig({ layers: [{ use: "chroma", threshold: 2, guard: "yes" }] }, { env: {} })).rejects.toThrow(
+      /layers\.0\.threshold[\s\S]*layers\.0\.guard/,
+    );
   });
 
   test("health reports up while Chroma answers, with the embedder and threshold", async () => {

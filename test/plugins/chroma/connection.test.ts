@@ -93,7 +93,9 @@ describe("chroma layer", () => {
     await cache.set("what is rag", "answer", { tags: ["doc:1"] });
     await layer.flush();
     const url = new URL(server.url);
-    await new ChromaClient({ host: url.hostname, port: Number(url.port), ssl: false }).deleteCollection({ name: `dropped-${process.pid}` });
+    await new ChromaClient({ host: url.hostname, port: Number(url.port), ssl: false }).deleteCollection({
+      name: `dropped-${process.pid}`,
+    });
     await cache.invalidateTags(["doc:1"]);
     expect(layer.stats!().pendingInvalidations).toBe(0);
     expect(await cache.get("what is rag")).toBeUndefined();

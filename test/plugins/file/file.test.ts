@@ -10,7 +10,12 @@ const root = mkdtempSync(join(tmpdir(), "ragcache-file-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshDir = () => join(root, `t${n++}`);
-const entry = (value: unknown, extra: Partial<CacheEntry> = {}): CacheEntry => ({ value, createdAt: Date.now(), expiresAt: Date.now() + 60_000, ...extra });
+const entry = (value: unknown, extra: Partial<CacheEntry> = {}): CacheEntry => ({
+  value,
+  createdAt: Date.now(),
+  expiresAt: Date.now() + 60_000,
+  ...extra,
+});
 
 /** Every file under a folder, as paths relative to it. */
 function filesIn(dir: string): string[] {

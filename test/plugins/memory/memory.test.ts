@@ -33,7 +33,8 @@ describe("memory layer", () => {
     const layer = memory({ maxBytes: 250 });
     const context = testContext();
     layer.attach!(context);
-    for (let i = 0; i < 5; i++) layer.set(createKey(`q${i}`), { value: "x".repeat(98), createdAt: 0, expiresAt: Date.now() + 60_000 });
+    for (let i = 0; i < 5; i++)
+      layer.set(createKey(`q${i}`), { value: "x".repeat(98), createdAt: 0, expiresAt: Date.now() + 60_000 });
     expect(layer.size).toBe(2);
     expect(layer.stats!().bytes).toBe(200);
     expect(context.events.map((e) => (e.payload as { reason: string }).reason)).toEqual(["size", "size", "size"]);

@@ -17,7 +17,11 @@ afterAll(async () => {
 describe("metrics plugin with a real Redis layer", () => {
   test("pool numbers come from the redis layer's stats, L2 hits get their own latency series", async () => {
     const m = metrics();
-    const cache = createCache({ layers: [memory({ max: 1 }), redis({ url: server.url, maxConnections: 3, prefix: `metrics-${Date.now()}:` })], plugins: [m], sampleEvery: 1 });
+    const cache = createCache({
+      layers: [memory({ max: 1 }), redis({ url: server.url, maxConnections: 3, prefix: `metrics-${Date.now()}:` })],
+      plugins: [m],
+      sampleEvery: 1,
+    });
     await cache.ready;
     await cache.set("a", { docs: [1] });
     await cache.set("b", { docs: [2] });
@@ -32,6 +36,8 @@ describe("metrics plugin with a real Redis layer", () => {
     expect(l2.latency.p50).toBeGreaterThan(l2.latency.min * 0.9);
     const { samples } = parsePrometheus(text);
     expect(samples.find((s) => s.name === "ragcache_pool_connections" && s.labels.layer === "redis")?.value).toBe(3);
-    expect(samples.find((s) => s.name === "ragcache_layer_hit_duration_seconds_count" && s.labels.layer === "redis")?.value).toBe(1);
+    expect(samples.find((s) => s.name === "ragcache_layer_hit_duration_seconds_count" && s.labels.layer === "redis")?.value).toBe(
+      1,
+    );
   });
 });

@@ -9,7 +9,11 @@ function progress(state: "started" | "progress" | "finished", trigger: string, d
   return { state, trigger, done, total, failed, running: state !== "finished", startedAt: 1, failures: [] };
 }
 
-function chain(plugin: MetricsPlugin, layers: CacheLayer[] = [memory({ name: "l1", max: 2 }), memory({ name: "l2" })], now?: () => number) {
+function chain(
+  plugin: MetricsPlugin,
+  layers: CacheLayer[] = [memory({ name: "l1", max: 2 }), memory({ name: "l2" })],
+  now?: () => number,
+) {
   return createCache({ layers, plugins: [plugin], sampleEvery: 1, now });
 }
 
@@ -90,7 +94,8 @@ describe("metrics plugin", () => {
     expect(types.get("ragcache_layer_hits_total")).toBe("counter");
     expect(types.get("ragcache_layer_hit_ratio")).toBe("gauge");
     expect(types.get("ragcache_layer_hit_duration_seconds")).toBe("histogram");
-    const value = (name: string, labels: Record<string, string>) => samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    const value = (name: string, labels: Record<string, string>) =>
+      samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
     expect(value("ragcache_layer_hits_total", { layer: "l1" })).toBe(5);
     expect(value("ragcache_requests_total", { result: "miss" })).toBe(1);
     expect(value("ragcache_warming_running", {})).toBe(1);
@@ -98,7 +103,9 @@ describe("metrics plugin", () => {
     const buckets = samples.filter((s) => s.name === "ragcache_layer_hit_duration_seconds_bucket" && s.labels.layer === "l1");
     expect(buckets.at(-1)!.labels.le).toBe("+Inf");
     expect(buckets.at(-1)!.value).toBe(5);
-    expect(buckets.every((b, i) => i === 0 || (b.value >= buckets[i - 1]!.value && le(b.labels.le!) > le(buckets[i - 1]!.labels.le!)))).toBe(true);
+    expect(
+      buckets.every((b, i) => i === 0 || (b.value >= buckets[i - 1]!.value && le(b.labels.le!) > le(buckets[i - 1]!.labels.le!))),
+    ).toBe(true);
     expect(value("ragcache_layer_hit_duration_seconds_count", { layer: "l1" })).toBe(5);
   });
 
@@ -126,7 +133,10 @@ describe("metrics plugin", () => {
 
   test("a pooled layer's stats and pool-exhausted events become pool metrics", async () => {
     const m = metrics();
-    const pooled = defineLayer({ ...memory({ name: "pooled" }), stats: () => ({ pool: { connections: 4, busy: 4, queued: 7, exhausted: true } }) });
+    const pooled = defineLayer({
+      ...memory({ name: "pooled" }),
+      stats: () => ({ pool: { connections: 4, busy: 4, queued: 7, exhausted: true } }),
+    });
     const cache = chain(m, [pooled]);
     await cache.ready;
     cache.emit("pool-exhausted", { layer: "pooled", connections: 4, queued: 7, ms: 120 });
@@ -147,7 +157,15 @@ describe("metrics plugin", () => {
     cache.emit("warming", progress("finished", "schedule", 3, 3, 1));
     const { warming } = m.snapshot();
     await cache.close();
-    expect(warming).toMatchObject({ runs: { schedule: 1 }, running: false, done: 3, total: 3, failed: 1, warmed: 2, failures: 1 });
+    expect(warming).toMatchObject({
+      runs: { schedule: 1 },
+      running: false,
+      done: 3,
+      total: 3,
+      failed: 1,
+      warmed: 2,
+      failures: 1,
+    });
   });
 });
 
@@ -213,7 +231,10 @@ describe("low hit-rate warning", () => {
 
 describe("metrics config", () => {
   test("loaded from plain config, the threshold comes from RAG_CACHE_HIT_RATE_THRESHOLD", async () => {
-    const options = await loadConfig({ layers: [{ use: "memory" }], plugins: [{ use: "metrics", window: "30s" }] }, { env: { RAG_CACHE_HIT_RATE_THRESHOLD: "0.25" } });
+    const options = await loadConfig(
+      { layers: [{ use: "memory" }], plugins: [{ use: "metrics", window: "30s" }] },
+      { env: { RAG_CACHE_HIT_RATE_THRESHOLD: "0.25" } },
+    );
     const cache = createCache(options);
     await cache.ready;
     const m = options.plugins![0] as MetricsPlugin;
@@ -222,7 +243,10 @@ describe("metrics config", () => {
   });
 
   test("bad options are a config error listing each problem", async () => {
-    const error = await loadConfig({ layers: [{ use: "memory" }], plugins: [{ use: "metrics", hitRateThreshold: 2, bogus: 1 }] }, { env: {} }).catch((e) => e);
+    const error = await loadConfig(
+      { layers: [{ use: "memory" }], plugins: [{ use: "metrics", hitRateThreshold: 2, bogus: 1 }] },
+      { env: {} },
+    ).catch((e) => e);
     expect(error.code).toBe("E_CONFIG_INVALID");
     expect(error.message).toContain("plugins.0.hitRateThreshold");
     expect(error.message).toContain("bogus");

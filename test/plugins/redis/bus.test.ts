@@ -20,7 +20,11 @@ afterAll(async () => {
 
 /** The other process: each `ask` writes one command line and resolves with its answer line. */
 function startPeer(url: string) {
-  const child = Bun.spawn(["bun", "run", join(import.meta.dir, "peer.ts"), url, PREFIX], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+  const child = Bun.spawn(["bun", "run", join(import.meta.dir, "peer.ts"), url, PREFIX], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   const reader = child.stdout.getReader();
   const decoder = new TextDecoder();
   let buffered = "";
@@ -61,7 +65,11 @@ describe("redis layer invalidation bus", () => {
     await cache.set("shared question", "v1");
     expect(await peer.ask({ op: "lookup", q: "shared question" })).toMatchObject({ value: "v1", layer: "redis" });
     // The set's own publish goes behind the write and may still evict the peer's fresh copy once.
-    await within(1_000, performance.now(), async () => (await peer.ask({ op: "lookup", q: "shared question" }))?.layer === "memory");
+    await within(
+      1_000,
+      performance.now(),
+      async () => (await peer.ask({ op: "lookup", q: "shared question" }))?.layer === "memory",
+    );
     const started = performance.now();
     await cache.set("shared question", "v2");
     const ms = await within(100, started, async () => (await peer.ask({ op: "lookup", q: "shared question" }))?.value === "v2");

@@ -47,7 +47,11 @@ async function snapshot(): Promise<void> {
 }
 
 function watch(cache: ReturnType<typeof createCache>) {
-  const seen = { degraded: [] as CacheEvents["degraded"][], recovered: [] as CacheEvents["recovered"][], errors: [] as CacheEvents["error"][] };
+  const seen = {
+    degraded: [] as CacheEvents["degraded"][],
+    recovered: [] as CacheEvents["recovered"][],
+    errors: [] as CacheEvents["error"][],
+  };
   cache.on("degraded", (e) => seen.degraded.push(e));
   cache.on("recovered", (e) => seen.recovered.push(e));
   cache.on("error", (e) => seen.errors.push(e));
@@ -58,7 +62,13 @@ describe("redis layer degradation", () => {
   test("Redis killed mid-traffic: every call answers from the file fallback; restarted: recovery and no stale read", async () => {
     const logs: string[] = [];
     const prefix = "kill:";
-    const layer = redis({ url: server.url, prefix, probeInterval: 50, fallback: file({ dir: join(root, "kill") }), log: (line) => logs.push(line) });
+    const layer = redis({
+      url: server.url,
+      prefix,
+      probeInterval: 50,
+      fallback: file({ dir: join(root, "kill") }),
+      log: (line) => logs.push(line),
+    });
     const cache = createCache({ layers: [layer] });
     const seen = watch(cache);
     await cache.set("changed while down", "old", { tags: ["doc:1"] });
@@ -126,7 +136,14 @@ describe("redis layer degradation", () => {
   }, 20_000);
 
   test("a hung Redis (timeouts, not refusals) opens the breaker by error rate; it closes once Redis answers", async () => {
-    const layer = redis({ url: server.url, prefix: "hung:", commandTimeout: 40, probeInterval: 50, fallback: file({ dir: join(root, "hung") }), log: () => {} });
+    const layer = redis({
+      url: server.url,
+      prefix: "hung:",
+      commandTimeout: 40,
+      probeInterval: 50,
+      fallback: file({ dir: join(root, "hung") }),
+      log: () => {},
+    });
     const cache = createCache({ layers: [memory(), layer] });
     const seen = watch(cache);
     await cache.set("q", "before");
@@ -145,7 +162,14 @@ describe("redis layer degradation", () => {
   }, 20_000);
 
   test("the periodic health check notices a dead Redis without any traffic (REQ-PER-011)", async () => {
-    const layer = redis({ url: server.url, prefix: "idle:", healthCheckInterval: 0.05, probeInterval: 50, fallback: file({ dir: join(root, "idle") }), log: () => {} });
+    const layer = redis({
+      url: server.url,
+      prefix: "idle:",
+      healthCheckInterval: 0.05,
+      probeInterval: 50,
+      fallback: file({ dir: join(root, "idle") }),
+      log: () => {},
+    });
     const cache = createCache({ layers: [layer] });
     const seen = watch(cache);
     await cache.set("q", 1);
@@ -174,7 +198,14 @@ describe("redis layer degradation", () => {
   }, 20_000);
 
   test("more changes while down than maxJournal: recovery clears the whole prefix instead of serving anything stale", async () => {
-    const layer = redis({ url: server.url, prefix: "overflow:", maxJournal: 3, probeInterval: 50, fallback: file({ dir: join(root, "overflow") }), log: () => {} });
+    const layer = redis({
+      url: server.url,
+      prefix: "overflow:",
+      maxJournal: 3,
+      probeInterval: 50,
+      fallback: file({ dir: join(root, "overflow") }),
+      log: () => {},
+    });
     const cache = createCache({ layers: [layer] });
     const seen = watch(cache);
     await cache.set("kept before", "old");
@@ -192,7 +223,13 @@ describe("redis layer degradation", () => {
   }, 20_000);
 
   test("after the subscription comes back, the faster layers are cleared: invalidations sent meanwhile were missed", async () => {
-    const layer = redis({ url: server.url, prefix: "resync:", probeInterval: 50, fallback: file({ dir: join(root, "resync") }), log: () => {} });
+    const layer = redis({
+      url: server.url,
+      prefix: "resync:",
+      probeInterval: 50,
+      fallback: file({ dir: join(root, "resync") }),
+      log: () => {},
+    });
     const cache = createCache({ layers: [memory(), layer] });
     const seen = watch(cache);
     await cache.set("q", "v");

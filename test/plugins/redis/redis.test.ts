@@ -16,7 +16,12 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const quiet = () => {};
-const entry = (value: unknown, extra: object = {}) => ({ value, createdAt: Date.now(), expiresAt: Date.now() + 60_000, ...extra });
+const entry = (value: unknown, extra: object = {}) => ({
+  value,
+  createdAt: Date.now(),
+  expiresAt: Date.now() + 60_000,
+  ...extra,
+});
 
 layerConformance("redis layer", () => redis({ url: server.url, prefix: "conformance:", log: quiet }), { expiryWaitMs: 300 });
 
@@ -55,7 +60,15 @@ describe("redis layer", () => {
   });
 
   test("when every connection is full, commands queue, and staying full past exhaustedAfter raises pool-exhausted", async () => {
-    const layer = redis({ url: server.url, prefix: "pool:", maxConnections: 2, maxInFlightPerConnection: 1, exhaustedAfter: 20, commandTimeout: 2_000, log: quiet });
+    const layer = redis({
+      url: server.url,
+      prefix: "pool:",
+      maxConnections: 2,
+      maxInFlightPerConnection: 1,
+      exhaustedAfter: 20,
+      commandTimeout: 2_000,
+      log: quiet,
+    });
     const context = testContext();
     layer.attach!(context);
     await layer.get(createKey("warm-up"));
@@ -79,7 +92,10 @@ describe("redis layer", () => {
     await patient.set(key, entry("v"));
     await impatient.get(key);
     const blocked = await blockRedis(400);
-    const [retried, failed] = await Promise.all([Promise.resolve(patient.get(key)), Promise.resolve(impatient.get(key)).catch((e: Error) => e)]);
+    const [retried, failed] = await Promise.all([
+      Promise.resolve(patient.get(key)),
+      Promise.resolve(impatient.get(key)).catch((e: Error) => e),
+    ]);
     await blocked.done;
     expect(retried?.value).toBe("v");
     expect((failed as Error).message).toBe("Command timed out");
@@ -94,7 +110,10 @@ describe("redis layer", () => {
     await layer.set(createKey("a"), { value: "a", createdAt: now, expiresAt: now + 60_000, tags: ["t"] });
     await layer.set(createKey("b"), { value: "b", createdAt: now, expiresAt: now + 10_000, tags: ["t"] });
     expect(await raw.pttl("tags:#tag:t")).toBeGreaterThan(50_000);
-    await Promise.all([...Array.from({ length: 2_500 }, (_, i) => layer.set(createKey(`bulk ${i}`), entry(i, { tags: ["t", `own ${i}`] }))), layer.set(createKey("last"), entry("last", { tags: ["t"] }))]);
+    await Promise.all([
+      ...Array.from({ length: 2_500 }, (_, i) => layer.set(createKey(`bulk ${i}`), entry(i, { tags: ["t", `own ${i}`] }))),
+      layer.set(createKey("last"), entry("last", { tags: ["t"] })),
+    ]);
     expect(await raw.scard("tags:#tag:t")).toBe(2_503);
     await layer.invalidateTags(["t"]);
     expect(await raw.exists("tags:#tag:t")).toBe(0);
@@ -133,7 +152,9 @@ describe("redis layer", () => {
   });
 
   test("config: invalid redis options are all reported at start", async () => {
-    const error = await loadConfig({ layers: [{ use: "redis", maxConnections: 0, url: "http://x", fallback: { use: "file", maxBytes: -1 } }] }).catch((e: unknown) => e);
+    const error = await loadConfig({
+      layers: [{ use: "redis", maxConnections: 0, url: "http://x", fallback: { use: "file", maxBytes: -1 } }],
+    }).catch((e: unknown) => e);
     expect(isRagCacheError(error, "E_CONFIG_INVALID")).toBe(true);
     const paths = ((error as { details: { path: string }[] }).details ?? []).map((issue) => issue.path);
     expect(paths).toEqual(expect.arrayContaining(["layers.0.maxConnections", "layers.0.url"]));
@@ -144,7 +165,8 @@ describe("redis layer", () => {
 async function blockRedis(ms: number): Promise<{ done: Promise<void> }> {
   const blocker = new Redis(server.url);
   await blocker.ping();
-  const script = "local t = redis.call('TIME'); local stop = t[1] * 1000000 + t[2] + tonumber(ARGV[1]) * 1000; repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop";
+  const script =
+    "local t = redis.call('TIME'); local stop = t[1] * 1000000 + t[2] + tonumber(ARGV[1]) * 1000; repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop";
   const done = blocker.eval(script, 0, ms).then(() => blocker.disconnect());
   await Bun.sleep(10);
   return { done };

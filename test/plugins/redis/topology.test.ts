@@ -11,7 +11,12 @@ let sentinel: RedisServer;
 let clusterNode: RedisServer;
 
 beforeAll(async () => {
-  [master, clusterNode] = await Promise.all([startRedis({ private: true }), startRedis({ args: ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-announce-ip", "127.0.0.1"] })]);
+  [master, clusterNode] = await Promise.all([
+    startRedis({ private: true }),
+    startRedis({
+      args: ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-announce-ip", "127.0.0.1"],
+    }),
+  ]);
   sentinel = await startSentinel(master);
   const admin = new Redis(clusterNode.url);
   await admin.call("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
@@ -25,8 +30,12 @@ afterAll(async () => {
 const cluster = () => ({ nodes: [{ host: clusterNode.host, port: clusterNode.port }] });
 const viaSentinel = () => ({ sentinels: [{ host: sentinel.host, port: sentinel.port }], name: "mymaster" });
 
-layerConformance("redis layer on a cluster", () => redis({ cluster: cluster(), prefix: "cluster:", log: () => {} }), { expiryWaitMs: 300 });
-layerConformance("redis layer through sentinel", () => redis({ sentinel: viaSentinel(), prefix: "sentinel:", log: () => {} }), { expiryWaitMs: 300 });
+layerConformance("redis layer on a cluster", () => redis({ cluster: cluster(), prefix: "cluster:", log: () => {} }), {
+  expiryWaitMs: 300,
+});
+layerConformance("redis layer through sentinel", () => redis({ sentinel: viaSentinel(), prefix: "sentinel:", log: () => {} }), {
+  expiryWaitMs: 300,
+});
 
 describe("redis layer topologies", () => {
   test("moving from one Redis to a cluster or to Sentinel is a config change: the chain works the same", async () => {

@@ -24,15 +24,37 @@ afterAll(async () => {
 });
 
 async function warm(...args: string[]) {
-  const child = Bun.spawn(["bun", "run", CLI, ...args], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, RAG_CONFIG: "" } });
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const child = Bun.spawn(["bun", "run", CLI, ...args], {
+    cwd: dir,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, RAG_CONFIG: "" },
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   return { stdout, stderr, code };
 }
 
 describe("bun run warm", () => {
   test("runs one pass from the config and the warm list, with plain progress lines off a terminal", async () => {
-    await writeFile(join(dir, "ragcache.json"), JSON.stringify({ layers: [{ use: "memory" }], plugins: [{ use: "warming", loaders: { docs: { url: `http://127.0.0.1:${server.port}/` } } }] }));
-    await writeFile(join(dir, "warm_queries.json"), JSON.stringify([{ namespace: "docs", query: "what is rag", priority: 2 }, { namespace: "docs", query: "broken" }, { namespace: "docs", query: "bm25" }]));
+    await writeFile(
+      join(dir, "ragcache.json"),
+      JSON.stringify({
+        layers: [{ use: "memory" }],
+        plugins: [{ use: "warming", loaders: { docs: { url: `http://127.0.0.1:${server.port}/` } } }],
+      }),
+    );
+    await writeFile(
+      join(dir, "warm_queries.json"),
+      JSON.stringify([
+        { namespace: "docs", query: "what is rag", priority: 2 },
+        { namespace: "docs", query: "broken" },
+        { namespace: "docs", query: "bm25" },
+      ]),
+    );
     const { stdout, stderr, code } = await warm("--config", "ragcache.json", "--list", "warm_queries.json");
     expect(stderr).toBe("");
     expect(code).toBe(0);

@@ -14,7 +14,9 @@ describe("warming triggers and config", () => {
     const cache = createCache({ layers: [memory()], plugins: [w] });
     open.push(cache);
     await cache.ready;
-    const finished = new Promise<WarmingProgress>((resolve) => cache.on("warming", (p) => void (p.state === "finished" && resolve(p))));
+    const finished = new Promise<WarmingProgress>((resolve) =>
+      cache.on("warming", (p) => void (p.state === "finished" && resolve(p))),
+    );
     expect(new Date(w.status().nextRun!).getTime() - Date.now()).toBeLessThanOrEqual(1_000);
     expect(await finished).toMatchObject({ trigger: "schedule", done: 1, failed: 0 });
     expect(await cache.get("q")).toBe("v");
@@ -26,7 +28,10 @@ describe("warming triggers and config", () => {
     const cache = createCache({ layers: [memory()], plugins: [byDefault, at3] });
     open.push(cache);
     await cache.ready;
-    for (const [plugin, hour] of [[byDefault, 2], [at3, 3]] as const) {
+    for (const [plugin, hour] of [
+      [byDefault, 2],
+      [at3, 3],
+    ] as const) {
       const next = new Date(plugin.status().nextRun!);
       expect([next.getHours(), next.getMinutes(), next.getSeconds()]).toEqual([hour, 0, 0]);
       expect(next.getTime() - Date.now()).toBeLessThanOrEqual(86_400_000);
@@ -59,7 +64,17 @@ describe("warming triggers and config", () => {
     try {
       const options = await loadConfig({
         layers: [{ use: "memory" }],
-        plugins: [{ use: "warming", schedule: false, loaders: { docs: { url: `http://127.0.0.1:${server.port}/load` } }, warmList: [{ namespace: "docs", query: "rag", params: { k: 2 } }, { namespace: "docs", query: "bad" }] }],
+        plugins: [
+          {
+            use: "warming",
+            schedule: false,
+            loaders: { docs: { url: `http://127.0.0.1:${server.port}/load` } },
+            warmList: [
+              { namespace: "docs", query: "rag", params: { k: 2 } },
+              { namespace: "docs", query: "bad" },
+            ],
+          },
+        ],
       });
       const cache = createCache(options);
       open.push(cache);
@@ -75,7 +90,10 @@ describe("warming triggers and config", () => {
   });
 
   test("config validation names bad warming options", async () => {
-    const error = await loadConfig({ layers: [{ use: "memory" }], plugins: [{ use: "warming", topN: 0, loaders: { docs: { url: "ftp://x" } }, hour: 25 }] }, { env: {} }).catch((e) => e);
+    const error = await loadConfig(
+      { layers: [{ use: "memory" }], plugins: [{ use: "warming", topN: 0, loaders: { docs: { url: "ftp://x" } }, hour: 25 }] },
+      { env: {} },
+    ).catch((e) => e);
     expect(error.code).toBe("E_CONFIG_INVALID");
     for (const path of ["plugins.0.topN", "plugins.0.loaders.docs.url", "plugins.0.hour"]) expect(error.message).toContain(path);
   });

@@ -27,8 +27,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe("warming plugin", () => {
   test("learns frequent queries from lookups and warms the top N through every layer", async () => {
     const calls: string[] = [];
-    const { w, cache, events } = await setup({ topN: 2, loaders: { docs: (query, params) => (calls.push(query), { answer: query, params }) } });
-    for (const [query, times] of [["popular", 5], ["second", 3], ["rare", 1]] as const) {
+    const { w, cache, events } = await setup({
+      topN: 2,
+      loaders: { docs: (query, params) => (calls.push(query), { answer: query, params }) },
+    });
+    for (const [query, times] of [
+      ["popular", 5],
+      ["second", 3],
+      ["rare", 1],
+    ] as const) {
       for (let i = 0; i < times; i++) await cache.get(query, { namespace: "docs", params: { k: 3 } });
     }
     await cache.get("no loader here", { namespace: "other" });
@@ -53,7 +60,12 @@ describe("warming plugin", () => {
     const errors: string[] = [];
     cache.on("error", ({ layer, error }) => void errors.push(`${layer}: ${error.message}`));
     const result = await w.run();
-    expect(result).toMatchObject({ state: "finished", done: 3, failed: 1, failures: [{ namespace: "docs", query: "boom", error: "upstream down" }] });
+    expect(result).toMatchObject({
+      state: "finished",
+      done: 3,
+      failed: 1,
+      failures: [{ namespace: "docs", query: "boom", error: "upstream down" }],
+    });
     expect(errors).toEqual(["warming: upstream down"]);
     expect(await cache.get("c", { namespace: "docs" })).toBe("C");
   });
@@ -158,7 +170,14 @@ describe("warming frequency table", () => {
     const stateFile = join(dir, "frequency.json");
     const loaders = { docs: (query: string) => query };
     const first = await setup({ stateFile, loaders });
-    await learn(first.cache, [["b", 2], ["a", 4]], { k: 1 });
+    await learn(
+      first.cache,
+      [
+        ["b", 2],
+        ["a", 4],
+      ],
+      { k: 1 },
+    );
     await first.cache.close();
     const second = await setup({ stateFile, loaders });
     expect(second.w.status()).toMatchObject({ tracked: 2, persistence: `file:${stateFile}` });

@@ -17,7 +17,9 @@ describe("local embedder", () => {
 
   test("paraphrases are closer than unrelated questions", async () => {
     const embedder = localEmbedder();
-    const texts = ["How do I reset my password?", "How can I reset my password", "How do I bake sourdough bread?"].map(normalizeText);
+    const texts = ["How do I reset my password?", "How can I reset my password", "How do I bake sourdough bread?"].map(
+      normalizeText,
+    );
     const [a, b, c] = await embedder.embed(texts);
     expect(cosine(a!, b!)).toBeGreaterThan(embedder.threshold!);
     expect(cosine(a!, c!)).toBeLessThan(0.3);

@@ -34,7 +34,11 @@ describe("embedding memo", () => {
 
   test("a failed call is not remembered", async () => {
     let fail = true;
-    const embedder = memoizeEmbedder({ id: "memo-d", dimensions: 1, embed: async (texts) => (fail ? Promise.reject(new Error("down")) : texts.map(() => [1])) });
+    const embedder = memoizeEmbedder({
+      id: "memo-d",
+      dimensions: 1,
+      embed: async (texts) => (fail ? Promise.reject(new Error("down")) : texts.map(() => [1])),
+    });
     await expect(embedder.embed(["t"])).rejects.toThrow("down");
     fail = false;
     expect(await embedder.embed(["t"])).toEqual([[1]]);

@@ -20,7 +20,10 @@ beforeAll(() => {
       if (mode === "slow") await Bun.sleep(500);
       if (mode === "error") return Response.json({ error: { message: "quota exceeded" } }, { status: 429 });
       const size = body.dimensions ?? 4;
-      const data = body.input.map((text, index) => ({ index, embedding: Array.from({ length: mode === "short" ? size - 1 : size }, (_, i) => text.length + i) }));
+      const data = body.input.map((text, index) => ({
+        index,
+        embedding: Array.from({ length: mode === "short" ? size - 1 : size }, (_, i) => text.length + i),
+      }));
       return Response.json({ object: "list", data: data.reverse(), model: body.model });
     },
   });
@@ -28,7 +31,13 @@ beforeAll(() => {
 afterAll(() => server.stop(true));
 
 const make = (options: Parameters<typeof openAIEmbedder>[0] = {}) =>
-  openAIEmbedder({ baseURL: `http://127.0.0.1:${server.port}`, model: "test-model", dimensions: 4, apiKey: "sk-test", ...options });
+  openAIEmbedder({
+    baseURL: `http://127.0.0.1:${server.port}`,
+    model: "test-model",
+    dimensions: 4,
+    apiKey: "sk-test",
+    ...options,
+  });
 
 describe("openai embedder", () => {
   test("posts to {baseURL}/v1/embeddings with the model and key, and orders vectors by index", async () => {
@@ -39,7 +48,9 @@ describe("openai embedder", () => {
       [1, 2, 3, 4],
       [3, 4, 5, 6],
     ]);
-    expect(received).toEqual([{ auth: "Bearer sk-test", body: expect.objectContaining({ model: "test-model", input: ["a", "bbb"] }) }]);
+    expect(received).toEqual([
+      { auth: "Bearer sk-test", body: expect.objectContaining({ model: "test-model", input: ["a", "bbb"] }) },
+    ]);
   });
 
   test("splits long lists into batches of batchSize", async () => {
@@ -89,7 +100,9 @@ describe("openai embedder", () => {
     await expect(make({ model: "error" }).embed(["e"])).rejects.toThrow(/HTTP 429.*quota exceeded/);
     mode = "short";
     await expect(make({ model: "short" }).embed(["s"])).rejects.toThrow(/not 4 finite numbers/);
-    await expect(make({ baseURL: "http://127.0.0.1:9", model: "down" }).embed(["d"])).rejects.toMatchObject({ code: "E_LAYER_FAILED" });
+    await expect(make({ baseURL: "http://127.0.0.1:9", model: "down" }).embed(["d"])).rejects.toMatchObject({
+      code: "E_LAYER_FAILED",
+    });
   });
 
   test("an unknown model without dimensions is refused at construction", () => {

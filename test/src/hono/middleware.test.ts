@@ -142,7 +142,11 @@ describe("hono middleware", () => {
 
   test("responses with Set-Cookie or Cache-Control private/no-store are never cached", async () => {
     const { app, runs, respondWith } = setup();
-    const cases: Record<string, string>[] = [{ "Set-Cookie": "session=1" }, { "Cache-Control": "private, max-age=60" }, { "Cache-Control": "no-store" }];
+    const cases: Record<string, string>[] = [
+      { "Set-Cookie": "session=1" },
+      { "Cache-Control": "private, max-age=60" },
+      { "Cache-Control": "no-store" },
+    ];
     for (const headers of cases) {
       respondWith(200, headers);
       const first = await app.request("/rag/echo");

@@ -6,7 +6,10 @@ const stored = (response: Response, bytes: Uint8Array) => storeResponse(response
 
 describe("stored response", () => {
   test("text bodies are kept as text with the safe headers only", () => {
-    const response = new Response(null, { status: 201, headers: { "content-type": "application/json", etag: '"1"', "set-cookie": "a=1", "x-internal": "1" } });
+    const response = new Response(null, {
+      status: 201,
+      headers: { "content-type": "application/json", etag: '"1"', "set-cookie": "a=1", "x-internal": "1" },
+    });
     const entry = stored(response, new TextEncoder().encode('{"ok":true}'));
     expect(entry).toEqual({ status: 201, headers: { "content-type": "application/json", etag: '"1"' }, body: '{"ok":true}' });
   });
@@ -25,7 +28,8 @@ describe("stored response", () => {
     const proto = Uint8Array.prototype as unknown as Record<string, unknown>;
     const statics = Uint8Array as unknown as Record<string, unknown>;
     const saved = { toBase64: proto.toBase64, fromBase64: statics.fromBase64 };
-    const roundTrip = async (response: Response) => new Uint8Array(await replay(stored(response, bytes), "HIT", "l1").arrayBuffer());
+    const roundTrip = async (response: Response) =>
+      new Uint8Array(await replay(stored(response, bytes), "HIT", "l1").arrayBuffer());
     expect(await roundTrip(gzip)).toEqual(bytes);
     delete proto.toBase64;
     delete statics.fromBase64;
@@ -41,7 +45,8 @@ describe("stored response", () => {
   });
 
   test("uncacheableReason names why a response must not be shared", () => {
-    const reason = (status: number, headers: Record<string, string> = {}) => uncacheableReason(new Response(null, { status, headers }));
+    const reason = (status: number, headers: Record<string, string> = {}) =>
+      uncacheableReason(new Response(null, { status, headers }));
     expect(reason(200)).toBeUndefined();
     expect(reason(204)).toBeUndefined();
     expect(reason(404)).toBe("status 404");

@@ -34,6 +34,10 @@ describe("rag cache over memory and redis", () => {
     const reader = chain(prefix);
     expect((await reader.rag.retrieve("q1", { k: 2 }, () => [{ id: "9" }])).status).toBe("miss");
     expect((await reader.rag.answer("q1", ["1", "2"], { model: "m" }, () => "fresh")).value).toBe("fresh");
-    expect(await reader.rag.answer("q2", ["3"], { model: "m" }, () => "never")).toMatchObject({ status: "hit", layer: "redis", value: "a2" });
+    expect(await reader.rag.answer("q2", ["3"], { model: "m" }, () => "never")).toMatchObject({
+      status: "hit",
+      layer: "redis",
+      value: "a2",
+    });
   });
 });

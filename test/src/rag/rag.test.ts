@@ -28,9 +28,14 @@ describe("rag cache", () => {
     expect(runs).toBe(1);
     await rag.retrieve("what is rag?", { k: 2 }, () => docs("1", "2"));
     await rag.answer("what is rag?", ["1", "2"], { model: "m" }, () => "an answer");
-    expect(await cache.get("what is rag?", { namespace: "expansion" })).toEqual(["what is rag", "retrieval augmented generation"]);
+    expect(await cache.get("what is rag?", { namespace: "expansion" })).toEqual([
+      "what is rag",
+      "retrieval augmented generation",
+    ]);
     expect(await cache.get("what is rag?", { namespace: "retrieval", params: { k: 2 } })).toEqual(docs("1", "2"));
-    expect(await cache.get("what is rag?", { namespace: "answers", params: { model: "m", documents: ["1", "2"] } })).toBe("an answer");
+    expect(await cache.get("what is rag?", { namespace: "answers", params: { model: "m", documents: ["1", "2"] } })).toBe(
+      "an answer",
+    );
   });
 
   test("retrieval parameters and model parameters split the cache", async () => {
@@ -91,7 +96,9 @@ describe("rag cache", () => {
   test("concurrent identical answers run the model once", async () => {
     const { rag } = setup();
     let runs = 0;
-    const results = await Promise.all(Array.from({ length: 10 }, () => rag.answer("q", ["1"], {}, async () => (runs++, await Bun.sleep(10), "a"))));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => rag.answer("q", ["1"], {}, async () => (runs++, await Bun.sleep(10), "a"))),
+    );
     expect(runs).toBe(1);
     expect(results.every((r) => r.value === "a")).toBe(true);
   });

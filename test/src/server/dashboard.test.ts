@@ -4,7 +4,16 @@ import { chromium, type Browser } from "playwright-core";
 import { startServer, type RunningServer } from "../../../src/server/start.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 let browser: Browser | undefined;
 let server: RunningServer | undefined;
@@ -15,8 +24,18 @@ afterAll(async () => {
 
 describe("server dashboard", () => {
   test("the page shows the per-layer hit rates and latencies that /stats reports", async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`sh scripts/setup.sh test\` or \`apt-get install chromium\``);
-    server = await startServer({ config: { layers: [{ use: "memory", name: "l1" }, { use: "memory", name: "l2" }], sampleEvery: 1 }, port: 0 });
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: run \`sh scripts/setup.sh test\` or \`apt-get install chromium\``);
+    server = await startServer({
+      config: {
+        layers: [
+          { use: "memory", name: "l1" },
+          { use: "memory", name: "l2" },
+        ],
+        sampleEvery: 1,
+      },
+      port: 0,
+    });
     const { cache } = server;
     for (let i = 0; i < 6; i++) await cache.set(`q${i}`, { i });
     await Promise.resolve(cache.layers[0]!.delete(cache.key("q5")));

@@ -19,7 +19,17 @@ describe("server health", () => {
     redisServer = await startRedis({ private: true });
     dir = await mkdtemp(join(tmpdir(), "ragcache-health-"));
     const config = {
-      layers: [{ use: "memory" }, { use: "redis", url: redisServer.url, connectTimeout: "200ms", commandTimeout: "200ms", retries: 0, fallback: { use: "file", dir } }],
+      layers: [
+        { use: "memory" },
+        {
+          use: "redis",
+          url: redisServer.url,
+          connectTimeout: "200ms",
+          commandTimeout: "200ms",
+          retries: 0,
+          fallback: { use: "file", dir },
+        },
+      ],
       layerTimeout: "1s",
     };
     server = await startServer({ config, port: 0 });
@@ -40,7 +50,11 @@ describe("server health", () => {
     expect(degraded.body.layers[1]).toMatchObject({ name: "redis", state: "degraded" });
     expect(degraded.body.layers[1].detail).toContain('serving from "file"');
 
-    const put = await fetch(`${server.url}/v1/cache/ns/k`, { method: "PUT", headers: { "content-type": "application/json" }, body: '{"value":"kept"}' });
+    const put = await fetch(`${server.url}/v1/cache/ns/k`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: '{"value":"kept"}',
+    });
     expect(put.status).toBe(200);
     expect(await (await fetch(`${server.url}/v1/cache/ns/k`)).json()).toMatchObject({ value: "kept" });
   }, 20_000);

@@ -16,19 +16,23 @@ afterAll(async () => {
 async function serve(config: unknown, env: Record<string, string> = {}) {
   const path = join(dir, `config-${children.length}.json`);
   if (config !== undefined) await writeFile(path, JSON.stringify(config));
-  const child = Bun.spawn(["bun", "run", "src/server/main.ts", ...(config === undefined ? [] : ["--config", path]), "--port", "0"], {
-    cwd: join(import.meta.dir, "../../.."),
-    env: { ...process.env, ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const child = Bun.spawn(
+    ["bun", "run", "src/server/main.ts", ...(config === undefined ? [] : ["--config", path]), "--port", "0"],
+    {
+      cwd: join(import.meta.dir, "../../.."),
+      env: { ...process.env, ...env },
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
   children.push(child);
   const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
   let output = "";
   const deadline = Date.now() + 15_000;
   while (!/listening on (http:\/\/\S+)/.test(output)) {
     const { done, value } = await reader.read();
-    if (done || Date.now() > deadline) throw new Error(`the server did not start: ${output}${await new Response(child.stderr as ReadableStream).text()}`);
+    if (done || Date.now() > deadline)
+      throw new Error(`the server did not start: ${output}${await new Response(child.stderr as ReadableStream).text()}`);
     output += new TextDecoder().decode(value);
   }
   const rest = (async () => {
@@ -59,9 +63,16 @@ describe("server process", () => {
   });
 
   test("the metrics plugin named in config serves Prometheus text, and the token guards writes", async () => {
-    const { child, url } = await serve({ layers: [{ use: "memory" }], plugins: [{ use: "metrics" }] }, { RAG_API_TOKEN: "t0ken" });
+    const { child, url } = await serve(
+      { layers: [{ use: "memory" }], plugins: [{ use: "metrics" }] },
+      { RAG_API_TOKEN: "t0ken" },
+    );
     const put = (auth?: string) =>
-      fetch(`${url}/v1/cache/ns/k`, { method: "PUT", headers: { "content-type": "application/json", ...(auth ? { authorization: auth } : {}) }, body: '{"value":1}' });
+      fetch(`${url}/v1/cache/ns/k`, {
+        method: "PUT",
+        headers: { "content-type": "application/json", ...(auth ? { authorization: auth } : {}) },
+        body: '{"value":1}',
+      });
     expect((await put()).status).toBe(401);
     expect((await put("Bearer t0ken")).status).toBe(200);
     await fetch(`${url}/v1/cache/ns/k`);
@@ -75,10 +86,17 @@ describe("server process", () => {
 
   test("without a config it serves memory + file layers with metrics, nothing external needed", async () => {
     const { child, url } = await serve(undefined, { RAG_FILE_DIR: join(dir, "files") });
-    const put = await fetch(`${url}/v1/cache/answer/q`, { method: "PUT", headers: { "content-type": "application/json" }, body: '{"value":"a"}' });
+    const put = await fetch(`${url}/v1/cache/answer/q`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: '{"value":"a"}',
+    });
     expect(put.status).toBe(200);
     const health = await (await fetch(`${url}/health`)).json();
-    expect(health.layers.map((layer: { name: string; state: string }) => `${layer.name}:${layer.state}`)).toEqual(["memory:up", "file:up"]);
+    expect(health.layers.map((layer: { name: string; state: string }) => `${layer.name}:${layer.state}`)).toEqual([
+      "memory:up",
+      "file:up",
+    ]);
     expect((await fetch(`${url}/metrics`)).status).toBe(200);
     expect(await (await fetch(`${url}/v1/cache/answer/q`)).json()).toMatchObject({ value: "a", layer: "memory" });
     child.kill("SIGTERM");
@@ -86,6 +104,8 @@ describe("server process", () => {
   });
 
   test("an invalid config stops the start with every problem listed", async () => {
-    await expect(serve({ layers: [{ use: "memory", max: -1 }], defaultTtl: "soon" })).rejects.toThrow(/E_CONFIG_INVALID|invalid config[\s\S]*layers\.0\.max[\s\S]*defaultTtl|defaultTtl[\s\S]*layers\.0\.max/);
+    await expect(serve({ layers: [{ use: "memory", max: -1 }], defaultTtl: "soon" })).rejects.toThrow(
+      /E_CONFIG_INVALID|invalid config[\s\S]*layers\.0\.max[\s\S]*defaultTtl|defaultTtl[\s\S]*layers\.0\.max/,
+    );
   });
 });

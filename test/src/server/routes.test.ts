@@ -13,7 +13,10 @@ afterEach(async () => {
 function setup(options: Partial<ServerAppOptions> = {}, layers = [memory({ name: "l1" }), memory({ name: "l2" })]) {
   const cache = createCache({ layers, sampleEvery: 1 });
   const app = createServerApp({ cache, ...options });
-  closers.push(() => app.close(), () => cache.close());
+  closers.push(
+    () => app.close(),
+    () => cache.close(),
+  );
   const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {
       method,
@@ -27,7 +30,11 @@ describe("server routes", () => {
   test("PUT, GET and DELETE one entry by namespace and key", async () => {
     const { call } = setup();
     expect((await call("GET", "/v1/cache/answers/what%20is%20rag%3F")).status).toBe(404);
-    const put = await call("PUT", "/v1/cache/answers/what%20is%20rag%3F", { value: { text: "retrieval" }, ttl: "1h", tags: ["doc:1"] });
+    const put = await call("PUT", "/v1/cache/answers/what%20is%20rag%3F", {
+      value: { text: "retrieval" },
+      ttl: "1h",
+      tags: ["doc:1"],
+    });
     expect(put.status).toBe(200);
     expect((await put.json()).id).toStartWith("answers:");
     const got = await call("GET", "/v1/cache/answers/What%20is%20RAG%3F");
@@ -47,8 +54,14 @@ describe("server routes", () => {
   test("POST /v1/lookup answers hit or miss without loading", async () => {
     const { call, cache } = setup();
     await cache.set("what is rag?", "an answer", { namespace: "answer" });
-    expect(await (await call("POST", "/v1/lookup", { query: "What is RAG?", namespace: "answer" })).json()).toMatchObject({ hit: true, value: "an answer", layer: "l1" });
-    expect(await (await call("POST", "/v1/lookup", { query: "something else", namespace: "answer" })).json()).toEqual({ hit: false });
+    expect(await (await call("POST", "/v1/lookup", { query: "What is RAG?", namespace: "answer" })).json()).toMatchObject({
+      hit: true,
+      value: "an answer",
+      layer: "l1",
+    });
+    expect(await (await call("POST", "/v1/lookup", { query: "something else", namespace: "answer" })).json()).toEqual({
+      hit: false,
+    });
   });
 
   test("POST /v1/invalidate removes keys, tags and documents in every layer", async () => {
@@ -91,8 +104,15 @@ describe("server routes", () => {
   test("a value above the chain's maxValueBytes is a 413 with the reason, not a crash", async () => {
     const cache = createCache({ layers: [memory()], maxValueBytes: 100 });
     const app = createServerApp({ cache });
-    closers.push(() => app.close(), () => cache.close());
-    const response = await app.request("/v1/cache/ns/k", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ value: "x".repeat(200) }) });
+    closers.push(
+      () => app.close(),
+      () => cache.close(),
+    );
+    const response = await app.request("/v1/cache/ns/k", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ value: "x".repeat(200) }),
+    });
     expect(response.status).toBe(413);
     expect(await response.json()).toMatchObject({ code: "E_VALUE_TOO_LARGE" });
   });
@@ -122,7 +142,13 @@ describe("server routes", () => {
   test("GET /health reports each layer's state, and 503 when one is down", async () => {
     const broken = chaos(memory({ name: "remote" }));
     const { call } = setup({}, [memory({ name: "l1" }), broken]);
-    expect(await (await call("GET", "/health")).json()).toEqual({ state: "up", layers: [{ name: "l1", state: "up" }, { name: "remote", state: "up" }] });
+    expect(await (await call("GET", "/health")).json()).toEqual({
+      state: "up",
+      layers: [
+        { name: "l1", state: "up" },
+        { name: "remote", state: "up" },
+      ],
+    });
     broken.alwaysThrow(new Error("connection refused"));
     const down = await call("GET", "/health");
     expect(down.status).toBe(503);
@@ -162,14 +188,24 @@ describe("server routes", () => {
     const loaded: string[] = [];
     const plugin = warming({
       schedule: false,
-      warmList: [{ query: "what is rag?", namespace: "answer" }, { query: "what is a vector?", namespace: "answer" }],
+      warmList: [
+        { query: "what is rag?", namespace: "answer" },
+        { query: "what is a vector?", namespace: "answer" },
+      ],
       loaders: { answer: async (query) => (loaded.push(query), await Bun.sleep(20), `answer to ${query}`) },
     });
     const cache = createCache({ layers: [memory()], plugins: [plugin] });
     await cache.ready;
     const app = createServerApp({ cache, plugins: [plugin] });
-    closers.push(() => app.close(), () => cache.close());
-    const started = await app.request("/v1/warm", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    closers.push(
+      () => app.close(),
+      () => cache.close(),
+    );
+    const started = await app.request("/v1/warm", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(started.status).toBe(202);
     expect((await started.json()).running).toBe(true);
     for (let i = 0; i < 100 && plugin.status().running; i++) await Bun.sleep(10);
@@ -178,7 +214,11 @@ describe("server routes", () => {
     expect(loaded.sort()).toEqual(["what is a vector?", "what is rag?"]);
     expect(await cache.get("what is rag?", { namespace: "answer" })).toBe("answer to what is rag?");
     await app.request("/v1/warm", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-    const cancelled = await app.request("/v1/warm", { method: "POST", headers: { "content-type": "application/json" }, body: '{"cancel":true}' });
+    const cancelled = await app.request("/v1/warm", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"cancel":true}',
+    });
     expect(cancelled.status).toBe(200);
     for (let i = 0; i < 100 && plugin.status().running; i++) await Bun.sleep(10);
     expect(plugin.status().progress?.state).toBe("cancelled");
