@@ -1,5 +1,6 @@
 import { ChromaClient, type Collection, type Where } from "chromadb";
-import { createKey, localEmbedder, normalizeText, setEmbeddingMemoLimit } from "ragcache";
+import { createKey, normalizeText } from "ragcache";
+import { localEmbedder, setEmbeddingMemoLimit } from "ragcache/chroma";
 import { chroma, meaningGuard, type ChromaLayer } from "ragcache/chroma";
 import { encode } from "../plugins/chroma/codec.ts";
 import { startChroma } from "../test/support/chroma-server.ts";

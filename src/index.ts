@@ -1,12 +1,20 @@
-export { Cache, createCache } from "./cache.ts";
-export type { ChainHealth } from "./health.ts";
+export { Cache, createCache } from "./chain/cache.ts";
+export type { ChainHealth } from "./chain/health.ts";
 export type { CacheOptions, GetOptions, GetOrSetOptions, Loader, Query, Resolution, SetOptions } from "./options.ts";
 export { defineLayer } from "./define-layer.ts";
 export { toMs, isDuration } from "./duration.ts";
 export { keepUntil, serializedSize, valueJson } from "./entry.ts";
-export { RagCacheError, isRagCacheError, type ErrorCode } from "./errors.ts";
+export { RagCacheError, isRagCacheError, toError, type ErrorCode } from "./errors.ts";
 export { canonicalJson, createKey, hash128, keyFromId, normalizeText, DEFAULT_NAMESPACE, type KeyOptions } from "./key.ts";
-export { loadConfig, parseConfig, type RagConfig } from "./config/index.ts";
+export {
+  defaultConfig,
+  durationSchema,
+  loadConfig,
+  parseConfig,
+  pluginRefSchema,
+  type PluginRef,
+  type RagConfig,
+} from "./config/index.ts";
 export {
   RagCache,
   documentTag,
@@ -16,6 +24,4 @@ export {
   type RagStage,
   type RagStageOptions,
 } from "./rag/index.ts";
-export type { Embedder } from "./embedder.ts";
-export * from "./embedders/index.ts";
 export type * from "./types.ts";

@@ -102,7 +102,7 @@ export interface CacheLayer {
 /** A cross-cutting feature (metrics, warming): subscribes to the chain, returns its teardown. */
 export interface CachePlugin {
   readonly name: string;
-  setup(cache: import("./cache.ts").Cache): MaybePromise<void | (() => MaybePromise<void>)>;
+  setup(cache: import("./chain/cache.ts").Cache): MaybePromise<void | (() => MaybePromise<void>)>;
 }
 
 export type EvictReason = "expired" | "capacity" | "size" | "invalidated" | "remote";

@@ -1,6 +1,6 @@
 import { ChromaClient, type Collection } from "chromadb";
 import { RagCacheError } from "../../src/index.ts";
-import { toError } from "../../src/errors.ts";
+import { toError } from "../../src/index.ts";
 
 export interface ConnectionOptions {
   name: string;

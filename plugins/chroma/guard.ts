@@ -1,4 +1,4 @@
-import { NEGATIONS, STOP_WORDS, numberOf, stem, words } from "../../src/embedders/text.ts";
+import { NEGATIONS, STOP_WORDS, numberOf, stem, words } from "./embedders/text.ts";
 
 /**
  * Decides whether a stored question (`candidate`) may answer `query` once their embeddings are

@@ -1,19 +1,17 @@
 import { z } from "zod";
-import { durationSchema } from "../../src/config/index.ts";
 import {
+  durationSchema,
   RagCacheError,
   keepUntil,
-  localEmbedder,
-  openAIEmbedder,
   toMs,
   type CacheEntry,
   type CacheKey,
   type CacheLayer,
   type Duration,
-  type Embedder,
   type LayerContext,
   type LayerHit,
 } from "../../src/index.ts";
+import { localEmbedder, openAIEmbedder, type Embedder } from "./embedders/index.ts";
 import { TAG_PREFIX, decode, encode } from "./codec.ts";
 import { ChromaConnection } from "./connection.ts";
 import { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
@@ -21,6 +19,7 @@ import { INCLUDE, nearest, type LookupSettings } from "./lookup.ts";
 import { QueryBatcher } from "./query-batch.ts";
 import { WriteQueue, hasAnyTag, type PendingWrite } from "./writes.ts";
 
+export * from "./embedders/index.ts";
 export { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
 
 /** The embedder as plain config: a built-in by name, or with its options. */

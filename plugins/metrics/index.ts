@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { durationSchema } from "../../src/config/index.ts";
+import { durationSchema } from "../../src/index.ts";
 import { RagCacheError, toMs, type Cache, type CachePlugin, type Duration } from "../../src/index.ts";
 import { Collector } from "./collector.ts";
 import { HitRateWindow, type LowHitRate } from "./hit-rate-window.ts";

@@ -6,7 +6,7 @@ import {
   type LayerContext,
   type MaybePromise,
 } from "../../src/index.ts";
-import { toError } from "../../src/errors.ts";
+import { toError } from "../../src/index.ts";
 import type { Breaker } from "./breaker.ts";
 import { reconcile, type Journal } from "./journal.ts";
 import type { RedisStore } from "./store.ts";

@@ -10,7 +10,7 @@ import {
   type LayerHit,
   type MaybePromise,
 } from "../../src/index.ts";
-import { toError } from "../../src/errors.ts";
+import { toError } from "../../src/index.ts";
 import { Breaker } from "./breaker.ts";
 import { invalidationBus } from "./bus.ts";
 import { connect } from "./connect.ts";

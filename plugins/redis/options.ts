@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { toMs, type CacheLayer, type Duration } from "../../src/index.ts";
-import { durationSchema, pluginRefSchema } from "../../src/config/index.ts";
+import { durationSchema, pluginRefSchema } from "../../src/index.ts";
 
 /** One Redis node: a host and a port. */
 export interface RedisNode {

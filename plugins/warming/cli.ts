@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { createCache, isRagCacheError, loadConfig, type RagConfig } from "../../src/index.ts";
-import { defaultConfig, type PluginRef } from "../../src/config/index.ts";
+import { defaultConfig, type PluginRef } from "../../src/index.ts";
 import type { WarmingPlugin } from "./index.ts";
 import { progressReporter } from "./progress-bar.ts";
 

@@ -1,7 +1,7 @@
 import type { Cron } from "croner";
 import { z } from "zod";
-import { durationSchema } from "../../src/config/index.ts";
-import { toError } from "../../src/errors.ts";
+import { durationSchema } from "../../src/index.ts";
+import { toError } from "../../src/index.ts";
 import {
   createKey,
   DEFAULT_NAMESPACE,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { durationSchema } from "../../src/config/index.ts";
+import { durationSchema } from "../../src/index.ts";
 import { toMs, type Duration, type KeyParams, type MaybePromise } from "../../src/index.ts";
 
 export interface WarmContext {

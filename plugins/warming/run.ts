@@ -1,4 +1,4 @@
-import { toError } from "../../src/errors.ts";
+import { toError } from "../../src/index.ts";
 import type { Cache, Duration, KeyParams } from "../../src/index.ts";
 import type { WarmLoader } from "./loaders.ts";
 

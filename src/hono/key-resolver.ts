@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { Cache } from "../cache.ts";
+import type { Cache } from "../chain/cache.ts";
 import type { CacheKey, MaybePromise } from "../types.ts";
 import { keyOfParts, requestParts, type KeyFunction, type RequestParts } from "./request-key.ts";
 

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler, Next } from "hono";
-import type { Cache } from "../cache.ts";
+import type { Cache } from "../chain/cache.ts";
 import { isRagCacheError, toError } from "../errors.ts";
 import type { Resolution } from "../options.ts";
 import type { CacheKey, Duration } from "../types.ts";

@@ -1,4 +1,4 @@
-import type { Cache } from "../cache.ts";
+import type { Cache } from "../chain/cache.ts";
 import { toMs } from "../duration.ts";
 import { assertNamespace } from "../key.ts";
 import type { Resolution } from "../options.ts";

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { MiddlewareHandler } from "hono";
-import type { Cache } from "../cache.ts";
+import type { Cache } from "../chain/cache.ts";
 import type { CachePlugin } from "../types.ts";
 import { renderDashboard } from "./dashboard.ts";
 import { validate, warmBody } from "./schemas.ts";

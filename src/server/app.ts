@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import type { Cache } from "../cache.ts";
+import type { Cache } from "../chain/cache.ts";
 import { isRagCacheError, type ErrorCode } from "../errors.ts";
 import type { CachePlugin } from "../types.ts";
 import { adminRoutes } from "./admin-routes.ts";

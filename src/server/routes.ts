@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { MiddlewareHandler } from "hono";
-import type { Cache } from "../cache.ts";
+import type { Cache } from "../chain/cache.ts";
 import { documentTag } from "../rag/index.ts";
 import { entryParam, entryQuery, invalidateBody, lookupBody, putBody, validate } from "./schemas.ts";
 

@@ -1,5 +1,5 @@
 import type { Server } from "bun";
-import { createCache, type Cache } from "../cache.ts";
+import { createCache, type Cache } from "../chain/cache.ts";
 import { defaultConfig, loadConfig, type RagConfig } from "../config/index.ts";
 import { createServerApp } from "./app.ts";
 

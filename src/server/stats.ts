@@ -1,4 +1,4 @@
-import type { Cache } from "../cache.ts";
+import type { Cache } from "../chain/cache.ts";
 import type { CachePlugin } from "../types.ts";
 
 /** Samples kept per layer; recent enough to follow a change, small enough to sort on every /stats. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { openAIEmbedder } from "ragcache";
+import { openAIEmbedder } from "ragcache/chroma";
 
 /**
  * An OpenAI-compatible endpoint on loopback (no network in tests): answers each text with a vector

@@ -1,4 +1,4 @@
-import type { Embedder } from "../embedder.ts";
+import type { Embedder } from "./embedder.ts";
 
 const store = new Map<string, number[]>();
 /** Embeddings being computed, by the same key: concurrent requests for one text share one call. */

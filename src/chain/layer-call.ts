@@ -1,5 +1,5 @@
-import { RagCacheError, toError } from "./errors.ts";
-import type { CacheLayer, MaybePromise } from "./types.ts";
+import { RagCacheError, toError } from "../errors.ts";
+import type { CacheLayer, MaybePromise } from "../types.ts";
 
 export type LayerErrorHandler = (error: Error) => void;
 

@@ -1,4 +1,4 @@
-import type { CacheEvents } from "./types.ts";
+import type { CacheEvents } from "../types.ts";
 
 export type Listener<E extends keyof CacheEvents> = (payload: CacheEvents[E]) => void;
 

@@ -1,12 +1,12 @@
 import { coarseClock } from "./clock.ts";
-import { toMs } from "./duration.ts";
-import { keepUntil, createEntry } from "./entry.ts";
-import { RagCacheError, toError } from "./errors.ts";
+import { toMs } from "../duration.ts";
+import { keepUntil, createEntry } from "../entry.ts";
+import { RagCacheError, toError } from "../errors.ts";
 import { Emitter, type Listener } from "./events.ts";
 import { chainHealth, type ChainHealth } from "./health.ts";
-import { keyFromId, type KeyOptions } from "./key.ts";
+import { keyFromId, type KeyOptions } from "../key.ts";
 import { KeyMemo } from "./key-memo.ts";
-import type { CacheOptions, GetOptions, GetOrSetOptions, Loader, Query, Resolution, SetOptions } from "./options.ts";
+import type { CacheOptions, GetOptions, GetOrSetOptions, Loader, Query, Resolution, SetOptions } from "../options.ts";
 import { callLayer } from "./layer-call.ts";
 import { LayerWalk, type Found } from "./walk.ts";
 import type {
@@ -19,7 +19,7 @@ import type {
   Invalidation,
   LayerHit,
   MaybePromise,
-} from "./types.ts";
+} from "../types.ts";
 
 /** Shared default, so a call without options allocates nothing. */
 const NO_OPTIONS = Object.freeze({});

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { numberOf, stem, words } from "../../../src/embedders/text.ts";
+import { numberOf, stem, words } from "../../../../plugins/chroma/embedders/text.ts";
 
 describe("text analysis", () => {
   test("words opens contractions and keeps letters and digits of any script", () => {

@@ -1,7 +1,7 @@
-import { toError } from "./errors.ts";
+import { toError } from "../errors.ts";
 import type { Emitter } from "./events.ts";
 import { settle } from "./layer-call.ts";
-import type { CacheKey, CacheLayer, LayerHit, MaybePromise } from "./types.ts";
+import type { CacheKey, CacheLayer, LayerHit, MaybePromise } from "../types.ts";
 
 /** Where a lookup ended: the entry, the layer index it came from, and whether it is still fresh. */
 export interface Found {

@@ -1,5 +1,5 @@
-import { createKey, type KeyOptions } from "./key.ts";
-import type { CacheKey } from "./types.ts";
+import { createKey, type KeyOptions } from "../key.ts";
+import type { CacheKey } from "../types.ts";
 
 /** Keys of short, frequent texts are memoized, bounded in count per namespace and in namespaces. */
 const KEYS_PER_NAMESPACE = 50_000;

@@ -1,5 +1,5 @@
-import type { Embedder } from "../embedder.ts";
-import { RagCacheError } from "../errors.ts";
+import type { Embedder } from "./embedder.ts";
+import { RagCacheError } from "../../../src/index.ts";
 import { memoizeEmbedder } from "./memo.ts";
 import { STOP_WORDS, stem, words } from "./text.ts";
 

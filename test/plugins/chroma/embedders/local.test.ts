@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { localEmbedder, normalizeText } from "ragcache";
+import { normalizeText } from "ragcache";
+import { localEmbedder } from "ragcache/chroma";
 
 const cosine = (a: number[], b: number[]) => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
 

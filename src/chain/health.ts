@@ -1,5 +1,5 @@
 import { callLayer } from "./layer-call.ts";
-import type { CacheLayer, LayerHealth } from "./types.ts";
+import type { CacheLayer, LayerHealth } from "../types.ts";
 
 export interface ChainHealth {
   /** The worst layer's state. */

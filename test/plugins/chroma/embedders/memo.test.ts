@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { memoizeEmbedder, setEmbeddingMemoLimit, type Embedder } from "ragcache";
+import { memoizeEmbedder, setEmbeddingMemoLimit, type Embedder } from "ragcache/chroma";
 
 function counting(id: string) {
   const calls: string[][] = [];

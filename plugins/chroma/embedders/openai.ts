@@ -1,5 +1,5 @@
-import type { Embedder } from "../embedder.ts";
-import { RagCacheError } from "../errors.ts";
+import type { Embedder } from "./embedder.ts";
+import { RagCacheError } from "../../../src/index.ts";
 import { memoizeEmbedder } from "./memo.ts";
 
 export interface OpenAIEmbedderOptions {
