@@ -1,6 +1,18 @@
 export { Cache, createCache } from "./chain/cache.ts";
 export type { ChainHealth } from "./chain/health.ts";
-export type { CacheOptions, GetOptions, GetOrSetOptions, Loader, Query, Resolution, SetOptions } from "./options.ts";
+export type {
+  CacheHandle,
+  CacheOptions,
+  CachePlugin,
+  CacheStats,
+  GetOptions,
+  GetOrSetOptions,
+  LayerStats,
+  Loader,
+  Query,
+  Resolution,
+  SetOptions,
+} from "./options.ts";
 export { defineLayer } from "./define-layer.ts";
 export { toMs, isDuration } from "./duration.ts";
 export { keepUntil, serializedSize, valueJson } from "./entry.ts";

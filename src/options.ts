@@ -1,5 +1,5 @@
 import type { KeyOptions } from "./key.ts";
-import type { CacheKey, CacheLayer, CachePlugin, Duration, MaybePromise } from "./types.ts";
+import type { CacheEvents, CacheKey, CacheLayer, Duration, MaybePromise } from "./types.ts";
 
 export interface CacheOptions {
   /** Fastest first. A hit in a lower layer is written back into the ones above it. */
@@ -49,3 +49,54 @@ export interface Resolution<V = unknown> {
   matchedText?: string;
 }
 export type Loader<V> = (context: { key: CacheKey; stale?: V }) => MaybePromise<V>;
+
+/** One layer's counters in `stats()`: the chain's hits and misses plus what the layer itself reports. */
+export interface LayerStats {
+  name: string;
+  hits: number;
+  misses: number;
+  [reported: string]: unknown;
+}
+
+/** What `cache.stats()` answers: the chain's counters and one row per layer. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  hitRate: number;
+  sets: number;
+  deletes: number;
+  loads: number;
+  errors: number;
+  inflight: number;
+  layers: LayerStats[];
+}
+
+/**
+ * What a plugin may use of the chain it is set up on: the layers, the clock, keys, events, stats,
+ * background work, and `getOrSet` (warming loads through it). The `Cache` class implements it;
+ * plugins never see more.
+ * @example
+ * const plugin: CachePlugin = { name: "log-misses", setup: (cache) => cache.on("miss", ({ key }) => console.log(key.text)) };
+ */
+export interface CacheHandle {
+  readonly layers: readonly CacheLayer[];
+  readonly now: () => number;
+  key(query: Query, options?: KeyOptions): CacheKey;
+  getOrSet<V>(query: Query, loader: Loader<V>, options?: GetOrSetOptions<V>): MaybePromise<V>;
+  on<E extends keyof CacheEvents & string>(event: E, listener: (payload: CacheEvents[E]) => void): () => void;
+  off<E extends keyof CacheEvents & string>(event: E, listener: (payload: CacheEvents[E]) => void): void;
+  emit<E extends keyof CacheEvents & string>(event: E, payload: CacheEvents[E]): void;
+  stats(): CacheStats;
+  /** Register background work that `close()` waits for. */
+  track(work: Promise<unknown>): void;
+}
+
+/**
+ * A cross-cutting feature (metrics, warming): subscribes to the chain, returns its teardown.
+ * @example
+ * createCache({ layers: [memory()], plugins: [metrics()] });
+ */
+export interface CachePlugin {
+  readonly name: string;
+  setup(cache: CacheHandle): MaybePromise<void | (() => MaybePromise<void>)>;
+}

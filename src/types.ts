@@ -99,12 +99,6 @@ export interface CacheLayer {
   close?(): MaybePromise<void>;
 }
 
-/** A cross-cutting feature (metrics, warming): subscribes to the chain, returns its teardown. */
-export interface CachePlugin {
-  readonly name: string;
-  setup(cache: import("./chain/cache.ts").Cache): MaybePromise<void | (() => MaybePromise<void>)>;
-}
-
 export type EvictReason = "expired" | "capacity" | "size" | "invalidated" | "remote";
 
 /** Events of the chain. Plugins add their own by augmenting this interface. */

@@ -1,4 +1,4 @@
-import type { Cache, CacheEvents } from "../../src/index.ts";
+import type { CacheHandle, CacheEvents } from "../../src/index.ts";
 import { Histogram, type LatencySummary } from "./histogram.ts";
 
 /** Numbers a pooled layer (redis) reports in its `stats()`, read at snapshot time. */
@@ -47,7 +47,7 @@ export class Collector {
   readonly stale: Record<string, number> = {};
   warming: WarmingMetrics | undefined;
 
-  attach(cache: Cache): () => void {
+  attach(cache: CacheHandle): () => void {
     cache.layers.forEach((_, i) => (this.layers[i] = new Histogram()));
     const off = [
       cache.on("sample", (sample) => {

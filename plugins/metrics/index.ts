@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { durationSchema } from "../../src/index.ts";
-import { RagCacheError, toMs, type Cache, type CachePlugin, type Duration } from "../../src/index.ts";
+import { RagCacheError, toMs, type CacheHandle, type CachePlugin, type Duration } from "../../src/index.ts";
 import { Collector } from "./collector.ts";
 import { HitRateWindow, type LowHitRate } from "./hit-rate-window.ts";
 import { renderPrometheus } from "./render.ts";
@@ -75,9 +75,9 @@ export function metrics(options: MetricsOptions = {}): MetricsPlugin {
   const settings = { windowMs, threshold, minRequests };
   const collector = new Collector();
   const window = new HitRateWindow({ ...settings, slots: WINDOW_SLOTS });
-  let cache: Cache | undefined;
+  let cache: CacheHandle | undefined;
 
-  const attached = (): Cache => {
+  const attached = (): CacheHandle => {
     if (cache) return cache;
     throw new RagCacheError("E_CONFIG_INVALID", "the plugin is not set up: pass it to createCache({ plugins: [...] })", {
       source: "metrics",

@@ -1,4 +1,4 @@
-import type { Cache } from "../../src/index.ts";
+import type { CacheHandle } from "../../src/index.ts";
 import { poolOf, type Collector, type LayerErrors, type WarmingMetrics } from "./collector.ts";
 import type { LatencySummary } from "./histogram.ts";
 import type { HitRateWindow } from "./hit-rate-window.ts";
@@ -56,7 +56,7 @@ export interface WindowSettings {
 }
 
 export function buildSnapshot(
-  cache: Cache,
+  cache: CacheHandle,
   collector: Collector,
   window: HitRateWindow,
   settings: WindowSettings,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createKey, hash128, type Cache, type CacheKey, type CacheLayer } from "../../src/index.ts";
+import { createKey, hash128, type CacheHandle, type CacheKey, type CacheLayer } from "../../src/index.ts";
 import type { Counter } from "./heavy-hitters.ts";
 
 /** The reserved namespace the table is kept under in a persistent layer. */
@@ -29,7 +29,7 @@ export interface FrequencyStore {
   save(counters: readonly Counter<CacheKey>[]): Promise<void>;
 }
 
-export function frequencyStore(cache: Cache, source: string, stateFile?: string): FrequencyStore {
+export function frequencyStore(cache: CacheHandle, source: string, stateFile?: string): FrequencyStore {
   if (stateFile) return fileStore(stateFile);
   const layer = cache.layers.find((candidate) => candidate.persistent);
   return layer ? layerStore(cache, layer, source) : { where: "none", load: async () => [], save: async () => {} };
@@ -51,7 +51,7 @@ function fileStore(path: string): FrequencyStore {
   };
 }
 
-function layerStore(cache: Cache, layer: CacheLayer, source: string): FrequencyStore {
+function layerStore(cache: CacheHandle, layer: CacheLayer, source: string): FrequencyStore {
   const key = createKey(`frequency table of ${source}`, { namespace: RESERVED_NAMESPACE });
   return {
     where: `layer:${layer.name}`,

@@ -7,7 +7,7 @@ import {
   DEFAULT_NAMESPACE,
   RagCacheError,
   toMs,
-  type Cache,
+  type CacheHandle,
   type CacheKey,
   type CachePlugin,
   type Duration,
@@ -136,13 +136,13 @@ export function warming(options: WarmingOptions = {}): WarmingPlugin {
       typeof loader === "function" ? { load: loader } : { load: httpLoader(loader), ttl: loader.ttl },
     ]),
   );
-  let cache: Cache | undefined;
+  let cache: CacheHandle | undefined;
   let store: FrequencyStore | undefined;
   let job: Cron | undefined;
   let current: WarmingRun | undefined;
   let lowHitRateRunAt = -Infinity;
 
-  const attached = (): Cache => {
+  const attached = (): CacheHandle => {
     if (cache) return cache;
     throw new RagCacheError("E_CONFIG_INVALID", "the plugin is not set up: pass it to createCache({ plugins: [...] })", {
       source: name,

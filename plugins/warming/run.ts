@@ -1,5 +1,5 @@
 import { toError } from "../../src/index.ts";
-import type { Cache, Duration, KeyParams } from "../../src/index.ts";
+import type { CacheHandle, Duration, KeyParams } from "../../src/index.ts";
 import type { WarmLoader } from "./loaders.ts";
 
 /** One query of a pass, learned from traffic or read from the warm list. */
@@ -43,7 +43,7 @@ export interface ResolvedLoader {
 }
 
 export interface PassOptions {
-  cache: Cache;
+  cache: CacheHandle;
   source: string;
   /** The items in priority order, computed when the pass starts. */
   plan: () => Promise<readonly WarmItem[]>;

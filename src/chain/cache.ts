@@ -6,25 +6,27 @@ import { Emitter, type Listener } from "./events.ts";
 import { chainHealth, type ChainHealth } from "./health.ts";
 import { keyFromId, type KeyOptions } from "../key.ts";
 import { KeyMemo } from "./key-memo.ts";
-import type { CacheOptions, GetOptions, GetOrSetOptions, Loader, Query, Resolution, SetOptions } from "../options.ts";
+import type {
+  CacheHandle,
+  CacheOptions,
+  CachePlugin,
+  CacheStats,
+  GetOptions,
+  LayerStats,
+  GetOrSetOptions,
+  Loader,
+  Query,
+  Resolution,
+  SetOptions,
+} from "../options.ts";
 import { callLayer } from "./layer-call.ts";
 import { LayerWalk, type Found } from "./walk.ts";
-import type {
-  CacheEntry,
-  CacheEvents,
-  CacheKey,
-  CacheLayer,
-  CachePlugin,
-  Duration,
-  Invalidation,
-  LayerHit,
-  MaybePromise,
-} from "../types.ts";
+import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, Duration, Invalidation, LayerHit, MaybePromise } from "../types.ts";
 
 /** Shared default, so a call without options allocates nothing. */
 const NO_OPTIONS = Object.freeze({});
 
-export class Cache {
+export class Cache implements CacheHandle {
   readonly layers: readonly CacheLayer[];
   /** Resolves when every plugin is set up; rejects with the first plugin that failed. */
   readonly ready: Promise<void>;
@@ -161,7 +163,7 @@ export class Cache {
     this.#emitter.emit(event, payload);
   }
 
-  stats() {
+  stats(): CacheStats {
     const { hits, misses, layers } = this.#walk.counts();
     return {
       hits,
@@ -169,7 +171,7 @@ export class Cache {
       hitRate: hits + misses ? hits / (hits + misses) : 0,
       ...this.#counts,
       inflight: this.#inflight.size,
-      layers: this.layers.map((layer, i) => ({ name: layer.name, ...layers[i], ...layer.stats?.() })),
+      layers: this.layers.map((layer, i): LayerStats => ({ name: layer.name, ...layers[i]!, ...layer.stats?.() })),
     };
   }
 

@@ -1,7 +1,8 @@
 import type { ZodType } from "zod";
 import type { CacheOptions } from "../options.ts";
 import { RagCacheError } from "../errors.ts";
-import type { CacheLayer, CachePlugin } from "../types.ts";
+import type { CachePlugin } from "../options.ts";
+import type { CacheLayer } from "../types.ts";
 import { envValue, withEnv, type Env } from "./env.ts";
 import { defaultConfig, pluginRefSchema, ragConfigSchema, TOP_LEVEL_ENV, type PluginRef, type RagConfig } from "./schema.ts";
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { MiddlewareHandler } from "hono";
 import type { Cache } from "../chain/cache.ts";
-import type { CachePlugin } from "../types.ts";
+import type { CachePlugin } from "../options.ts";
 import { renderDashboard } from "./dashboard.ts";
 import { validate, warmBody } from "./schemas.ts";
 import { statsOf, type LatencyWindow } from "./stats.ts";

@@ -5,7 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Cache } from "../chain/cache.ts";
 import { isRagCacheError, type ErrorCode } from "../errors.ts";
-import type { CachePlugin } from "../types.ts";
+import type { CachePlugin } from "../options.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { dataRoutes } from "./routes.ts";
 import { watchLatency } from "./stats.ts";

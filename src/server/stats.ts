@@ -1,5 +1,5 @@
 import type { Cache } from "../chain/cache.ts";
-import type { CachePlugin } from "../types.ts";
+import type { CachePlugin } from "../options.ts";
 
 /** Samples kept per layer; recent enough to follow a change, small enough to sort on every /stats. */
 const WINDOW = 1_024;
