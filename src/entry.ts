@@ -52,6 +52,32 @@ export interface EntryOptions {
   now: number;
 }
 
+let lastStamp = 0;
+
+/**
+ * A write stamp later than every one this process made before: wall-clock ms × 1000 plus a sequence
+ * within the millisecond, so stamps of different processes compare by time too (to the clocks' skew).
+ * Stays a safe integer until the year 2255.
+ *
+ * @example
+ * const entry = { ...fields, stamp: nextStamp() };
+ */
+export function nextStamp(): number {
+  lastStamp = Math.max(lastStamp + 1, Date.now() * 1000);
+  return lastStamp;
+}
+
+/**
+ * Whether `candidate` was written after `current` (an absent `current` is older than anything).
+ * The one rule every path that replaces an entry follows: never an older write over a newer one.
+ *
+ * @example
+ * if (isNewer(incoming, stored)) store(incoming);
+ */
+export function isNewer(candidate: { readonly stamp: number }, current: { readonly stamp: number } | undefined): boolean {
+  return current === undefined || candidate.stamp > current.stamp;
+}
+
 export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
   const json = toJson(value);
   const size = utf8Length(json);
@@ -62,7 +88,7 @@ export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
   }
   const ttl = toMs(options.ttl, "ttl");
   const expiresAt = options.now + ttl;
-  const entry: CacheEntry<V> = { value, expiresAt, createdAt: options.now, size };
+  const entry: CacheEntry<V> = { value, expiresAt, createdAt: options.now, stamp: nextStamp(), size };
   if (options.grace !== undefined && toMs(options.grace, "grace") > 0)
     entry.graceUntil = expiresAt + toMs(options.grace, "grace");
   if (options.tags?.length) entry.tags = validTags(options.tags);

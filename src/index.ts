@@ -15,7 +15,7 @@ export type {
 } from "./options.ts";
 export { defineLayer } from "./define-layer.ts";
 export { toMs, isDuration } from "./duration.ts";
-export { keepUntil, serializedSize, valueJson } from "./entry.ts";
+export { isNewer, keepUntil, nextStamp, serializedSize, valueJson } from "./entry.ts";
 export { RagCacheError, isRagCacheError, toError, type ErrorCode } from "./errors.ts";
 export { canonicalJson, createKey, hash128, keyFromId, normalizeText, DEFAULT_NAMESPACE, type KeyOptions } from "./key.ts";
 export {

@@ -33,6 +33,11 @@ export interface CacheEntry<V = unknown> {
   graceUntil?: number;
   tags?: readonly string[];
   createdAt: number;
+  /**
+   * Write stamp (`nextStamp()`): orders writes of one key across processes. Whatever replaces an
+   * entry (back-fill, bus, reconcile, warming, refresh) never replaces it with an older stamp.
+   */
+  stamp: number;
   /** Serialized size in bytes, when the chain already measured it. */
   size?: number;
 }

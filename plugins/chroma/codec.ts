@@ -11,6 +11,8 @@ interface StoredEntry {
   /** expiresAt; null for Infinity (JSON has no Infinity). */
   e: number | null;
   c: number;
+  /** Write stamp. */
+  w: number;
   g?: number;
   t?: readonly string[];
   s?: number;
@@ -22,6 +24,7 @@ export function encode(key: CacheKey, entry: CacheEntry, embedderId: string): Me
     v: entry.value,
     e: Number.isFinite(entry.expiresAt) ? entry.expiresAt : null,
     c: entry.createdAt,
+    w: entry.stamp,
   };
   if (entry.graceUntil !== undefined) stored.g = entry.graceUntil;
   if (entry.tags?.length) stored.t = entry.tags;
@@ -38,9 +41,11 @@ export function encode(key: CacheKey, entry: CacheEntry, embedderId: string): Me
   return metadata;
 }
 
-export function decode(metadata: Metadata): CacheEntry {
+/** The stored entry, or undefined for one written by an older version (no write stamp). */
+export function decode(metadata: Metadata): CacheEntry | undefined {
   const stored = JSON.parse(String(metadata.entry)) as StoredEntry;
-  const entry: CacheEntry = { value: stored.v, expiresAt: stored.e ?? Infinity, createdAt: stored.c };
+  if (typeof stored.w !== "number") return undefined;
+  const entry: CacheEntry = { value: stored.v, expiresAt: stored.e ?? Infinity, createdAt: stored.c, stamp: stored.w };
   if (stored.g !== undefined) entry.graceUntil = stored.g;
   if (stored.t) entry.tags = stored.t;
   if (stored.s !== undefined) entry.size = stored.s;

@@ -248,9 +248,10 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       counts.lookups++;
       sweepWhenDue();
       const queued = writes.pending(key.id);
-      if (queued && Number(queued.metadata.keep) > now()) {
+      const queuedEntry = queued && Number(queued.metadata.keep) > now() ? decode(queued.metadata) : undefined;
+      if (queuedEntry) {
         counts.hits++;
-        return { ...decode(queued.metadata), similarity: 1, matchedText: queued.text };
+        return { ...queuedEntry, similarity: 1, matchedText: queued!.text };
       }
       const [vector] = await embedder.embed([key.text]);
       const hit = await nearest(batcher, (work) => connection.run("get", work), key, vector!, now(), lookup);

@@ -70,7 +70,8 @@ function choose(key: CacheKey, found: Neighbours, now: number, settings: LookupS
       return { settled: true };
     }
     const metadata = found.metadatas[i];
-    if (!metadata || !ownPartition(metadata, key, settings.embedderId, now)) {
+    const entry = metadata && ownPartition(metadata, key, settings.embedderId, now) ? decode(metadata) : undefined;
+    if (!entry) {
       foreign++;
       continue;
     }
@@ -79,7 +80,7 @@ function choose(key: CacheKey, found: Neighbours, now: number, settings: LookupS
       settings.counts.guarded++;
       continue;
     }
-    return { hit: { ...decode(metadata), similarity, matchedText }, settled: true };
+    return { hit: { ...entry, similarity, matchedText }, settled: true };
   }
   // Settled when the collection holds no more to look at, or when every neighbour was of the key's
   // own partition and refused by the guard: a filtered query would return the same ones.

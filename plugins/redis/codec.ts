@@ -1,16 +1,16 @@
 import { RagCacheError, valueJson, type CacheEntry, type LayerHit } from "../../src/index.ts";
 
 /**
- * Format: a JSON array `[1, value, expiresAt, createdAt, graceUntil, tags]` (expiry `null` for never,
+ * Format: a JSON array `[2, value, expiresAt, createdAt, stamp, graceUntil, tags]` (expiry `null` for never,
  * trailing absent fields dropped). JSON because the chain already admits only JSON values (it measured
  * their JSON size), Bun's JSON.parse/stringify are native code and need no dependency, and entries stay
  * readable with redis-cli. An array instead of an object saves the field names on every entry (3 %
  * of a 1 KB entry) at the same encode + decode cost (bench/redis-pool.ts, storage format table); the
- * leading 1 is the format version. The value's JSON is the one the chain made to measure the value
+ * leading number is the format version (entries of an older version are misses). The value's JSON is the one the chain made to measure the value
  * (`valueJson`), spliced in rather than serialized again.
  */
 export function encodeEntry(entry: CacheEntry): string {
-  let json = `[1,${valueJson(entry)},${Number.isFinite(entry.expiresAt) ? entry.expiresAt : null},${entry.createdAt}`;
+  let json = `[2,${valueJson(entry)},${Number.isFinite(entry.expiresAt) ? entry.expiresAt : null},${entry.createdAt},${entry.stamp}`;
   if (entry.graceUntil !== undefined || entry.tags?.length) json += `,${entry.graceUntil ?? null}`;
   if (entry.tags?.length) json += `,${JSON.stringify(entry.tags)}`;
   return `${json}]`;
@@ -24,11 +24,11 @@ export function decodeEntry(raw: string, source: string): LayerHit {
   } catch {
     throw corrupt(source, "not JSON");
   }
-  if (!Array.isArray(fields) || fields[0] !== 1 || fields.length < 4 || typeof fields[3] !== "number")
-    throw corrupt(source, "not a ragcache entry");
-  const hit: LayerHit = { value: fields[1], expiresAt: fields[2] ?? Infinity, createdAt: fields[3] };
-  if (typeof fields[4] === "number") hit.graceUntil = fields[4];
-  if (Array.isArray(fields[5])) hit.tags = fields[5];
+  if (!Array.isArray(fields) || fields[0] !== 2 || typeof fields[3] !== "number" || typeof fields[4] !== "number")
+    throw corrupt(source, "not a ragcache entry of this version");
+  const hit: LayerHit = { value: fields[1], expiresAt: fields[2] ?? Infinity, createdAt: fields[3], stamp: fields[4] };
+  if (typeof fields[5] === "number") hit.graceUntil = fields[5];
+  if (Array.isArray(fields[6])) hit.tags = fields[6];
   return hit;
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createKey, hash128, type CacheHandle, type CacheKey, type CacheLayer } from "../../src/index.ts";
+import { createKey, hash128, nextStamp, type CacheHandle, type CacheKey, type CacheLayer } from "../../src/index.ts";
 import type { Counter } from "./heavy-hitters.ts";
 
 /** The reserved namespace the table is kept under in a persistent layer. */
@@ -61,7 +61,7 @@ function layerStore(cache: CacheHandle, layer: CacheLayer, source: string): Freq
     },
     async save(counters) {
       const now = cache.now();
-      await layer.set(key, { value: encode(counters), createdAt: now, expiresAt: now + KEEP_MS });
+      await layer.set(key, { value: encode(counters), createdAt: now, expiresAt: now + KEEP_MS, stamp: nextStamp() });
     },
   };
 }

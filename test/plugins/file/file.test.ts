@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCache, createKey, isRagCacheError, type CacheEntry, type CacheEvents } from "ragcache";
+import { createCache, createKey, nextStamp, isRagCacheError, type CacheEntry, type CacheEvents } from "ragcache";
 import { file } from "ragcache/file";
 import { layerConformance, manualClock, testContext } from "ragcache/testing";
 
@@ -14,6 +14,7 @@ const entry = (value: unknown, extra: Partial<CacheEntry> = {}): CacheEntry => (
   value,
   createdAt: Date.now(),
   expiresAt: Date.now() + 60_000,
+  stamp: nextStamp(),
   ...extra,
 });
 

@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCache, createKey, isRagCacheError, loadConfig } from "ragcache";
+import { createCache, createKey, nextStamp, isRagCacheError, loadConfig } from "ragcache";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { layerConformance, testContext } from "ragcache/testing";
@@ -20,6 +20,7 @@ const entry = (value: unknown, extra: object = {}) => ({
   value,
   createdAt: Date.now(),
   expiresAt: Date.now() + 60_000,
+  stamp: nextStamp(),
   ...extra,
 });
 
@@ -34,9 +35,9 @@ describe("redis layer", () => {
     const raw = new Redis(server.url);
     try {
       const stored = JSON.parse((await raw.get(`format:${key.id}`))!);
-      expect(stored[0]).toBe(1);
+      expect(stored[0]).toBe(2);
       expect(stored[1]).toEqual({ docs: [1] });
-      expect(stored[5]).toEqual(["doc:1"]);
+      expect(stored[6]).toEqual(["doc:1"]);
       const pttl = await raw.pttl(`format:${key.id}`);
       expect(pttl).toBeGreaterThan(55_000);
       expect(pttl).toBeLessThanOrEqual(60_000);
@@ -107,8 +108,8 @@ describe("redis layer", () => {
     const layer = redis({ url: server.url, prefix: "tags:", log: quiet });
     const raw = new Redis(server.url);
     const now = Date.now();
-    await layer.set(createKey("a"), { value: "a", createdAt: now, expiresAt: now + 60_000, tags: ["t"] });
-    await layer.set(createKey("b"), { value: "b", createdAt: now, expiresAt: now + 10_000, tags: ["t"] });
+    await layer.set(createKey("a"), { value: "a", createdAt: now, stamp: nextStamp(), expiresAt: now + 60_000, tags: ["t"] });
+    await layer.set(createKey("b"), { value: "b", createdAt: now, stamp: nextStamp(), expiresAt: now + 10_000, tags: ["t"] });
     expect(await raw.pttl("tags:#tag:t")).toBeGreaterThan(50_000);
     await Promise.all([
       ...Array.from({ length: 2_500 }, (_, i) => layer.set(createKey(`bulk ${i}`), entry(i, { tags: ["t", `own ${i}`] }))),
