@@ -84,6 +84,7 @@ const sample = {
   expiresAt: Date.now() + 3_600_000,
   createdAt: Date.now(),
   stamp: nextStamp(),
+  digest: createKey("sample").digest,
   tags: ["doc:1"],
 };
 const formats: Record<string, { bytes: number; roundTrip: () => unknown }> = {

@@ -113,6 +113,7 @@ async function accuracy() {
       createdAt: now,
       expiresAt: now + 3_600_000,
       stamp: nextStamp(),
+      digest: createKey(pair.a, { namespace: `pair-${i}` }).digest,
     });
   }
   const layer = { guarded: await pairRates(true, collection), unguarded: await pairRates(false, collection) };
@@ -169,7 +170,11 @@ async function load(collection: Collection, questions: string[]): Promise<{ embe
       embeddings: vectors,
       documents: keys.map((key) => key.text),
       metadatas: keys.map((key, i) =>
-        encode(key, { value: { answer: i }, createdAt: now, expiresAt: now + 86_400_000, stamp: nextStamp() }, embedder.id),
+        encode(
+          key,
+          { value: { answer: i }, createdAt: now, expiresAt: now + 86_400_000, stamp: nextStamp(), digest: key.digest },
+          embedder.id,
+        ),
       ),
     });
   });

@@ -45,6 +45,8 @@ function toJson(value: unknown): string {
 }
 
 export interface EntryOptions {
+  /** The digest of the key the entry answers. */
+  digest: string;
   ttl: Duration;
   grace?: Duration;
   tags?: readonly string[];
@@ -88,7 +90,7 @@ export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
   }
   const ttl = toMs(options.ttl, "ttl");
   const expiresAt = options.now + ttl;
-  const entry: CacheEntry<V> = { value, expiresAt, createdAt: options.now, stamp: nextStamp(), size };
+  const entry: CacheEntry<V> = { value, expiresAt, createdAt: options.now, stamp: nextStamp(), digest: options.digest, size };
   if (options.grace !== undefined && toMs(options.grace, "grace") > 0)
     entry.graceUntil = expiresAt + toMs(options.grace, "grace");
   if (options.tags?.length) entry.tags = validTags(options.tags);

@@ -8,6 +8,7 @@ export type ErrorCode =
   | "E_INVALID_KEY"
   | "E_INVALID_DURATION"
   | "E_NOT_SERIALIZABLE"
+  | "E_INTEGRITY"
   | "E_CLOSED";
 
 export class RagCacheError extends Error {

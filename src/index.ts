@@ -17,7 +17,16 @@ export { defineLayer } from "./define-layer.ts";
 export { toMs, isDuration } from "./duration.ts";
 export { isNewer, keepUntil, nextStamp, serializedSize, valueJson } from "./entry.ts";
 export { RagCacheError, isRagCacheError, toError, type ErrorCode } from "./errors.ts";
-export { canonicalJson, createKey, hash128, keyFromId, normalizeText, DEFAULT_NAMESPACE, type KeyOptions } from "./key.ts";
+export {
+  canonicalJson,
+  createKey,
+  keyFromId,
+  keyOf,
+  normalizeText,
+  sha256Hex,
+  DEFAULT_NAMESPACE,
+  type KeyOptions,
+} from "./key.ts";
 export {
   defaultConfig,
   durationSchema,

@@ -1,3 +1,5 @@
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { RagCacheError } from "./errors.ts";
 import type { CacheKey, KeyParams } from "./types.ts";
 
@@ -28,35 +30,15 @@ export function canonicalJson(value: unknown, path = "params"): string {
 }
 
 /**
- * 128-bit non-cryptographic hash (four 32-bit multiply-xorshift lanes) of a string's UTF-16 code units,
- * as 32 hex digits. Synchronous on purpose: crypto.subtle.digest is async and would put a promise on
- * every L1 hit. Keys are namespaced and not secret, so collision resistance against chance is what counts.
+ * SHA-256 of a string's UTF-8 bytes, as 64 hex digits. SHA-256 because it is the standard hash every
+ * runtime and every reviewer knows; `@noble/hashes` because it computes it synchronously everywhere
+ * (crypto.subtle.digest is async and would put a promise on every key).
+ *
+ * @example
+ * sha256Hex("what is rag?"); // "4c1f…" (64 hex digits)
  */
-export function hash128(input: string): string {
-  let h1 = 0x6a09e667,
-    h2 = 0xbb67ae85,
-    h3 = 0x3c6ef372,
-    h4 = 0xa54ff53a;
-  for (let i = 0; i < input.length; i++) {
-    const c = input.charCodeAt(i);
-    h1 = h2 ^ Math.imul(h1 ^ c, 597399067);
-    h2 = h3 ^ Math.imul(h2 ^ c, 2869860233);
-    h3 = h4 ^ Math.imul(h3 ^ c, 951274213);
-    h4 = h1 ^ Math.imul(h4 ^ c, 2716044179);
-  }
-  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
-  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
-  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
-  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
-  h1 ^= h2 ^ h3 ^ h4;
-  h2 ^= h1;
-  h3 ^= h1;
-  h4 ^= h1;
-  return hex(h1) + hex(h2) + hex(h3) + hex(h4);
-}
-
-function hex(n: number): string {
-  return (n >>> 0).toString(16).padStart(8, "0");
+export function sha256Hex(input: string): string {
+  return bytesToHex(sha256(utf8ToBytes(input)));
 }
 
 export function assertNamespace(namespace: string): void {
@@ -83,15 +65,29 @@ export function createKey(text: string, options: KeyOptions = {}, maxKeyLength =
       { details: { limit: "maxKeyLength", max: maxKeyLength, actual: text.length + params.length } },
     );
   }
-  const normalized = normalizeText(text);
-  const paramsHash = params === "" ? "" : hash128(params);
-  return { id: `${namespace}:${hash128(`${normalized}\u0000${params}`)}`, namespace, text: normalized, params, paramsHash };
+  return keyOf(namespace, normalizeText(text), params);
 }
 
-/** A key known only by id (a remote invalidation, a listing): no text, no parameters. */
+/**
+ * The key of an already normalized text and canonical parameters (a key restored from storage).
+ * The digest covers all three parts; the id is its first 128 bits under the namespace.
+ *
+ * @example
+ * const key = keyOf("retrieval", normalizeText("What is RAG?"), canonicalJson({ k: 5 }));
+ */
+export function keyOf(namespace: string, text: string, params: string): CacheKey {
+  const digest = sha256Hex(`${namespace}\u0000${text}\u0000${params}`);
+  const paramsHash = params === "" ? "" : sha256Hex(params).slice(0, 32);
+  return { id: `${namespace}:${digest.slice(0, 32)}`, namespace, text, params, paramsHash, digest };
+}
+
+/**
+ * A key known only by id (a remote invalidation, a journaled change): enough to delete or invalidate,
+ * never to read, since its digest (empty) matches no stored entry.
+ */
 export function keyFromId(id: string): CacheKey {
   const colon = id.indexOf(":");
-  return { id, namespace: colon > 0 ? id.slice(0, colon) : DEFAULT_NAMESPACE, text: "", params: "", paramsHash: "" };
+  return { id, namespace: colon > 0 ? id.slice(0, colon) : DEFAULT_NAMESPACE, text: "", params: "", paramsHash: "", digest: "" };
 }
 
 function invalidKey(message: string): RagCacheError {

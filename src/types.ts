@@ -13,7 +13,7 @@ export type KeyParams = Record<string, unknown>;
  * plugin replays `text` + `params`).
  */
 export interface CacheKey {
-  /** `${namespace}:${hash}`: stable across processes and versions of the same major. */
+  /** `${namespace}:<first 32 hex digits of digest>`: stable across processes and versions of the same major. */
   readonly id: string;
   readonly namespace: string;
   /** The normalized query text (NFKC, lower case, collapsed whitespace). Empty when only the id is known. */
@@ -22,6 +22,12 @@ export interface CacheKey {
   readonly params: string;
   /** Hash of `params`: the semantic layer only matches entries with the same one. */
   readonly paramsHash: string;
+  /**
+   * SHA-256 (hex) of namespace, text and parameters. Every stored entry carries the digest of the key
+   * it answers; an exact layer's answer whose digest differs is a miss (E_INTEGRITY). "" when only
+   * the id is known (`keyFromId`): such a key deletes and invalidates but never reads an entry.
+   */
+  readonly digest: string;
 }
 
 /** What a layer stores. Times are epoch milliseconds of the chain's clock. */
@@ -38,6 +44,8 @@ export interface CacheEntry<V = unknown> {
    * entry (back-fill, bus, reconcile, warming, refresh) never replaces it with an older stamp.
    */
   stamp: number;
+  /** `digest` of the key this entry answers. */
+  digest: string;
   /** Serialized size in bytes, when the chain already measured it. */
   size?: number;
 }

@@ -15,7 +15,7 @@ import { localEmbedder, openAIEmbedder, type Embedder } from "./embedders/index.
 import { TAG_PREFIX, decode, encode } from "./codec.ts";
 import { ChromaConnection } from "./connection.ts";
 import { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
-import { INCLUDE, nearest, type LookupSettings } from "./lookup.ts";
+import { INCLUDE, answers, nearest, type LookupSettings } from "./lookup.ts";
 import { QueryBatcher } from "./query-batch.ts";
 import { WriteQueue, hasAnyTag, type PendingWrite } from "./writes.ts";
 
@@ -166,7 +166,21 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
   const threshold = options.threshold ?? embedder.threshold ?? 0.9;
   const guard = guardOf(options.guard);
   const counts = { lookups: 0, hits: 0, belowThreshold: 0, guarded: 0, filtered: 0, queries: 0, writeBatches: 0 };
-  const lookup: LookupSettings = { embedderId: embedder.id, threshold, guard, candidates: options.candidates ?? 10, counts };
+  const onForeignEntry = (key: CacheKey) =>
+    context?.emit("error", {
+      layer: name,
+      operation: "get",
+      key,
+      error: new RagCacheError("E_INTEGRITY", "a stored entry answers another key (digest mismatch); skipped", { source: name }),
+    });
+  const lookup: LookupSettings = {
+    embedderId: embedder.id,
+    threshold,
+    guard,
+    candidates: options.candidates ?? 10,
+    counts,
+    onForeignEntry,
+  };
   const sweepEvery = toMs(options.sweepInterval ?? "1m", "sweepInterval");
   const requestTimeout = toMs(options.timeout ?? "750ms", "timeout");
   const scope = options.namespaces ? new Set(options.namespaces) : undefined;
@@ -249,7 +263,7 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       sweepWhenDue();
       const queued = writes.pending(key.id);
       const queuedEntry = queued && Number(queued.metadata.keep) > now() ? decode(queued.metadata) : undefined;
-      if (queuedEntry) {
+      if (queuedEntry && answers(queuedEntry.digest, key, queued!.text)) {
         counts.hits++;
         return { ...queuedEntry, similarity: 1, matchedText: queued!.text };
       }

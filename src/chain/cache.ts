@@ -257,6 +257,7 @@ export class Cache implements CacheHandle {
   async #store<V>(key: CacheKey, value: V, options: SetOptions<V>): Promise<void> {
     const tags = typeof options.tags === "function" ? options.tags(value) : options.tags;
     const entry = createEntry(value, {
+      digest: key.digest,
       ttl: options.ttl ?? this.#defaultTtl,
       grace: options.grace ?? this.#defaultGrace,
       tags,
@@ -302,7 +303,7 @@ export class Cache implements CacheHandle {
   #backfill(key: CacheKey, found: Found): void {
     const entry: LayerHit = found.entry;
     if (keepUntil(entry) <= this.now()) return;
-    const exact: CacheEntry = entry.similarity === undefined && entry.matchedText === undefined ? entry : withoutMatch(entry);
+    const exact: CacheEntry = entry.similarity === undefined && entry.matchedText === undefined ? entry : answerTo(key, entry);
     const written = this.#allLayers("backfill", (layer) => layer.set(key, exact), key, found.index);
     if (written instanceof Promise) this.#track(written);
   }
@@ -345,8 +346,9 @@ export class Cache implements CacheHandle {
   }
 }
 
-function withoutMatch({ similarity: _similarity, matchedText: _matchedText, ...entry }: LayerHit): CacheEntry {
-  return entry;
+/** A semantic match, stored above as the query's own answer: the query's digest, the match's stamp. */
+function answerTo(key: CacheKey, { similarity: _similarity, matchedText: _matchedText, ...entry }: LayerHit): CacheEntry {
+  return { ...entry, digest: key.digest };
 }
 
 export function createCache(options: CacheOptions): Cache {

@@ -13,15 +13,15 @@ export interface ConformanceOptions {
 const HOUR = 3_600_000;
 
 /**
- * A valid entry for `key`, as the chain would make it: fresh for an hour, with a new write stamp.
+ * A valid entry for `key`, as the chain would make it: its digest, fresh for an hour, a new write stamp.
  * For tests that call a layer directly.
  *
  * @example
  * await layer.set(key, testEntry(key, { docs: [1] }, { tags: ["doc:1"] }));
  */
-export function testEntry<V>(_key: CacheKey, value: V, extra: Partial<CacheEntry<V>> = {}): CacheEntry<V> {
+export function testEntry<V>(key: CacheKey, value: V, extra: Partial<CacheEntry<V>> = {}): CacheEntry<V> {
   const now = Date.now();
-  return { value, createdAt: now, expiresAt: now + HOUR, stamp: nextStamp(), ...extra };
+  return { value, createdAt: now, expiresAt: now + HOUR, stamp: nextStamp(), digest: key.digest, ...extra };
 }
 
 /** A context that records what the layer emits and tracks, as a chain would. */
@@ -80,6 +80,7 @@ export function layerConformance(
       const hit = await layer.get(key("what is rag"));
       expect(hit?.value).toEqual(stored.value);
       expect(hit?.stamp).toBe(stored.stamp);
+      expect(hit?.digest).toBe(stored.digest);
       expect(hit?.expiresAt).toBe(stored.expiresAt);
       expect(hit?.graceUntil).toBe(stored.graceUntil!);
       expect(hit?.tags).toEqual(["doc:1"]);
