@@ -73,6 +73,15 @@ export type Invalidation =
   | { type: "tags"; tags: readonly string[] }
   | { type: "clear"; namespace?: string };
 
+/** How the chain asks a layer to store an entry. */
+export interface LayerSetOptions {
+  /**
+   * The entry is a copy read from a slower layer (a back-fill): store it only where the layer holds
+   * no entry for the key or one with an older `stamp`. Plain writes never set it.
+   */
+  readonly ifNewer?: boolean;
+}
+
 /** Handed to each layer by the chain once, before first use. */
 export interface LayerContext {
   /** The layer's position in the chain, 0 = fastest. */
@@ -100,7 +109,7 @@ export interface CacheLayer {
   readonly timeout?: number;
   attach?(context: LayerContext): void;
   get(key: CacheKey): MaybePromise<LayerHit | undefined>;
-  set(key: CacheKey, entry: CacheEntry): MaybePromise<void>;
+  set(key: CacheKey, entry: CacheEntry, options?: LayerSetOptions): MaybePromise<void>;
   delete(key: CacheKey): MaybePromise<void>;
   /** Remove every entry, or every entry of one namespace. */
   clear(namespace?: string): MaybePromise<void>;

@@ -1,16 +1,21 @@
 import { RagCacheError, valueJson, type CacheEntry, type LayerHit } from "../../src/index.ts";
 
+/** The format version, the array's first element: entries of another version are misses. */
+export const FORMAT_VERSION = 3;
+
 /**
- * Format: a JSON array `[3, value, expiresAt, createdAt, stamp, digest, graceUntil, tags]` (expiry `null` for never,
- * trailing absent fields dropped). JSON because the chain already admits only JSON values (it measured
- * their JSON size), Bun's JSON.parse/stringify are native code and need no dependency, and entries stay
- * readable with redis-cli. An array instead of an object saves the field names on every entry (3 %
- * of a 1 KB entry) at the same encode + decode cost (bench/redis-pool.ts, storage format table); the
- * leading number is the format version (entries of an older version are misses). The value's JSON is the one the chain made to measure the value
- * (`valueJson`), spliced in rather than serialized again.
+ * Format: a JSON array `[3, stamp, digest, value, expiresAt, createdAt, graceUntil, tags]` (expiry
+ * `null` for never, trailing absent fields dropped). JSON because the chain already admits only JSON
+ * values (it measured their JSON size), Bun's JSON.parse/stringify are native code and need no
+ * dependency, and entries stay readable with redis-cli. An array instead of an object saves the field
+ * names on every entry (3 % of a 1 KB entry) at the same encode + decode cost (bench/redis-pool.ts,
+ * storage format table). The stamp comes first so that a Lua script can compare it without decoding
+ * the value. The value's JSON is the one the chain made to measure the value (`valueJson`), spliced
+ * in rather than serialized again.
  */
 export function encodeEntry(entry: CacheEntry): string {
-  let json = `[3,${valueJson(entry)},${Number.isFinite(entry.expiresAt) ? entry.expiresAt : null},${entry.createdAt},${entry.stamp},${JSON.stringify(entry.digest)}`;
+  const expiresAt = Number.isFinite(entry.expiresAt) ? entry.expiresAt : null;
+  let json = `[${FORMAT_VERSION},${entry.stamp},${JSON.stringify(entry.digest)},${valueJson(entry)},${expiresAt},${entry.createdAt}`;
   if (entry.graceUntil !== undefined || entry.tags?.length) json += `,${entry.graceUntil ?? null}`;
   if (entry.tags?.length) json += `,${JSON.stringify(entry.tags)}`;
   return `${json}]`;
@@ -24,18 +29,14 @@ export function decodeEntry(raw: string, source: string): LayerHit {
   } catch {
     throw corrupt(source, "not JSON");
   }
-  if (!Array.isArray(fields) || fields[0] !== 3 || typeof fields[3] !== "number" || typeof fields[4] !== "number")
-    throw corrupt(source, "not a ragcache entry of this version");
-  if (typeof fields[5] !== "string") throw corrupt(source, "no key digest");
-  const hit: LayerHit = {
-    value: fields[1],
-    expiresAt: fields[2] ?? Infinity,
-    createdAt: fields[3],
-    stamp: fields[4],
-    digest: fields[5],
-  };
-  if (typeof fields[6] === "number") hit.graceUntil = fields[6];
-  if (Array.isArray(fields[7])) hit.tags = fields[7];
+  if (!Array.isArray(fields) || fields[0] !== FORMAT_VERSION || fields.length < 6)
+    throw corrupt(source, "not an entry of this version");
+  const [, stamp, digest, value, expiresAt, createdAt, graceUntil, tags] = fields;
+  if (typeof stamp !== "number" || typeof digest !== "string" || typeof createdAt !== "number")
+    throw corrupt(source, "not an entry of this version");
+  const hit: LayerHit = { value, expiresAt: expiresAt ?? Infinity, createdAt, stamp, digest };
+  if (typeof graceUntil === "number") hit.graceUntil = graceUntil;
+  if (Array.isArray(tags)) hit.tags = tags;
   return hit;
 }
 

@@ -181,14 +181,14 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
         (error) => readFailed(error, key),
       );
     },
-    set(key, entry: CacheEntry) {
+    set(key, entry: CacheEntry, options) {
       const keep = keepUntil(entry) - now();
       if (keep <= 0) return deleteKey(key);
       const px = Number.isFinite(keep) ? Math.ceil(keep) : 0;
       const invalidation: Invalidation = { type: "delete", ids: [key.id] };
       return writes.write({
         operation: "set",
-        toRedis: () => store.set(key.id, entry, px),
+        toRedis: () => store.set(key.id, entry, px, options?.ifNewer),
         toFallback: () => fallback!.set(key, entry),
         remember: () => journal.id(key.id),
         invalidation,

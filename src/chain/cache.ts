@@ -1,11 +1,12 @@
 import { coarseClock } from "./clock.ts";
 import { toMs } from "../duration.ts";
-import { keepUntil, createEntry } from "../entry.ts";
+import { keepUntil, createEntry, nextStamp } from "../entry.ts";
 import { RagCacheError, toError } from "../errors.ts";
 import { Emitter, type Listener } from "./events.ts";
 import { chainHealth, type ChainHealth } from "./health.ts";
 import { keyFromId, type KeyOptions } from "../key.ts";
 import { KeyMemo } from "./key-memo.ts";
+import { NewestWrites } from "./newest-writes.ts";
 import type {
   CacheHandle,
   CacheOptions,
@@ -25,6 +26,7 @@ import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, Duration, Invalidat
 
 /** Shared default, so a call without options allocates nothing. */
 const NO_OPTIONS = Object.freeze({});
+const IF_NEWER = Object.freeze({ ifNewer: true });
 
 export class Cache implements CacheHandle {
   readonly layers: readonly CacheLayer[];
@@ -38,6 +40,9 @@ export class Cache implements CacheHandle {
   #maxValueBytes: number;
   #keys: KeyMemo;
   #inflight = new Map<string, Promise<unknown>>();
+  /** Keys whose running load a set or delete overtook: the load's value is returned, not stored. */
+  #overtakenLoads = new Set<string>();
+  #newestWrites = new NewestWrites();
   #background = new Set<Promise<unknown>>();
   #teardowns: (() => MaybePromise<void>)[] = [];
   #closed = false;
@@ -98,7 +103,9 @@ export class Cache implements CacheHandle {
   /** Write through every layer (REQ-PER-007). Resolves when every layer has answered or timed out. */
   async set<V>(query: Query, value: V, options: SetOptions<V> = {}): Promise<void> {
     this.#assertOpen();
-    await this.#store(this.key(query, options), value, options);
+    const key = this.key(query, options);
+    this.#overtakeLoad(key.id);
+    await this.#store(key, value, options);
   }
 
   /** The cached value, or the loader's, run once for all concurrent callers of one key. */
@@ -136,6 +143,8 @@ export class Cache implements CacheHandle {
   async delete(query: Query, options: KeyOptions = {}): Promise<void> {
     this.#assertOpen();
     const key = this.key(query, options);
+    this.#overtakeLoad(key.id);
+    this.#newestWrites.record(key.id, nextStamp());
     await this.#allLayers("delete", (layer) => layer.delete(key), key);
     this.#counts.deletes++;
     this.#emitter.emit("delete", { key });
@@ -243,15 +252,20 @@ export class Cache implements CacheHandle {
     this.#counts.loads++;
     const loading = (async () => {
       const value = await loader({ key, stale });
-      await this.#store(key, value, options);
+      if (!this.#overtakenLoads.has(key.id)) await this.#store(key, value, options);
       return value;
     })();
     this.#inflight.set(key.id, loading);
-    loading.then(
-      () => this.#inflight.delete(key.id),
-      () => this.#inflight.delete(key.id),
-    );
+    const done = () => {
+      this.#inflight.delete(key.id);
+      this.#overtakenLoads.delete(key.id);
+    };
+    loading.then(done, done);
     return loading;
+  }
+
+  #overtakeLoad(id: string): void {
+    if (this.#inflight.has(id)) this.#overtakenLoads.add(id);
   }
 
   async #store<V>(key: CacheKey, value: V, options: SetOptions<V>): Promise<void> {
@@ -264,6 +278,7 @@ export class Cache implements CacheHandle {
       maxValueBytes: this.#maxValueBytes,
       now: this.now(),
     });
+    this.#newestWrites.record(key.id, entry.stamp);
     const written = await this.#allLayers("set", (layer) => layer.set(key, entry), key);
     this.#counts.sets++;
     this.#emitter.emit("set", { key, layers: written });
@@ -300,11 +315,12 @@ export class Cache implements CacheHandle {
     return pending ? Promise.all(pending).then(() => succeeded) : succeeded;
   }
 
+  /** Copies a lower layer's hit into the faster layers, unless this chain wrote or deleted the key since. */
   #backfill(key: CacheKey, found: Found): void {
     const entry: LayerHit = found.entry;
-    if (keepUntil(entry) <= this.now()) return;
+    if (keepUntil(entry) <= this.now() || this.#newestWrites.supersedes(key.id, entry.stamp)) return;
     const exact: CacheEntry = entry.similarity === undefined && entry.matchedText === undefined ? entry : answerTo(key, entry);
-    const written = this.#allLayers("backfill", (layer) => layer.set(key, exact), key, found.index);
+    const written = this.#allLayers("backfill", (layer) => layer.set(key, exact, IF_NEWER), key, found.index);
     if (written instanceof Promise) this.#track(written);
   }
 

@@ -70,7 +70,7 @@ describe("an entry answers only the key it was stored for", () => {
     const { cache } = chainOver(redis({ url: server.url, prefix: "old:", log: quiet }));
     const raw = new Redis(server.url);
     try {
-      await raw.set(`old:${A.id}`, JSON.stringify([1, "refunds within 30 days", null, Date.now()]));
+      await raw.set(`old:${A.id}`, JSON.stringify([2, "refunds within 30 days", null, Date.now(), Date.now() * 1000]));
       expect(await cache.get(A)).toBeUndefined();
     } finally {
       raw.disconnect();
