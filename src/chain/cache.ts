@@ -325,6 +325,7 @@ export class Cache implements CacheHandle {
   }
 
   async #invalidateLayers(below: number, invalidation: Invalidation): Promise<void> {
+    if (invalidation.type === "delete") for (const id of invalidation.ids) this.#overtakeLoad(id);
     const run = (layer: CacheLayer): MaybePromise<void> => {
       if (invalidation.type === "tags") return layer.invalidateTags(invalidation.tags);
       if (invalidation.type === "clear") return layer.clear(invalidation.namespace);

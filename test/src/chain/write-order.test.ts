@@ -95,6 +95,25 @@ describe("a late read never overwrites a newer write", () => {
     await cache.close();
   });
 
+  test("a load overtaken by another process's write of its key (heard on the bus) is not stored", async () => {
+    const here = createCache({ layers: [memory(), redis({ url: server.url, prefix: "bus-load:", log: quiet })] });
+    const there = createCache({ layers: [redis({ url: server.url, prefix: "bus-load:", log: quiet })] });
+    const heard = new Set<string>();
+    here.on("evict", (event) => event.reason === "remote" && heard.add(event.id));
+    while (!heard.has(here.key("bus check").id)) {
+      await there.set("bus check", 1);
+      await Bun.sleep(10);
+    }
+    let release = () => {};
+    const loading = here.getOrSet("q", () => new Promise<string>((resolve) => (release = () => resolve("loaded here"))));
+    await there.set("q", "written there");
+    while (!heard.has(here.key("q").id)) await Bun.sleep(2);
+    release();
+    expect(await loading).toBe("loaded here");
+    expect(await here.get("q")).toBe("written there");
+    await Promise.all([here.close(), there.close()]);
+  });
+
   test("a stale-while-revalidate refresh that started before a set does not replace it", async () => {
     let now = 1_000_000;
     const cache = createCache({ layers: [memory(), memory({ name: "l2" })], now: () => now });
