@@ -29,17 +29,20 @@ export function canonicalJson(value: unknown, path = "params"): string {
   throw invalidKey(`${path} is a ${typeof value === "object" ? "non-plain object" : typeof value}; parameters must be JSON`);
 }
 
+/** Bun's native SHA-256 when present: the same digest, several times faster than the portable one. */
+const nativeSha256 = typeof Bun === "undefined" ? undefined : Bun.SHA256;
+
 /**
  * SHA-256 of a string's UTF-8 bytes, as 64 hex digits. SHA-256 because it is the standard hash every
  * runtime and every reviewer knows; `@noble/hashes` because it computes it synchronously everywhere
- * (crypto.subtle.digest is async and would put a promise on every key).
+ * (crypto.subtle.digest is async and would put a promise on every key); Bun's own hasher where it runs.
  *
  * @example
- * sha256Hex("what is rag?"); // "4c1f…" (64 hex digits)
+ * sha256Hex("abc"); // "ba7816bf…f20015ad"
  */
-export function sha256Hex(input: string): string {
-  return bytesToHex(sha256(utf8ToBytes(input)));
-}
+export const sha256Hex: (input: string) => string = nativeSha256
+  ? (input) => nativeSha256.hash(input, "hex")
+  : (input) => bytesToHex(sha256(utf8ToBytes(input)));
 
 export function assertNamespace(namespace: string): void {
   if (!NAMESPACE.test(namespace)) {

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { canonicalJson, createKey, isRagCacheError, keyFromId, keyOf, normalizeText, sha256Hex, toMs } from "ragcache";
 
 describe("keys", () => {
@@ -53,9 +55,11 @@ describe("keys", () => {
     }
   });
 
-  test("sha256Hex is standard SHA-256 of the UTF-8 bytes", () => {
+  test("sha256Hex is standard SHA-256 of the UTF-8 bytes, the same as the portable implementation's", () => {
     expect(sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    expect(sha256Hex("é")).toBe(sha256Hex("\u00e9"));
+    for (const text of ["", "what is rag?", "ＲＡＧ ✓ 𝒳 é", 'ns\u0000text\u0000{"k":5}']) {
+      expect(sha256Hex(text)).toBe(bytesToHex(sha256(utf8ToBytes(text))));
+    }
   });
 
   test("a key's digest covers namespace, text and parameters; its id is the digest's first 128 bits", () => {
