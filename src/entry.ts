@@ -44,11 +44,43 @@ function toJson(value: unknown): string {
   return json;
 }
 
+/** The longest finite TTL any layer stores exactly (Redis PX, epoch-ms dates): 1000 years. */
+export const TTL_CEILING_MS = 1000 * 365 * 86_400_000;
+
+/** `maxTtl` in ms, checked: positive, and finite up to the ceiling or `Infinity`. */
+export function maxTtlMs(maxTtl: Duration): number {
+  const ms = toMs(maxTtl, "maxTtl");
+  if (ms <= 0 || (ms !== Infinity && ms > TTL_CEILING_MS)) {
+    throw new RagCacheError(
+      "E_CONFIG_INVALID",
+      `maxTtl must be longer than 0 and at most 1000 years (${TTL_CEILING_MS} ms) or Infinity, got ${maxTtl}`,
+    );
+  }
+  return ms;
+}
+
+/** A ttl or grace in ms; past `maxTtl` (or, when finite, past the ceiling) it is an `E_INVALID_TTL`. */
+export function boundedTtl(duration: Duration, what: string, maxTtl: number): number {
+  const ms = toMs(duration, what);
+  if (ms > maxTtl || (ms !== Infinity && ms > TTL_CEILING_MS)) {
+    throw new RagCacheError(
+      "E_INVALID_TTL",
+      `${what} ${duration} is above maxTtl (${maxTtl} ms); raise maxTtl (env RAG_MAX_TTL) to allow it`,
+      {
+        details: { limit: "maxTtl", max: maxTtl, actual: ms },
+      },
+    );
+  }
+  return ms;
+}
+
 export interface EntryOptions {
   ttl: Duration;
   grace?: Duration;
   tags?: readonly string[];
   maxValueBytes: number;
+  /** Longest ttl and grace, in ms. */
+  maxTtl: number;
   now: number;
 }
 
@@ -60,11 +92,10 @@ export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
       details: { limit: "maxValueBytes", max: options.maxValueBytes, actual: size },
     });
   }
-  const ttl = toMs(options.ttl, "ttl");
-  const expiresAt = options.now + ttl;
+  const expiresAt = options.now + boundedTtl(options.ttl, "ttl", options.maxTtl);
+  const grace = options.grace === undefined ? 0 : boundedTtl(options.grace, "grace", options.maxTtl);
   const entry: CacheEntry<V> = { value, expiresAt, createdAt: options.now, size };
-  if (options.grace !== undefined && toMs(options.grace, "grace") > 0)
-    entry.graceUntil = expiresAt + toMs(options.grace, "grace");
+  if (grace > 0) entry.graceUntil = expiresAt + grace;
   if (options.tags?.length) entry.tags = validTags(options.tags);
   jsonOfEntry.set(entry, json);
   return entry;

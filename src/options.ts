@@ -9,6 +9,12 @@ export interface CacheOptions {
   defaultTtl?: Duration;
   /** How long an expired entry may still be served when its loader fails. Default 0 (no grace). */
   defaultGrace?: Duration;
+  /**
+   * Longest `ttl` and longest `grace` an entry may have; past it `set` and `getOrSet` throw
+   * `E_INVALID_TTL` before any layer sees the entry. `Infinity` lets `ttl: Infinity` (no expiry)
+   * through. Default "365d". Env `RAG_MAX_TTL`.
+   */
+  maxTtl?: Duration;
   /** Budget of one layer call, for layers that set none. Default "1s". */
   layerTimeout?: Duration;
   /** Query text + canonical parameters, in characters. Default 16 384. */

@@ -1,6 +1,6 @@
 import { coarseClock } from "./clock.ts";
 import { toMs } from "../duration.ts";
-import { keepUntil, createEntry } from "../entry.ts";
+import { boundedTtl, keepUntil, createEntry, maxTtlMs } from "../entry.ts";
 import { RagCacheError, toError } from "../errors.ts";
 import { Emitter, type Listener } from "./events.ts";
 import { chainHealth, type ChainHealth } from "./health.ts";
@@ -36,6 +36,7 @@ export class Cache implements CacheHandle {
   #defaultTtl: Duration;
   #defaultGrace?: Duration;
   #maxValueBytes: number;
+  #maxTtl: number;
   #keys: KeyMemo;
   #inflight = new Map<string, Promise<unknown>>();
   #background = new Set<Promise<unknown>>();
@@ -54,7 +55,9 @@ export class Cache implements CacheHandle {
     this.#defaultGrace = options.defaultGrace;
     this.#keys = new KeyMemo(options.maxKeyLength ?? 16_384);
     this.#maxValueBytes = options.maxValueBytes ?? 8 * 1024 * 1024;
-    toMs(this.#defaultTtl, "defaultTtl");
+    this.#maxTtl = maxTtlMs(options.maxTtl ?? "365d");
+    boundedTtl(this.#defaultTtl, "defaultTtl", this.#maxTtl);
+    if (this.#defaultGrace !== undefined) boundedTtl(this.#defaultGrace, "defaultGrace", this.#maxTtl);
     const layerTimeout = toMs(options.layerTimeout ?? "1s", "layerTimeout");
     const sampleEvery = options.sampleEvery ?? 64;
     if (!Number.isInteger(sampleEvery) || sampleEvery < 1)
@@ -243,7 +246,8 @@ export class Cache implements CacheHandle {
     this.#counts.loads++;
     const loading = (async () => {
       const value = await loader({ key, stale });
-      await this.#store(key, value, options);
+      // Nothing to cache: every waiter gets `undefined`, and the next call loads again.
+      if (value !== undefined) await this.#store(key, value, options);
       return value;
     })();
     this.#inflight.set(key.id, loading);
@@ -261,6 +265,7 @@ export class Cache implements CacheHandle {
       grace: options.grace ?? this.#defaultGrace,
       tags,
       maxValueBytes: this.#maxValueBytes,
+      maxTtl: this.#maxTtl,
       now: this.now(),
     });
     const written = await this.#allLayers("set", (layer) => layer.set(key, entry), key);
