@@ -13,7 +13,7 @@ import {
 import { toError } from "../../src/index.ts";
 import { Breaker } from "./breaker.ts";
 import { invalidationBus } from "./bus.ts";
-import { connect } from "./connect.ts";
+import { connect, isCommandError } from "./connect.ts";
 import { circuitOpen, WriteRouter } from "./degradation.ts";
 import { Journal } from "./journal.ts";
 import { settle, type RedisLayerOptions } from "./options.ts";
@@ -128,7 +128,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
   }
 
   function readFailed(error: unknown, key: CacheKey): MaybePromise<LayerHit | undefined> {
-    if (error instanceof RagCacheError) throw error;
+    if (error instanceof RagCacheError || isCommandError(toError(error))) throw error;
     breaker.failure(toError(error));
     if (!fallback) throw error;
     emit("error", { layer: name, operation: "get", error: toError(error), key });
