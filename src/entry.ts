@@ -35,9 +35,8 @@ function toJson(value: unknown): string {
   try {
     json = JSON.stringify(value);
   } catch (error) {
-    throw new RagCacheError("E_NOT_SERIALIZABLE", `the value cannot be serialized as JSON: ${(error as Error).message}`, {
-      cause: error,
-    });
+    const why = error instanceof RangeError ? "it is nested too deeply" : (error as Error).message;
+    throw new RagCacheError("E_NOT_SERIALIZABLE", `the value cannot be serialized as JSON: ${why}`, { cause: error });
   }
   if (json === undefined)
     throw new RagCacheError("E_NOT_SERIALIZABLE", `a value of type ${typeof value} cannot be cached (not JSON)`);

@@ -23,9 +23,9 @@ afterAll(async () => {
 
 const quiet = () => {};
 
-async function codeOf(work: unknown): Promise<string | undefined> {
+async function codeOf(work: () => unknown): Promise<string | undefined> {
   try {
-    await work;
+    await work();
   } catch (error) {
     return isRagCacheError(error) ? error.code : `not a RagCacheError: ${error}`;
   }
@@ -41,19 +41,21 @@ function redisChain(prefix: string) {
 describe("ttl and grace past maxTtl", () => {
   test("set and getOrSet refuse a ttl or grace above the default maximum of 365 days", async () => {
     const cache = createCache({ layers: [memory()] });
-    expect(await codeOf(cache.set("q", 1, { ttl: "366d" }))).toBe("E_INVALID_TTL");
-    expect(await codeOf(cache.set("q", 1, { ttl: 1e308 }))).toBe("E_INVALID_TTL");
-    expect(await codeOf(cache.set("q", 1, { ttl: "1h", grace: "400d" }))).toBe("E_INVALID_TTL");
-    expect(await codeOf(cache.getOrSet("q", () => 1, { ttl: Infinity }))).toBe("E_INVALID_TTL");
-    expect(await codeOf(cache.set("q", 1, { ttl: "365d" }))).toBeUndefined();
+    expect(await codeOf(() => cache.set("q", 1, { ttl: "366d" }))).toBe("E_INVALID_TTL");
+    expect(await codeOf(() => cache.set("q", 1, { ttl: 1e308 }))).toBe("E_INVALID_TTL");
+    expect(await codeOf(() => cache.set("q", 1, { ttl: "1h", grace: "400d" }))).toBe("E_INVALID_TTL");
+    expect(await codeOf(() => cache.getOrSet("q", () => 1, { ttl: Infinity }))).toBe("E_INVALID_TTL");
+    expect(await codeOf(() => cache.set("q", 1, { ttl: "365d" }))).toBeUndefined();
   });
 
   test("maxTtl raises or lowers the bound; Infinity lets entries without expiry through", async () => {
-    expect(await codeOf(createCache({ layers: [memory()], maxTtl: "500d" }).set("q", 1, { ttl: "400d" }))).toBeUndefined();
-    expect(await codeOf(createCache({ layers: [memory()], maxTtl: "1h" }).set("q", 1, { ttl: "2h" }))).toBe("E_INVALID_TTL");
+    expect(await codeOf(() => createCache({ layers: [memory()], maxTtl: "500d" }).set("q", 1, { ttl: "400d" }))).toBeUndefined();
+    expect(await codeOf(() => createCache({ layers: [memory()], maxTtl: "1h" }).set("q", 1, { ttl: "2h" }))).toBe(
+      "E_INVALID_TTL",
+    );
     const unbounded = createCache({ layers: [memory()], maxTtl: Infinity });
-    expect(await codeOf(unbounded.set("q", 1, { ttl: Infinity }))).toBeUndefined();
-    expect(await codeOf(unbounded.set("q", 1, { ttl: 1e308 }))).toBe("E_INVALID_TTL");
+    expect(await codeOf(() => unbounded.set("q", 1, { ttl: Infinity }))).toBeUndefined();
+    expect(await codeOf(() => unbounded.set("q", 1, { ttl: 1e308 }))).toBe("E_INVALID_TTL");
   });
 
   test("a default ttl or grace past maxTtl, or an unusable maxTtl, fails at construction", () => {
@@ -65,7 +67,7 @@ describe("ttl and grace past maxTtl", () => {
   test("RAG_MAX_TTL sets maxTtl from the environment", async () => {
     const options = await loadConfig({ layers: [{ use: "memory" }] }, { env: { RAG_MAX_TTL: '"2h"' } });
     const cache = createCache(options);
-    expect(await codeOf(cache.set("q", 1, { ttl: "3h" }))).toBe("E_INVALID_TTL");
+    expect(await codeOf(() => cache.set("q", 1, { ttl: "3h" }))).toBe("E_INVALID_TTL");
   });
 
   test("PUT with a ttl of 1e308 is a 400 that never reaches Redis; the Redis tier stays up", async () => {
@@ -107,6 +109,71 @@ describe("a loader that returns undefined", () => {
       expect(runs).toBe(1);
       expect(await l2.get(cache.key("q"))).toBeUndefined();
       expect(await cache.getOrSet("q", () => "now")).toBe("now");
+    } finally {
+      await cache.close();
+    }
+  });
+});
+
+describe("params nested 100 000 levels deep", () => {
+  const deepArray = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+  const deepObject = `${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}`;
+
+  test("are E_INVALID_KEY in the library, past a depth of 64", async () => {
+    const cache = createCache({ layers: [memory()] });
+    const params = { x: JSON.parse(deepObject) };
+    expect(await codeOf(() => cache.set("q", 1, { params }))).toBe("E_INVALID_KEY");
+    expect(await codeOf(() => cache.get("q", { params }))).toBe("E_INVALID_KEY");
+    expect(await codeOf(() => cache.delete("q", { params }))).toBe("E_INVALID_KEY");
+    let nested: unknown = 1;
+    for (let i = 0; i < 63; i++) nested = [nested];
+    expect(await codeOf(() => cache.set("q", 1, { params: { x: nested } }))).toBeUndefined();
+    expect(await codeOf(() => cache.set("q", 1, { params: { x: [nested] } }))).toBe("E_INVALID_KEY");
+  });
+
+  test("are a 400 naming the limit on PUT, GET, lookup and invalidate; a deep value is a 400 too", async () => {
+    const cache = createCache({ layers: [memory()] });
+    const app = createServerApp({ cache });
+    const send = async (method: string, path: string, body?: string) => {
+      const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
+      const response = await app.request(path, { method, headers, body });
+      return { status: response.status, body: (await response.json()) as { error: string; code?: string } };
+    };
+    try {
+      const answers = [
+        await send("PUT", "/v1/cache/a/q", `{"value":1,"params":{"x":${deepArray}}}`),
+        await send("GET", `/v1/cache/a/q?params=${encodeURIComponent(`{"x":${deepObject}}`)}`),
+        await send("POST", "/v1/lookup", `{"query":"q","params":{"x":${deepObject}}}`),
+        await send("POST", "/v1/invalidate", `{"keys":[{"key":"q","params":{"x":${deepArray}}}]}`),
+        await send("DELETE", `/v1/cache/a/q?params=${encodeURIComponent(`{"x":${deepArray}}`)}`),
+      ];
+      for (const answer of answers)
+        expect(answer).toEqual({ status: 400, body: expect.objectContaining({ code: "E_INVALID_KEY" }) });
+      expect(answers[0]!.body.error).toContain("nested more than 64 levels");
+      const deepValue = await send("PUT", "/v1/cache/a/q", `{"value":${deepObject}}`);
+      expect(deepValue).toEqual({ status: 400, body: expect.objectContaining({ code: "E_NOT_SERIALIZABLE" }) });
+      expect(deepValue.body.error).toContain("nested too deeply");
+    } finally {
+      app.close();
+      await cache.close();
+    }
+  });
+
+  test("a deep JSON body through the Hono middleware is keyed by its bytes and served", async () => {
+    const { Hono } = await import("hono");
+    const { ragcache } = await import("ragcache/hono");
+    const cache = createCache({ layers: [memory()] });
+    const app = new Hono();
+    let runs = 0;
+    app.use("/rag/*", ragcache({ cache }));
+    app.post("/rag/query", (c) => c.json({ run: ++runs }));
+    try {
+      const request = () =>
+        app.request("/rag/query", { method: "POST", headers: { "content-type": "application/json" }, body: deepArray });
+      expect((await request()).status).toBe(200);
+      const again = await request();
+      expect(again.headers.get("X-Cache")).toBe("HIT");
+      expect(runs).toBe(1);
     } finally {
       await cache.close();
     }
