@@ -8,6 +8,7 @@ import { defaultConfig, pluginRefSchema, ragConfigSchema, TOP_LEVEL_ENV, type Pl
 
 export { defaultConfig, durationSchema, pluginRefSchema, type PluginRef, type RagConfig } from "./schema.ts";
 export { envName, envValue } from "./env.ts";
+export { functionSchema, layerSchema, parseOptions, positiveDurationSchema } from "./plugin-options.ts";
 
 /** The plugins that config can name by a bare word; anything else is a module specifier. */
 export const BUILT_IN_PLUGINS = ["memory", "redis", "file", "chroma", "metrics", "warming"] as const;
