@@ -16,7 +16,7 @@ import { invalidationBus } from "./bus.ts";
 import { connect, isCommandError } from "./connect.ts";
 import { circuitOpen, WriteRouter } from "./degradation.ts";
 import { Journal } from "./journal.ts";
-import { settle, type RedisLayerOptions } from "./options.ts";
+import { resolveOptions, type RedisLayerOptions } from "./options.ts";
 import { Pool } from "./pool.ts";
 import { redisStore } from "./store.ts";
 
@@ -47,9 +47,8 @@ export type RedisLayer = CacheLayer & {
  * reconciles on recovery, with a pub/sub bus that keeps other processes' faster layers coherent.
  */
 export function redis(options: RedisLayerOptions = {}): RedisLayer {
-  const settings = settle(options);
-  const { name, log } = settings;
-  const fallback = options.fallback;
+  const settings = resolveOptions(options);
+  const { name, log, fallback } = settings;
   let context: LayerContext | undefined;
   const now = () => context?.now() ?? Date.now();
   const emit: LayerContext["emit"] = (event, payload) => context?.emit(event, payload);
@@ -150,7 +149,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
   return {
     name,
     persistent: true,
-    timeout: options.timeout,
+    timeout: settings.timeout,
     attach(layerContext) {
       context = layerContext;
       fallback?.attach?.({ ...layerContext, invalidateAbove: async () => {} });
