@@ -3,7 +3,8 @@
  * It shows everything a layer plugin needs — a factory, documented options, a zod `configSchema`
  * so a JSON config can name it by module path, and the `CacheLayer` methods.
  *
- * Used by ./main.ts and ./ragcache.json; tested by test/src/config.test.ts.
+ * Used by ./main.ts and ./ragcache.json; tested by test/examples/custom-layer/map-layer.test.ts (the shared
+ * layer conformance suite) and test/src/config.test.ts.
  */
 import { z } from "zod";
 import { defineLayer, keepUntil, type CacheEntry, type LayerContext } from "../../src/index.ts";

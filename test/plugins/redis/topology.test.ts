@@ -31,10 +31,10 @@ const cluster = () => ({ nodes: [{ host: clusterNode.host, port: clusterNode.por
 const viaSentinel = () => ({ sentinels: [{ host: sentinel.host, port: sentinel.port }], name: "mymaster" });
 
 layerConformance("redis layer on a cluster", () => redis({ cluster: cluster(), prefix: "cluster:", log: () => {} }), {
-  expiryWaitMs: 300,
+  realTimeExpiryMs: 300,
 });
 layerConformance("redis layer through sentinel", () => redis({ sentinel: viaSentinel(), prefix: "sentinel:", log: () => {} }), {
-  expiryWaitMs: 300,
+  realTimeExpiryMs: 300,
 });
 
 describe("redis layer topologies", () => {
