@@ -60,15 +60,15 @@ export class Cache implements CacheHandle {
     if (!Number.isInteger(sampleEvery) || sampleEvery < 1)
       throw new RagCacheError("E_CONFIG_INVALID", `sampleEvery must be a positive integer, got ${sampleEvery}`);
     this.#emitter = new Emitter(() => this.#walk?.observe(this.#emitter));
-    this.#walk = new LayerWalk(
-      this.layers,
-      layerTimeout,
-      this.now,
-      this.#emitter,
-      (key, found) => this.#backfill(key, found),
-      (layer, operation, error, key) => this.#layerError(layer, operation, error, key),
+    this.#walk = new LayerWalk({
+      layers: this.layers,
+      defaultTimeout: layerTimeout,
+      now: this.now,
+      emitter: this.#emitter,
+      backfill: (key, found) => this.#backfill(key, found),
+      onError: (layer, operation, error, key) => this.#layerError(layer, operation, error, key),
       sampleEvery,
-    );
+    });
     this.layers.forEach((layer, index) =>
       layer.attach?.({
         index,
