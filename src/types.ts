@@ -74,7 +74,7 @@ export interface LayerContext {
 
 /**
  * The contract every layer satisfies. Built-in layers and users' own layers look the same to
- * the chain; see `defineLayer` and the conformance suite in `ragcache/testing`.
+ * the chain; write a layer as `{ … } satisfies CacheLayer` and test it with `layerConformance` from `ragcache/testing`.
  */
 export interface CacheLayer {
   /** Shown in events, stats and X-Cache-Layer. Unique within a chain. */

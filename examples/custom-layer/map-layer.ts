@@ -7,7 +7,7 @@
  * layer conformance suite) and test/src/config.test.ts.
  */
 import { z } from "zod";
-import { defineLayer, keepUntil, type CacheEntry, type LayerContext } from "../../src/index.ts";
+import { keepUntil, type CacheEntry, type CacheLayer, type LayerContext } from "../../src/index.ts";
 
 export interface MapLayerOptions {
   /** Layer name in events and stats. Default "map". */
@@ -22,7 +22,7 @@ export function mapLayer(options: MapLayerOptions = {}) {
   const entries = new Map<string, CacheEntry>();
   const log = options.log ? (line: string) => console.log(`[${options.name ?? "map"}] ${line}`) : () => {};
   let now = Date.now;
-  return defineLayer({
+  return {
     name: options.name ?? "map",
     attach(context: LayerContext) {
       now = context.now;
@@ -49,5 +49,5 @@ export function mapLayer(options: MapLayerOptions = {}) {
     stats() {
       return { entries: entries.size };
     },
-  });
+  } satisfies CacheLayer;
 }
