@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { keepUntil, type CacheEntry, type CacheLayer, type LayerContext } from "../../src/index.ts";
 
+/** What `mapLayer` takes. */
 export interface MapLayerOptions {
   /** Layer name in events and stats. Default "map". */
   name?: string;
@@ -16,8 +17,16 @@ export interface MapLayerOptions {
   log?: boolean;
 }
 
+/** Options as plain config (`{ "use": "./map-layer.ts", "log": true }`), validated at load time. */
 export const configSchema = z.strictObject({ name: z.string().min(1).optional(), log: z.boolean().optional() });
 
+/**
+ * Entries in a plain Map, checked against the chain's clock on read.
+ * @example
+ * ```ts
+ * const cache = createCache({ layers: [memory(), mapLayer({ log: true })] });
+ * ```
+ */
 export function mapLayer(options: MapLayerOptions = {}) {
   const entries = new Map<string, CacheEntry>();
   const log = options.log ? (line: string) => console.log(`[${options.name ?? "map"}] ${line}`) : () => {};

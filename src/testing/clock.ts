@@ -13,7 +13,7 @@ export interface ManualClock {
 
 /**
  * A clock that moves only when told, so TTL and grace tests are exact and never sleep.
- *
+ * @example
  * ```ts
  * const clock = manualClock();
  * const cache = createCache({ layers: [memory()], now: clock.now });

@@ -24,7 +24,7 @@ const HOUR = 3_600_000;
 
 /**
  * A context that records what the layer emits and tracks, as a chain would.
- *
+ * @example
  * ```ts
  * const context = testContext();
  * layer.attach?.(context);
@@ -47,15 +47,14 @@ export function testContext(index = 0, now: () => number = Date.now): TestContex
 
 /**
  * The behaviour every layer must have, as a `describe(name)` block for a `*.test.ts` file. Built-in
- * layers run it; run it on your own layer, and add the layer's own tests to the same block:
- *
+ * layers run it; run it on your own layer, and add the layer's own tests to the same block.
+ * Each shared test gets a fresh layer attached to a manual clock, so expiry is tested without sleeping.
+ * @example
  * ```ts
  * layerConformance("my layer", () => myLayer(), {
  *   additionalTests: () => test("counts its entries", () => expect(myLayer().stats()).toEqual({ entries: 0 })),
  * });
  * ```
- *
- * Each shared test gets a fresh layer attached to a manual clock, so expiry is tested without sleeping.
  */
 export function layerConformance(
   name: string,
