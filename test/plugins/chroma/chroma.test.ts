@@ -1,3 +1,4 @@
+// Pins plugins/chroma/index.ts with lookup.ts, writes.ts, query-batch.ts, codec.ts and guard.ts, on a live Chroma.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createCache, createKey, loadConfig, type CacheEvents, type CacheLayer } from "ragcache";
 import { chroma, type ChromaOptions } from "ragcache/chroma";

@@ -1,3 +1,4 @@
+// Pins plugins/file/index.ts with file-index.ts and format.ts.
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,3 +1,4 @@
+// Pins plugins/memory/index.ts.
 import { expect, test } from "bun:test";
 import { createCache, createKey } from "ragcache";
 import { memory } from "ragcache/memory";

@@ -1,3 +1,4 @@
+// Pins plugins/metrics/index.ts with histogram.ts, collector.ts, snapshot.ts, hit-rate-window.ts, prometheus.ts, render.ts.
 import { describe, expect, test } from "bun:test";
 import { createCache, loadConfig, type CacheLayer } from "ragcache";
 import { memory } from "ragcache/memory";

@@ -1,3 +1,4 @@
+// Pins plugins/redis/index.ts with pool.ts, store.ts, codec.ts and options.ts, on a live Redis.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Redis } from "ioredis";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -1,3 +1,4 @@
+// Pins plugins/redis/connect.ts (Cluster and Sentinel) through plugins/redis/index.ts, on live Redis servers.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Redis } from "ioredis";
 import { createCache } from "ragcache";

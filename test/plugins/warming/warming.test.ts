@@ -1,3 +1,4 @@
+// Pins plugins/warming/index.ts with run.ts, loaders.ts, warm-list.ts and frequency-store.ts.
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
