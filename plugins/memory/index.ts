@@ -14,6 +14,10 @@ import {
 /**
  * Options of `memory()`, from code or as plain config (`{ "use": "memory", "max": 10000 }`): the one
  * source of their types, defaults and validation.
+ * @example
+ * ```ts
+ * memory({ max: 50_000, maxBytes: 64 * 1024 * 1024 });
+ * ```
  */
 export const configSchema = z.strictObject({
   /** Layer name in events, stats and X-Cache-Layer. Default "memory". */
@@ -31,6 +35,10 @@ const EVICT_REASON: Partial<Record<LRUCache.DisposeReason, EvictReason>> = { evi
 /**
  * The L1 layer: an in-process LRU that keeps references to the cached values (no serialization on
  * a hit, so treat cached values as immutable). Answers synchronously.
+ * @example
+ * ```ts
+ * const cache = createCache({ layers: [memory({ max: 10_000 }), redis({ url })] });
+ * ```
  */
 export function memory(options: MemoryOptions = {}): CacheLayer & { readonly size: number } {
   const { name, max, maxBytes } = parseOptions(configSchema, options, "memory");

@@ -34,8 +34,10 @@ const jsonOptions = z.strictObject({
   /** Password when not in `url` (Sentinel and Cluster nodes). Default: none. */
   password: z.string().optional(),
   /**
-   * Connections in the pool; each auto-pipelines, a command goes to the least busy one. Default 2
-   * (bench/redis-pool.ts measures why). Env `RAG_REDIS_MAX_CONNECTIONS`.
+   * Connections in the pool; each auto-pipelines, a command goes to the least busy one. Default 2:
+   * more connections only add syscalls per command on a nearby Redis (see the Redis pool section of
+   * bench/RESULTS.md), and 2 keeps one large value or a long SCAN from stalling every other hit.
+   * Env `RAG_REDIS_MAX_CONNECTIONS`.
    */
   maxConnections: z.number().int().min(1).max(256).default(2),
   /** Budget to open a connection. Default "1s". */
@@ -93,6 +95,14 @@ const optionsSchema = jsonOptions
   })
   .refine(oneTopology.check, { message: oneTopology.message });
 
+/**
+ * What `redis()` takes: where Redis is (one of `url`, `sentinel`, `cluster`), the pool, the breaker
+ * and the fallback.
+ * @example
+ * ```ts
+ * redis({ sentinel: { sentinels: [{ host: "10.0.0.5", port: 26379 }], name: "mymaster" }, prefix: "rag:" });
+ * ```
+ */
 export type RedisLayerOptions = z.input<typeof optionsSchema>;
 
 /** Env vars that set options besides the generic `RAG_REDIS_<OPTION>`. */
