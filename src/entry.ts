@@ -1,5 +1,6 @@
 import { toMs } from "./duration.ts";
 import { RagCacheError } from "./errors.ts";
+import { deepFreeze } from "./value.ts";
 import type { CacheEntry, Duration } from "./types.ts";
 
 /** UTF-8 length of a string without allocating its encoding. */
@@ -92,6 +93,8 @@ export interface EntryOptions {
   maxValueBytes: number;
   /** Longest ttl and grace, in ms. */
   maxTtl: number;
+  /** Store a frozen copy of the value as JSON gives it back (every tier then serves the same), not the caller's object. */
+  freeze: boolean;
   now: number;
 }
 
@@ -105,7 +108,8 @@ export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
   }
   const expiresAt = options.now + boundedTtl(options.ttl, "ttl", options.maxTtl);
   const grace = options.grace === undefined ? 0 : boundedTtl(options.grace, "grace", options.maxTtl);
-  const entry: CacheEntry<V> = { value, expiresAt, createdAt: options.now, size };
+  const stored: V = options.freeze ? deepFreeze(JSON.parse(json)) : value;
+  const entry: CacheEntry<V> = { value: stored, expiresAt, createdAt: options.now, size };
   if (grace > 0) entry.graceUntil = expiresAt + grace;
   if (options.tags?.length) entry.tags = validTags(options.tags);
   jsonOfEntry.set(entry, json);

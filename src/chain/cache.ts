@@ -6,6 +6,7 @@ import { Emitter, type Listener } from "./events.ts";
 import { chainHealth, type ChainHealth } from "./health.ts";
 import { keyFromId, type KeyOptions } from "../key.ts";
 import { KeyMemo } from "./key-memo.ts";
+import { deepFreeze } from "../value.ts";
 import type {
   CacheHandle,
   CacheOptions,
@@ -46,6 +47,7 @@ export class Cache implements CacheHandle {
   #defaultGrace?: Duration;
   #maxValueBytes: number;
   #maxTtl: number;
+  #freezeValues: boolean;
   #keys: KeyMemo;
   #inflight = new Map<string, Promise<unknown>>();
   #background = new Set<Promise<unknown>>();
@@ -65,6 +67,7 @@ export class Cache implements CacheHandle {
     this.#keys = new KeyMemo(options.maxKeyLength ?? 16_384);
     this.#maxValueBytes = options.maxValueBytes ?? 8 * 1024 * 1024;
     this.#maxTtl = maxTtlMs(options.maxTtl ?? "365d");
+    this.#freezeValues = options.freezeValues ?? true;
     boundedTtl(this.#defaultTtl, "defaultTtl", this.#maxTtl);
     if (this.#defaultGrace !== undefined) boundedTtl(this.#defaultGrace, "defaultGrace", this.#maxTtl);
     const layerTimeout = toMs(options.layerTimeout ?? "1s", "layerTimeout");
@@ -80,6 +83,7 @@ export class Cache implements CacheHandle {
       backfill: (key, found) => this.#backfill(key, found),
       onError: (layer, operation, error, key) => this.#layerError(layer, operation, error, key),
       sampleEvery,
+      protect: this.#freezeValues ? freezeValueOf : (entry) => entry,
     });
     this.layers.forEach((layer, index) =>
       layer.attach?.({
@@ -256,8 +260,9 @@ export class Cache implements CacheHandle {
     const loading = (async () => {
       const value = await loader({ key, stale });
       // Nothing to cache: every waiter gets `undefined`, and the next call loads again.
-      if (value !== undefined) await this.#store(key, value, options);
-      return value;
+      if (value === undefined) return value;
+      // The stored form (frozen JSON), so that the first answer is the one every later hit gives.
+      return this.#store(key, value, options);
     })();
     this.#inflight.set(key.id, loading);
     loading.then(
@@ -267,7 +272,8 @@ export class Cache implements CacheHandle {
     return loading;
   }
 
-  async #store<V>(key: CacheKey, value: V, options: SetOptions<V>): Promise<void> {
+  /** Writes through every layer; answers the value as stored. */
+  async #store<V>(key: CacheKey, value: V, options: SetOptions<V>): Promise<V> {
     const tags = typeof options.tags === "function" ? options.tags(value) : options.tags;
     const entry = createEntry(value, {
       ttl: options.ttl ?? this.#defaultTtl,
@@ -275,11 +281,13 @@ export class Cache implements CacheHandle {
       tags,
       maxValueBytes: this.#maxValueBytes,
       maxTtl: this.#maxTtl,
+      freeze: this.#freezeValues,
       now: this.now(),
     });
     const written = await this.#allLayers("set", (layer) => layer.set(key, entry), key);
     this.#counts.sets++;
     this.#emitter.emit("set", { key, layers: written });
+    return entry.value;
   }
 
   /**
@@ -357,6 +365,11 @@ export class Cache implements CacheHandle {
   #assertOpen(): void {
     if (this.#closed) throw new RagCacheError("E_CLOSED", "the cache is closed");
   }
+}
+
+function freezeValueOf(entry: LayerHit | undefined): LayerHit | undefined {
+  if (entry) deepFreeze(entry.value);
+  return entry;
 }
 
 function withoutMatch({ similarity: _similarity, matchedText: _matchedText, ...entry }: LayerHit): CacheEntry {
