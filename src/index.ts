@@ -13,7 +13,6 @@ export type {
   Resolution,
   SetOptions,
 } from "./options.ts";
-export { defineLayer } from "./define-layer.ts";
 export { toMs, isDuration } from "./duration.ts";
 export { isNewer, keepUntil, nextStamp, serializedSize, valueJson } from "./entry.ts";
 export { RagCacheError, isRagCacheError, toError, type ErrorCode } from "./errors.ts";
@@ -30,7 +29,11 @@ export {
 export {
   defaultConfig,
   durationSchema,
+  functionSchema,
+  layerSchema,
   loadConfig,
+  parseOptions,
+  positiveDurationSchema,
   parseConfig,
   pluginRefSchema,
   type PluginRef,

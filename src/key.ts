@@ -3,27 +3,48 @@ import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { RagCacheError } from "./errors.ts";
 import type { CacheKey, KeyParams } from "./types.ts";
 
+/** The namespace of a key made without one. */
 export const DEFAULT_NAMESPACE = "default";
 const NAMESPACE = /^[A-Za-z0-9_.-]{1,64}$/;
 
-/** NFKC, lower case, whitespace collapsed and trimmed: "What  is RAG?" and "what is rag?" are one key. */
+/**
+ * NFKC, lower case, whitespace collapsed and trimmed: "What  is RAG?" and "what is rag?" are one key.
+ * @example
+ * ```ts
+ * normalizeText("  What  is RAG? "); // "what is rag?"
+ * ```
+ */
 export function normalizeText(text: string): string {
   return text.normalize("NFKC").toLowerCase().replace(/\s+/g, " ").trim();
 }
 
-/** Sorted-keys JSON, so `{a,b}` and `{b,a}` are the same parameters. Non-JSON values are refused. */
-export function canonicalJson(value: unknown, path = "params"): string {
+/** Nesting levels parameters may have: deeper ones are refused instead of overflowing the stack. */
+export const MAX_PARAMS_DEPTH = 64;
+
+/**
+ * Sorted-keys JSON, so `{a,b}` and `{b,a}` are the same parameters. Non-JSON values, and nesting
+ * deeper than `MAX_PARAMS_DEPTH`, are refused.
+ * @example
+ * ```ts
+ * canonicalJson({ k: 5, model: "m" }) === canonicalJson({ model: "m", k: 5 }); // true
+ * ```
+ */
+export function canonicalJson(value: unknown, path = "params", depth = 0): string {
   if (value === null || typeof value === "string" || typeof value === "boolean") return JSON.stringify(value);
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw invalidKey(`${path} is ${value}, which JSON cannot represent`);
     return JSON.stringify(value);
   }
-  if (Array.isArray(value)) return `[${value.map((item, i) => canonicalJson(item, `${path}[${i}]`)).join(",")}]`;
+  if (depth >= MAX_PARAMS_DEPTH && typeof value === "object") {
+    throw invalidKey(`params are nested more than ${MAX_PARAMS_DEPTH} levels deep`);
+  }
+  if (Array.isArray(value)) return `[${value.map((item, i) => canonicalJson(item, `${path}[${i}]`, depth + 1)).join(",")}]`;
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    const fields = Object.keys(value)
-      .filter((name) => (value as Record<string, unknown>)[name] !== undefined)
+    const record = value as Record<string, unknown>;
+    const fields = Object.keys(record)
+      .filter((name) => record[name] !== undefined)
       .sort()
-      .map((name) => `${JSON.stringify(name)}:${canonicalJson((value as Record<string, unknown>)[name], `${path}.${name}`)}`);
+      .map((name) => `${JSON.stringify(name)}:${canonicalJson(record[name], `${path}.${name}`, depth + 1)}`);
     return `{${fields.join(",")}}`;
   }
   throw invalidKey(`${path} is a ${typeof value === "object" ? "non-plain object" : typeof value}; parameters must be JSON`);
@@ -50,12 +71,22 @@ export function assertNamespace(namespace: string): void {
   }
 }
 
+/** The parts of a key besides its text: entries differing in either are separate. */
 export interface KeyOptions {
+  /** 1-64 characters of A-Z, a-z, 0-9, "_", "." or "-". Default "default". */
   namespace?: string;
+  /** JSON parameters that change the answer (model, top-k, filters). Default: none. */
   params?: KeyParams;
 }
 
-/** Build a key. `maxKeyLength` bounds the text plus the canonical parameters, in characters. */
+/**
+ * Build a key. `maxKeyLength` bounds the text plus the canonical parameters, in characters.
+ * @example
+ * ```ts
+ * const key = createKey("What is RAG?", { namespace: "retrieval", params: { k: 5 } });
+ * await layer.get(key);
+ * ```
+ */
 export function createKey(text: string, options: KeyOptions = {}, maxKeyLength = Infinity): CacheKey {
   if (typeof text !== "string") throw invalidKey(`the query must be a string, got ${typeof text}`);
   const namespace = options.namespace ?? DEFAULT_NAMESPACE;
@@ -87,6 +118,10 @@ export function keyOf(namespace: string, text: string, params: string): CacheKey
 /**
  * A key known only by id (a remote invalidation, a journaled change): enough to delete or invalidate,
  * never to read, since its digest (empty) matches no stored entry.
+ * @example
+ * ```ts
+ * await cache.delete(keyFromId("retrieval:5d41402abc4b2a76b9719d911017c592"));
+ * ```
  */
 export function keyFromId(id: string): CacheKey {
   const colon = id.indexOf(":");

@@ -8,10 +8,10 @@ export const FORMAT_VERSION = 3;
  * `null` for never, trailing absent fields dropped). JSON because the chain already admits only JSON
  * values (it measured their JSON size), Bun's JSON.parse/stringify are native code and need no
  * dependency, and entries stay readable with redis-cli. An array instead of an object saves the field
- * names on every entry (3 % of a 1 KB entry) at the same encode + decode cost (bench/redis-pool.ts,
- * storage format table). The stamp comes first so that a Lua script can compare it without decoding
- * the value. The value's JSON is the one the chain made to measure the value (`valueJson`), spliced
- * in rather than serialized again.
+ * names on every entry (the storage format table of bench/RESULTS.md weighs bytes against encode +
+ * decode time). The stamp comes first so that a Lua script can compare it without decoding the value.
+ * The value's JSON is the one the chain made to measure the value (`valueJson`), spliced in rather
+ * than serialized again.
  */
 export function encodeEntry(entry: CacheEntry): string {
   const expiresAt = Number.isFinite(entry.expiresAt) ? entry.expiresAt : null;

@@ -1,12 +1,13 @@
 import { coarseClock } from "./clock.ts";
 import { toMs } from "../duration.ts";
-import { keepUntil, createEntry, nextStamp } from "../entry.ts";
+import { boundedTtl, keepUntil, createEntry, maxTtlMs, nextStamp } from "../entry.ts";
 import { RagCacheError, toError } from "../errors.ts";
 import { Emitter, type Listener } from "./events.ts";
 import { chainHealth, type ChainHealth } from "./health.ts";
 import { keyFromId, type KeyOptions } from "../key.ts";
 import { KeyMemo } from "./key-memo.ts";
 import { NewestWrites } from "./newest-writes.ts";
+import { deepFreeze } from "../value.ts";
 import type {
   CacheHandle,
   CacheOptions,
@@ -28,6 +29,15 @@ import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, Duration, Invalidat
 const NO_OPTIONS = Object.freeze({});
 const IF_NEWER = Object.freeze({ ifNewer: true });
 
+/**
+ * The chain: layers fastest first, one lookup walks them and back-fills the faster ones on a lower
+ * hit; concurrent loads of one key run the loader once. Made by `createCache`.
+ * @example
+ * ```ts
+ * const docs = await cache.getOrSet("what is rag?", () => retrieve("what is rag?"), { ttl: "1h", tags: ["doc:17"] });
+ * await cache.invalidateTags(["doc:17"]);
+ * ```
+ */
 export class Cache implements CacheHandle {
   readonly layers: readonly CacheLayer[];
   /** Resolves when every plugin is set up; rejects with the first plugin that failed. */
@@ -38,6 +48,8 @@ export class Cache implements CacheHandle {
   #defaultTtl: Duration;
   #defaultGrace?: Duration;
   #maxValueBytes: number;
+  #maxTtl: number;
+  #freezeValues: boolean;
   #keys: KeyMemo;
   #inflight = new Map<string, Promise<unknown>>();
   /** Keys whose running load a set or delete overtook: the load's value is returned, not stored. */
@@ -59,21 +71,25 @@ export class Cache implements CacheHandle {
     this.#defaultGrace = options.defaultGrace;
     this.#keys = new KeyMemo(options.maxKeyLength ?? 16_384);
     this.#maxValueBytes = options.maxValueBytes ?? 8 * 1024 * 1024;
-    toMs(this.#defaultTtl, "defaultTtl");
+    this.#maxTtl = maxTtlMs(options.maxTtl ?? "365d");
+    this.#freezeValues = options.freezeValues ?? true;
+    boundedTtl(this.#defaultTtl, "defaultTtl", this.#maxTtl);
+    if (this.#defaultGrace !== undefined) boundedTtl(this.#defaultGrace, "defaultGrace", this.#maxTtl);
     const layerTimeout = toMs(options.layerTimeout ?? "1s", "layerTimeout");
     const sampleEvery = options.sampleEvery ?? 64;
     if (!Number.isInteger(sampleEvery) || sampleEvery < 1)
       throw new RagCacheError("E_CONFIG_INVALID", `sampleEvery must be a positive integer, got ${sampleEvery}`);
     this.#emitter = new Emitter(() => this.#walk?.observe(this.#emitter));
-    this.#walk = new LayerWalk(
-      this.layers,
-      layerTimeout,
-      this.now,
-      this.#emitter,
-      (key, found) => this.#backfill(key, found),
-      (layer, operation, error, key) => this.#layerError(layer, operation, error, key),
+    this.#walk = new LayerWalk({
+      layers: this.layers,
+      defaultTimeout: layerTimeout,
+      now: this.now,
+      emitter: this.#emitter,
+      backfill: (key, found) => this.#backfill(key, found),
+      onError: (layer, operation, error, key) => this.#layerError(layer, operation, error, key),
       sampleEvery,
-    );
+      protect: this.#freezeValues ? freezeValueOf : (entry) => entry,
+    });
     this.layers.forEach((layer, index) =>
       layer.attach?.({
         index,
@@ -100,7 +116,7 @@ export class Cache implements CacheHandle {
     return found.then((result) => this.#valueOf<V>(result, options.allowStale));
   }
 
-  /** Write through every layer (REQ-PER-007). Resolves when every layer has answered or timed out. */
+  /** Write through every layer. Resolves when every layer has answered or timed out. */
   async set<V>(query: Query, value: V, options: SetOptions<V> = {}): Promise<void> {
     this.#assertOpen();
     const key = this.key(query, options);
@@ -252,8 +268,13 @@ export class Cache implements CacheHandle {
     this.#counts.loads++;
     const loading = (async () => {
       const value = await loader({ key, stale });
-      if (!this.#overtakenLoads.has(key.id)) await this.#store(key, value, options);
-      return value;
+      // Nothing to cache: every waiter gets `undefined`, and the next call loads again.
+      if (value === undefined) return value;
+      // The stored form (frozen JSON), so that the first answer is the one every later hit gives.
+      const entry = this.#entryOf(key, value, options);
+      // A set or delete of the key got in meanwhile: this value answers its callers, the newer write stays.
+      if (!this.#overtakenLoads.has(key.id)) await this.#write(key, entry);
+      return entry.value;
     })();
     this.#inflight.set(key.id, loading);
     const done = () => {
@@ -268,16 +289,28 @@ export class Cache implements CacheHandle {
     if (this.#inflight.has(id)) this.#overtakenLoads.add(id);
   }
 
-  async #store<V>(key: CacheKey, value: V, options: SetOptions<V>): Promise<void> {
+  /** Writes through every layer; answers the value as stored. */
+  async #store<V>(key: CacheKey, value: V, options: SetOptions<V>): Promise<V> {
+    const entry = this.#entryOf(key, value, options);
+    await this.#write(key, entry);
+    return entry.value;
+  }
+
+  #entryOf<V>(key: CacheKey, value: V, options: SetOptions<V>): CacheEntry<V> {
     const tags = typeof options.tags === "function" ? options.tags(value) : options.tags;
-    const entry = createEntry(value, {
+    return createEntry(value, {
       digest: key.digest,
       ttl: options.ttl ?? this.#defaultTtl,
       grace: options.grace ?? this.#defaultGrace,
       tags,
       maxValueBytes: this.#maxValueBytes,
+      maxTtl: this.#maxTtl,
+      freeze: this.#freezeValues,
       now: this.now(),
     });
+  }
+
+  async #write(key: CacheKey, entry: CacheEntry): Promise<void> {
     this.#newestWrites.record(key.id, entry.stamp);
     const written = await this.#allLayers("set", (layer) => layer.set(key, entry), key);
     this.#counts.sets++;
@@ -363,11 +396,23 @@ export class Cache implements CacheHandle {
   }
 }
 
+function freezeValueOf(entry: LayerHit | undefined): LayerHit | undefined {
+  if (entry) deepFreeze(entry.value);
+  return entry;
+}
+
 /** A semantic match, stored above as the query's own answer: the query's digest, the match's stamp. */
 function answerTo(key: CacheKey, { similarity: _similarity, matchedText: _matchedText, ...entry }: LayerHit): CacheEntry {
   return { ...entry, digest: key.digest };
 }
 
+/**
+ * A cache over `layers`, fastest first; plugins (metrics, warming) are set up on it.
+ * @example
+ * ```ts
+ * const cache = createCache({ layers: [memory(), redis({ url: "redis://localhost:6379" })], defaultTtl: "10m" });
+ * ```
+ */
 export function createCache(options: CacheOptions): Cache {
   return new Cache(options);
 }
