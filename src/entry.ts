@@ -106,9 +106,10 @@ let lastStamp = 0;
  * A write stamp later than every one this process made before: wall-clock ms × 1000 plus a sequence
  * within the millisecond, so stamps of different processes compare by time too (to the clocks' skew).
  * Stays a safe integer until the year 2255.
- *
  * @example
- * const entry = { ...fields, stamp: nextStamp() };
+ * ```ts
+ * await layer.set(key, { ...fields, digest: key.digest, stamp: nextStamp() });
+ * ```
  */
 export function nextStamp(): number {
   lastStamp = Math.max(lastStamp + 1, Date.now() * 1000);
@@ -118,9 +119,10 @@ export function nextStamp(): number {
 /**
  * Whether `candidate` was written after `current` (an absent `current` is older than anything).
  * The one rule every path that replaces an entry follows: never an older write over a newer one.
- *
  * @example
- * if (isNewer(incoming, stored)) store(incoming);
+ * ```ts
+ * if (isNewer(incoming, stored)) map.set(key.id, incoming);
+ * ```
  */
 export function isNewer(candidate: { readonly stamp: number }, current: { readonly stamp: number } | undefined): boolean {
   return current === undefined || candidate.stamp > current.stamp;

@@ -57,9 +57,10 @@ const nativeSha256 = typeof Bun === "undefined" ? undefined : Bun.SHA256;
  * SHA-256 of a string's UTF-8 bytes, as 64 hex digits. SHA-256 because it is the standard hash every
  * runtime and every reviewer knows; `@noble/hashes` because it computes it synchronously everywhere
  * (crypto.subtle.digest is async and would put a promise on every key); Bun's own hasher where it runs.
- *
  * @example
+ * ```ts
  * sha256Hex("abc"); // "ba7816bf…f20015ad"
+ * ```
  */
 export const sha256Hex: (input: string) => string = nativeSha256
   ? (input) => nativeSha256.hash(input, "hex")
@@ -105,9 +106,10 @@ export function createKey(text: string, options: KeyOptions = {}, maxKeyLength =
 /**
  * The key of an already normalized text and canonical parameters (a key restored from storage).
  * The digest covers all three parts; the id is its first 128 bits under the namespace.
- *
  * @example
+ * ```ts
  * const key = keyOf("retrieval", normalizeText("What is RAG?"), canonicalJson({ k: 5 }));
+ * ```
  */
 export function keyOf(namespace: string, text: string, params: string): CacheKey {
   const digest = sha256Hex(`${namespace}\u0000${text}\u0000${params}`);
