@@ -1,5 +1,6 @@
 import type Redis from "ioredis";
 import type { Contender } from "../peers/index.ts";
+import { commandCalls } from "./redis-server.ts";
 import { opsPerSecond, opsPerSecondConcurrent, pool, seeded, sleep, zipf } from "./measure.ts";
 
 /** A ~1 KB retrieval result, the value every workload stores. */
@@ -32,13 +33,46 @@ async function preload(contender: Contender, keys: number): Promise<void> {
   );
 }
 
-/** L1 hit: `keys` entries that all fit in L1, read round-robin, one caller. */
-export async function l1Hit(name: string, contender: Contender, keys: number, ms: number): Promise<number> {
+/**
+ * `length` key indexes drawn uniformly from `keys`, the same for every contender. A power of two, so
+ * a reader walks it with a mask instead of a division.
+ */
+export function randomOrder(keys: number, length = 1 << 16, seed = 7): Uint32Array {
+  const random = seeded(seed);
+  return Uint32Array.from({ length }, () => Math.floor(random() * keys));
+}
+
+/** A contender made ready for L1 reads: its entries stored, its handles (text or precomputed key) built. */
+export interface L1Reader {
+  name: string;
+  read: (i: number) => unknown;
+}
+
+/**
+ * Stores `keys` entries that all fit in L1 and answers a reader that reads them in the random
+ * `order`. With 10k keys the entries do not stay in the CPU cache, as a few hundred read
+ * round-robin would.
+ */
+export async function l1Reader(name: string, contender: Contender, keys: number, order: Uint32Array): Promise<L1Reader> {
   await preload(contender, keys);
   const handles = Array.from({ length: keys }, (_, i) => contender.key?.(keyOf(i)) ?? keyOf(i));
-  assertHit(name, await answerOf(contender.get(handles[0])));
-  await opsPerSecond((i) => contender.get(handles[i % keys]), ms / 4);
-  return opsPerSecond((i) => contender.get(handles[i % keys]), ms);
+  for (const handle of handles) assertHit(name, await answerOf(contender.get(handle)));
+  const mask = order.length - 1;
+  return { name, read: (i) => contender.get(handles[order[i & mask]!]) };
+}
+
+/**
+ * Ops/s of each reader, measured in `slices` turns that alternate between the readers (each slice
+ * `ms / slices` long, after one warm-up turn), so load from other work on the machine falls on all
+ * of them alike within the round.
+ */
+export async function l1Hits(readers: readonly L1Reader[], ms: number, slices: number): Promise<Map<string, number>> {
+  for (const reader of readers) await opsPerSecond(reader.read, ms / slices);
+  const totals = new Map(readers.map((reader) => [reader.name, 0]));
+  for (let slice = 0; slice < slices; slice++)
+    for (const reader of readers)
+      totals.set(reader.name, totals.get(reader.name)! + (await opsPerSecond(reader.read, ms / slices)));
+  return new Map([...totals].map(([name, sum]) => [name, sum / slices]));
 }
 
 /**
@@ -74,10 +108,25 @@ export interface Stampede {
   wallMs: number;
   /** Callers that got the loaded value. */
   served: number;
+  /** Commands Redis ran for the stampede (INFO commandstats before and after), by command and in all. */
+  redisCommands: Record<string, number>;
+  redisTotal: number;
 }
 
-/** `callers` concurrent get-or-load calls on one missing key; the loader takes `loaderMs`. */
-export async function stampede(contender: Contender, callers: number, loaderMs: number, round: number): Promise<Stampede> {
+/** Commands the bench itself sends to read the counters, not part of any contender's work. */
+const BENCH_COMMANDS = new Set(["info", "config|resetstat", "config", "flushall"]);
+
+/**
+ * `callers` concurrent get-or-load calls on one missing key; the loader takes `loaderMs`. Redis
+ * commands are counted until the contender is quiet (a write's publish may follow the answers).
+ */
+export async function stampede(
+  contender: Contender,
+  callers: number,
+  loaderMs: number,
+  round: number,
+  admin: Redis,
+): Promise<Stampede> {
   const value = retrievalResult(round);
   let loaderRuns = 0;
   const loader = async () => {
@@ -86,10 +135,18 @@ export async function stampede(contender: Contender, callers: number, loaderMs: 
     return value;
   };
   const key = `bench:stampede:${round}`;
+  const before = await commandCalls(admin);
   const started = performance.now();
   const answers = await Promise.all(Array.from({ length: callers }, () => answerOf(contender.getOrSet!(key, loader))));
   const wallMs = performance.now() - started;
-  return { loaderRuns, wallMs, served: answers.filter((answer) => answer !== undefined).length };
+  await sleep(20);
+  const redisCommands: Record<string, number> = {};
+  for (const [command, calls] of await commandCalls(admin)) {
+    const delta = calls - (before.get(command) ?? 0);
+    if (delta > 0 && !BENCH_COMMANDS.has(command)) redisCommands[command] = delta;
+  }
+  const redisTotal = Object.values(redisCommands).reduce((sum, calls) => sum + calls, 0);
+  return { loaderRuns, wallMs, served: answers.filter((answer) => answer !== undefined).length, redisCommands, redisTotal };
 }
 
 /** The same Zipf(s) key stream for every contender. */
@@ -100,6 +157,8 @@ export function zipfStream(requests: number, keys: number, s: number, seed: numb
 
 export interface ZipfRun {
   ms: number;
+  /** CPU time of the bench process (user + system) during the run; Redis' own is not included. */
+  cpuMs: number;
   loaderRuns: number;
   /** Reads Redis answered with a value (from its INFO keyspace_hits), capped at the requests that were not loads. */
   redisHits: number;
@@ -116,6 +175,7 @@ export async function zipfRun(
   let loaderRuns = 0;
   const values = new Map<number, object>();
   await admin.config("RESETSTAT");
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await pool(Array.from(stream), inflight, async (rank) => {
     const answer = await answerOf(
@@ -130,7 +190,13 @@ export async function zipfRun(
     if (answer === undefined) throw new Error("get-or-load answered undefined");
   });
   const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   const info = await admin.info("stats");
   const keyspaceHits = Number(/keyspace_hits:(\d+)/.exec(info)?.[1] ?? 0);
-  return { ms, loaderRuns, redisHits: Math.min(keyspaceHits, stream.length - loaderRuns) };
+  return {
+    ms,
+    cpuMs: (used.user + used.system) / 1000,
+    loaderRuns,
+    redisHits: Math.min(keyspaceHits, stream.length - loaderRuns),
+  };
 }
