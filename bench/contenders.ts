@@ -4,14 +4,15 @@ import { redisServerVersion } from "./lib/machine.ts";
 import { benchRedis, pinBesideRedis } from "./lib/redis-server.ts";
 import { writeTopic, type Goal } from "./lib/report.ts";
 import {
-  l1Hits,
-  l1Reader,
+  alternate,
+  l1Hit,
   l2Hit,
   missSet,
   randomOrder,
   stampede,
   zipfRun,
   zipfStream,
+  type Measures,
   type Stampede,
   type ZipfRun,
 } from "./lib/workloads.ts";
@@ -30,7 +31,9 @@ const ROUNDS = env("BENCH_ROUNDS", 3);
 const MEASURE_MS = env("BENCH_MEASURE_MS", 300);
 const WORKLOADS = new Set((process.env.BENCH_WORKLOADS ?? "l1,l2,write,stampede,zipf").split(","));
 const L1_KEYS = 10_000;
-const L1_SLICES = 8;
+/** Sliced workloads (L1, L2, miss + set): each measure's total time per contender and round, and its turns. */
+const SLICED_MS = 2 * MEASURE_MS;
+const SLICES = 8;
 const L1_MAX = 1_000;
 const INFLIGHT = 64;
 const ZIPF = { requests: 100_000, keys: 10_000, s: 1.0, inflight: 64, loaderMs: 5 };
@@ -93,30 +96,37 @@ async function interleaved<T>(
   return results;
 }
 
+type Figures = Record<string, number>;
+
 /**
- * L1 hits: per round, every memory contender at once, read in alternating slices (the slowest peers
- * get shorter turns in total time but the same share of each round).
+ * A sliced workload: per round, every contender opened at once on the flushed Redis (in an order
+ * that starts one further along each round), its measures prepared, then run in alternating slices.
  */
-async function l1Rounds(specs: readonly ContenderSpec[]): Promise<Rounds<number>> {
-  const results: Rounds<number> = new Map(specs.map((spec) => [spec.name, []]));
-  if (!WORKLOADS.has("l1")) return results;
-  const order = randomOrder(L1_KEYS);
+async function slicedRounds(
+  name: string,
+  specs: readonly ContenderSpec[],
+  prepare: (contender: Contender, spec: ContenderSpec) => Promise<Measures>,
+  l1Max = L1_MAX,
+): Promise<Rounds<Figures>> {
+  const results: Rounds<Figures> = new Map(specs.map((spec) => [spec.name, []]));
+  if (!WORKLOADS.has(name)) return results;
   for (let round = 0; round < ROUNDS; round++) {
+    await admin.flushall();
     const opened: Contender[] = [];
-    const readers = [];
+    const measures = new Map<string, Measures>();
     for (let k = 0; k < specs.length; k++) {
       const spec = specs[(k + round) % specs.length]!;
       try {
-        const contender = await spec.create({ ...setup, l1Max: L1_KEYS });
+        const contender = await spec.create({ ...setup, l1Max });
         opened.push(contender);
-        readers.push(await l1Reader(spec.name, contender, L1_KEYS, order));
+        measures.set(spec.name, await prepare(contender, spec));
       } catch (error) {
-        problems.set(`${spec.name} / l1`, (error as Error).message);
+        problems.set(`${spec.name} / ${name}`, (error as Error).message);
       }
     }
-    for (const [name, ops] of await l1Hits(readers, MEASURE_MS * 2, L1_SLICES)) results.get(name)![round] = ops;
+    for (const [contender, figures] of await alternate(measures, SLICED_MS, SLICES)) results.get(contender)![round] = figures;
     await Promise.all(opened.map((contender) => contender.close().catch(() => {})));
-    console.error(`l1: round ${round + 1}/${ROUNDS} done`);
+    console.error(`${name}: round ${round + 1}/${ROUNDS} done`);
   }
   return results;
 }
@@ -141,9 +151,10 @@ const redisTier = contenders.filter((spec) => spec.tiers !== "memory" && !spec.l
 const loading = contenders.filter((spec) => !spec.l1Variant && (!spec.baseline || spec.tiers === "memory+redis"));
 const chained = loading.filter((spec) => spec.tiers === "memory+redis");
 
-const l1 = await l1Rounds(memoryTier);
-const l2 = await interleaved("l2", redisTier, (c, spec) => l2Hit(spec.name, c, 2 * L1_MAX, INFLIGHT, MEASURE_MS));
-const writes = await interleaved("write", redisTier, (c, _spec, round) => missSet(c, MEASURE_MS, round));
+const order = randomOrder(L1_KEYS);
+const l1 = await slicedRounds("l1", memoryTier, (c, spec) => l1Hit(spec.name, c, L1_KEYS, order), L1_KEYS);
+const l2 = await slicedRounds("l2", redisTier, (c, spec) => l2Hit(spec.name, c, 2 * L1_MAX, INFLIGHT));
+const writes = await slicedRounds("write", redisTier, (c, spec) => missSet(spec.name, c));
 const stampedes = await interleaved<Stampede>("stampede", loading, (c, _spec, round) =>
   stampede(c, STAMPEDE.callers, STAMPEDE.loaderMs, round, admin),
 );
@@ -166,11 +177,11 @@ const OURS = {
   chain: "ragcache (memory+redis)",
 };
 const isOurs = (name: string) => name.startsWith("ragcache");
-const l1Ops = (name: string) => medianOf(l1, name, (ops) => ops);
-const l1Ratio = (name: string) => ratioOf(l1, name, LRU, (ops) => ops);
-const l2Seq = (r: { sequential: number }) => r.sequential;
-const l2Par = (r: { concurrent: number }) => r.concurrent;
-const writeOps = (ops: number) => ops;
+const l1Ops = (name: string) => medianOf(l1, name, (r) => r.hit!);
+const l1Ratio = (name: string) => ratioOf(l1, name, LRU, (r) => r.hit!);
+const l2Seq = (r: Figures) => r.sequential!;
+const l2Par = (r: Figures) => r.concurrent!;
+const writeOps = (r: Figures) => r.ops!;
 const zipfMs = (name: string) => medianOf(zipfs, name, (r) => r.ms);
 const spread = (values: number[]) =>
   values.length ? `${formatOps(Math.min(...values))}–${formatOps(Math.max(...values))}` : "—";
@@ -179,7 +190,7 @@ const l1Rows = memoryTier.map((spec) => [
   spec.name,
   formatOps(l1Ops(spec.name)),
   formatRatio(l1Ratio(spec.name)),
-  spread(valuesOf(l1, spec.name)),
+  spread(valuesOf(l1, spec.name).map((r) => r.hit!)),
 ]);
 const l2Rows = redisTier.map((spec) => [
   spec.name,
@@ -324,8 +335,8 @@ writeTopic("contenders", {
   title: "ragcache against the peers",
   method: [
     `Same process, same data (1 KB JSON retrieval results), same private redis-server ${redisServerVersion() ?? ""} on loopback, flushed before each contender; a fresh instance of each contender per workload and round. ${pinnedCpu === undefined ? "Not pinned (taskset missing or BENCH_PIN=0)." : `redis-server and the bench process are pinned to CPU ${pinnedCpu} (taskset), so Redis' work and the client's background work (publishes, echoes) share the requests' core.`} Load average at start: ${loadAtStart.join(" / ")}.`,
-    `${ROUNDS} interleaved rounds: every round visits all contenders, starting one further along each time; each measurement runs ${MEASURE_MS} ms after a warm-up. Medians of the rounds; each ratio is taken within a round against the baseline measured in that same round, and the median of those ratios is shown.`,
-    `L1: ${L1_KEYS / 1000}k entries, all in L1, read in one random order (the same for all) by one caller, by text or by a precomputed key; within a round every L1 contender is read in ${L1_SLICES} alternating slices of ${(MEASURE_MS * 2) / L1_SLICES} ms. L2: ${2 * L1_MAX} keys read cyclically, so every read misses the ${L1_MAX}-entry L1 and hits Redis (and back-fills L1); 1 caller compared with plain ioredis, ${INFLIGHT} in flight with auto-pipelined ioredis. Miss + set: a get that misses, then a write-through set, one caller, compared with plain ioredis GET + SET. Stampede: ${STAMPEDE.callers} concurrent get-or-load calls on one missing key, ${STAMPEDE.loaderMs} ms loader; Redis commands from INFO commandstats before and after. Zipf(${ZIPF.s}): ${ZIPF.requests / 1000}k requests over ${ZIPF.keys / 1000}k keys, ${ZIPF.inflight} in flight, ${L1_MAX}-entry L1, ${ZIPF.loaderMs} ms loader; L2 hits are Redis' keyspace_hits during the run, L1 hits the rest of the non-loads; CPU is the bench process' user + system time.`,
+    `${ROUNDS} interleaved rounds. L1, L2 and miss + set: per round every contender of the workload is open at once and measured in ${SLICES} alternating slices of ${SLICED_MS / SLICES} ms after a warm-up slice; stampede and Zipf: every round visits all contenders one after another, starting one further along each time. Medians of the rounds; each ratio is taken within a round against the baseline measured in that same round, and the median of those ratios is shown.`,
+    `L1: ${L1_KEYS / 1000}k entries, all in L1, read in one random order (the same for all) by one caller, by text or by a precomputed key;  L2: ${2 * L1_MAX} keys read cyclically, so every read misses the ${L1_MAX}-entry L1 and hits Redis (and back-fills L1); 1 caller compared with plain ioredis, ${INFLIGHT} in flight with auto-pipelined ioredis. Miss + set: a get that misses, then a write-through set, one caller, compared with plain ioredis GET + SET. Stampede: ${STAMPEDE.callers} concurrent get-or-load calls on one missing key, ${STAMPEDE.loaderMs} ms loader; Redis commands from INFO commandstats before and after. Zipf(${ZIPF.s}): ${ZIPF.requests / 1000}k requests over ${ZIPF.keys / 1000}k keys, ${ZIPF.inflight} in flight, ${L1_MAX}-entry L1, ${ZIPF.loaderMs} ms loader; L2 hits are Redis' keyspace_hits during the run, L1 hits the rest of the non-loads; CPU is the bench process' user + system time.`,
     "Each library is used with its defaults as its README shows them (bentocache serializes entries in its memory tier; ragcache and lru-cache keep references).",
   ],
   tables: [

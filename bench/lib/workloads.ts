@@ -42,65 +42,70 @@ export function randomOrder(keys: number, length = 1 << 16, seed = 7): Uint32Arr
   return Uint32Array.from({ length }, () => Math.floor(random() * keys));
 }
 
-/** A contender made ready for L1 reads: its entries stored, its handles (text or precomputed key) built. */
-export interface L1Reader {
-  name: string;
-  read: (i: number) => unknown;
-}
+/** Named measurements of one contender, each answering ops/s over about `ms`. */
+export type Measures = Record<string, (ms: number) => Promise<number>>;
 
 /**
- * Stores `keys` entries that all fit in L1 and answers a reader that reads them in the random
- * `order`. With 10k keys the entries do not stay in the CPU cache, as a few hundred read
- * round-robin would.
+ * L1 hits: stores `keys` entries that all fit in L1 and reads them in the random `order`. With 10k
+ * keys the entries do not stay in the CPU cache, as a few hundred read round-robin would.
  */
-export async function l1Reader(name: string, contender: Contender, keys: number, order: Uint32Array): Promise<L1Reader> {
+export async function l1Hit(name: string, contender: Contender, keys: number, order: Uint32Array): Promise<Measures> {
   await preload(contender, keys);
   const handles = Array.from({ length: keys }, (_, i) => contender.key?.(keyOf(i)) ?? keyOf(i));
   for (const handle of handles) assertHit(name, await answerOf(contender.get(handle)));
   const mask = order.length - 1;
-  return { name, read: (i) => contender.get(handles[order[i & mask]!]) };
+  return { hit: (ms) => opsPerSecond((i) => contender.get(handles[order[i & mask]!]), ms) };
 }
 
 /**
- * Ops/s of each reader, measured in `slices` turns that alternate between the readers (each slice
- * `ms / slices` long, after one warm-up turn), so load from other work on the machine falls on all
- * of them alike within the round.
- */
-export async function l1Hits(readers: readonly L1Reader[], ms: number, slices: number): Promise<Map<string, number>> {
-  for (const reader of readers) await opsPerSecond(reader.read, ms / slices);
-  const totals = new Map(readers.map((reader) => [reader.name, 0]));
-  for (let slice = 0; slice < slices; slice++)
-    for (const reader of readers)
-      totals.set(reader.name, totals.get(reader.name)! + (await opsPerSecond(reader.read, ms / slices)));
-  return new Map([...totals].map(([name, sum]) => [name, sum / slices]));
-}
-
-/**
- * L2 hit: more keys than L1 holds, read cyclically, so every read misses L1 and hits Redis (and
+ * L2 hits: more keys than L1 holds, read cyclically, so every read misses L1 and hits Redis (and
  * back-fills L1, as it would in production). Sequential and with `inflight` concurrent callers.
  */
-export async function l2Hit(
-  name: string,
-  contender: Contender,
-  keys: number,
-  inflight: number,
-  ms: number,
-): Promise<{ sequential: number; concurrent: number }> {
+export async function l2Hit(name: string, contender: Contender, keys: number, inflight: number): Promise<Measures> {
   await preload(contender, keys);
   assertHit(name, await answerOf(contender.get(keyOf(0))));
-  const sequential = await opsPerSecond((i) => contender.get(keyOf((i + 1) % keys)), ms);
-  const concurrent = await opsPerSecondConcurrent((i) => contender.get(keyOf(i % keys)), inflight, ms);
-  return { sequential, concurrent };
+  let next = 1;
+  return {
+    sequential: (ms) => opsPerSecond(() => contender.get(keyOf(next++ % keys)), ms),
+    concurrent: (ms) => opsPerSecondConcurrent(() => contender.get(keyOf(next++ % keys)), inflight, ms),
+  };
 }
 
-/** Miss + set: a get that misses every tier, then a write-through set of a 1 KB value. */
-export async function missSet(contender: Contender, ms: number, round: number): Promise<number> {
-  const value = retrievalResult(round);
-  return opsPerSecond(async (i) => {
-    const key = `bench:miss:${round}:${i}`;
-    await contender.get(key);
-    await contender.set(key, value);
-  }, ms);
+/** Miss + set: a get that misses every tier, then a write-through set of a 1 KB value; never the same key twice. */
+export async function missSet(name: string, contender: Contender): Promise<Measures> {
+  const value = retrievalResult(0);
+  const tag = name.replace(/\W+/g, "-");
+  let next = 0;
+  return {
+    ops: (ms) =>
+      opsPerSecond(async () => {
+        const key = `bench:miss:${tag}:${next++}`;
+        await contender.get(key);
+        await contender.set(key, value);
+      }, ms),
+  };
+}
+
+/**
+ * Runs every contender's measures in `slices` turns that alternate between the contenders (after
+ * one warm-up turn), each turn `ms / slices` long, so load from other work on the machine falls on
+ * all of them alike. Answers each contender's mean ops/s per measure.
+ */
+export async function alternate(
+  contenders: ReadonlyMap<string, Measures>,
+  ms: number,
+  slices: number,
+): Promise<Map<string, Record<string, number>>> {
+  const turn = ms / slices;
+  for (const measures of contenders.values()) for (const measure of Object.values(measures)) await measure(turn);
+  const totals = new Map([...contenders.keys()].map((name) => [name, {} as Record<string, number>]));
+  for (let slice = 0; slice < slices; slice++) {
+    for (const [name, measures] of contenders) {
+      const total = totals.get(name)!;
+      for (const [measure, run] of Object.entries(measures)) total[measure] = (total[measure] ?? 0) + (await run(turn)) / slices;
+    }
+  }
+  return totals;
 }
 
 export interface Stampede {

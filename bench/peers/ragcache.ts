@@ -3,9 +3,9 @@ import { memory } from "ragcache/memory";
 import type { Contender, ContenderSetup, ContenderSpec, Tiers } from "./types.ts";
 
 /** The redis layer and the metrics plugin are imported lazily: a bench without them still measures the memory chain. */
-async function redisLayer(url: string): Promise<CacheLayer> {
+async function redisLayer(url: string, prefix: string): Promise<CacheLayer> {
   const { redis } = await import("ragcache/redis");
-  return redis({ url });
+  return redis({ url, prefix });
 }
 
 async function metricsPlugin(): Promise<CachePlugin> {
@@ -29,7 +29,8 @@ function ragcache(tiers: Tiers, variant: Variant = {}): ContenderSpec {
     l1Variant: variant.precomputed || variant.metrics,
     async create({ redisUrl, l1Max, ttlMs }: ContenderSetup): Promise<Contender> {
       const layers: CacheLayer[] = tiers === "redis" ? [] : [memory({ max: l1Max })];
-      if (tiers !== "memory") layers.push(await redisLayer(redisUrl));
+      // A prefix (and so a bus channel) per contender: two contenders on one Redis are not one application's processes.
+      if (tiers !== "memory") layers.push(await redisLayer(redisUrl, `bench-${tiers}:`));
       const plugins = variant.metrics ? [await metricsPlugin()] : [];
       const cache = createCache({ layers, plugins, defaultTtl: ttlMs });
       await cache.ready;
