@@ -1,3 +1,4 @@
+// Pins plugins/redis/presence.ts and how plugins/redis/bus.ts uses it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Redis from "ioredis";
 import { createCache } from "ragcache";
