@@ -30,8 +30,8 @@ export interface WriteConfig {
   journal: Journal;
   now: () => number;
   emit: LayerContext["emit"];
-  /** Tells the other processes (the invalidation bus), when there is one. */
-  publish?: (invalidation: Invalidation) => Promise<unknown>;
+  /** Tells the other processes (the invalidation bus), when there is one; undefined when nobody listens. */
+  publish?: (invalidation: Invalidation) => Promise<unknown> | undefined;
   /** Background work that `close()` waits for: the publish after a write. */
   track: (work: Promise<unknown>) => void;
 }
@@ -120,7 +120,7 @@ export class WriteRouter {
         journal.restore(changes);
         throw error;
       }
-      if (publish) for (const invalidation of changes.invalidations()) await publish(invalidation).catch(() => {});
+      if (publish) for (const invalidation of changes.invalidations()) await publish(invalidation)?.catch(() => {});
       close();
     })().finally(() => (this.#recovering = undefined));
     return this.#recovering;
