@@ -8,7 +8,8 @@ export type ErrorCode =
   | "E_INVALID_KEY"
   | "E_INVALID_DURATION"
   | "E_NOT_SERIALIZABLE"
-  | "E_CLOSED";
+  | "E_CLOSED"
+  | "E_MISSING_PEER";
 
 export class RagCacheError extends Error {
   override readonly name = "RagCacheError";

@@ -1,0 +1,100 @@
+/**
+ * `bun run build`: ESM JavaScript with source maps for every public entry point into dist/ (one file
+ * per entry, shared code in chunks, lru-cache bundled in, peers left as imports), then the
+ * declarations with tsc into dist/types.
+ */
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import pkg from "../package.json" with { type: "json" };
+
+const ROOT = join(import.meta.dir, "..");
+const DIST = join(ROOT, "dist");
+const ENTRY_DIR = join(ROOT, ".cache", "build-entries");
+
+/** dist/<name>.js re-exports this module; `index` is the package root. */
+export const ENTRIES: Record<string, string> = {
+  index: "src/index.ts",
+  hono: "src/hono/index.ts",
+  memory: "plugins/memory/index.ts",
+  redis: "plugins/redis/index.ts",
+  file: "plugins/file/index.ts",
+  chroma: "plugins/chroma/index.ts",
+  metrics: "plugins/metrics/index.ts",
+  warming: "plugins/warming/index.ts",
+};
+
+/** Bundled rather than left as a dependency: small code, large package (3.4 MB installed). */
+const BUNDLED = new Set(["lru-cache"]);
+const external = [
+  ...Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies }).filter((name) => !BUNDLED.has(name)),
+  "hono/*",
+  "bun:*",
+];
+
+const LRU_CACHE_NEUTRAL = join(ROOT, "node_modules", "lru-cache", "dist", "esm", "browser", "index.js");
+
+/** In the build, built-in plugins are the entry files next to the code that loads them. */
+const builtInNextToDist = `export const BUILT_IN_PLUGINS = ${JSON.stringify(["memory", "redis", "file", "chroma", "metrics", "warming"])};
+export function builtInSpecifier(name) { return new URL("./" + name + ".js", import.meta.url).href; }
+`;
+
+async function bundle(): Promise<void> {
+  await rm(ENTRY_DIR, { recursive: true, force: true });
+  await mkdir(ENTRY_DIR, { recursive: true });
+  const entrypoints = [join(ROOT, "bin", "ragcache.ts")];
+  for (const [name, source] of Object.entries(ENTRIES)) {
+    const file = join(ENTRY_DIR, `${name}.ts`);
+    await writeFile(file, `export * from ${JSON.stringify(join(ROOT, source))};\n`);
+    entrypoints.push(file);
+  }
+  const result = await Bun.build({
+    entrypoints,
+    outdir: DIST,
+    target: "node",
+    format: "esm",
+    splitting: true,
+    sourcemap: "linked",
+    external,
+    naming: { entry: "[name].[ext]", chunk: "chunk-[hash].[ext]" },
+    plugins: [
+      {
+        name: "built-in-plugins",
+        setup(build) {
+          // lru-cache's neutral build: the same cache without node:diagnostics_channel, so it runs on the edge.
+          build.onResolve({ filter: /^lru-cache$/ }, () => ({ path: LRU_CACHE_NEUTRAL }));
+          build.onLoad({ filter: /src[\\/]config[\\/]built-in\.ts$/ }, () => ({ contents: builtInNextToDist, loader: "js" }));
+        },
+      },
+    ],
+  });
+  if (!result.success) throw new AggregateError(result.logs, "bun build failed");
+}
+
+async function declarations(): Promise<void> {
+  const tsc = Bun.spawnSync(["bun", "x", "tsc", "-p", "tsconfig.build.json"], {
+    cwd: ROOT,
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  if (tsc.exitCode !== 0) throw new Error("tsc failed to emit the declarations");
+  // tsc keeps the source's `.ts` specifiers in declarations; consumers resolve `.js` to the `.d.ts`.
+  for (const file of await listFiles(join(DIST, "types"))) {
+    if (!file.endsWith(".d.ts")) continue;
+    const text = await readFile(file, "utf8");
+    const rewritten = text.replace(/((?:from|import)\s*\(?\s*["']\.{1,2}\/[^"']*?)\.ts(["'])/g, "$1.js$2");
+    if (rewritten !== text) await writeFile(file, rewritten);
+  }
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+await rm(DIST, { recursive: true, force: true });
+await bundle();
+await declarations();
+const files = await listFiles(DIST);
+console.log(
+  `build: ${files.filter((f) => f.endsWith(".js")).length} JS files, ${files.filter((f) => f.endsWith(".d.ts")).length} declarations in dist/`,
+);
