@@ -1,10 +1,12 @@
 /**
  * `bun run build`: ESM JavaScript with source maps for every public entry point into dist/ (one file
- * per entry, shared code in chunks, lru-cache bundled in, peers left as imports), then the
- * declarations with tsc into dist/types.
+ * per entry, shared code in chunks), then the declarations with tsc into dist/types. What
+ * package.json lists as a dependency or peer stays an import; everything else the code uses (zod,
+ * lru-cache, @hono/zod-validator) is bundled, so a memory-only install is ragcache + hono. zod's
+ * declarations ship in dist/types/vendor/zod (MIT), so consumers type-check without installing it.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 
 const ROOT = join(import.meta.dir, "..");
@@ -15,6 +17,7 @@ const ENTRY_DIR = join(ROOT, ".cache", "build-entries");
 export const ENTRIES: Record<string, string> = {
   index: "src/index.ts",
   hono: "src/hono/index.ts",
+  testing: "src/testing/index.ts",
   memory: "plugins/memory/index.ts",
   redis: "plugins/redis/index.ts",
   file: "plugins/file/index.ts",
@@ -23,13 +26,9 @@ export const ENTRIES: Record<string, string> = {
   warming: "plugins/warming/index.ts",
 };
 
-/** Bundled rather than left as a dependency: small code, large package (3.4 MB installed). */
-const BUNDLED = new Set(["lru-cache"]);
-const external = [
-  ...Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies }).filter((name) => !BUNDLED.has(name)),
-  "hono/*",
-  "bun:*",
-];
+const external = [...Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies }), "hono/*", "bun:*"];
+const ZOD = join(ROOT, "node_modules", "zod");
+const ZOD_TYPES = join(DIST, "types", "vendor", "zod");
 
 const LRU_CACHE_NEUTRAL = join(ROOT, "node_modules", "lru-cache", "dist", "esm", "browser", "index.js");
 
@@ -77,13 +76,26 @@ async function declarations(): Promise<void> {
     stderr: "inherit",
   });
   if (tsc.exitCode !== 0) throw new Error("tsc failed to emit the declarations");
-  // tsc keeps the source's `.ts` specifiers in declarations; consumers resolve `.js` to the `.d.ts`.
   for (const file of await listFiles(join(DIST, "types"))) {
     if (!file.endsWith(".d.ts")) continue;
     const text = await readFile(file, "utf8");
-    const rewritten = text.replace(/((?:from|import)\s*\(?\s*["']\.{1,2}\/[^"']*?)\.ts(["'])/g, "$1.js$2");
+    const zod = relative(dirname(file), join(ZOD_TYPES, "index.js"));
+    const rewritten = text
+      // tsc keeps the source's `.ts` specifiers in declarations; consumers resolve `.js` to the `.d.ts`.
+      .replace(/((?:from|import)\s*\(?\s*["']\.{1,2}\/[^"']*?)\.ts(["'])/g, "$1.js$2")
+      .replace(/((?:from|import)\s*\(?\s*)["']zod["']/g, `$1"${zod.startsWith(".") ? zod : `./${zod}`}"`);
     if (rewritten !== text) await writeFile(file, rewritten);
   }
+  await vendorZodTypes();
+}
+
+/** zod's own declarations (no imports outside them) and its license, next to ours. */
+async function vendorZodTypes(): Promise<void> {
+  for (const dir of ["v4/classic", "v4/core", "v4/locales"]) {
+    await cp(join(ZOD, dir), join(ZOD_TYPES, dir), { recursive: true, filter: (path) => !/\.(c?js|cts|map)$/.test(path) });
+  }
+  await cp(join(ZOD, "index.d.ts"), join(ZOD_TYPES, "index.d.ts"));
+  await cp(join(ZOD, "LICENSE"), join(ZOD_TYPES, "LICENSE"));
 }
 
 async function listFiles(dir: string): Promise<string[]> {
