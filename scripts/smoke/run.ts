@@ -181,14 +181,14 @@ await step("strict consumer typechecks against the packed .d.ts (no skipLibCheck
 await step("Deno 2 through npm: specifiers: MISS then HIT", async () => {
   await cp(join(HERE, "deno-smoke.ts"), join(app, "deno-smoke.ts"));
   await writeFile(join(app, "deno.json"), JSON.stringify({ nodeModulesDir: "manual" }));
-  return (await run([bin("deno"), "run", "-A", "deno-smoke.ts"], app, { DENO_DIR: join(CACHE, "deno") })).trim();
+  return (await run([bin("deno"), "run", "-A", "deno-smoke.ts"], app, { DENO_DIR: join(CACHE, "deno"), NO_COLOR: "1" })).trim();
 });
 
 await step("jsr.json passes deno publish --dry-run", async () => {
   const out = await run(
     [bin("deno"), "publish", "--dry-run", "--allow-dirty", "--allow-slow-types", "--config", "jsr.json"],
     ROOT,
-    { DENO_DIR: join(CACHE, "deno") },
+    { DENO_DIR: join(CACHE, "deno"), NO_COLOR: "1" },
   );
   return out.trim().split("\n").at(-1)!;
 });
