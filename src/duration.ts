@@ -39,7 +39,15 @@ const UNIT_MS: Record<string, number> = {
 const PART = /(\d+(?:\.\d+)?)\s*([a-z]*)\s*/gy;
 const GRAMMAR = "a duration like 500ms, 90s, 10m, 1h30m, 2 days or 1w (or a number of ms)";
 
-/** Milliseconds of a Duration; `Infinity` stays `Infinity` (no expiry). */
+/**
+ * Milliseconds of a Duration; `Infinity` stays `Infinity` (no expiry). Throws `E_INVALID_DURATION`
+ * naming `what` for anything else.
+ * @example
+ * ```ts
+ * toMs("30s"); // 30000
+ * toMs(ttl, "ttl"); // E_INVALID_DURATION: ttl "soon" is not a duration …
+ * ```
+ */
 export function toMs(duration: Duration, what = "duration"): number {
   if (typeof duration === "number") {
     if (Number.isNaN(duration) || duration < 0) {
@@ -52,7 +60,13 @@ export function toMs(duration: Duration, what = "duration"): number {
   return ms;
 }
 
-/** True for a non-negative number or a string `toMs` accepts. */
+/**
+ * Whether a value is a Duration `toMs` accepts (a non-negative number or a string like "30s").
+ * @example
+ * ```ts
+ * isDuration("1h30m"); // true
+ * ```
+ */
 export function isDuration(value: unknown): value is Duration {
   return (typeof value === "number" && value >= 0) || (typeof value === "string" && parseDuration(value) !== undefined);
 }
