@@ -10,7 +10,8 @@ export type ErrorCode =
   | "E_INVALID_TTL"
   | "E_NOT_SERIALIZABLE"
   | "E_INTEGRITY"
-  | "E_CLOSED";
+  | "E_CLOSED"
+  | "E_MISSING_PEER";
 
 /**
  * The one error class of ragcache: a stable `code`, a message prefixed with its source (layer or plugin).

@@ -16,6 +16,7 @@ export type {
 export { toMs, isDuration } from "./duration.ts";
 export { isNewer, keepUntil, nextStamp, serializedSize, valueJson } from "./entry.ts";
 export { RagCacheError, isRagCacheError, toError, type ErrorCode } from "./errors.ts";
+export { importPeer } from "./peer.ts";
 export {
   canonicalJson,
   createKey,

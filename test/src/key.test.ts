@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
-import { canonicalJson, createKey, isRagCacheError, keyFromId, keyOf, normalizeText, sha256Hex, toMs } from "ragcache";
+import { canonicalJson, createKey, isRagCacheError, keyFromId, keyOf, normalizeText, sha256Hex } from "ragcache";
 
 describe("keys", () => {
   test("normalization folds Unicode compatibility forms, case and whitespace", () => {
@@ -79,17 +79,5 @@ describe("keys", () => {
   test("a key known only by id has no digest, so it can delete but never match an entry", () => {
     const key = keyFromId(createKey("q").id);
     expect(key).toMatchObject({ id: createKey("q").id, namespace: "default", digest: "" });
-  });
-});
-
-describe("durations", () => {
-  test("numbers are milliseconds and strings carry a unit", () => {
-    expect([toMs(250), toMs("500ms"), toMs("30s"), toMs("10m"), toMs("1h"), toMs("1d"), toMs("1.5s")]).toEqual([
-      250, 500, 30_000, 600_000, 3_600_000, 86_400_000, 1_500,
-    ]);
-  });
-
-  test("anything else is E_INVALID_DURATION", () => {
-    for (const bad of ["10 minutes", "", "-1s", -5]) expect(() => toMs(bad)).toThrow(/duration|non-negative/);
   });
 });
