@@ -1,6 +1,11 @@
-// Pins src/chain/cache.ts (back-fill and load ordering), src/chain/newest-writes.ts, plugins/memory, plugins/redis/store.ts.
+// Pins src/chain/cache.ts (back-fill and load ordering), src/chain/newest-writes.ts, plugins/memory, plugins/redis/store.ts,
+// plugins/redis/degradation.ts (back-fills routed to the fallback).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createCache, createKey, type CacheKey, type CacheLayer, type LayerHit } from "ragcache";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { file } from "ragcache/file";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { testContext, testEntry } from "ragcache/testing";
@@ -189,5 +194,31 @@ describe("memory layer ordering", () => {
     layer.set(key, { ...foreign, stamp: own.stamp + 1 });
     layer.set(key, own);
     expect(valueIn(layer, key)).toBe("own");
+  });
+});
+
+describe("back-fill into the file fallback", () => {
+  test("with Redis down, a back-fill routed to the fallback never overwrites a newer entry there", async () => {
+    const dead = await startRedis();
+    await dead.stop();
+    const fallback = file({ dir: mkdtempSync(join(tmpdir(), "ragcache-fallback-ifnewer-")) });
+    const l2 = redis({
+      url: dead.url,
+      prefix: "down:",
+      failureThreshold: 1,
+      probeInterval: 60_000,
+      invalidationBus: false,
+      fallback,
+      log: quiet,
+    });
+    const lower = memory({ name: "lower" });
+    const cache = createCache({ layers: [l2, lateOnce(lower, async () => fallback.set(key, testEntry(key, "new")))] });
+    cache.on("error", quiet);
+    const key = cache.key("q");
+    lower.set(key, testEntry(key, "old"));
+    expect(await cache.get("q")).toBe("old");
+    await cache.close();
+    expect((await fallback.get(key))?.value).toBe("new");
+    rmSync(fallback.dir, { recursive: true, force: true });
   });
 });
