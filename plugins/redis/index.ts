@@ -201,7 +201,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
       breaker.stop();
       clearInterval(healthTimer);
       await breaker.probing;
-      await bus?.subscribed;
+      // Not waiting for the subscription: against an unreachable Redis it never settles, and close must return.
       bus?.close();
       await pool.close();
       await fallback?.close?.();
