@@ -156,7 +156,8 @@ export class LayerWalk {
   /**
    * A fresh hit (counted, back-filled), the stale candidate to keep, or undefined to go on. An exact
    * layer's entry must carry the query's digest: one stored for another key (a hash collision, bytes
-   * copied between keys, an older format) is a miss and an E_INTEGRITY error. Semantic layers answer
+   * copied between keys, an older format) is a miss and an E_INTEGRITY error, and a key without a
+   * digest (`keyFromId`) reads nothing. Semantic layers answer
    * with other keys' entries by design and check what they match themselves.
    */
   #consider(
@@ -168,7 +169,7 @@ export class LayerWalk {
     layerStarted: number,
     since: number,
   ): Found | undefined {
-    if (entry !== undefined && entry.digest !== key.digest && !this.#layers[index]!.semantic) {
+    if (entry !== undefined && (entry.digest !== key.digest || !key.digest) && !this.#layers[index]!.semantic) {
       this.#onError(this.#layers[index]!, "get", foreignEntry(this.#layers[index]!.name), key);
       entry = undefined;
     }
