@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCache, createKey, type Cache, type CacheLayer, type KeyParams } from "ragcache";
+import { createCache, createKey, RESERVED_NAMESPACE, type Cache, type CacheLayer, type KeyParams, type LayerHit } from "ragcache";
 import { memory } from "ragcache/memory";
 import { metrics } from "ragcache/metrics";
 import { warming, type WarmingOptions, type WarmingProgress } from "ragcache/warming";
@@ -199,5 +199,18 @@ describe("warming frequency table", () => {
     expect(second.w.status().persistence).toBe("layer:durable");
     expect((await second.w.plan()).map((item) => [item.query, item.count])).toEqual([["x", 3]]);
     expect((await second.w.plan()).every((item) => item.namespace === "docs")).toBe(true);
+  });
+
+  test("a table entry that carries another key's digest is not read (the layer is read directly, without the chain)", async () => {
+    const durable = { ...memory({ name: "durable" }), persistent: true } satisfies CacheLayer;
+    const loaders = { docs: (query: string) => query };
+    const first = await setup({ loaders }, [memory(), durable]);
+    await learn(first.cache, [["x", 3]]);
+    await first.cache.close();
+    const table = createKey("frequency table of warming", { namespace: RESERVED_NAMESPACE });
+    const saved = durable.get(table) as LayerHit;
+    durable.set(table, { ...saved, digest: createKey("another question").digest, stamp: saved.stamp + 1 });
+    const second = await setup({ loaders }, [memory(), durable]);
+    expect(second.w.status().tracked).toBe(0);
   });
 });
