@@ -166,7 +166,8 @@ export class Cache implements CacheHandle {
     const key = this.key(query, options);
     this.#overtakeLoad(key.id);
     this.#newestWrites.record(key.id, nextStamp());
-    await this.#allLayers("delete", (layer) => layer.delete(key), key);
+    const end = this.#invalidations.beginWrite(key.id);
+    await Promise.resolve(this.#allLayers("delete", (layer) => layer.delete(key), key)).finally(end);
     this.#counts.deletes++;
     this.#emitter.emit("delete", { key });
   }
@@ -338,7 +339,8 @@ export class Cache implements CacheHandle {
 
   async #write(key: CacheKey, entry: CacheEntry): Promise<void> {
     this.#newestWrites.record(key.id, entry.stamp);
-    const written = await this.#allLayers("set", (layer) => layer.set(key, entry), key);
+    const end = this.#invalidations.beginWrite(key.id);
+    const written = await Promise.resolve(this.#allLayers("set", (layer) => layer.set(key, entry), key)).finally(end);
     this.#counts.sets++;
     this.#emitter.emit("set", { key, layers: written });
   }

@@ -11,7 +11,8 @@ interface Mark {
 
 /**
  * The latest invalidations this chain ran or heard of (tags, namespace and full clears, keys deleted
- * by another process), ordered by a generation counter rather than by clocks. A read of a slower layer
+ * by another process, keys this chain wrote or deleted), ordered by a generation counter rather than
+ * by clocks, so that a clock running ahead elsewhere changes nothing. A read of a slower layer
  * notes the generation when it starts; when its answer is to be copied into the faster layers (a
  * back-fill), or a load's value is to be stored, an invalidation covering that entry which was running
  * meanwhile or ended after that start means the answer may predate it: it is served but not stored,
@@ -51,6 +52,11 @@ export class Invalidations {
         mark.generation = generation;
       }
     };
+  }
+
+  /** This chain starts writing or deleting the key: reads of it that started before must not back-fill. */
+  beginWrite(id: string): () => void {
+    return this.begin({ type: "delete", ids: [id] });
   }
 
   /** Whether an invalidation covering the key or one of the tags ran since generation `since`. */
