@@ -27,10 +27,15 @@ export function invalidationBus(config: BusConfig) {
     if (connectedOnce) config.onResync();
     connectedOnce = true;
   });
-  const subscribed = subscriber.subscribe(channel).then(
-    () => {},
-    () => {},
-  );
+  let closed = () => {};
+  // Settled by close() too: ioredis keeps a SUBSCRIBE queued for a Redis it never reached even after disconnect().
+  const subscribed = Promise.race([
+    subscriber.subscribe(channel).then(
+      () => {},
+      () => {},
+    ),
+    new Promise<void>((resolve) => (closed = resolve)),
+  ]);
   subscriber.on("message", (from: string, message: string) => {
     if (from !== channel) return;
     let parsed: { o?: unknown; i?: Invalidation };
@@ -50,6 +55,7 @@ export function invalidationBus(config: BusConfig) {
     },
     close(): void {
       subscriber.disconnect();
+      closed();
     },
   };
 }

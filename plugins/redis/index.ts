@@ -194,8 +194,9 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
       breaker.stop();
       clearInterval(healthTimer);
       await breaker.probing;
-      await bus?.subscribed;
+      // Disconnected first: a SUBSCRIBE still waiting for a Redis that never answered then settles at once.
       bus?.close();
+      await bus?.subscribed;
       await pool.close();
       await fallback?.close?.();
     },
