@@ -45,15 +45,28 @@ export interface RedisLayerOptions {
   prefix?: string;
   /**
    * Where reads and writes go while Redis is unreachable (usually `file()`). It is emptied whenever
-   * Redis is reachable (at start, after recovery), so it only ever holds what was written during an
+   * Redis has caught up (at start, after recovery), so it only ever holds what was written during an
    * outage. Default: none (misses + error events).
    */
   fallback?: CacheLayer;
+  /**
+   * The folder of the journal: every change made while Redis is unreachable, replayed into Redis on
+   * recovery or by the next process that starts with this folder. One process per folder (a lock file
+   * refuses a second). Default: the fallback's `dir` (a `file()` fallback), else the journal is kept in
+   * memory and dies with the process.
+   */
+  journalDir?: string;
+  /**
+   * "always": a change made during an outage is fsynced to the journal before it is acknowledged
+   * (survives a power loss; concurrent writes share one fsync). "never": written, left to the OS to
+   * flush (survives the process being killed, not the machine losing power). Default "always".
+   */
+  journalSync?: "always" | "never";
   /** Failures among the last 20 commands that open the breaker (a lost connection opens it at once). Default 5. */
   failureThreshold?: number;
   /** While the breaker is open, how often Redis is probed. Default "500ms". */
   probeInterval?: Duration;
-  /** Keys/tags/namespaces remembered while degraded; past it, recovery clears this prefix in Redis instead. Default 10 000. */
+  /** Changes journaled while degraded; past it, recovery clears this prefix in Redis instead. Default 10 000. */
   maxJournal?: number;
   /** Publish invalidations on a Redis channel so other processes evict their faster layers. Default true. */
   invalidationBus?: boolean;
@@ -84,6 +97,8 @@ export const configSchema = z
     healthCheckInterval: z.number().nonnegative(),
     prefix: z.string(),
     fallback: pluginRefSchema,
+    journalDir: z.string().min(1),
+    journalSync: z.enum(["always", "never"]),
     failureThreshold: z.number().int().min(1).max(20),
     probeInterval: durationSchema,
     maxJournal: z.number().int().positive(),
@@ -122,7 +137,15 @@ export function settle(options: RedisLayerOptions) {
     failureThreshold: options.failureThreshold ?? 5,
     probeIntervalMs: toMs(options.probeInterval ?? "500ms", "probeInterval"),
     maxJournal: options.maxJournal ?? 10_000,
+    journalDir: options.journalDir ?? dirOf(options.fallback),
+    journalSync: options.journalSync ?? "always",
     invalidationBus: options.invalidationBus ?? true,
     log: options.log ?? ((line: string) => console.warn(line)),
   };
+}
+
+/** The folder a fallback keeps its files in, when it has one (`file()` exposes `dir`). */
+function dirOf(fallback: CacheLayer | undefined): string | undefined {
+  const dir = (fallback as { dir?: unknown } | undefined)?.dir;
+  return typeof dir === "string" ? dir : undefined;
 }

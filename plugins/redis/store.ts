@@ -30,7 +30,20 @@ end
 redis.call('UNLINK', KEYS[1])
 return #ids`;
 
+/**
+ * Compare-and-set for recovery: only when the key still holds the expected bytes (ARGV[5] "1": no
+ * key at all), SET the entry as SET_TAGGED does, or UNLINK it when the payload is empty. Returns 1
+ * when it wrote. KEYS and ARGV[1..3] as SET_TAGGED; ARGV[4] = expected bytes.
+ */
+const REPLACE_IF = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[5] == '1' then if current then return 0 end elseif current ~= ARGV[4] then return 0 end
+if ARGV[1] == '' then redis.call('UNLINK', KEYS[1]) return 1 end
+${SET_TAGGED}
+return 1`;
+
 type Scripted = Client & {
+  ragReplaceIf(keyCount: number, ...args: (string | number)[]): Promise<number>;
   ragSetTagged(keyCount: number, ...args: (string | number)[]): Promise<unknown>;
   ragInvalidateTag(tagKey: string, entryPrefix: string): Promise<number>;
 };
@@ -44,6 +57,7 @@ type Scripted = Client & {
 export function redisStore(pool: Pool, prefix: string, clustered: boolean, source: string) {
   const tagKey = (tag: string) => `${prefix}#tag:${tag}`;
   const pattern = prefix.replace(/[*?[\]\\]/g, "\\$&");
+  for (const client of pool.clients) client.defineCommand("ragReplaceIf", { lua: REPLACE_IF });
   if (!clustered) {
     for (const client of pool.clients) {
       client.defineCommand("ragSetTagged", { lua: SET_TAGGED });
@@ -103,6 +117,26 @@ export function redisStore(pool: Pool, prefix: string, clustered: boolean, sourc
       return pool.run((client) =>
         (client as Scripted).ragSetTagged(1 + tags.length, prefix + id, ...tags.map(tagKey), payload, px, id),
       );
+    },
+    /**
+     * Writes `entry` (or removes the key when undefined) only if Redis still holds `expected` (null:
+     * nothing), atomically; false when something else was written meanwhile. `px` 0 = no expiry.
+     */
+    async replaceIf(id: string, expected: string | null, entry: CacheEntry | undefined, px: number): Promise<boolean> {
+      const payload = entry ? encodeEntry(entry) : "";
+      const tags = clustered ? [] : (entry?.tags ?? []);
+      const args = [payload, px, id, expected ?? "", expected === null ? "1" : "0"];
+      const replaced = await pool.run((client) =>
+        (client as Scripted).ragReplaceIf(1 + tags.length, prefix + id, ...tags.map(tagKey), ...args),
+      );
+      // In a cluster the tag sets live in other slots: added after the entry, as a plain set does there.
+      if (replaced && clustered && entry?.tags?.length) {
+        const tagged = entry.tags;
+        await pool.run((client) =>
+          Promise.all(tagged.map((tag) => client.sadd(tagKey(tag), id).then(() => stretchExpiry(client, tagKey(tag), px)))),
+        );
+      }
+      return replaced === 1;
     },
     delete(ids: readonly string[]): Promise<unknown> {
       if (!ids.length) return Promise.resolve();
