@@ -1,6 +1,7 @@
 import { RagCacheError, type CacheLayer, type Invalidation, type LayerContext, type MaybePromise } from "../../src/index.ts";
 import { toError } from "../../src/index.ts";
 import type { Breaker } from "./breaker.ts";
+import { isCommandError } from "./connect.ts";
 import { invalidationOf, invalidationsOf, keyOf, type Change, type Journal } from "./journal.ts";
 import { replay } from "./replay.ts";
 import type { RedisStore } from "./store.ts";
@@ -32,8 +33,8 @@ export interface WriteConfig {
   journal: Journal;
   now: () => number;
   emit: LayerContext["emit"];
-  /** Tells the other processes (the invalidation bus), when there is one. */
-  publish?: (invalidation: Invalidation) => Promise<unknown>;
+  /** Tells the other processes (the invalidation bus), when there is one; undefined when nobody listens. */
+  publish?: (invalidation: Invalidation) => Promise<unknown> | undefined;
   /** Background work that `close()` waits for: the publish after a write. */
   track: (work: Promise<unknown>) => void;
 }
@@ -74,6 +75,8 @@ export class WriteRouter {
           );
       },
       (error: unknown) => {
+        // Redis answered and refused this one write: the caller hears of it, the tier stays up.
+        if (isCommandError(toError(error))) throw error;
         if (!fallback) {
           breaker.failure(toError(error));
           return this.#remember(change).then(() => Promise.reject(error));
@@ -99,7 +102,7 @@ export class WriteRouter {
       await replay(plan, store, now);
       await fallback?.clear();
       await journal.reset();
-      if (publish) for (const invalidation of invalidationsOf(plan)) await publish(invalidation).catch(() => {});
+      if (publish) for (const invalidation of invalidationsOf(plan)) await publish(invalidation)?.catch(() => {});
       close();
     })().finally(() => (this.#recovering = undefined));
     return this.#recovering;

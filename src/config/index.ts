@@ -3,14 +3,15 @@ import type { CacheOptions } from "../options.ts";
 import { RagCacheError } from "../errors.ts";
 import type { CachePlugin } from "../options.ts";
 import type { CacheLayer } from "../types.ts";
+import { BUILT_IN_PLUGINS, builtInSpecifier } from "./built-in.ts";
 import { envValue, withEnv, type Env } from "./env.ts";
 import { defaultConfig, pluginRefSchema, ragConfigSchema, TOP_LEVEL_ENV, type PluginRef, type RagConfig } from "./schema.ts";
 
 export { defaultConfig, durationSchema, pluginRefSchema, type PluginRef, type RagConfig } from "./schema.ts";
 export { envName, envValue } from "./env.ts";
+export { functionSchema, layerSchema, parseOptions, positiveDurationSchema } from "./plugin-options.ts";
 
-/** The plugins that config can name by a bare word; anything else is a module specifier. */
-export const BUILT_IN_PLUGINS = ["memory", "redis", "file", "chroma", "metrics", "warming"] as const;
+export { BUILT_IN_PLUGINS } from "./built-in.ts";
 
 /** What a plugin module may export besides its factory, for config loading. */
 interface PluginModule {
@@ -32,7 +33,13 @@ interface Issue {
   message: string;
 }
 
-/** Validates plain config (env applied) without loading any plugin; throws every problem at once. */
+/**
+ * Validates plain config (env applied) without loading any plugin; throws every problem at once.
+ * @example
+ * ```ts
+ * parseConfig({ layers: [{ use: "memory" }], defaultTtl: "soon" }); // E_CONFIG_INVALID: defaultTtl …
+ * ```
+ */
 export function parseConfig(input: unknown, env: Env = process.env): ParsedConfig {
   const { config, issues } = checkConfig(input, env);
   if (issues.length) throw configError(issues);
@@ -61,6 +68,10 @@ function checkConfig(input: unknown, env: Env): { config: ParsedConfig; issues: 
  * Reads a JSON file (or takes an object), applies `RAG_*` env vars, imports the plugins it names,
  * validates every plugin's options with the plugin's own schema and builds the layers: the result
  * goes straight into `createCache`. An invalid config fails here with every problem listed.
+ * @example
+ * ```ts
+ * const cache = createCache(await loadConfig("ragcache.json"));
+ * ```
  */
 export async function loadConfig(
   source: string | RagConfig = defaultConfig,
@@ -134,16 +145,17 @@ async function readJson(path: string): Promise<unknown> {
 }
 
 async function importPlugin(use: string, baseDir: string, cache: Map<string, PluginModule>): Promise<PluginModule> {
-  const builtIn = (BUILT_IN_PLUGINS as readonly string[]).includes(use);
+  const builtIn = BUILT_IN_PLUGINS.find((name) => name === use);
   const { resolve } = await import("node:path");
-  const specifier = builtIn ? `ragcache/${use}` : use.startsWith(".") ? resolve(baseDir, use) : use;
+  const specifier = builtIn ? builtInSpecifier(builtIn) : use.startsWith(".") ? resolve(baseDir, use) : use;
   if (!cache.has(specifier)) {
     try {
       cache.set(specifier, (await import(specifier)) as PluginModule);
     } catch (error) {
-      const hint = builtIn
-        ? ""
-        : ` (built-ins: ${BUILT_IN_PLUGINS.join(", ")}; a custom plugin is a module path such as "./my-layer.ts")`;
+      const hint =
+        builtIn !== undefined
+          ? ""
+          : ` (built-ins: ${BUILT_IN_PLUGINS.join(", ")}; a custom plugin is a module path such as "./my-layer.ts")`;
       throw new Error(`cannot load plugin "${use}": ${(error as Error).message}${hint}`);
     }
   }
