@@ -57,7 +57,14 @@ const UNREADABLE_LOCK_GRACE_MS = 10_000;
  * while a write is under way go out together in the next write (and the next fsync).
  */
 export function fileLog(dir: string, sync: JournalSync, source: string): JournalLog {
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new RagCacheError("E_CONFIG_INVALID", `the journal folder ${dir} cannot be created: ${(error as Error).message}`, {
+      source,
+      cause: error,
+    });
+  }
   const path = join(dir, "redis-journal.log");
   const lockPath = join(dir, "redis-journal.lock");
   lock(lockPath, source);

@@ -123,6 +123,8 @@ describe("redis journal", () => {
     await first.close?.();
     const again = redis({ url: server.url, prefix: "shared:", fallback: file({ dir }), log: () => {} });
     await again.close?.();
+    writeFileSync(join(root, "a file"), "");
+    expect(() => redis({ url: server.url, journalDir: join(root, "a file", "journal") })).toThrow("cannot be created");
   }, 30_000);
 
   test("a process that starts while Redis is still down serves the journaled writes from the fallback, and replays them once Redis is back", async () => {
