@@ -1,6 +1,7 @@
 import {
   closeSync,
   fsyncSync,
+  linkSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -150,10 +151,12 @@ function lock(path: string, source: string): void {
     const holder = readPid(path);
     if (holder === undefined ? ageMs(path) < UNREADABLE_LOCK_GRACE_MS : holder !== process.pid && alive(holder))
       throw inUse(path, holder, source);
-    // Stale: moved aside (atomic, so only one taker wins it) before the next attempt creates a fresh one.
+    // Stale: moved aside before the next attempt creates a fresh one. Another process may have taken the
+    // stale lock over meanwhile; then what was moved is its fresh lock, and it is put back.
     const stale = `${path}.stale-${crypto.randomUUID()}`;
     try {
       renameSync(path, stale);
+      if (readPid(stale) !== holder) linkSync(stale, path);
       unlinkSync(stale);
     } catch {}
   }

@@ -1,9 +1,10 @@
 /**
  * `startLineProcess(["bun", "run", script, …args])` → `{ pid, send, nextLine, kill }`: a child process
- * driven by lines, one command line on its stdin, answer lines read back from its stdout.
+ * driven by lines, one command line on its stdin, answer lines read back from its stdout. Its stderr
+ * is shown, unless `"ignore"` (a process expected to fail).
  */
-export function startLineProcess(command: string[]) {
-  const child = Bun.spawn(command, { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+export function startLineProcess(command: string[], stderr: "inherit" | "ignore" = "inherit") {
+  const child = Bun.spawn(command, { stdin: "pipe", stdout: "pipe", stderr });
   const reader = child.stdout.getReader();
   const decoder = new TextDecoder();
   let buffered = "";

@@ -22,8 +22,8 @@ afterAll(async () => {
 });
 
 /** The writer process (journal-writer.ts) on `dir`. */
-function startWriter(prefix: string, dir: string) {
-  return startLineProcess(["bun", "run", join(import.meta.dir, "journal-writer.ts"), server.url, prefix, dir]);
+function startWriter(prefix: string, dir: string, stderr: "inherit" | "ignore" = "inherit") {
+  return startLineProcess(["bun", "run", join(import.meta.dir, "journal-writer.ts"), server.url, prefix, dir], stderr);
 }
 
 /** A plain client that reads what Redis holds for a query, as the layer stores it. */
@@ -125,6 +125,18 @@ describe("redis journal", () => {
     await again.close?.();
     writeFileSync(join(root, "a file"), "");
     expect(() => redis({ url: server.url, journalDir: join(root, "a file", "journal") })).toThrow("cannot be created");
+  }, 30_000);
+
+  test("processes starting together on a folder with a dead holder's lock: exactly one takes it over", async () => {
+    const dir = join(root, "race");
+    mkdirSync(dir, { recursive: true });
+    const dead = Bun.spawn(["true"]);
+    await dead.exited;
+    writeFileSync(join(dir, "redis-journal.lock"), `${dead.pid}\n`);
+    const writers = Array.from({ length: 4 }, () => startWriter("race:", dir, "ignore"));
+    const outcomes = await Promise.all(writers.map((writer) => writer.nextLine().catch(() => "refused")));
+    expect(outcomes.sort()).toEqual(["ready", "refused", "refused", "refused"]);
+    await Promise.all(writers.map((writer) => writer.kill()));
   }, 30_000);
 
   test("a process that starts while Redis is still down serves the journaled writes from the fallback, and replays them once Redis is back", async () => {
