@@ -57,10 +57,10 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
   const settings = resolveOptions(options);
   const { name, log, fallback } = settings;
   // First: a folder another process holds is refused before any connection is opened.
-  const journal = new Journal(
-    settings.journalDir ? fileLog(settings.journalDir, settings.journalSync, name) : memoryLog(),
-    settings.maxJournal,
-  );
+  const journal = new Journal(settings.journalDir ? fileLog(settings.journalDir, settings.journalSync, name) : memoryLog(), {
+    changes: settings.maxJournal,
+    bytes: settings.maxJournalBytes,
+  });
   /** A journal left by an earlier process, replayed before any read reaches Redis. */
   let replaying: Promise<void> | undefined;
   let context: LayerContext | undefined;

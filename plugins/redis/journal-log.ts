@@ -22,6 +22,8 @@ export type JournalSync = "always" | "never";
 export interface JournalLog {
   /** Lines written since the last reset (the header not counted). */
   readonly size: number;
+  /** Their bytes (UTF-16 code units, close enough for a bound), newlines included. */
+  readonly bytes: number;
   /** Appends lines; resolves once they are written (and on disk, with `journalSync: "always"`). */
   append(lines: readonly string[]): Promise<void>;
   /** Every line, oldest first. */
@@ -34,13 +36,23 @@ export interface JournalLog {
 /** The journal of a process without a journal folder: it ends with the process. */
 export function memoryLog(): JournalLog {
   let lines: string[] = [];
+  let bytes = 0;
   return {
     get size() {
       return lines.length;
     },
-    append: async (more) => void lines.push(...more),
+    get bytes() {
+      return bytes;
+    },
+    append: async (more) => {
+      lines.push(...more);
+      bytes += lengthOf(more);
+    },
     read: async () => [...lines],
-    replace: async (only) => void (lines = [...only]),
+    replace: async (only) => {
+      lines = [...only];
+      bytes = lengthOf(only);
+    },
     close: async () => {},
   };
 }
@@ -69,7 +81,9 @@ export function fileLog(dir: string, sync: JournalSync, source: string): Journal
   const path = join(dir, "redis-journal.log");
   const lockPath = join(dir, "redis-journal.lock");
   lock(lockPath, source);
-  let size = countLines(path);
+  const existing = linesIn(path);
+  let size = existing.length;
+  let bytes = lengthOf(existing);
   let handle: FileHandle | undefined;
   let queued: { lines: readonly string[]; done: () => void; failed: (error: unknown) => void }[] = [];
   let flushing: Promise<void> | undefined;
@@ -103,8 +117,12 @@ export function fileLog(dir: string, sync: JournalSync, source: string): Journal
     get size() {
       return size;
     },
+    get bytes() {
+      return bytes;
+    },
     append(lines) {
       size += lines.length;
+      bytes += lengthOf(lines);
       const written = new Promise<void>((done, failed) => queued.push({ lines, done, failed }));
       flushing ??= flush().finally(() => (flushing = undefined));
       return written;
@@ -129,6 +147,7 @@ export function fileLog(dir: string, sync: JournalSync, source: string): Journal
       }
       if (sync === "always") syncFolder(dir);
       size = lines.length;
+      bytes = lengthOf(lines);
     },
     async close() {
       await closeHandle();
@@ -202,14 +221,20 @@ function ageMs(path: string): number {
   }
 }
 
-function countLines(path: string): number {
+function linesIn(path: string): string[] {
   try {
     return readFileSync(path, "utf8")
       .split("\n")
-      .filter((line) => line !== "" && line !== JOURNAL_HEADER).length;
+      .filter((line) => line !== "" && line !== JOURNAL_HEADER);
   } catch {
-    return 0;
+    return [];
   }
+}
+
+function lengthOf(lines: readonly string[]): number {
+  let length = 0;
+  for (const line of lines) length += line.length + 1;
+  return length;
 }
 
 function fsyncFile(path: string): void {

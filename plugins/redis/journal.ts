@@ -109,15 +109,16 @@ export function invalidationsOf(plan: Plan): Invalidation[] {
 }
 
 /**
- * The changes made while Redis was out of reach, for recovery to replay. Bounded by `maxJournal`:
- * past it the journal becomes one `clear`, and recovery clears the whole prefix instead.
+ * The changes made while Redis was out of reach, for recovery to replay. Bounded by `maxJournal`
+ * changes and `maxJournalBytes`: past either the journal becomes one `clear`, and recovery clears
+ * the whole prefix instead.
  */
 export class Journal {
   #log: JournalLog;
-  #max: number;
+  #max: { changes: number; bytes: number };
   #overflowed = false;
 
-  constructor(log: JournalLog, max: number) {
+  constructor(log: JournalLog, max: { changes: number; bytes: number }) {
     this.#log = log;
     this.#max = max;
   }
@@ -128,7 +129,8 @@ export class Journal {
 
   record(change: Change): Promise<void> {
     if (this.#overflowed) return Promise.resolve();
-    if (this.#log.size < this.#max) return this.#log.append([encodeChange(change)]);
+    const line = encodeChange(change);
+    if (this.#log.size < this.#max.changes && this.#log.bytes + line.length < this.#max.bytes) return this.#log.append([line]);
     this.#overflowed = true;
     return this.#log.replace(["clear"]);
   }

@@ -62,6 +62,12 @@ const jsonOptions = z.strictObject({
   probeInterval: positiveDurationSchema.default("500ms"),
   /** Changes journaled while degraded; past it, recovery clears this prefix in Redis instead. Default 10 000. */
   maxJournal: z.number().int().positive().default(10_000),
+  /** Bytes of the journal (each change carries its entry); past it, the same as past `maxJournal`. Default 256 MiB. */
+  maxJournalBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
   /**
    * The folder of the journal: every change made while Redis is unreachable, replayed into Redis on
    * recovery or by the next process that starts with this folder. One process per folder (a lock file

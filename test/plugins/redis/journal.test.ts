@@ -166,6 +166,24 @@ describe("redis journal", () => {
     }
   }, 30_000);
 
+  test("past maxJournalBytes the journal collapses to one clear, as past maxJournal", async () => {
+    const dir = join(root, "bytes");
+    const layer = redis({
+      url: "redis://127.0.0.1:1",
+      connectTimeout: 100,
+      maxJournalBytes: 1_000,
+      fallback: file({ dir }),
+      log: () => {},
+    });
+    const cache = createCache({ layers: [layer] });
+    for (let i = 0; i < 2; i++) await cache.set(`big ${i}`, "x".repeat(400));
+    expect(layer.stats().pendingReconcile).toBe(2);
+    await cache.set("big 2", "x".repeat(400));
+    expect(layer.stats().pendingReconcile).toBe(1);
+    expect(readFileSync(join(dir, "redis-journal.log"), "utf8")).toBe("ragcache-journal 1\nclear\n");
+    await cache.close();
+  }, 30_000);
+
   test("a line torn by a crash is skipped with an error event; the lines before it are replayed", async () => {
     const prefix = "torn:";
     const dir = join(root, "torn");
