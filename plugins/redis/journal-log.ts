@@ -94,8 +94,9 @@ export function fileLog(dir: string, sync: JournalSync, source: string): Journal
       queued = [];
       try {
         if (!handle) {
-          handle = await open(path, "a");
-          if ((await handle.stat()).size === 0) await handle.write(`${JOURNAL_HEADER}\n`);
+          handle = await open(path, "a+");
+          const start = await startOf(handle);
+          if (start) await handle.write(start);
           if (sync === "always") syncFolder(dir);
         }
         await handle.write(batch.map((item) => `${item.lines.join("\n")}\n`).join(""));
@@ -155,6 +156,18 @@ export function fileLog(dir: string, sync: JournalSync, source: string): Journal
       if (readPid(lockPath) === process.pid) unlinkSync(lockPath);
     },
   };
+}
+
+/**
+ * What goes before the first append to a file: the header when it is new, a newline when a crash
+ * tore its last line (else the next line would be glued to it and lost with it).
+ */
+async function startOf(handle: FileHandle): Promise<string> {
+  const { size } = await handle.stat();
+  if (size === 0) return `${JOURNAL_HEADER}\n`;
+  const last = Buffer.alloc(1);
+  await handle.read(last, 0, 1, size - 1);
+  return last[0] === 0x0a ? "" : "\n";
 }
 
 function lock(path: string, source: string): void {
