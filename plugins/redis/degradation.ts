@@ -101,7 +101,7 @@ export class WriteRouter {
       if (plan.unreadable) emit("error", { layer: name, operation: "replay", error: tornLines(name, plan.unreadable) });
       await replay(plan, store, now);
       await fallback?.clear();
-      await journal.reset();
+      await journal.forget(plan);
       if (publish) for (const invalidation of invalidationsOf(plan)) await publish(invalidation)?.catch(() => {});
       close();
     })().finally(() => (this.#recovering = undefined));

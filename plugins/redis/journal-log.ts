@@ -1,19 +1,9 @@
-import {
-  closeSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { open, readFile, rename, unlink, writeFile, type FileHandle } from "node:fs/promises";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { open, readFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { RagCacheError } from "../../src/index.ts";
 import { JOURNAL_HEADER } from "./journal.ts";
+import { lock, unlock } from "./journal-lock.ts";
 
 /** When a journal append reaches the disk: before the write is acknowledged, or when the OS gets to it. */
 export type JournalSync = "always" | "never";
@@ -30,6 +20,8 @@ export interface JournalLog {
   read(): Promise<string[]>;
   /** Replaces the whole journal with these lines, atomically. */
   replace(lines: readonly string[]): Promise<void>;
+  /** Removes the oldest `count` lines, keeping any appended since they were read. */
+  dropFirst(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,15 +45,12 @@ export function memoryLog(): JournalLog {
       lines = [...only];
       bytes = lengthOf(only);
     },
+    dropFirst: async (count) => {
+      bytes -= lengthOf(lines.splice(0, count));
+    },
     close: async () => {},
   };
 }
-
-/** Lock files this process holds: a second layer on the same folder is refused like a second process. */
-const held = new Set<string>();
-
-/** A lock younger than this whose pid cannot be read yet is being written, not stale. */
-const UNREADABLE_LOCK_GRACE_MS = 10_000;
 
 /**
  * The journal in `<dir>/redis-journal.log`, guarded by `<dir>/redis-journal.lock` (holding the pid):
@@ -108,6 +97,39 @@ export function fileLog(dir: string, sync: JournalSync, source: string): Journal
     }
   }
 
+  /** Lines queued after the last batch was taken but before the flush ended get a flush of their own. */
+  function startFlush(): void {
+    flushing = flush().finally(() => {
+      flushing = undefined;
+      if (queued.length) startFlush();
+    });
+  }
+
+  /**
+   * The whole journal replaced, synchronously once no append is being written: an append arriving
+   * meanwhile can neither land in the file being replaced nor be overwritten by it.
+   */
+  function rewrite(lines: readonly string[]): void {
+    const previous = handle;
+    handle = undefined;
+    previous?.close().catch(() => {});
+    try {
+      if (!lines.length) {
+        rmSync(path, { force: true });
+      } else {
+        const temporary = `${path}.${crypto.randomUUID()}.tmp`;
+        writeFileSync(temporary, `${JOURNAL_HEADER}\n${lines.map((line) => `${line}\n`).join("")}`);
+        if (sync === "always") fsyncFile(temporary);
+        renameSync(temporary, path);
+      }
+      if (sync === "always") syncFolder(dir);
+    } catch (error) {
+      throw failure(source, `journal rewrite in ${dir}`, error);
+    }
+    size = lines.length;
+    bytes = lengthOf(lines);
+  }
+
   async function closeHandle(): Promise<void> {
     while (flushing) await flushing;
     await handle?.close();
@@ -125,7 +147,7 @@ export function fileLog(dir: string, sync: JournalSync, source: string): Journal
       size += lines.length;
       bytes += lengthOf(lines);
       const written = new Promise<void>((done, failed) => queued.push({ lines, done, failed }));
-      flushing ??= flush().finally(() => (flushing = undefined));
+      if (!flushing) startFlush();
       return written;
     },
     async read() {
@@ -137,23 +159,16 @@ export function fileLog(dir: string, sync: JournalSync, source: string): Journal
       return text.split("\n").filter((line) => line !== "" && line !== JOURNAL_HEADER);
     },
     async replace(lines) {
-      await closeHandle();
-      if (!lines.length) {
-        await unlink(path).catch(() => {});
-      } else {
-        const temporary = `${path}.${crypto.randomUUID()}.tmp`;
-        await writeFile(temporary, `${JOURNAL_HEADER}\n${lines.map((line) => `${line}\n`).join("")}`);
-        if (sync === "always") fsyncFile(temporary);
-        await rename(temporary, path);
-      }
-      if (sync === "always") syncFolder(dir);
-      size = lines.length;
-      bytes = lengthOf(lines);
+      while (flushing) await flushing;
+      rewrite(lines);
+    },
+    async dropFirst(count) {
+      while (flushing) await flushing;
+      rewrite(count >= size ? [] : linesIn(path).slice(count));
     },
     async close() {
       await closeHandle();
-      held.delete(lockPath);
-      if (readPid(lockPath) === process.pid) unlinkSync(lockPath);
+      unlock(lockPath);
     },
   };
 }
@@ -170,68 +185,8 @@ async function startOf(handle: FileHandle): Promise<string> {
   return last[0] === 0x0a ? "" : "\n";
 }
 
-function lock(path: string, source: string): void {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (held.has(path)) throw inUse(path, process.pid, source);
-    try {
-      writeFileSync(path, `${process.pid}\n`, { flag: "wx" });
-      held.add(path);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw failure(source, `locking ${path}`, error);
-    }
-    const holder = readPid(path);
-    if (holder === undefined ? ageMs(path) < UNREADABLE_LOCK_GRACE_MS : holder !== process.pid && alive(holder))
-      throw inUse(path, holder, source);
-    // Stale: moved aside before the next attempt creates a fresh one. Another process may have taken the
-    // stale lock over meanwhile; then what was moved is its fresh lock, and it is put back.
-    const stale = `${path}.stale-${crypto.randomUUID()}`;
-    try {
-      renameSync(path, stale);
-      if (readPid(stale) !== holder) linkSync(stale, path);
-      unlinkSync(stale);
-    } catch {}
-  }
-  throw inUse(path, readPid(path), source);
-}
-
-function inUse(path: string, pid: number | undefined, source: string): RagCacheError {
-  return new RagCacheError(
-    "E_CONFIG_INVALID",
-    `the journal folder is in use by ${pid === process.pid ? "another redis layer of this process" : `process ${pid ?? "(starting)"}`} (lock ${path}); give each process its own fallback folder`,
-    { source },
-  );
-}
-
 function failure(source: string, what: string, error: unknown): RagCacheError {
   return new RagCacheError("E_LAYER_FAILED", `${what} failed: ${(error as Error).message}`, { source, cause: error });
-}
-
-function readPid(path: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(path, "utf8").trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Signal 0 checks that the process exists; EPERM means it does, under another user. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-function ageMs(path: string): number {
-  try {
-    return Date.now() - statSync(path).mtimeMs;
-  } catch {
-    return Infinity;
-  }
 }
 
 function linesIn(path: string): string[] {

@@ -45,11 +45,20 @@ export interface Plan {
   ids: Map<string, LayerHit | null>;
   /** Lines that did not parse (a write torn by a crash before it was acknowledged). */
   unreadable: number;
+  /** Lines folded, so that only those are forgotten once the plan is replayed. */
+  lines: number;
 }
 
 /** Folds journal lines, oldest first, into the state they leave behind. */
-export function planOf(lines: Iterable<string>): Plan {
-  const plan: Plan = { everything: false, namespaces: new Set(), tags: new Set(), ids: new Map(), unreadable: 0 };
+export function planOf(lines: readonly string[]): Plan {
+  const plan: Plan = {
+    everything: false,
+    namespaces: new Set(),
+    tags: new Set(),
+    ids: new Map(),
+    unreadable: 0,
+    lines: lines.length,
+  };
   for (const line of lines) if (line !== JOURNAL_HEADER && line !== "" && !apply(plan, line)) plan.unreadable++;
   return plan;
 }
@@ -117,6 +126,7 @@ export class Journal {
   #log: JournalLog;
   #max: { changes: number; bytes: number };
   #overflowed = false;
+  #collapsedSincePlan = false;
 
   constructor(log: JournalLog, max: { changes: number; bytes: number }) {
     this.#log = log;
@@ -132,17 +142,23 @@ export class Journal {
     const line = encodeChange(change);
     if (this.#log.size < this.#max.changes && this.#log.bytes + line.length < this.#max.bytes) return this.#log.append([line]);
     this.#overflowed = true;
+    this.#collapsedSincePlan = true;
     return this.#log.replace(["clear"]);
   }
 
   async plan(): Promise<Plan> {
+    this.#collapsedSincePlan = false;
     return planOf(await this.#log.read());
   }
 
-  /** Forgets everything, once it has been replayed. */
-  async reset(): Promise<void> {
-    await this.#log.replace([]);
-    this.#overflowed = false;
+  /**
+   * Forgets the lines a replayed plan was made of. A write that failed while the plan was being
+   * replayed (it was in flight when recovery began) was journaled after them and stays.
+   */
+  async forget(plan: Plan): Promise<void> {
+    if (this.#collapsedSincePlan) return; // one clear now: kept whole for the next replay
+    await this.#log.dropFirst(plan.lines);
+    if (!this.#log.size) this.#overflowed = false;
   }
 
   close(): Promise<void> {

@@ -8,6 +8,8 @@ import { createCache, isRagCacheError } from "ragcache";
 import { file } from "ragcache/file";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
+import { Journal } from "../../../plugins/redis/journal.ts";
+import { fileLog, memoryLog } from "../../../plugins/redis/journal-log.ts";
 import { startLineProcess } from "../../support/line-process.ts";
 import { startRedis, type RedisServer } from "../../support/redis-server.ts";
 
@@ -183,6 +185,24 @@ describe("redis journal", () => {
     expect(readFileSync(join(dir, "redis-journal.log"), "utf8")).toBe("ragcache-journal 1\nclear\n");
     await cache.close();
   }, 30_000);
+
+  for (const [kind, open] of [
+    ["in memory", () => memoryLog()],
+    ["on disk", () => fileLog(join(root, "forget"), "always", "redis")],
+  ] as const) {
+    test(`after a replay only the replayed lines are forgotten: a change journaled meanwhile stays (${kind})`, async () => {
+      const journal = new Journal(open(), { changes: 100, bytes: 1_000_000 });
+      const key = (text: string) => createCache({ layers: [memory()] }).key(text);
+      await journal.record({ operation: "delete", key: key("a") });
+      await journal.record({ operation: "invalidateTags", tags: ["t"] });
+      const replayed = await journal.plan();
+      await journal.record({ operation: "delete", key: key("late") });
+      await journal.forget(replayed);
+      expect(journal.size).toBe(1);
+      expect([...(await journal.plan()).ids.keys()]).toEqual([key("late").id]);
+      await journal.close();
+    });
+  }
 
   test("a line torn by a crash is skipped with an error event; the lines around it are replayed", async () => {
     const prefix = "torn:";
