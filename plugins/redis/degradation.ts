@@ -122,7 +122,7 @@ export class WriteRouter {
 
   #toRedis(change: Change): Promise<unknown> {
     const { store } = this.#config;
-    if (change.operation === "set") return store.set(change.key.id, change.entry, change.px);
+    if (change.operation === "set") return store.set(change.key.id, change.entry, change.px, change.ifNewer);
     if (change.operation === "delete") return store.delete([change.key.id]);
     if (change.operation === "clear") return store.clear(change.namespace);
     return store.invalidateTags(change.tags);

@@ -4,7 +4,7 @@ import type { JournalLog } from "./journal-log.ts";
 
 /** One write as the router sees it; `operation` names it in error events. */
 export type Change =
-  | { operation: "set"; key: CacheKey; entry: CacheEntry; px: number }
+  | { operation: "set"; key: CacheKey; entry: CacheEntry; px: number; ifNewer?: boolean }
   | { operation: "delete"; key: CacheKey }
   | { operation: "clear"; namespace?: string }
   | { operation: "invalidateTags"; tags: readonly string[] };

@@ -3,20 +3,10 @@ import type { Plan } from "./journal.ts";
 import type { RedisStore } from "./store.ts";
 
 /**
- * The one comparison of write stamps in this plugin: does `candidate` replace `current`? Equal
- * stamps do not (the same write, or one Redis already has).
- */
-export function isNewer(candidate: CacheEntry, current: CacheEntry): boolean {
-  return candidate.createdAt > current.createdAt;
-}
-
-/** A key whose value keeps changing under the replay: the writers are live, their values newer. */
-const ATTEMPTS = 5;
-
-/**
  * Makes Redis agree with a journal: namespaces cleared and tags invalidated there too, deleted keys
- * removed, and each journaled entry written unless Redis holds a newer one (compare-and-set, so a
- * write landing meanwhile is compared again, never overwritten blindly).
+ * removed, and each journaled entry written unless Redis holds one with a newer write stamp (the
+ * store's compare-and-set, as for back-fills), so an older journaled write never replaces a newer
+ * value another process wrote meanwhile.
  */
 export async function replay(plan: Plan, store: RedisStore, now: () => number): Promise<void> {
   if (plan.everything) await store.clear();
@@ -28,21 +18,11 @@ export async function replay(plan: Plan, store: RedisStore, now: () => number): 
   }
 }
 
-async function restore(store: RedisStore, id: string, entry: CacheEntry, now: () => number): Promise<void> {
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const raw = await store.get(id);
-    const current = raw === null ? undefined : readable(store, raw);
-    if (current && !isNewer(entry, current)) return;
-    const keep = Math.ceil(keepUntil(entry) - now());
-    if (await store.replaceIf(id, raw, keep > 0 ? entry : undefined, Number.isFinite(keep) ? keep : 0)) return;
-  }
-}
-
-/** Bytes that are no ragcache entry are replaced like a missing key. */
-function readable(store: RedisStore, raw: string): CacheEntry | undefined {
-  try {
-    return store.decode(raw);
-  } catch {
-    return undefined;
-  }
+/**
+ * An entry that expired since it was journaled is still written (for a millisecond) when it is the
+ * newer one: it must replace the older value Redis holds, which would otherwise be served again.
+ */
+function restore(store: RedisStore, id: string, entry: CacheEntry, now: () => number): Promise<unknown> {
+  const keep = Math.ceil(keepUntil(entry) - now());
+  return store.set(id, entry, Number.isFinite(keep) ? Math.max(keep, 1) : 0, true);
 }

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { CacheEntry, LayerHit } from "../../src/index.ts";
-import { decodeEntry, encodeEntry } from "./codec.ts";
+import { FORMAT_VERSION, decodeEntry, encodeEntry } from "./codec.ts";
 import type { Client } from "./connect.ts";
 import { Pool } from "./pool.ts";
 
@@ -19,6 +19,20 @@ for i = 2, #KEYS do
   elseif existed == 0 or (ttl >= 0 and ttl < px) then redis.call('PEXPIRE', KEYS[i], px) end
 end`;
 
+/**
+ * SET_TAGGED for a back-fill: only when the key holds no entry or one with an older write stamp (the
+ * stamp is the array's second element, so it is read without decoding the value); 1 when written.
+ * Same KEYS; ARGV adds the entry's stamp. In a cluster it gets the entry key alone.
+ */
+const SET_IF_NEWER = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local stored = tonumber(string.match(current, '^%[${FORMAT_VERSION},(%d+),'))
+  if stored and stored >= tonumber(ARGV[4]) then return 0 end
+end
+${SET_TAGGED}
+return 1`;
+
 /** Remove every entry of one tag and the tag's set, atomically. KEYS = tag key; ARGV = entry key prefix. */
 const INVALIDATE_TAG = `
 local ids = redis.call('SMEMBERS', KEYS[1])
@@ -30,21 +44,9 @@ end
 redis.call('UNLINK', KEYS[1])
 return #ids`;
 
-/**
- * Compare-and-set for recovery: only when the key still holds the expected bytes (ARGV[5] "1": no
- * key at all), SET the entry as SET_TAGGED does, or UNLINK it when the payload is empty. Returns 1
- * when it wrote. KEYS and ARGV[1..3] as SET_TAGGED; ARGV[4] = expected bytes.
- */
-const REPLACE_IF = `
-local current = redis.call('GET', KEYS[1])
-if ARGV[5] == '1' then if current then return 0 end elseif current ~= ARGV[4] then return 0 end
-if ARGV[1] == '' then redis.call('UNLINK', KEYS[1]) return 1 end
-${SET_TAGGED}
-return 1`;
-
 type Scripted = Client & {
-  ragReplaceIf(keyCount: number, ...args: (string | number)[]): Promise<number>;
   ragSetTagged(keyCount: number, ...args: (string | number)[]): Promise<unknown>;
+  ragSetIfNewer(keyCount: number, ...args: (string | number)[]): Promise<number>;
   ragInvalidateTag(tagKey: string, entryPrefix: string): Promise<number>;
 };
 
@@ -57,7 +59,7 @@ type Scripted = Client & {
 export function redisStore(pool: Pool, prefix: string, clustered: boolean, source: string) {
   const tagKey = (tag: string) => `${prefix}#tag:${tag}`;
   const pattern = prefix.replace(/[*?[\]\\]/g, "\\$&");
-  for (const client of pool.clients) client.defineCommand("ragReplaceIf", { lua: REPLACE_IF });
+  for (const client of pool.clients) client.defineCommand("ragSetIfNewer", { lua: SET_IF_NEWER });
   if (!clustered) {
     for (const client of pool.clients) {
       client.defineCommand("ragSetTagged", { lua: SET_TAGGED });
@@ -73,7 +75,24 @@ export function redisStore(pool: Pool, prefix: string, clustered: boolean, sourc
     tags: readonly string[],
   ): Promise<void> {
     await (px > 0 ? client.set(prefix + id, payload, "PX", px) : client.set(prefix + id, payload));
-    await Promise.all(tags.map((tag) => client.sadd(tagKey(tag), id).then(() => stretchExpiry(client, tagKey(tag), px))));
+    await tagInCluster(client, id, px, tags);
+  }
+
+  function tagInCluster(client: Client, id: string, px: number, tags: readonly string[]): Promise<unknown> {
+    return Promise.all(tags.map((tag) => client.sadd(tagKey(tag), id).then(() => stretchExpiry(client, tagKey(tag), px))));
+  }
+
+  async function setIfNewer(
+    client: Scripted,
+    id: string,
+    payload: string,
+    px: number,
+    stamp: number,
+    tags: readonly string[],
+  ): Promise<void> {
+    const tagKeys = clustered ? [] : tags.map(tagKey);
+    const written = await client.ragSetIfNewer(1 + tagKeys.length, prefix + id, ...tagKeys, payload, px, id, stamp);
+    if (written && clustered) await tagInCluster(client, id, px, tags);
   }
 
   /** NX gives a new set its first expiry, GT only ever lengthens it; 0 = a member never expires. */
@@ -107,36 +126,17 @@ export function redisStore(pool: Pool, prefix: string, clustered: boolean, sourc
     decode(raw: string | null): LayerHit | undefined {
       return raw === null ? undefined : decodeEntry(raw, source);
     },
-    /** `px` 0 = no expiry. */
-    set(id: string, entry: CacheEntry, px: number): Promise<unknown> {
+    /** `px` 0 = no expiry. `ifNewer` (back-fills): never over an entry with a newer write stamp. */
+    set(id: string, entry: CacheEntry, px: number, ifNewer = false): Promise<unknown> {
       const payload = encodeEntry(entry);
       const tags = entry.tags ?? [];
+      if (ifNewer) return pool.run((client) => setIfNewer(client as Scripted, id, payload, px, entry.stamp, tags));
       if (!tags.length)
         return pool.run((client) => (px > 0 ? client.set(prefix + id, payload, "PX", px) : client.set(prefix + id, payload)));
       if (clustered) return pool.run((client) => setTaggedInCluster(client, id, payload, px, tags));
       return pool.run((client) =>
         (client as Scripted).ragSetTagged(1 + tags.length, prefix + id, ...tags.map(tagKey), payload, px, id),
       );
-    },
-    /**
-     * Writes `entry` (or removes the key when undefined) only if Redis still holds `expected` (null:
-     * nothing), atomically; false when something else was written meanwhile. `px` 0 = no expiry.
-     */
-    async replaceIf(id: string, expected: string | null, entry: CacheEntry | undefined, px: number): Promise<boolean> {
-      const payload = entry ? encodeEntry(entry) : "";
-      const tags = clustered ? [] : (entry?.tags ?? []);
-      const args = [payload, px, id, expected ?? "", expected === null ? "1" : "0"];
-      const replaced = await pool.run((client) =>
-        (client as Scripted).ragReplaceIf(1 + tags.length, prefix + id, ...tags.map(tagKey), ...args),
-      );
-      // In a cluster the tag sets live in other slots: added after the entry, as a plain set does there.
-      if (replaced && clustered && entry?.tags?.length) {
-        const tagged = entry.tags;
-        await pool.run((client) =>
-          Promise.all(tagged.map((tag) => client.sadd(tagKey(tag), id).then(() => stretchExpiry(client, tagKey(tag), px)))),
-        );
-      }
-      return replaced === 1;
     },
     delete(ids: readonly string[]): Promise<unknown> {
       if (!ids.length) return Promise.resolve();

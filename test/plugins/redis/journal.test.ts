@@ -8,6 +8,7 @@ import { createCache, isRagCacheError } from "ragcache";
 import { file } from "ragcache/file";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
+import { decodeEntry } from "../../../plugins/redis/codec.ts";
 import { Journal } from "../../../plugins/redis/journal.ts";
 import { fileLog, memoryLog } from "../../../plugins/redis/journal-log.ts";
 import { startLineProcess } from "../../support/line-process.ts";
@@ -35,7 +36,7 @@ async function inRedis(prefix: string, query: string): Promise<unknown> {
   const raw = await admin.get(`${prefix}${probe.key(query).id}`);
   admin.disconnect();
   await probe.close();
-  return raw === null ? undefined : JSON.parse(raw)[1];
+  return raw === null ? undefined : decodeEntry(raw, "test").value;
 }
 
 describe("redis journal", () => {
@@ -101,6 +102,23 @@ describe("redis journal", () => {
     const fresh = createCache({ layers: [redis({ url: server.url, prefix, fallback: file({ dir }), log: () => {} })] });
     expect(await fresh.get("older in redis")).toBe("journaled during the outage");
     expect(await fresh.get("newer in redis")).toBe("redis, after the outage");
+    await fresh.close();
+  }, 30_000);
+
+  test("a journaled write that expired before the replay still replaces the older Redis value: a miss, not the old value", async () => {
+    const prefix = "expired:";
+    const dir = join(root, "expired");
+    const early = createCache({ layers: [redis({ url: server.url, prefix, log: () => {} })] });
+    await early.set("q", "old, for an hour", { ttl: "1h" });
+    await early.close();
+    const offline = { url: "redis://127.0.0.1:1", connectTimeout: 100, prefix, log: () => {} };
+    const writer = createCache({ layers: [redis({ ...offline, fallback: file({ dir }) })] });
+    await writer.set("q", "new, for 50 ms", { ttl: 50 });
+    await writer.close();
+    await Bun.sleep(100);
+    const fresh = createCache({ layers: [redis({ url: server.url, prefix, fallback: file({ dir }), log: () => {} })] });
+    expect(await fresh.get("q")).toBeUndefined();
+    expect(await inRedis(prefix, "q")).toBeUndefined();
     await fresh.close();
   }, 30_000);
 
@@ -173,7 +191,7 @@ describe("redis journal", () => {
     const layer = redis({
       url: "redis://127.0.0.1:1",
       connectTimeout: 100,
-      maxJournalBytes: 1_000,
+      maxJournalBytes: 1_500,
       fallback: file({ dir }),
       log: () => {},
     });
