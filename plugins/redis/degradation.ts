@@ -15,14 +15,10 @@ export function circuitOpen(layer: string, operation: string): RagCacheError {
   );
 }
 
+/** Lines a crash tore before their write was acknowledged: skipped by the replay, reported once. */
 function tornLines(layer: string, count: number): RagCacheError {
-  return new RagCacheError(
-    "E_LAYER_FAILED",
-    `${count} journal line(s) unreadable (torn by a crash before being acknowledged); skipped`,
-    {
-      source: layer,
-    },
-  );
+  const message = `${count} journal line(s) unreadable (torn by a crash before being acknowledged); skipped`;
+  return new RagCacheError("E_LAYER_FAILED", message, { source: layer });
 }
 
 export interface WriteConfig {
