@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import type { MiddlewareHandler } from "hono";
 import type { Cache } from "../chain/cache.ts";
 import type { CachePlugin } from "../options.ts";
+import type { Guards } from "./access.ts";
 import { renderDashboard } from "./dashboard.ts";
 import { validate, warmBody } from "./schemas.ts";
 import { statsOf, type LatencyWindow } from "./stats.ts";
@@ -29,7 +29,7 @@ export function adminRoutes(
   cache: Cache,
   plugins: readonly CachePlugin[],
   latency: LatencyWindow,
-  guard: MiddlewareHandler,
+  { metrics: metricsGuard, admin }: Guards,
 ): Hono {
   const app = new Hono();
   const metrics = pluginNamed<Metrics>(plugins, "metrics", "prometheus");
@@ -41,7 +41,7 @@ export function adminRoutes(
     return c.json(health, health.state === "down" ? 503 : 200);
   });
 
-  app.get("/metrics", (c) => {
+  app.get("/metrics", metricsGuard, (c) => {
     if (!metrics)
       return c.json(
         { error: "no metrics plugin is configured", hint: 'add { "use": "metrics" } to "plugins" in the config' },
@@ -50,11 +50,11 @@ export function adminRoutes(
     return c.text(metrics.prometheus(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 
-  app.get("/stats", (c) => c.json(statsOf(cache, latency, plugins)));
+  app.get("/stats", admin, (c) => c.json(statsOf(cache, latency, plugins)));
 
-  app.get("/v1/warm", guard, (c) => (warming ? c.json(warming.status()) : c.json(noWarming, 501)));
+  app.get("/v1/warm", admin, (c) => (warming ? c.json(warming.status()) : c.json(noWarming, 501)));
 
-  app.post("/v1/warm", guard, validate("json", warmBody), (c) => {
+  app.post("/v1/warm", admin, validate("json", warmBody), (c) => {
     if (!warming) return c.json(noWarming, 501);
     if (c.req.valid("json").cancel) {
       warming.cancel();

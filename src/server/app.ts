@@ -1,21 +1,20 @@
 import { Hono } from "hono";
-import type { MiddlewareHandler } from "hono";
-import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Cache } from "../chain/cache.ts";
 import { isRagCacheError, type ErrorCode } from "../errors.ts";
 import type { CachePlugin } from "../options.ts";
+import { guardsOf, hostGuard, type AccessOptions } from "./access.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { dataRoutes } from "./routes.ts";
 import { watchLatency } from "./stats.ts";
 
-export interface ServerAppOptions {
+export interface ServerAppOptions extends AccessOptions {
   cache: Cache;
   /** The chain's plugins, found by name (metrics, warming). Default none. */
   plugins?: readonly CachePlugin[];
-  /** When set, writes and admin routes need `Authorization: Bearer <token>`. Default: no token, open. */
-  token?: string;
+  /** When set, requests whose Host is none of these (nor a loopback name) get 421. Default: any Host. */
+  allowedHosts?: readonly string[];
   /** Largest request body, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
 }
@@ -34,8 +33,10 @@ export function createServerApp(options: ServerAppOptions): Hono & { close(): vo
   const { cache, plugins = [] } = options;
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const latency = watchLatency(cache);
-  const guard: MiddlewareHandler = options.token ? bearerAuth({ token: options.token }) : (_c, next) => next();
+  const guards = guardsOf(options);
   const app = new Hono();
+
+  if (options.allowedHosts) app.use("*", hostGuard(options.allowedHosts));
 
   app.use(
     "*",
@@ -50,8 +51,8 @@ export function createServerApp(options: ServerAppOptions): Hono & { close(): vo
     }
     await next();
   });
-  app.route("/", dataRoutes(cache, guard));
-  app.route("/", adminRoutes(cache, plugins, latency, guard));
+  app.route("/", dataRoutes(cache, guards));
+  app.route("/", adminRoutes(cache, plugins, latency, guards));
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
     if (error instanceof HTTPException) {

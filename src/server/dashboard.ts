@@ -23,6 +23,8 @@ export function renderDashboard(refreshMs = 2_000): string {
 <h1>ragcache</h1>
 <div class="muted">hit rate <strong id="hit-rate">–</strong> · hits <span id="hits">–</span> · misses <span id="misses">–</span>
   · miss latency p50 <span id="miss-p50">–</span> ms · updated <span id="updated">never</span> <span id="error"></span></div>
+<form id="login" hidden>This server needs its API token: <input id="token" type="password" autocomplete="current-password">
+  <button>show</button></form>
 <table>
   <thead><tr><th>layer</th><th>hits</th><th>misses</th><th>hit rate</th><th>p50 ms</th><th>p95 ms</th></tr></thead>
   <tbody id="layers"></tbody>
@@ -58,15 +60,29 @@ function render(stats) {
   document.getElementById("updated").textContent = new Date().toLocaleTimeString();
   document.getElementById("error").textContent = "";
 }
+const TOKEN = "ragcache-token";
+function authorization() {
+  const token = sessionStorage.getItem(TOKEN);
+  return token ? { authorization: "Bearer " + token } : {};
+}
+document.getElementById("login").addEventListener("submit", (event) => {
+  event.preventDefault();
+  sessionStorage.setItem(TOKEN, document.getElementById("token").value);
+  document.getElementById("login").hidden = true;
+  refresh();
+});
+let timer;
 async function refresh() {
+  clearTimeout(timer);
   try {
-    const response = await fetch("stats", { cache: "no-store" });
+    const response = await fetch("stats", { cache: "no-store", headers: authorization() });
+    document.getElementById("login").hidden = response.status !== 401;
     if (!response.ok) throw new Error("/stats answered " + response.status);
     render(await response.json());
   } catch (error) {
     document.getElementById("error").textContent = String(error.message || error);
   } finally {
-    setTimeout(refresh, ${refreshMs});
+    timer = setTimeout(refresh, ${refreshMs});
   }
 }
 refresh();

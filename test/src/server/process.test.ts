@@ -7,8 +7,17 @@ import type { Subprocess } from "bun";
 
 const dir = await mkdtemp(join(tmpdir(), "ragcache-server-"));
 const children: Subprocess[] = [];
+/** Grandchildren (the server under `bun run`) to kill in case a test fails before they stop by themselves. */
+const grandchildren: number[] = [];
 afterAll(async () => {
   for (const child of children) child.kill("SIGKILL");
+  for (const pid of grandchildren) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone, as it should be
+    }
+  }
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -62,10 +71,10 @@ describe("server process", () => {
     await expect(fetch(`${url}/health`)).rejects.toThrow();
   });
 
-  test("the metrics plugin named in config serves Prometheus text, and the token guards writes", async () => {
+  test("the metrics plugin named in config serves Prometheus text, the token guards writes, RAG_PUBLIC_METRICS opens /metrics", async () => {
     const { child, url } = await serve(
       { layers: [{ use: "memory" }], plugins: [{ use: "metrics" }] },
-      { RAG_API_TOKEN: "t0ken" },
+      { RAG_API_TOKEN: "t0ken", RAG_PUBLIC_METRICS: "true" },
     );
     const put = (auth?: string) =>
       fetch(`${url}/v1/cache/ns/k`, {
@@ -75,7 +84,8 @@ describe("server process", () => {
       });
     expect((await put()).status).toBe(401);
     expect((await put("Bearer t0ken")).status).toBe(200);
-    await fetch(`${url}/v1/cache/ns/k`);
+    expect((await fetch(`${url}/v1/cache/ns/k`)).status).toBe(401);
+    expect((await fetch(`${url}/v1/cache/ns/k`, { headers: { authorization: "Bearer t0ken" } })).status).toBe(200);
     const metrics = await fetch(`${url}/metrics`);
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get("content-type")).toContain("text/plain");
@@ -108,4 +118,44 @@ describe("server process", () => {
       /E_CONFIG_INVALID|invalid config[\s\S]*layers\.0\.max[\s\S]*defaultTtl|defaultTtl[\s\S]*layers\.0\.max/,
     );
   });
+
+  test("RAG_HOST empty or invalid stops the start with the reason", async () => {
+    for (const host of ["", "no such host!"]) {
+      await expect(serve(undefined, { RAG_HOST: host })).rejects.toThrow(/is not a host name or IP address/);
+    }
+  });
+
+  test("killing the pid of `bun run serve` outright leaves no server behind on its port", async () => {
+    const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+    const port = probe.port!;
+    probe.stop(true);
+    const parent = Bun.spawn(["bun", "run", "serve", "--port", String(port)], {
+      cwd: join(import.meta.dir, "../../.."),
+      env: { ...process.env, RAG_FILE_DIR: join(dir, "orphan-files") },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    children.push(parent);
+    const answers = () =>
+      fetch(`http://127.0.0.1:${port}/health`).then(
+        (response) => response.ok,
+        () => false,
+      );
+    for (let i = 0; i < 150 && !(await answers()); i++) await Bun.sleep(100);
+    expect(await answers()).toBe(true);
+    grandchildren.push(
+      ...Bun.spawnSync(["pgrep", "-P", String(parent.pid)])
+        .stdout.toString()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number),
+    );
+    expect(grandchildren.length).toBeGreaterThan(0);
+    parent.kill("SIGKILL");
+    await parent.exited;
+    for (let i = 0; i < 50 && (await answers()); i++) await Bun.sleep(100);
+    expect(await answers()).toBe(false);
+    const again = Bun.serve({ port, hostname: "127.0.0.1", fetch: () => new Response() });
+    again.stop(true);
+  }, 30_000);
 });
