@@ -20,10 +20,12 @@ export { RagCacheError, isRagCacheError, toError, type ErrorCode } from "./error
 export { canonicalJson, createKey, hash128, keyFromId, normalizeText, DEFAULT_NAMESPACE, type KeyOptions } from "./key.ts";
 export {
   defaultConfig,
+  defaultLayers,
   durationSchema,
   loadConfig,
   parseConfig,
   pluginRefSchema,
+  type EnvAlias,
   type PluginRef,
   type RagConfig,
 } from "./config/index.ts";

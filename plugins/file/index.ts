@@ -22,7 +22,10 @@ const TRASH_PREFIX = ".trash-";
 export interface FileOptions {
   /** Layer name in events, stats and X-Cache-Layer. Default "file". */
   name?: string;
-  /** The folder entries live in, created when missing; relative paths resolve from the working directory. Default ".cache/ragcache". */
+  /**
+   * The folder entries live in, created when missing. Relative paths resolve from the working
+   * directory, in a config file from the file's folder. Default ".cache/ragcache".
+   */
   dir?: string;
   /** Most entries kept; past it expired entries go first, then the oldest writes. Default 100 000. */
   maxEntries?: number;
@@ -42,6 +45,9 @@ export const configSchema = z
     timeout: z.number().positive(),
   })
   .partial();
+
+/** Options that are paths: a config file's relative ones resolve from its folder. */
+export const pathOptions = ["dir"];
 
 export type FileLayer = CacheLayer & { readonly dir: string; stats(): { dir: string; entries: number; bytes: number } };
 

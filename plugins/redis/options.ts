@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { toMs, type CacheLayer, type Duration } from "../../src/index.ts";
-import { durationSchema, pluginRefSchema } from "../../src/index.ts";
+import { durationSchema, pluginRefSchema, type EnvAlias } from "../../src/index.ts";
 
 /** One Redis node: a host and a port. */
 export interface RedisNode {
@@ -31,7 +31,7 @@ export interface RedisLayerOptions {
   connectTimeout?: Duration;
   /** Budget of one command; a timed-out command is retried (see `retries`). Default "250ms". */
   commandTimeout?: Duration;
-  /** A socket silent this long while commands wait is dropped and reconnected. Default "5s". */
+  /** A socket silent this long while commands wait is dropped and reconnected. Default "5s". Env `RAG_SOCKET_TIMEOUT` (seconds). */
   socketTimeout?: Duration;
   /** Retries of a command that timed out, on the least busy connection (every command here is idempotent). Default 1. */
   retries?: number;
@@ -95,8 +95,11 @@ export const configSchema = z
     message: "give only one of url, sentinel, cluster",
   });
 
-/** Env vars that set options besides the generic `RAG_REDIS_<OPTION>`. */
-export const envAliases = { RAG_HEALTH_CHECK_INTERVAL: "healthCheckInterval" };
+/** Env vars that set options besides the generic `RAG_REDIS_<OPTION>`; `RAG_SOCKET_TIMEOUT=5.0` is seconds. */
+export const envAliases: Record<string, EnvAlias> = {
+  RAG_HEALTH_CHECK_INTERVAL: "healthCheckInterval",
+  RAG_SOCKET_TIMEOUT: { option: "socketTimeout", unit: "s" },
+};
 
 export type Settings = ReturnType<typeof settle>;
 

@@ -89,6 +89,9 @@ export const configSchema = z
 
 export const envAliases = { RAG_CACHE_WARMING_TOP_N: "topN", RAG_CACHE_WARMING_HOUR: "hour" };
 
+/** Options that are paths: a config file's relative ones resolve from its folder. */
+export const pathOptions = ["warmList", "stateFile"];
+
 export interface WarmingStatus {
   running: boolean;
   /** The current pass, else the last one. */

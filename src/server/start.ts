@@ -1,14 +1,20 @@
 import type { Server } from "bun";
 import { createCache, type Cache } from "../chain/cache.ts";
-import { defaultConfig, loadConfig, type RagConfig } from "../config/index.ts";
+import { defaultLayers, loadConfig, type RagConfig } from "../config/index.ts";
 import { isLoopback, normalizeHost, type AccessOptions } from "./access.ts";
 import { createServerApp } from "./app.ts";
+import { SERVER_ENV } from "./server-env.ts";
 
-/** The chain of `bun run serve` without a config: memory in front of files, plus metrics. */
-export const serverDefaultConfig: RagConfig = { ...defaultConfig, plugins: [{ use: "metrics" }] };
+/**
+ * The chain of `bun run serve` without a config: memory, then files (or Redis with a file fallback when
+ * `RAG_REDIS_URL` is set), then Chroma when `RAG_CHROMA_URL` is set, plus metrics.
+ */
+export function serverDefaultConfig(env: Record<string, string | undefined> = process.env): RagConfig {
+  return { layers: defaultLayers(env), plugins: [{ use: "metrics" }] };
+}
 
 export interface StartServerOptions extends AccessOptions {
-  /** A config file path or config object. Default `serverDefaultConfig`. */
+  /** A config file path or config object. Default `serverDefaultConfig(env)`. */
   config?: string | RagConfig;
   /** Default 8787; 0 picks a free port. */
   port?: number;
@@ -43,7 +49,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const hostname = normalizeHost(options.host ?? "127.0.0.1");
   const allowedHosts =
     isLoopback(hostname) || options.allowedHosts ? [hostname, ...(options.allowedHosts ?? []).map(normalizeHost)] : undefined;
-  const cacheOptions = await loadConfig(options.config ?? serverDefaultConfig, { env: options.env });
+  const env = options.env ?? process.env;
+  const cacheOptions = await loadConfig(options.config ?? serverDefaultConfig(env), {
+    env,
+    knownEnv: ["PORT", ...Object.keys(SERVER_ENV)],
+  });
   const cache = createCache(cacheOptions);
   await cache.ready;
   const app = createServerApp({ ...options, cache, plugins: cacheOptions.plugins, allowedHosts });

@@ -4,6 +4,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { DOCUMENTED_ENV } from "../../support/documented-env.ts";
+import { startRedis } from "../../support/redis-server.ts";
 
 const dir = await mkdtemp(join(tmpdir(), "ragcache-server-"));
 const children: Subprocess[] = [];
@@ -118,6 +120,30 @@ describe("server process", () => {
       /E_CONFIG_INVALID|invalid config[\s\S]*layers\.0\.max[\s\S]*defaultTtl|defaultTtl[\s\S]*layers\.0\.max/,
     );
   });
+
+  test("the documented env block plus RAG_REDIS_URL works verbatim without a config file", async () => {
+    const redisServer = await startRedis();
+    try {
+      const { child, url } = await serve(undefined, {
+        ...DOCUMENTED_ENV,
+        RAG_REDIS_URL: redisServer.url,
+        RAG_FILE_DIR: join(dir, "env-block"),
+      });
+      const health = await (await fetch(`${url}/health`)).json();
+      expect(health.layers.map((layer: { name: string; state: string }) => `${layer.name}:${layer.state}`)).toEqual([
+        "memory:up",
+        "redis:up",
+      ]);
+      expect(health.layers[1].open).toBe(50);
+      expect(await (await fetch(`${url}/v1/warm`)).json()).toMatchObject({ topN: 100, schedule: "0 2 * * *" });
+      expect((await fetch(`${url}/metrics`)).status).toBe(200);
+      child.kill("SIGTERM");
+      expect(await child.exited).toBe(0);
+      expect(await new Response(child.stderr as ReadableStream).text()).not.toContain("RAG_");
+    } finally {
+      await redisServer.stop();
+    }
+  }, 30_000);
 
   test("RAG_HOST empty or invalid stops the start with the reason", async () => {
     for (const host of ["", "no such host!"]) {
