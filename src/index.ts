@@ -4,6 +4,8 @@ export type {
   CacheHandle,
   CacheOptions,
   CachePlugin,
+  PluginCapabilities,
+  PluginJob,
   CacheStats,
   GetOptions,
   GetOrSetOptions,
@@ -15,6 +17,7 @@ export type {
 } from "./options.ts";
 export { defineLayer } from "./define-layer.ts";
 export { toMs, isDuration } from "./duration.ts";
+export { Histogram, type LatencySummary } from "./histogram.ts";
 export { keepUntil, serializedSize, valueJson } from "./entry.ts";
 export { RagCacheError, isRagCacheError, toError, type ErrorCode } from "./errors.ts";
 export { canonicalJson, createKey, hash128, keyFromId, normalizeText, DEFAULT_NAMESPACE, type KeyOptions } from "./key.ts";

@@ -99,4 +99,32 @@ export interface CacheHandle {
 export interface CachePlugin {
   readonly name: string;
   setup(cache: CacheHandle): MaybePromise<void | (() => MaybePromise<void>)>;
+  /** What the standalone server mounts for this plugin (routes, /stats and dashboard panels). Default none. */
+  readonly capabilities?: PluginCapabilities;
+}
+
+/**
+ * What a plugin offers the standalone server, declared rather than guessed from its name and methods.
+ * Every reader here is free of side effects: a scrape or a dashboard refresh never starts work.
+ * @example
+ * const plugin: CachePlugin = { name: "hits", setup() {}, capabilities: { stats: () => ({ seen: 1 }) } };
+ */
+export interface PluginCapabilities {
+  /** Prometheus text exposition (format 0.0.4) served at GET /metrics. */
+  prometheus?: () => string;
+  /** JSON shown under `plugins.<name>` in GET /stats, and as a panel on the dashboard. */
+  stats?: () => unknown;
+  /** A background job: GET /v1/<route> is its status, POST starts it, POST `{ "cancel": true }` stops it. */
+  job?: PluginJob;
+}
+
+/** A background job a plugin lets operators start, follow and cancel (the warming pass). */
+export interface PluginJob {
+  /** The path under /v1/, e.g. "warm". */
+  readonly route: string;
+  /** Starts a run, or joins the running one; `trigger` says who asked ("api"). */
+  start(trigger: string): void;
+  cancel(): void;
+  /** `running` plus whatever the job reports: progress, last and next run. */
+  status(): { running: boolean } & Record<string, unknown>;
 }

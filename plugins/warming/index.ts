@@ -181,6 +181,23 @@ export function warming(options: WarmingOptions = {}): WarmingPlugin {
     return [...items.values()].sort((a, b) => b.priority - a.priority || b.count - a.count);
   }
 
+  function cancel(): void {
+    current?.cancel();
+  }
+
+  function status(): WarmingStatus {
+    return {
+      running: current?.progress.running ?? false,
+      progress: current?.progress,
+      schedule: pattern,
+      topN,
+      nextRun: job?.nextRun()?.toISOString(),
+      tracked: sketch.size,
+      capacity: sketch.capacity,
+      persistence: store?.where ?? "none",
+    };
+  }
+
   async function save(): Promise<void> {
     try {
       await store?.save(sketch.counters());
@@ -248,17 +265,12 @@ export function warming(options: WarmingOptions = {}): WarmingPlugin {
       };
     },
     run,
-    cancel: () => current?.cancel(),
-    status: () => ({
-      running: current?.progress.running ?? false,
-      progress: current?.progress,
-      schedule: pattern,
-      topN,
-      nextRun: job?.nextRun()?.toISOString(),
-      tracked: sketch.size,
-      capacity: sketch.capacity,
-      persistence: store?.where ?? "none",
-    }),
+    cancel,
+    status,
+    capabilities: {
+      stats: status,
+      job: { route: "warm", start: (trigger) => void run({ trigger }), cancel, status: () => ({ ...status() }) },
+    },
     record: (query, keyOptions = {}) => learn(attached().key(query, keyOptions)),
     plan,
     save,

@@ -3,37 +3,14 @@ import type { Cache } from "../chain/cache.ts";
 import type { CachePlugin } from "../options.ts";
 import type { Guards } from "./access.ts";
 import { renderDashboard } from "./dashboard.ts";
-import { validate, warmBody } from "./schemas.ts";
+import { jobBody, validate } from "./schemas.ts";
 import { statsOf, type LatencyWindow } from "./stats.ts";
 
-/** The shape the warming plugin exposes; found at run time by name, never imported. */
-interface Warming extends CachePlugin {
-  /** Starts a pass (or joins the running one) and tracks it on the chain itself. */
-  run(options?: { trigger?: string }): PromiseLike<unknown>;
-  cancel(): void;
-  status(): unknown;
-}
-
-interface Metrics extends CachePlugin {
-  prometheus(): string;
-}
-
-function pluginNamed<P extends CachePlugin>(plugins: readonly CachePlugin[], name: string, method: keyof P): P | undefined {
-  return plugins.find(
-    (plugin) => plugin.name === name && typeof (plugin as unknown as Record<PropertyKey, unknown>)[method] === "function",
-  ) as P | undefined;
-}
-
-/** Health, metrics, stats, warming and the dashboard. */
-export function adminRoutes(
-  cache: Cache,
-  plugins: readonly CachePlugin[],
-  latency: LatencyWindow,
-  { metrics: metricsGuard, admin }: Guards,
-): Hono {
+/** Health, metrics, stats, the plugins' jobs and the dashboard: what each plugin declares in `capabilities`. */
+export function adminRoutes(cache: Cache, plugins: readonly CachePlugin[], latency: LatencyWindow, guards: Guards): Hono {
   const app = new Hono();
-  const metrics = pluginNamed<Metrics>(plugins, "metrics", "prometheus");
-  const warming = pluginNamed<Warming>(plugins, "warming", "run");
+  const prometheus = plugins.find((plugin) => plugin.capabilities?.prometheus)?.capabilities!.prometheus;
+  const jobs = plugins.flatMap((plugin) => (plugin.capabilities?.job ? [plugin.capabilities.job] : []));
   const noWarming = { error: "no warming plugin is configured", hint: 'add { "use": "warming" } to "plugins" in the config' };
 
   app.get("/health", async (c) => {
@@ -41,28 +18,29 @@ export function adminRoutes(
     return c.json(health, health.state === "down" ? 503 : 200);
   });
 
-  app.get("/metrics", metricsGuard, (c) => {
-    if (!metrics)
+  app.get("/metrics", guards.metrics, (c) => {
+    if (!prometheus)
       return c.json(
         { error: "no metrics plugin is configured", hint: 'add { "use": "metrics" } to "plugins" in the config' },
         501,
       );
-    return c.text(metrics.prometheus(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+    return c.text(prometheus(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 
-  app.get("/stats", admin, (c) => c.json(statsOf(cache, latency, plugins)));
+  app.get("/stats", guards.admin, (c) => c.json(statsOf(cache, latency, plugins)));
 
-  app.get("/v1/warm", admin, (c) => (warming ? c.json(warming.status()) : c.json(noWarming, 501)));
-
-  app.post("/v1/warm", admin, validate("json", warmBody), (c) => {
-    if (!warming) return c.json(noWarming, 501);
-    if (c.req.valid("json").cancel) {
-      warming.cancel();
-      return c.json(warming.status());
-    }
-    warming.run({ trigger: "api" });
-    return c.json(warming.status(), 202);
-  });
+  for (const job of jobs) {
+    app.get(`/v1/${job.route}`, guards.admin, (c) => c.json(job.status()));
+    app.post(`/v1/${job.route}`, guards.admin, validate("json", jobBody), (c) => {
+      if (c.req.valid("json").cancel) {
+        job.cancel();
+        return c.json(job.status());
+      }
+      job.start("api");
+      return c.json(job.status(), 202);
+    });
+  }
+  if (!jobs.some((job) => job.route === "warm")) app.on(["GET", "POST"], "/v1/warm", guards.admin, (c) => c.json(noWarming, 501));
 
   app.get("/", (c) => c.html(renderDashboard()));
 

@@ -57,8 +57,8 @@ export const invalidateBody = z
     "give at least one of keys, tags or documents",
   );
 
-/** POST /v1/warm: `{}` starts a pass, `{ "cancel": true }` stops the running one. */
-export const warmBody = z.strictObject({ cancel: z.boolean().optional() });
+/** POST /v1/<job> (e.g. /v1/warm): `{}` starts a run, `{ "cancel": true }` stops the running one. */
+export const jobBody = z.strictObject({ cancel: z.boolean().optional() });
 
 /** zValidator whose failures are 400s listing every problem as `path: message`. */
 export function validate<T extends ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) {

@@ -232,7 +232,7 @@ describe("server routes", () => {
     expect((await call("GET", "/v1/warm")).status).toBe(501);
   });
 
-  test("POST /v1/warm runs the warming plugin found by name, GET /v1/warm reports it, cancel stops it", async () => {
+  test("POST /v1/warm runs the job the warming plugin declares, GET /v1/warm reports it, cancel stops it", async () => {
     const loaded: string[] = [];
     const plugin = warming({
       schedule: false,
