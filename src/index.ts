@@ -18,6 +18,7 @@ export type {
 export { defineLayer } from "./define-layer.ts";
 export { toMs, isDuration } from "./duration.ts";
 export { Histogram, type LatencySummary } from "./histogram.ts";
+export { jsonLogger, logEvents, logLevelOf, type JsonLoggerOptions, type LogFields, type Logger, type LogLevel } from "./log.ts";
 export { keepUntil, serializedSize, valueJson } from "./entry.ts";
 export { RagCacheError, isRagCacheError, toError, type ErrorCode } from "./errors.ts";
 export { canonicalJson, createKey, hash128, keyFromId, normalizeText, DEFAULT_NAMESPACE, type KeyOptions } from "./key.ts";

@@ -1,4 +1,5 @@
 import type { KeyOptions } from "./key.ts";
+import type { Logger } from "./log.ts";
 import type { CacheEvents, CacheKey, CacheLayer, Duration, MaybePromise } from "./types.ts";
 
 export interface CacheOptions {
@@ -19,6 +20,12 @@ export interface CacheOptions {
   sampleEvery?: number;
   /** Epoch-ms clock; inject one to test TTLs without sleeping. Default: `Date.now`, read at most once per ms. */
   now?: () => number;
+  /**
+   * Where events worth an operator's attention (layer errors, degraded / recovered, pool exhausted, low
+   * hit rate, warming) are logged; `false` for nowhere. Default `jsonLogger()`: JSON lines on stderr at
+   * `RAG_LOG_LEVEL` (default "info"), rate-limited per kind.
+   */
+  log?: Logger | false;
 }
 
 export type Query = string | CacheKey;

@@ -28,7 +28,7 @@ export interface MetricsOptions {
   window?: Duration;
   /** A window with fewer lookups than this never warns (too few to judge). Default 100. */
   minRequests?: number;
-  /** Where the warning line goes. Default `console.warn`. */
+  /** Where a plain warning line goes. Default none: the chain's logger reports the `low-hit-rate` event as a JSON line. */
   log?: (line: string) => void;
 }
 
@@ -71,7 +71,7 @@ export function metrics(options: MetricsOptions = {}): MetricsPlugin {
   const windowMs = toMs(options.window ?? "5m", "window");
   if (windowMs <= 0) throw new RagCacheError("E_CONFIG_INVALID", "window must be longer than 0", { source: "metrics" });
   const minRequests = options.minRequests ?? 100;
-  const log = options.log ?? ((line: string) => console.warn(line));
+  const log = options.log ?? (() => {});
   const settings = { windowMs, threshold, minRequests };
   const collector = new Collector();
   const window = new HitRateWindow({ ...settings, slots: WINDOW_SLOTS });

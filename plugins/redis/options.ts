@@ -59,7 +59,7 @@ export interface RedisLayerOptions {
   invalidationBus?: boolean;
   /** Budget of one layer call in the chain, in ms. Default: the chain's `layerTimeout`. */
   timeout?: number;
-  /** Where the degraded/recovered log lines go. Default `console.warn`. */
+  /** Where plain degraded/recovered lines go. Default none: the chain's logger reports those events as JSON lines. */
   log?: (line: string) => void;
 }
 
@@ -126,6 +126,6 @@ export function settle(options: RedisLayerOptions) {
     probeIntervalMs: toMs(options.probeInterval ?? "500ms", "probeInterval"),
     maxJournal: options.maxJournal ?? 10_000,
     invalidationBus: options.invalidationBus ?? true,
-    log: options.log ?? ((line: string) => console.warn(line)),
+    log: options.log ?? (() => {}),
   };
 }

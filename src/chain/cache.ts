@@ -1,3 +1,4 @@
+import { jsonLogger, logEvents } from "../log.ts";
 import { coarseClock } from "./clock.ts";
 import { toMs } from "../duration.ts";
 import { keepUntil, createEntry } from "../entry.ts";
@@ -78,6 +79,7 @@ export class Cache implements CacheHandle {
         track: (work) => this.#track(work),
       }),
     );
+    if (options.log !== false) this.#teardowns.push(logEvents(this, options.log ?? jsonLogger()));
     this.ready = this.#setupPlugins(options.plugins ?? []);
     this.ready.catch(() => {});
   }

@@ -4,6 +4,7 @@ import { RagCacheError } from "../errors.ts";
 import type { CachePlugin } from "../options.ts";
 import type { CacheLayer } from "../types.ts";
 import { envValue, withEnv, type Env, type EnvAlias } from "./env.ts";
+import { jsonLogger } from "../log.ts";
 import { warnUnknownEnv } from "./known-env.ts";
 import { importPlugin, resolvePaths, shapeOf, type PluginModule } from "./plugin-module.ts";
 import {
@@ -27,7 +28,7 @@ export interface LoadConfigOptions {
   baseDir?: string;
   /** `RAG_*` names the caller reads itself (the server's port, token …): not warned about. */
   knownEnv?: readonly string[];
-  /** Where the warning about an unknown `RAG_*` variable goes. Default `console.warn`. */
+  /** Where the warning about an unknown `RAG_*` variable goes. Default: a `jsonLogger()` line. */
   warn?: (message: string) => void;
 }
 
@@ -131,13 +132,17 @@ export async function loadConfig(source?: string | RagConfig, options: LoadConfi
   };
   const layers = await Promise.all(config.layers.map((ref, i) => build(ref, `layers.${i}`)));
   const plugins = await Promise.all(config.plugins.map((ref, i) => build(ref, `plugins.${i}`)));
-  await warnUnknownEnv(env, [...applied, ...(options.knownEnv ?? [])], options.warn ?? ((line) => console.warn(line)));
+  await warnUnknownEnv(env, [...applied, ...(options.knownEnv ?? [])], options.warn ?? warnAsJson);
   if (issues.length) {
     await Promise.allSettled(layers.map((layer) => (layer as CacheLayer | undefined)?.close?.()));
     throw configError(issues);
   }
   const { layers: _refs, plugins: _pluginRefs, ...rest } = config;
   return { ...rest, layers: layers as CacheLayer[], plugins: plugins as CachePlugin[] };
+}
+
+function warnAsJson(message: string): void {
+  jsonLogger().log("warn", { kind: "config", message });
 }
 
 async function readJson(path: string): Promise<unknown> {

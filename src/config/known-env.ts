@@ -14,7 +14,7 @@ export async function warnUnknownEnv(env: Env, used: readonly string[], warn: (m
   for (const name of await builtInEnvNames()) known.add(name);
   for (const name of unknown) {
     if (known.has(name)) continue;
-    warn(`ragcache: ${name} is not a ragcache setting and is ignored; did you mean ${closestName(name, known)}?`);
+    warn(`${name} is not a ragcache setting and is ignored; did you mean ${closestName(name, known)}?`);
   }
 }
 

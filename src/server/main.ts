@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { jsonLogger } from "../log.ts";
 import { serveOptionsOf, stopWithParent } from "./server-env.ts";
 import { startServer } from "./start.ts";
 
@@ -13,6 +14,7 @@ const { values } = parseArgs({
   strict: true,
 });
 const env = process.env;
+const logger = jsonLogger({ write: (line) => console.log(line) });
 const options = (() => {
   try {
     return serveOptionsOf(values, env);
@@ -24,12 +26,12 @@ const server = await startServer(options).catch((error: Error) => fail(error.mes
 const reach = options.token
   ? ` (token required${options.publicReads ? ", reads open" : ""}${options.publicMetrics ? ", /metrics open" : ""})`
   : "";
-console.log(`ragcache listening on ${server.url}${reach}`);
+logger.log("info", { kind: "listening", url: server.url, message: `ragcache listening on ${server.url}${reach}` });
 
 const shutdown = async (reason: string) => {
-  console.log(`ragcache: ${reason}, finishing in-flight requests`);
+  logger.log("info", { kind: "stopping", message: `${reason}, finishing in-flight requests` });
   await server.stop();
-  console.log("ragcache: stopped");
+  logger.log("info", { kind: "stopped", message: "stopped" });
   process.exit(0);
 };
 process.once("SIGTERM", () => void shutdown("SIGTERM"));
@@ -37,6 +39,6 @@ process.once("SIGINT", () => void shutdown("SIGINT"));
 stopWithParent(env, () => void shutdown("the parent process is gone"));
 
 function fail(message: string): never {
-  console.error(`ragcache: ${message}`);
+  jsonLogger().log("error", { kind: "start-failed", message });
   process.exit(1);
 }

@@ -60,8 +60,8 @@ describe("config from the environment", () => {
     expect(options.layers.map((layer) => layer.name)).toEqual(["memory", "file"]);
     expect((options.layers[1] as FileLayer).dir).toBe(join(root, "files"));
     expect(warnings).toEqual([
-      "ragcache: RAG_FILE_PATH is not a ragcache setting and is ignored; did you mean RAG_FILE_NAME?",
-      "ragcache: RAG_REDIS_PASWORD is not a ragcache setting and is ignored; did you mean RAG_REDIS_PASSWORD?",
+      "RAG_FILE_PATH is not a ragcache setting and is ignored; did you mean RAG_FILE_NAME?",
+      "RAG_REDIS_PASWORD is not a ragcache setting and is ignored; did you mean RAG_REDIS_PASSWORD?",
     ]);
   });
 

@@ -23,6 +23,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The JSON line the server logs once it listens. */
+const LISTENING = /"kind":"listening","url":"(http:\/\/[^"]+)"/;
+
 /** `bun run serve` as a real process on a free port; resolves once it says where it listens. No config: the default chain. */
 async function serve(config: unknown, env: Record<string, string> = {}) {
   const path = join(dir, `config-${children.length}.json`);
@@ -40,7 +43,7 @@ async function serve(config: unknown, env: Record<string, string> = {}) {
   const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
   let output = "";
   const deadline = Date.now() + 15_000;
-  while (!/listening on (http:\/\/\S+)/.test(output)) {
+  while (!LISTENING.test(output)) {
     const { done, value } = await reader.read();
     if (done || Date.now() > deadline)
       throw new Error(`the server did not start: ${output}${await new Response(child.stderr as ReadableStream).text()}`);
@@ -53,7 +56,7 @@ async function serve(config: unknown, env: Record<string, string> = {}) {
       output += new TextDecoder().decode(value);
     }
   })();
-  return { child, url: /listening on (http:\/\/\S+)/.exec(output)![1]!, output: () => rest };
+  return { child, url: LISTENING.exec(output)![1]!, output: () => rest };
 }
 
 describe("server process", () => {
@@ -68,7 +71,7 @@ describe("server process", () => {
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ error: "not found" });
     expect(await child.exited).toBe(0);
-    expect(await output()).toContain("ragcache: stopped");
+    expect(await output()).toContain('"kind":"stopped"');
     expect(existsSync(closedFile)).toBe(true);
     await expect(fetch(`${url}/health`)).rejects.toThrow();
   });
