@@ -13,7 +13,13 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
-/** JSON size of a value in bytes; refuses what JSON would silently drop or cannot encode. */
+/**
+ * JSON size of a value in bytes; refuses what JSON would silently drop or cannot encode.
+ * @example
+ * ```ts
+ * serializedSize({ docs: ["é"] }); // 15
+ * ```
+ */
 export function serializedSize(value: unknown): number {
   return utf8Length(toJson(value));
 }
@@ -25,7 +31,13 @@ export function serializedSize(value: unknown): number {
  */
 const jsonOfEntry = new WeakMap<CacheEntry, string>();
 
-/** The entry's value as JSON: measured once by the chain, computed here for entries from elsewhere. */
+/**
+ * The entry's value as JSON: measured once by the chain, computed here for entries from elsewhere.
+ * @example
+ * ```ts
+ * writeFileSync(path, valueJson(entry)); // the JSON the chain already made, not serialized again
+ * ```
+ */
 export function valueJson(entry: CacheEntry): string {
   return jsonOfEntry.get(entry) ?? toJson(entry.value);
 }
@@ -82,7 +94,13 @@ function validTags(tags: readonly string[]): readonly string[] {
   return tags;
 }
 
-/** Until when a layer must keep the entry: the end of grace, else expiry. */
+/**
+ * Until when a layer must keep the entry: the end of grace, else expiry.
+ * @example
+ * ```ts
+ * if (keepUntil(entry) <= context.now()) return; // nothing left to store
+ * ```
+ */
 export function keepUntil(entry: CacheEntry): number {
   return entry.graceUntil ?? entry.expiresAt;
 }

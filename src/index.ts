@@ -15,7 +15,6 @@ export type {
   Resolution,
   SetOptions,
 } from "./options.ts";
-export { defineLayer } from "./define-layer.ts";
 export { toMs, isDuration } from "./duration.ts";
 export { Histogram, type LatencySummary } from "./histogram.ts";
 export { jsonLogger, logEvents, logLevelOf, type JsonLoggerOptions, type LogFields, type Logger, type LogLevel } from "./log.ts";

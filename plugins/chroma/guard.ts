@@ -6,6 +6,14 @@ import { NEGATIONS, STOP_WORDS, numberOf, stem, words } from "./embedders/text.t
  */
 export type SemanticGuard = (query: string, candidate: string) => boolean;
 
+/**
+ * What `meaningGuard` (and the chroma layer's `guard` option) takes: which checks run, and words to
+ * treat as the same or to ignore.
+ * @example
+ * ```ts
+ * chroma({ guard: { numbers: false, synonyms: [["car", "automobile"]], ignore: ["kindly"] } });
+ * ```
+ */
 export interface GuardOptions {
   /** Numbers ("5", "five", "fifth", "2020") must be the same in both texts. Default true. */
   numbers?: boolean;
@@ -78,6 +86,10 @@ interface Signature {
  * simply a content word that must be present on both sides. It refuses some true paraphrases that
  * use different content words ("boiling point" vs "temperature … boil"): a guarded miss costs a
  * loader call, a false hit serves a wrong answer.
+ * @example
+ * ```ts
+ * meaningGuard()("top 5 papers on rag", "top 10 papers on rag"); // false
+ * ```
  */
 export function meaningGuard(options: GuardOptions = {}): SemanticGuard {
   const canonical = new Map<string, string>();

@@ -25,6 +25,13 @@ export { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts"
 /** The embedder as plain config: a built-in by name, or with its options. */
 export type EmbedderConfig = z.infer<typeof embedderSchema>;
 
+/**
+ * What `chroma()` takes: the server and collection, the embedder, and when a neighbour may answer.
+ * @example
+ * ```ts
+ * chroma({ url: "http://127.0.0.1:8000", collection: "ragcache", threshold: 0.85, namespaces: ["retrieval"] });
+ * ```
+ */
 export interface ChromaOptions {
   /** Layer name in events, stats and X-Cache-Layer. Default "chroma". */
   name?: string;
@@ -103,7 +110,7 @@ const guardSchema = z.strictObject({
 
 /** Retries (after 50, 100, 200 ms) of a query that met a new collection's index segment being created. */
 const NEW_SEGMENT_RETRIES = 3;
-/** Extra write deadline per record of a batch: Chroma 1.0 spends about a millisecond on each. */
+/** Extra write deadline per record of a batch: a few times what Chroma 1.0 spends on each (see the README). */
 const WRITE_MS_PER_RECORD = 5;
 
 const COLLECTION = /^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{1,510})[a-zA-Z0-9]$/;
@@ -147,6 +154,11 @@ export type ChromaLayer = CacheLayer & {
  * and answers a new question with the nearest stored one of the same namespace and parameters when
  * the two are similar enough and the guard agrees. The chain back-fills such a hit into the exact
  * layers under the new key. Chroma down or slow → a miss and an `error` event.
+ * @example
+ * ```ts
+ * const cache = createCache({ layers: [memory(), chroma({ url: "http://127.0.0.1:8000", embedder: localEmbedder() })] });
+ * await cache.lookup("How can I reset my password"); // answered by "How do I reset my password?"
+ * ```
  */
 export function chroma(options: ChromaOptions = {}): ChromaLayer {
   const parsed = configSchema.safeParse({

@@ -19,6 +19,13 @@ import { decodeFile, encodeFile } from "./format.ts";
 /** Folders a clear() moved aside to remove; a leftover one (a crash mid-clear) is removed at load. */
 const TRASH_PREFIX = ".trash-";
 
+/**
+ * What `file()` takes: the folder and its bounds.
+ * @example
+ * ```ts
+ * file({ dir: ".cache/ragcache", maxBytes: 1024 * 1024 * 1024 });
+ * ```
+ */
 export interface FileOptions {
   /** Layer name in events, stats and X-Cache-Layer. Default "file". */
   name?: string;
@@ -49,6 +56,7 @@ export const configSchema = z
 /** Options that are paths: a config file's relative ones resolve from its folder. */
 export const pathOptions = ["dir"];
 
+/** The file layer: a `CacheLayer` that also tells its folder and how much it holds. */
 export type FileLayer = CacheLayer & { readonly dir: string; stats(): { dir: string; entries: number; bytes: number } };
 
 /**
@@ -58,6 +66,11 @@ export type FileLayer = CacheLayer & { readonly dir: string; stats(): { dir: str
  * reader never sees half an entry; a file that does not parse anyway (truncated by a crash, edited)
  * is a miss and is removed. Tags and sizes are indexed in memory, rebuilt by reading the folder once
  * on first use: one process per folder.
+ * @example
+ * ```ts
+ * createCache({ layers: [memory(), file({ dir: ".cache" })] });
+ * redis({ url, fallback: file({ dir: ".cache/redis-fallback" }) });
+ * ```
  */
 export function file(options: FileOptions = {}): FileLayer {
   const name = options.name ?? "file";

@@ -10,6 +10,13 @@ import {
   type LayerContext,
 } from "../../src/index.ts";
 
+/**
+ * What `memory()` takes: a name and its bounds.
+ * @example
+ * ```ts
+ * memory({ max: 50_000, maxBytes: 64 * 1024 * 1024 });
+ * ```
+ */
 export interface MemoryOptions {
   /** Layer name in events, stats and X-Cache-Layer. Default "memory". */
   name?: string;
@@ -30,6 +37,10 @@ const EVICT_REASON: Partial<Record<LRUCache.DisposeReason, EvictReason>> = { evi
 /**
  * The L1 layer: an in-process LRU that keeps references to the cached values (no serialization on
  * a hit, so treat cached values as immutable). Answers synchronously.
+ * @example
+ * ```ts
+ * const cache = createCache({ layers: [memory({ max: 10_000 }), redis({ url })] });
+ * ```
  */
 export function memory(options: MemoryOptions = {}): CacheLayer & { readonly size: number } {
   const name = options.name ?? "memory";

@@ -19,6 +19,13 @@ declare module "../../src/types.ts" {
   }
 }
 
+/**
+ * What `metrics()` takes: when a low hit rate warns.
+ * @example
+ * ```ts
+ * metrics({ hitRateThreshold: 0.5, window: "10m", minRequests: 500, log: (line) => logger.warn(line) });
+ * ```
+ */
 export interface MetricsOptions {
   /** Plugin name. Default "metrics". */
   name?: string;
@@ -43,11 +50,19 @@ export const configSchema = z
   .partial()
   .strict();
 
+/** `RAG_CACHE_HIT_RATE_THRESHOLD=0.5` sets `hitRateThreshold` (besides `RAG_METRICS_HIT_RATE_THRESHOLD`). */
 export const envAliases = { RAG_CACHE_HIT_RATE_THRESHOLD: "hitRateThreshold" };
 
 /** The window moves in tenths, so a burst leaves it within a tenth of its length. */
 const WINDOW_SLOTS = 10;
 
+/**
+ * The metrics plugin: set it up on a chain, then read its numbers as JSON or Prometheus text.
+ * @example
+ * ```ts
+ * app.get("/metrics", (c) => c.text(m.prometheus()));
+ * ```
+ */
 export interface MetricsPlugin extends CachePlugin {
   /** Every number as JSON: overall, per layer, pool, warming. */
   snapshot(): MetricsSnapshot;
@@ -58,9 +73,15 @@ export interface MetricsPlugin extends CachePlugin {
 }
 
 /**
- * Observes the chain (REQ-PER-002, REQ-PER-004). Hits and misses come from the chain's own counters,
- * latency from its sampled `sample` event: nothing runs on an unsampled L1 hit. Rare events
- * (evictions, errors, pool exhaustion, warming progress) are counted as they come.
+ * Observes the chain. Hits and misses come from the chain's own counters, latency from its sampled
+ * `sample` event: nothing runs on an unsampled L1 hit. Rare events (evictions, errors, pool
+ * exhaustion, warming progress) are counted as they come.
+ * @example
+ * ```ts
+ * const m = metrics({ hitRateThreshold: 0.6 });
+ * const cache = createCache({ layers: [memory(), redis()], plugins: [m] });
+ * m.snapshot().layers[0].latency.p95; // ms, sampled
+ * ```
  */
 export function metrics(options: MetricsOptions = {}): MetricsPlugin {
   const threshold = options.hitRateThreshold ?? 0.6;

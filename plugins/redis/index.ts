@@ -24,11 +24,12 @@ export { configSchema, envAliases, type RedisLayerOptions, type RedisNode } from
 
 declare module "../../src/types.ts" {
   interface CacheEvents {
-    /** Every pooled connection stayed full for `exhaustedAfter` (REQ-PER-005). */
+    /** Every pooled connection stayed full for `exhaustedAfter`. */
     "pool-exhausted": { layer: string; connections: number; queued: number; ms: number };
   }
 }
 
+/** The redis layer: a `CacheLayer` whose `stats()` also reports its state and its connection pool. */
 export type RedisLayer = CacheLayer & {
   stats(): Record<string, unknown> & {
     state: "up" | "degraded";
@@ -45,6 +46,11 @@ export type RedisLayer = CacheLayer & {
  * The L2 layer: Redis through a pool of auto-pipelined connections (standalone, Sentinel or Cluster),
  * behind a circuit breaker that moves reads and writes to `fallback` while Redis is unreachable and
  * reconciles on recovery, with a pub/sub bus that keeps other processes' faster layers coherent.
+ * @example
+ * ```ts
+ * const l2 = redis({ url: "redis://localhost:6379", maxConnections: 2, fallback: file({ dir: ".cache" }) });
+ * const cache = createCache({ layers: [memory(), l2] });
+ * ```
  */
 export function redis(options: RedisLayerOptions = {}): RedisLayer {
   const settings = settle(options);

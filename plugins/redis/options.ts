@@ -8,6 +8,14 @@ export interface RedisNode {
   port: number;
 }
 
+/**
+ * What `redis()` takes: where Redis is (one of `url`, `sentinel`, `cluster`), the pool, the breaker
+ * and the fallback.
+ * @example
+ * ```ts
+ * redis({ sentinel: { sentinels: [{ host: "10.0.0.5", port: 26379 }], name: "mymaster" }, prefix: "rag:" });
+ * ```
+ */
 export interface RedisLayerOptions {
   /** Layer name in events, stats and X-Cache-Layer. Default "redis". */
   name?: string;
@@ -22,8 +30,8 @@ export interface RedisLayerOptions {
   password?: string;
   /**
    * Connections in the pool; each auto-pipelines, a command goes to the least busy one. Default 2:
-   * in bench/redis-pool.ts 1 and 2 tie within noise at 64 in flight and 4 or 8 are slower (more
-   * syscalls per op); 2 keeps one large value or a long SCAN from stalling every other hit.
+   * more connections only add syscalls per command on a nearby Redis (see the Redis pool section of
+   * bench/RESULTS.md), and 2 keeps one large value or a long SCAN from stalling every other hit.
    * Env `RAG_REDIS_MAX_CONNECTIONS`.
    */
   maxConnections?: number;

@@ -32,6 +32,14 @@ declare module "../../src/types.ts" {
   }
 }
 
+/**
+ * What `warming()` takes: a loader per namespace, what a pass warms, when passes run, where the
+ * frequency table is kept.
+ * @example
+ * ```ts
+ * warming({ loaders: { retrieval: (query, params) => retrieve(query, params) }, topN: 200, hour: 3, warmList: "warm_queries.json" });
+ * ```
+ */
 export interface WarmingOptions {
   /** Plugin name, also the `layer` of its error events. Default "warming". */
   name?: string;
@@ -87,11 +95,13 @@ export const configSchema = z
   .partial()
   .strict();
 
+/** `RAG_CACHE_WARMING_TOP_N` and `RAG_CACHE_WARMING_HOUR` set `topN` and `hour` (besides `RAG_WARMING_<OPTION>`). */
 export const envAliases = { RAG_CACHE_WARMING_TOP_N: "topN", RAG_CACHE_WARMING_HOUR: "hour" };
 
 /** Options that are paths: a config file's relative ones resolve from its folder. */
 export const pathOptions = ["warmList", "stateFile"];
 
+/** What `status()` answers (and `GET /v1/warm` shows): the pass, the schedule, the frequency table. */
 export interface WarmingStatus {
   running: boolean;
   /** The current pass, else the last one. */
@@ -107,6 +117,13 @@ export interface WarmingStatus {
   persistence: string;
 }
 
+/**
+ * The warming plugin: set it up on a chain, then run, cancel, inspect or plan passes by hand.
+ * @example
+ * ```ts
+ * const progress = await w.run({ trigger: "deploy" }); // { done, total, failed, failures, … }
+ * ```
+ */
 export interface WarmingPlugin extends CachePlugin {
   /** Start a pass now (or join the one running). Await it for the final progress. */
   run(options?: { signal?: AbortSignal; trigger?: string }): WarmingRun;
@@ -122,8 +139,13 @@ export interface WarmingPlugin extends CachePlugin {
 }
 
 /**
- * Learns the most frequent queries in bounded memory and re-computes them in the background
- * (REQ-PER-003/006/007/010): on a cron schedule, on a low hit rate (with a cooldown), or on demand.
+ * Learns the most frequent queries in bounded memory and re-computes them in the background: on a
+ * cron schedule, on a low hit rate (with a cooldown), or on demand.
+ * @example
+ * ```ts
+ * const w = warming({ loaders: { retrieval: (query, params) => retrieve(query, params) }, topN: 100 });
+ * const cache = createCache({ layers: [memory(), redis()], plugins: [metrics(), w] });
+ * ```
  */
 export function warming(options: WarmingOptions = {}): WarmingPlugin {
   const name = options.name ?? "warming";

@@ -2,13 +2,20 @@ import { z } from "zod";
 import { durationSchema } from "../../src/index.ts";
 import { toMs, type Duration, type KeyParams, type MaybePromise } from "../../src/index.ts";
 
+/** What a warming loader is told besides the query: its namespace, and a signal to stop. */
 export interface WarmContext {
   namespace: string;
   /** Aborted when the pass is cancelled or the cache closes. */
   signal: AbortSignal;
 }
 
-/** Computes a fresh value for a query, as the application would on a miss. */
+/**
+ * Computes a fresh value for a query, as the application would on a miss.
+ * @example
+ * ```ts
+ * const load: WarmLoader = (query, params, { signal }) => fetch(searchUrl(query, params), { signal }).then((r) => r.json());
+ * ```
+ */
 export type WarmLoader = (query: string, params: KeyParams | undefined, context: WarmContext) => MaybePromise<unknown>;
 
 /** A loader reachable over HTTP, for config files: POST `{ namespace, query, params }` → the JSON value. */
@@ -29,6 +36,13 @@ export const httpLoaderSchema = z.strictObject({
   ttl: durationSchema.optional(),
 });
 
+/**
+ * A warming loader that POSTs `{ namespace, query, params }` to a URL and takes the JSON answer.
+ * @example
+ * ```ts
+ * warming({ loaders: { retrieval: httpLoader({ url: "http://127.0.0.1:3000/retrieve", timeout: "10s" }) } });
+ * ```
+ */
 export function httpLoader(spec: HttpLoader): WarmLoader {
   const timeoutMs = toMs(spec.timeout ?? "30s", "timeout");
   return async (query, params, { namespace, signal }) => {

@@ -27,6 +27,15 @@ import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, Duration, Invalidat
 /** Shared default, so a call without options allocates nothing. */
 const NO_OPTIONS = Object.freeze({});
 
+/**
+ * The chain: layers fastest first, one lookup walks them and back-fills the faster ones on a lower
+ * hit; concurrent loads of one key run the loader once. Made by `createCache`.
+ * @example
+ * ```ts
+ * const docs = await cache.getOrSet("what is rag?", () => retrieve("what is rag?"), { ttl: "1h", tags: ["doc:17"] });
+ * await cache.invalidateTags(["doc:17"]);
+ * ```
+ */
 export class Cache implements CacheHandle {
   readonly layers: readonly CacheLayer[];
   /** Resolves when every plugin is set up; rejects with the first plugin that failed. */
@@ -61,15 +70,15 @@ export class Cache implements CacheHandle {
     if (!Number.isInteger(sampleEvery) || sampleEvery < 1)
       throw new RagCacheError("E_CONFIG_INVALID", `sampleEvery must be a positive integer, got ${sampleEvery}`);
     this.#emitter = new Emitter(() => this.#walk?.observe(this.#emitter));
-    this.#walk = new LayerWalk(
-      this.layers,
-      layerTimeout,
-      this.now,
-      this.#emitter,
-      (key, found) => this.#backfill(key, found),
-      (layer, operation, error, key) => this.#layerError(layer, operation, error, key),
+    this.#walk = new LayerWalk({
+      layers: this.layers,
+      defaultTimeout: layerTimeout,
+      now: this.now,
+      emitter: this.#emitter,
+      backfill: (key, found) => this.#backfill(key, found),
+      onError: (layer, operation, error, key) => this.#layerError(layer, operation, error, key),
       sampleEvery,
-    );
+    });
     this.layers.forEach((layer, index) =>
       layer.attach?.({
         index,
@@ -97,7 +106,7 @@ export class Cache implements CacheHandle {
     return found.then((result) => this.#valueOf<V>(result, options.allowStale));
   }
 
-  /** Write through every layer (REQ-PER-007). Resolves when every layer has answered or timed out. */
+  /** Write through every layer. Resolves when every layer has answered or timed out. */
   async set<V>(query: Query, value: V, options: SetOptions<V> = {}): Promise<void> {
     this.#assertOpen();
     await this.#store(this.key(query, options), value, options);
@@ -351,6 +360,13 @@ function withoutMatch({ similarity: _similarity, matchedText: _matchedText, ...e
   return entry;
 }
 
+/**
+ * A cache over `layers`, fastest first; plugins (metrics, warming) are set up on it.
+ * @example
+ * ```ts
+ * const cache = createCache({ layers: [memory(), redis({ url: "redis://localhost:6379" })], defaultTtl: "10m" });
+ * ```
+ */
 export function createCache(options: CacheOptions): Cache {
   return new Cache(options);
 }

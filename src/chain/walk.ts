@@ -10,7 +10,21 @@ export interface Found {
   fresh: boolean;
 }
 
-type ErrorHandler = (layer: CacheLayer, operation: string, error: Error, key: CacheKey) => void;
+/** What a `LayerWalk` walks and whom it tells. */
+export interface LayerWalkOptions {
+  /** The chain's layers, fastest first. */
+  layers: readonly CacheLayer[];
+  /** Budget of one call for a layer without its own `timeout`, in ms. */
+  defaultTimeout: number;
+  now: () => number;
+  emitter: Emitter;
+  /** Copy an entry found in a lower layer into the layers above it. */
+  backfill: (key: CacheKey, found: Found) => void;
+  /** A layer threw or timed out: the chain reports it and counts a miss. */
+  onError: (layer: CacheLayer, operation: string, error: Error, key: CacheKey) => void;
+  /** Time 1 in this many lookups for `sample` listeners. */
+  sampleEvery: number;
+}
 
 /** `started` of a lookup that is not timed. */
 const UNTIMED = -1;
@@ -25,8 +39,8 @@ export class LayerWalk {
   #timeouts: number[];
   #now: () => number;
   #emitter: Emitter;
-  #backfill: (key: CacheKey, found: Found) => void;
-  #onError: ErrorHandler;
+  #backfill: LayerWalkOptions["backfill"];
+  #onError: LayerWalkOptions["onError"];
   #timed = false;
   /** Time 1 in this many lookups for `sample` listeners; 0 while nobody listens. */
   #sampleEvery = 0;
@@ -36,15 +50,7 @@ export class LayerWalk {
   #layerMisses: number[];
   #misses = 0;
 
-  constructor(
-    layers: readonly CacheLayer[],
-    defaultTimeout: number,
-    now: () => number,
-    emitter: Emitter,
-    backfill: (key: CacheKey, found: Found) => void,
-    onError: ErrorHandler,
-    sampleEvery: number,
-  ) {
+  constructor({ layers, defaultTimeout, now, emitter, backfill, onError, sampleEvery }: LayerWalkOptions) {
     this.#samplingRate = sampleEvery;
     this.#layers = layers;
     this.#timeouts = layers.map((layer) => layer.timeout ?? defaultTimeout);

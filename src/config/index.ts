@@ -37,7 +37,13 @@ interface Issue {
   message: string;
 }
 
-/** Validates plain config (env applied) without loading any plugin; throws every problem at once. */
+/**
+ * Validates plain config (env applied) without loading any plugin; throws every problem at once.
+ * @example
+ * ```ts
+ * parseConfig({ layers: [{ use: "memory" }], defaultTtl: "soon" }); // E_CONFIG_INVALID: defaultTtl …
+ * ```
+ */
 export function parseConfig(input: unknown, env: Env = process.env): ParsedConfig {
   const { config, issues } = checkConfig(input, env);
   if (issues.length) throw configError(issues);
@@ -82,6 +88,10 @@ function applySwitches(raw: Record<string, unknown>, env: Env): Issue[] {
  * Reads a JSON file (or takes an object), applies `RAG_*` env vars, imports the plugins it names,
  * validates every plugin's options with the plugin's own schema and builds the layers: the result
  * goes straight into `createCache`. An invalid config fails here with every problem listed.
+ * @example
+ * ```ts
+ * const cache = createCache(await loadConfig("ragcache.json"));
+ * ```
  */
 export async function loadConfig(source?: string | RagConfig, options: LoadConfigOptions = {}): Promise<CacheOptions> {
   const env = options.env ?? process.env;

@@ -14,6 +14,7 @@ export const pluginRefSchema = z.looseObject({
   export: z.string().min(1).optional(),
 });
 
+/** A plugin named in plain config: `{ "use": "redis", "url": "redis://…" }` or `{ "use": "./my-layer.ts" }`. */
 export type PluginRef = z.infer<typeof pluginRefSchema>;
 
 export const ragConfigSchema = z.strictObject({
@@ -27,6 +28,13 @@ export const ragConfigSchema = z.strictObject({
   sampleEvery: z.number().int().positive().optional(),
 });
 
+/**
+ * The plain (JSON) config `loadConfig` reads: the layers and plugins by name, with their options.
+ * @example
+ * ```json
+ * { "layers": [{ "use": "memory", "max": 10000 }, { "use": "redis", "fallback": { "use": "file" } }], "defaultTtl": "10m" }
+ * ```
+ */
 export type RagConfig = z.input<typeof ragConfigSchema>;
 
 /** The chain used when no config is given: memory in front of files, nothing external needed. */

@@ -1,3 +1,4 @@
+// Pins plugins/metrics/render.ts and prometheus.ts against the reference linter.
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { createCache } from "ragcache";

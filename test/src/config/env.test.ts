@@ -1,3 +1,4 @@
+// Pins src/config/env.ts with known-env.ts, plugin-module.ts and the env parts of index.ts and schema.ts.
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,3 +1,4 @@
+// Pins src/server/admin-routes.ts and stats.ts: what plugins declare in capabilities, read without side effects.
 import { afterEach, describe, expect, test } from "bun:test";
 import { createCache, type CachePlugin } from "ragcache";
 import { memory } from "ragcache/memory";
