@@ -28,7 +28,12 @@ const open: MiddlewareHandler = (_c, next) => next();
 /** The guards for a token and the routes opened on purpose. */
 export function guardsOf(options: AccessOptions): Guards {
   if (!options.token) return { read: open, metrics: open, admin: open };
-  const admin = bearerAuth({ token: options.token });
+  const admin = bearerAuth({
+    token: options.token,
+    noAuthenticationHeader: { message: { error: "this route needs Authorization: Bearer <token>" } },
+    invalidAuthenticationHeader: { message: { error: "the Authorization header must be Bearer <token>" } },
+    invalidToken: { message: { error: "the bearer token is wrong" } },
+  });
   return { read: options.publicReads ? open : admin, metrics: options.publicMetrics ? open : admin, admin };
 }
 

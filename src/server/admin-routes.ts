@@ -1,48 +1,54 @@
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Cache } from "../chain/cache.ts";
-import type { CachePlugin } from "../options.ts";
+import type { CachePlugin, PluginJob } from "../options.ts";
 import type { Guards } from "./access.ts";
+import { health, jobRoutes, metrics, stats } from "./api.ts";
 import { renderDashboard } from "./dashboard.ts";
-import { jobBody, validate } from "./schemas.ts";
+import { renderDocs } from "./docs.ts";
+import { invalidRequest } from "./schemas.ts";
 import { statsOf, type LatencyWindow } from "./stats.ts";
 
-/** Health, metrics, stats, the plugins' jobs and the dashboard: what each plugin declares in `capabilities`. */
-export function adminRoutes(cache: Cache, plugins: readonly CachePlugin[], latency: LatencyWindow, guards: Guards): Hono {
-  const app = new Hono();
+const NO_METRICS = { error: "no metrics plugin is configured", hint: 'add { "use": "metrics" } to "plugins" in the config' };
+const NO_WARMING = { error: "no warming plugin is configured", hint: 'add { "use": "warming" } to "plugins" in the config' };
+
+/** Health, metrics, stats, the plugins' jobs, the dashboard and the API docs: what each plugin declares in `capabilities`. */
+export function adminRoutes(cache: Cache, plugins: readonly CachePlugin[], latency: LatencyWindow, guards: Guards): OpenAPIHono {
+  const app = new OpenAPIHono({ defaultHook: invalidRequest });
   const prometheus = plugins.find((plugin) => plugin.capabilities?.prometheus)?.capabilities!.prometheus;
   const jobs = plugins.flatMap((plugin) => (plugin.capabilities?.job ? [plugin.capabilities.job] : []));
-  const noWarming = { error: "no warming plugin is configured", hint: 'add { "use": "warming" } to "plugins" in the config' };
 
-  app.get("/health", async (c) => {
-    const health = await cache.health();
-    return c.json(health, health.state === "down" ? 503 : 200);
+  app.openapi(health, async (c) => {
+    const answer = await cache.health();
+    return answer.state === "down" ? c.json(answer, 503) : c.json(answer, 200);
   });
 
-  app.get("/metrics", guards.metrics, (c) => {
-    if (!prometheus)
-      return c.json(
-        { error: "no metrics plugin is configured", hint: 'add { "use": "metrics" } to "plugins" in the config' },
-        501,
-      );
-    return c.text(prometheus(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-  });
+  app.openapi({ ...metrics, middleware: [guards.metrics] }, (c) =>
+    prometheus
+      ? c.text(prometheus(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" })
+      : c.json(NO_METRICS, 501),
+  );
 
-  app.get("/stats", guards.admin, (c) => c.json(statsOf(cache, latency, plugins)));
+  app.openapi({ ...stats, middleware: [guards.admin] }, (c) => c.json(statsOf(cache, latency, plugins), 200));
 
-  for (const job of jobs) {
-    app.get(`/v1/${job.route}`, guards.admin, (c) => c.json(job.status()));
-    app.post(`/v1/${job.route}`, guards.admin, validate("json", jobBody), (c) => {
-      if (c.req.valid("json").cancel) {
-        job.cancel();
-        return c.json(job.status());
-      }
-      job.start("api");
-      return c.json(job.status(), 202);
-    });
-  }
-  if (!jobs.some((job) => job.route === "warm")) app.on(["GET", "POST"], "/v1/warm", guards.admin, (c) => c.json(noWarming, 501));
+  for (const job of jobs) mountJob(app, job.route, guards, job);
+  if (!jobs.some((job) => job.route === "warm")) mountJob(app, "warm", guards);
 
   app.get("/", (c) => c.html(renderDashboard()));
-
+  app.get("/docs", (c) => c.html(renderDocs()));
   return app;
+}
+
+/** GET /v1/<route> (status) and POST (start, or cancel with `{ "cancel": true }`); 501 without the job. */
+function mountJob(app: OpenAPIHono, route: string, guards: Guards, job?: PluginJob): void {
+  const { status, control } = jobRoutes(route);
+  app.openapi({ ...status, middleware: [guards.admin] }, (c) => (job ? c.json(job.status(), 200) : c.json(NO_WARMING, 501)));
+  app.openapi({ ...control, middleware: [guards.admin] }, (c) => {
+    if (!job) return c.json(NO_WARMING, 501);
+    if (c.req.valid("json").cancel) {
+      job.cancel();
+      return c.json(job.status(), 200);
+    }
+    job.start("api");
+    return c.json(job.status(), 202);
+  });
 }

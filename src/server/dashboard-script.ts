@@ -1,13 +1,14 @@
+import { TOKEN_SCRIPT } from "./page-token.ts";
+
 /**
  * The dashboard's script, run in the browser. Everything shown is set through `textContent` or DOM
  * attributes, never parsed as HTML, so no layer name, query or error text can inject markup. The
- * token, when the server needs one, is asked for, kept in the tab's sessionStorage and sent as a
- * bearer header; it never appears in the page.
+ * token is handled by `TOKEN_SCRIPT`.
  */
 export function dashboardScript(refreshMs: number): string {
   return `"use strict";
 const EVERY = Number(new URLSearchParams(location.search).get("every")) || ${refreshMs};
-const TOKEN = "ragcache-token";
+${TOKEN_SCRIPT}
 const HISTORY = 90;
 const DASH = "\\u2014";
 const history = new Map();
@@ -45,11 +46,6 @@ function sparkline(values, max) {
   line.setAttribute("points", points.join(" "));
   svg.append(line);
   return svg;
-}
-
-function authorization() {
-  const token = sessionStorage.getItem(TOKEN);
-  return token ? { authorization: "Bearer " + token } : {};
 }
 
 /** Per layer: interval hit rate and p95 over the last refreshes, and errors per second. */
@@ -113,7 +109,7 @@ function renderPools(stats, metrics) {
 }
 
 async function act(route, body) {
-  await fetch("v1/" + route, { method: "POST", headers: { "content-type": "application/json", ...authorization() }, body: JSON.stringify(body) });
+  await fetchWithToken("v1/" + route, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   refresh();
 }
 
@@ -165,23 +161,16 @@ function render(stats, health) {
   byId("error").textContent = "";
 }
 
-byId("login").addEventListener("submit", (event) => {
-  event.preventDefault();
-  sessionStorage.setItem(TOKEN, byId("token").value);
-  byId("login").hidden = true;
-  refresh();
-});
+whenTokenGiven(() => refresh());
 
 let timer;
 async function refresh() {
   clearTimeout(timer);
   try {
     const [response, health] = await Promise.all([
-      fetch("stats", { cache: "no-store", headers: authorization() }),
+      fetchWithToken("stats"),
       fetch("health", { cache: "no-store" }).then((r) => r.json(), () => null),
     ]);
-    byId("login").hidden = response.status !== 401;
-    if (response.status === 401) throw new Error("this server needs its API token");
     if (!response.ok) throw new Error("/stats answered " + response.status);
     render(await response.json(), health);
     timer = setTimeout(refresh, EVERY);

@@ -1,4 +1,5 @@
 import { dashboardScript } from "./dashboard-script.ts";
+import { TOKEN_FORM } from "./page-token.ts";
 
 /**
  * The dashboard at GET /: one self-contained page (no CDN, no build step) that polls /stats and
@@ -37,8 +38,7 @@ export function renderDashboard(refreshMs = 2_000): string {
 <h1>ragcache <span id="state" class="state unknown">—</span></h1>
 <div class="muted">hit rate <strong id="hit-rate">—</strong> · hits <span id="hits">—</span> · misses <span id="misses">—</span>
   · miss latency p50 <span id="miss-p50">—</span> ms · updated <span id="updated">never</span> <span id="error"></span></div>
-<form id="login" hidden>This server needs its API token: <input id="token" type="password" autocomplete="current-password">
-  <button>show</button></form>
+${TOKEN_FORM}
 <div id="warning" hidden></div>
 <table>
   <thead><tr><th>layer</th><th>health</th><th>hits</th><th>misses</th><th>hit rate</th><th>p50 ms</th><th>p95 ms</th>

@@ -128,7 +128,7 @@ describe("server dashboard", () => {
     await page.close();
   }, 30_000);
 
-  test("with a token the page asks for it, then starts warming with it; query text is shown as text, never as HTML", async () => {
+  test("with a token the page asks for it, then starts warming with it; query text stays text; the docs page uses the token too", async () => {
     const hostile = '<img src=x onerror="window.__pwned = 1">';
     const loaderServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("nope", { status: 503 }) });
     const server = await startServer({
@@ -165,6 +165,11 @@ describe("server dashboard", () => {
       expect(await page.textContent('[data-job="warm"] [data-field="failures"] li')).toStartWith(`${hostile}: `);
       expect(await page.$$("img")).toHaveLength(0);
       expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+
+      await page.goto(`${server.url}/docs`);
+      await page.waitForSelector('section[data-path="/v1/lookup"][data-method="post"]');
+      expect(await page.$$("section.operation")).toHaveLength(10);
+      expect(await page.textContent('section[data-path="/v1/lookup"] [data-status="200"]')).toContain("A hit with its value");
       await page.close();
     } finally {
       loaderServer.stop(true);
