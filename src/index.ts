@@ -20,12 +20,17 @@ export { Histogram, type LatencySummary } from "./histogram.ts";
 export { jsonLogger, logEvents, logLevelOf, type JsonLoggerOptions, type LogFields, type Logger, type LogLevel } from "./log.ts";
 export { keepUntil, serializedSize, valueJson } from "./entry.ts";
 export { RagCacheError, isRagCacheError, toError, type ErrorCode } from "./errors.ts";
+export { importPeer } from "./peer.ts";
 export { canonicalJson, createKey, hash128, keyFromId, normalizeText, DEFAULT_NAMESPACE, type KeyOptions } from "./key.ts";
 export {
   defaultConfig,
   defaultLayers,
   durationSchema,
+  functionSchema,
+  layerSchema,
   loadConfig,
+  parseOptions,
+  positiveDurationSchema,
   parseConfig,
   pluginRefSchema,
   type EnvAlias,

@@ -19,7 +19,9 @@ import {
 
 export { defaultConfig, defaultLayers, durationSchema, pluginRefSchema, type PluginRef, type RagConfig } from "./schema.ts";
 export { envName, envValue, type EnvAlias } from "./env.ts";
-export { BUILT_IN_PLUGINS, type PluginModule } from "./plugin-module.ts";
+export { functionSchema, layerSchema, parseOptions, positiveDurationSchema } from "./plugin-options.ts";
+export { BUILT_IN_PLUGINS } from "./built-in.ts";
+export type { PluginModule } from "./plugin-module.ts";
 
 export interface LoadConfigOptions {
   /** Environment to read `RAG_*` overrides from. Default `process.env`. */

@@ -1,5 +1,6 @@
 import { closestName, envNamesOf, type Env } from "./env.ts";
-import { BUILT_IN_PLUGINS, importPlugin, shapeOf, type PluginModule } from "./plugin-module.ts";
+import { BUILT_IN_PLUGINS } from "./built-in.ts";
+import { importPlugin, shapeOf, type PluginModule } from "./plugin-module.ts";
 import { PLUGIN_SWITCHES, TOP_LEVEL_ENV } from "./schema.ts";
 
 /**

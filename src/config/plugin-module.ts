@@ -1,9 +1,7 @@
 import type { ZodType } from "zod";
+import { BUILT_IN_PLUGINS, builtInSpecifier } from "./built-in.ts";
 import type { EnvAlias } from "./env.ts";
 import type { PluginRef } from "./schema.ts";
-
-/** The plugins that config can name by a bare word; anything else is a module specifier. */
-export const BUILT_IN_PLUGINS = ["memory", "redis", "file", "chroma", "metrics", "warming"] as const;
 
 /** What a plugin module may export besides its factory, for config loading. */
 export interface PluginModule {
@@ -24,9 +22,10 @@ export async function importPlugin(use: string, baseDir: string, cache: Map<stri
     try {
       cache.set(specifier, (await import(specifier)) as PluginModule);
     } catch (error) {
-      const hint = builtIn
-        ? ""
-        : ` (built-ins: ${BUILT_IN_PLUGINS.join(", ")}; a custom plugin is a module path such as "./my-layer.ts")`;
+      const hint =
+        builtIn !== undefined
+          ? ""
+          : ` (built-ins: ${BUILT_IN_PLUGINS.join(", ")}; a custom plugin is a module path such as "./my-layer.ts")`;
       throw new Error(`cannot load plugin "${use}": ${(error as Error).message}${hint}`);
     }
   }
@@ -45,7 +44,7 @@ export async function resolvePaths(ref: PluginRef, pathOptions: readonly string[
   const resolved: Record<string, unknown> = { ...ref };
   for (const option of pathOptions) {
     const value = resolved[option];
-    if (typeof value === "string" && !isAbsolute(value)) resolved[option] = resolve(baseDir, value);
+    if (typeof value === "string" && value !== "" && !isAbsolute(value)) resolved[option] = resolve(baseDir, value);
   }
   return resolved as PluginRef;
 }

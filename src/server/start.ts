@@ -1,8 +1,8 @@
-import type { Server } from "bun";
 import { createCache, type Cache } from "../chain/cache.ts";
 import { defaultLayers, loadConfig, type RagConfig } from "../config/index.ts";
 import { isLoopback, normalizeHost, type AccessOptions } from "./access.ts";
 import { createServerApp } from "./app.ts";
+import { listen, type Listener } from "./listen.ts";
 import { SERVER_ENV } from "./server-env.ts";
 
 /**
@@ -57,9 +57,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const cache = createCache(cacheOptions);
   await cache.ready;
   const app = createServerApp({ ...options, cache, plugins: cacheOptions.plugins, allowedHosts });
-  let server: Server<undefined>;
+  let server: Listener;
   try {
-    server = Bun.serve({ port: options.port ?? 8787, hostname: hostname.replace(/^\[(.*)\]$/, "$1"), fetch: app.fetch });
+    server = await listen(app.fetch, options.port ?? 8787, hostname.replace(/^\[(.*)\]$/, "$1"));
   } catch (error) {
     await cache.close();
     throw error;
@@ -67,7 +67,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   let stopping: Promise<void> | undefined;
   return {
     url: `http://${hostname}:${server.port}`,
-    port: server.port!,
+    port: server.port,
     cache,
     stop() {
       stopping ??= (async () => {
