@@ -83,15 +83,6 @@ const LINES: Record<string, (event: Payload) => [LogLevel, LogFields] | undefine
     "info",
     { kind: "recovered", layer: layer as string, downMs, message: `recovered after ${downMs} ms` },
   ],
-  integrity: ({ layer, id, reason }) => [
-    "warn",
-    {
-      kind: "integrity-miss",
-      layer: layer as string,
-      id,
-      message: `an entry did not answer the key it was read for: ${reason ?? "mismatch"}`,
-    },
-  ],
   "pool-exhausted": ({ layer, ...pool }) => [
     "warn",
     {
@@ -124,7 +115,8 @@ const LINES: Record<string, (event: Payload) => [LogLevel, LogFields] | undefine
 /**
  * Logs the chain's events worth an operator's attention: layer errors with their cause, degraded and
  * recovered (the Redis breaker opening and closing), pool exhaustion, a low hit rate, warming start,
- * end and failure, integrity misses (an `integrity` event from a layer). Returns the unsubscribe function.
+ * end and failure; an integrity miss a layer reports as an `error` event is logged like any layer error.
+ * Returns the unsubscribe function.
  */
 export function logEvents(cache: Subscribable, logger: Logger): () => void {
   const stops = Object.entries(LINES).map(([event, line]) =>
