@@ -137,6 +137,14 @@ function renderJobs(stats) {
   byId("jobs").replaceChildren(...panels);
 }
 
+/** Any other plugin's declared stats, as JSON text. */
+function renderPluginPanels(stats) {
+  const shown = new Set(["metrics", ...stats.jobs.map((job) => job.plugin)]);
+  const panels = Object.entries(stats.plugins).filter(([name]) => !shown.has(name)).map(([name, numbers]) =>
+    el("section", { class: "panel", "data-plugin": name }, el("h2", {}, name), el("pre", {}, JSON.stringify(numbers, null, 2))));
+  byId("plugins").replaceChildren(...panels);
+}
+
 function renderWarning(metrics) {
   const recent = metrics && metrics.overall.window;
   const low = Boolean(recent) && recent.requests >= recent.minRequests && recent.hitRate < recent.threshold;
@@ -157,6 +165,7 @@ function render(stats, health) {
   renderLayers(stats, health, metrics);
   renderPools(stats, metrics);
   renderJobs(stats);
+  renderPluginPanels(stats);
   byId("updated").textContent = new Date().toLocaleTimeString();
   byId("error").textContent = "";
 }

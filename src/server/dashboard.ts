@@ -5,7 +5,7 @@ import { TOKEN_FORM } from "./page-token.ts";
  * The dashboard at GET /: one self-contained page (no CDN, no build step) that polls /stats and
  * /health: overall and per-layer health (green / amber / red), hit rate, p50 / p95 / p99, errors per
  * second and sparklines; the connection pool, breaker and fallback; each plugin job (warming) with
- * start and cancel; the low hit-rate warning. A number without samples shows "—". Cells carry
+ * start and cancel; every other plugin's declared stats; the low hit-rate warning. A number without samples shows "—". Cells carry
  * `data-layer` and `data-field` so tests can read them. `?every=500` refreshes every 500 ms.
  */
 export function renderDashboard(refreshMs = 2_000): string {
@@ -54,6 +54,7 @@ ${TOKEN_FORM}
 </table>
 </section>
 <div id="jobs"></div>
+<div id="plugins"></div>
 <script>
 ${dashboardScript(refreshMs)}
 </script>

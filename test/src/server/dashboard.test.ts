@@ -46,7 +46,7 @@ const cellOf = (page: Page) => (layer: string, field: string) =>
   page.textContent(`td[data-layer="${layer}"][data-field="${field}"]`);
 
 describe("server dashboard", () => {
-  test("the page shows what /stats reports per layer, p99 included, and — where a layer has no samples", async () => {
+  test("the page shows what /stats reports per layer, p99 included, — where a layer has no samples, and plugin panels as text", async () => {
     const server = await startServer({
       config: {
         layers: [
@@ -54,7 +54,7 @@ describe("server dashboard", () => {
           { use: "memory", name: "l2" },
           { use: "memory", name: "l3" },
         ],
-        plugins: [{ use: "metrics" }],
+        plugins: [{ use: "metrics" }, { use: join(import.meta.dir, "fixtures/labelled-plugin.ts"), label: "<b>bold</b>" }],
         sampleEvery: 1,
       },
       port: 0,
@@ -91,6 +91,8 @@ describe("server dashboard", () => {
     expect(await cell("l1", "errorsPerSecond")).toBe("0.00");
     expect(await page.getAttribute('td[data-layer="l1"][data-field="state"]', "class")).toContain("up");
     expect(await page.$$('td[data-field="sparklines"] svg')).toHaveLength(6);
+    expect(JSON.parse((await page.textContent('[data-plugin="labelled"] pre'))!)).toEqual({ label: "<b>bold</b>", seen: 3 });
+    expect(await page.$$("b")).toHaveLength(0);
     await page.close();
   }, 30_000);
 
