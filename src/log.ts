@@ -1,4 +1,5 @@
-import type { CacheEvents } from "./types.ts";
+import { isRagCacheError } from "./errors.ts";
+import type { CacheEvents, CacheKey } from "./types.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 const RANK: Record<LogLevel | "silent", number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
@@ -70,8 +71,12 @@ type Payload = Record<string, unknown>;
 
 /** The chain's events worth an operator's attention, as log lines. */
 const LINES: Record<string, (event: Payload) => [LogLevel, LogFields] | undefined> = {
-  error: ({ layer, operation, error }) => {
+  error: ({ layer, operation, error, key }) => {
     const failure = error as Error;
+    if (isRagCacheError(failure, "E_INTEGRITY")) {
+      const id = (key as CacheKey | undefined)?.id;
+      return ["warn", { kind: "integrity-miss", layer: layer as string, operation, id, message: failure.message }];
+    }
     const cause = (failure.cause as Error | undefined)?.message;
     return [
       "error",
@@ -115,7 +120,7 @@ const LINES: Record<string, (event: Payload) => [LogLevel, LogFields] | undefine
 /**
  * Logs the chain's events worth an operator's attention: layer errors with their cause, degraded and
  * recovered (the Redis breaker opening and closing), pool exhaustion, a low hit rate, warming start,
- * end and failure; an integrity miss a layer reports as an `error` event is logged like any layer error.
+ * end and failure, integrity misses (an entry that answers another key, E_INTEGRITY).
  * Returns the unsubscribe function.
  */
 export function logEvents(cache: Subscribable, logger: Logger): () => void {

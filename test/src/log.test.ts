@@ -2,11 +2,11 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCache, jsonLogger, logLevelOf, type Logger } from "ragcache";
+import { createCache, createKey, jsonLogger, logLevelOf, type Logger } from "ragcache";
 import { file } from "ragcache/file";
 import { memory } from "ragcache/memory";
 import { metrics } from "ragcache/metrics";
-import { chaos, manualClock } from "ragcache/testing";
+import { chaos, manualClock, testEntry } from "ragcache/testing";
 import { warming } from "ragcache/warming";
 
 const root = mkdtempSync(join(tmpdir(), "ragcache-log-"));
@@ -69,7 +69,9 @@ describe("logs", () => {
     const dir = join(root, "files");
     const m = metrics({ minRequests: 5, hitRateThreshold: 0.9 });
     const w = warming({ schedule: false, onLowHitRate: false, warmList: [{ query: "q" }], loaders: { default: () => "v" } });
-    const cache = createCache({ layers: [broken, file({ dir })], plugins: [m, w], log: logger, sampleEvery: 1 });
+    // A layer that answers every key with an entry stored for another question.
+    const forged = { ...memory({ name: "forged" }), get: () => testEntry(createKey("another question"), "wrong") };
+    const cache = createCache({ layers: [broken, forged, file({ dir })], plugins: [m, w], log: logger, sampleEvery: 1 });
     await cache.ready;
     broken.alwaysThrow(new Error("connection refused"));
     await cache.get("a");
@@ -93,6 +95,7 @@ describe("logs", () => {
     expect(kinds).toContain("warn low-hit-rate");
     expect(kinds).toContain("info warming-started warming");
     expect(kinds).toContain("info warming-finished warming");
+    expect(kinds).toContain("warn integrity-miss forged");
     const fileError = lines.find((line) => line.kind === "layer-error" && line.layer === "file");
     expect(fileError?.cause).toBeString();
   });
