@@ -54,7 +54,10 @@ describe("server dashboard", () => {
           { use: "memory", name: "l2" },
           { use: "memory", name: "l3" },
         ],
-        plugins: [{ use: "metrics" }, { use: join(import.meta.dir, "fixtures/labelled-plugin.ts"), label: "<b>bold</b>" }],
+        plugins: [
+          { use: "metrics", minRequests: 5, hitRateThreshold: 0.9 },
+          { use: join(import.meta.dir, "fixtures/labelled-plugin.ts"), label: "<b>bold</b>" },
+        ],
         sampleEvery: 1,
       },
       port: 0,
@@ -93,6 +96,8 @@ describe("server dashboard", () => {
     expect(await page.$$('td[data-field="sparklines"] svg')).toHaveLength(6);
     expect(JSON.parse((await page.textContent('[data-plugin="labelled"] pre'))!)).toEqual({ label: "<b>bold</b>", seen: 3 });
     expect(await page.$$("b")).toHaveLength(0);
+    expect(await page.isVisible("#warning")).toBe(true);
+    expect(await page.textContent("#warning")).toContain("below 90.0 %");
     await page.close();
   }, 30_000);
 
