@@ -20,7 +20,7 @@ export interface Logger {
 export interface JsonLoggerOptions {
   /** Least level written: "debug", "info", "warn", "error" or "silent". Default env `RAG_LOG_LEVEL`, else "info". */
   level?: LogLevel | "silent";
-  /** Where each line goes. Default: standard error. */
+  /** Where each line goes. Default: standard error (`console.error` where there is no process). */
   write?: (line: string) => void;
   /** Lines of one kind (kind + layer) per minute; the rest are counted and reported on the next line of that kind. Default 10. */
   perKindPerMinute?: number;
@@ -36,7 +36,10 @@ export interface JsonLoggerOptions {
  */
 export function jsonLogger(options: JsonLoggerOptions = {}): Logger {
   const level = options.level ?? logLevelOf(globalThis.process?.env?.RAG_LOG_LEVEL);
-  const write = options.write ?? ((line: string) => void globalThis.process?.stderr?.write(`${line}\n`));
+  const stderr = globalThis.process?.stderr;
+  // Edge runtimes have no process.stderr; their console.error is the error log.
+  const write =
+    options.write ?? (stderr ? (line: string) => void stderr.write(`${line}\n`) : (line: string) => console.error(line));
   const limit = options.perKindPerMinute ?? 10;
   const now = options.now ?? Date.now;
   const kinds = new Map<string, { since: number; lines: number; suppressed: number }>();

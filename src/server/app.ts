@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { version } from "../../package.json" with { type: "json" };
+import pkg from "../../package.json" with { type: "json" };
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Cache } from "../chain/cache.ts";
@@ -60,7 +60,11 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono & { clos
     c.json(
       app.getOpenAPI31Document({
         openapi: "3.1.0",
-        info: { title: "ragcache", version, description: "The standalone ragcache server; the docs page is GET /docs." },
+        info: {
+          title: "ragcache",
+          version: pkg.version,
+          description: "The standalone ragcache server; the docs page is GET /docs.",
+        },
         security: options.token ? [{ bearer: [] }] : [],
       }),
     ),
