@@ -1,11 +1,11 @@
 import { jsonLogger, logEvents } from "../log.ts";
 import { coarseClock } from "./clock.ts";
 import { toMs } from "../duration.ts";
-import { boundedTtl, keepUntil, createEntry, maxTtlMs, nextStamp } from "../entry.ts";
+import { boundedTtl, keepUntil, createEntry, maxTtlMs, nextStamp, validTags } from "../entry.ts";
 import { RagCacheError, toError } from "../errors.ts";
 import { Emitter, type Listener } from "./events.ts";
 import { chainHealth, type ChainHealth } from "./health.ts";
-import { keyFromId, type KeyOptions } from "../key.ts";
+import { assertNamespace, keyFromId, type KeyOptions } from "../key.ts";
 import { KeyMemo } from "./key-memo.ts";
 import { Invalidations } from "./invalidations.ts";
 import { NewestWrites } from "./newest-writes.ts";
@@ -176,13 +176,15 @@ export class Cache implements CacheHandle {
 
   async clear(namespace?: string): Promise<void> {
     this.#assertOpen();
+    // A namespace is checked as for keys: a layer may match it as a pattern (Redis SCAN), so "*" would clear every namespace.
+    if (namespace !== undefined) assertNamespace(namespace);
     const end = this.#invalidations.begin({ type: "clear", namespace });
     await Promise.resolve(this.#allLayers("clear", (layer) => layer.clear(namespace))).finally(end);
   }
 
   async invalidateTags(tags: readonly string[]): Promise<void> {
     this.#assertOpen();
-    if (!tags.length) return;
+    if (!validTags(tags).length) return;
     const end = this.#invalidations.begin({ type: "tags", tags });
     await Promise.resolve(this.#allLayers("invalidateTags", (layer) => layer.invalidateTags(tags))).finally(end);
   }
