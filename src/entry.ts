@@ -153,7 +153,8 @@ export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
     size,
   };
   if (grace > 0) entry.graceUntil = expiresAt + grace;
-  if (options.tags?.length) entry.tags = validTags(options.tags);
+  // A frozen copy: a caller reusing its array must not change which invalidations reach the entry.
+  if (options.tags?.length) entry.tags = Object.freeze([...validTags(options.tags)]);
   jsonOfEntry.set(entry, json);
   return entry;
 }
