@@ -169,7 +169,11 @@ export class Cache implements CacheHandle {
     this.#overtakeLoad(key.id);
     this.#newestWrites.record(key.id, nextStamp());
     const end = this.#invalidations.beginWrite(key.id);
-    await Promise.resolve(this.#allLayers("delete", (layer) => layer.delete(key), key)).finally(end);
+    try {
+      await this.#allLayers("delete", (layer) => layer.delete(key), key);
+    } finally {
+      end();
+    }
     this.#counts.deletes++;
     this.#emitter.emit("delete", { key });
   }
@@ -179,14 +183,22 @@ export class Cache implements CacheHandle {
     // A namespace is checked as for keys: a layer may match it as a pattern (Redis SCAN), so "*" would clear every namespace.
     if (namespace !== undefined) assertNamespace(namespace);
     const end = this.#invalidations.begin({ type: "clear", namespace });
-    await Promise.resolve(this.#allLayers("clear", (layer) => layer.clear(namespace))).finally(end);
+    try {
+      await this.#allLayers("clear", (layer) => layer.clear(namespace));
+    } finally {
+      end();
+    }
   }
 
   async invalidateTags(tags: readonly string[]): Promise<void> {
     this.#assertOpen();
     if (!validTags(tags).length) return;
     const end = this.#invalidations.begin({ type: "tags", tags });
-    await Promise.resolve(this.#allLayers("invalidateTags", (layer) => layer.invalidateTags(tags))).finally(end);
+    try {
+      await this.#allLayers("invalidateTags", (layer) => layer.invalidateTags(tags));
+    } finally {
+      end();
+    }
   }
 
   on<E extends keyof CacheEvents & string>(event: E, listener: Listener<E>): () => void {
@@ -344,7 +356,12 @@ export class Cache implements CacheHandle {
   async #write(key: CacheKey, entry: CacheEntry): Promise<void> {
     this.#newestWrites.record(key.id, entry.stamp);
     const end = this.#invalidations.beginWrite(key.id);
-    const written = await Promise.resolve(this.#allLayers("set", (layer) => layer.set(key, entry), key)).finally(end);
+    let written: number;
+    try {
+      written = await this.#allLayers("set", (layer) => layer.set(key, entry), key);
+    } finally {
+      end();
+    }
     this.#counts.sets++;
     this.#emitter.emit("set", { key, layers: written });
   }
@@ -401,7 +418,11 @@ export class Cache implements CacheHandle {
       if (invalidation.type === "clear") return layer.clear(invalidation.namespace);
       return Promise.all(invalidation.ids.map((id) => layer.delete(keyFromId(id)))).then(() => {});
     };
-    await Promise.resolve(this.#allLayers(`remote ${invalidation.type}`, run, undefined, below)).finally(end);
+    try {
+      await this.#allLayers(`remote ${invalidation.type}`, run, undefined, below);
+    } finally {
+      end();
+    }
     if (invalidation.type === "delete") {
       for (const id of invalidation.ids)
         for (const layer of this.layers.slice(0, below)) this.#emitter.emit("evict", { layer: layer.name, id, reason: "remote" });
