@@ -4,6 +4,7 @@ import { createCache, type Cache, type CacheKey, type CacheLayer, type LayerHit 
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { testEntry } from "ragcache/testing";
+import { lateOnce } from "../../support/late-once.ts";
 import { startRedis, type RedisServer } from "../../support/redis-server.ts";
 
 const quiet = () => {};
@@ -135,20 +136,6 @@ describe("a back-fill racing another process's invalidation (heard on the bus)",
     await Promise.all([here.close(), there.close()]);
   });
 });
-
-/** A layer whose next read takes its answer at once but returns it only once `wait()` settled. */
-function lateOnce(layer: CacheLayer, wait: () => Promise<unknown>): CacheLayer {
-  let late = true;
-  return {
-    ...layer,
-    get(key: CacheKey) {
-      const hit = layer.get(key);
-      if (!late) return hit;
-      late = false;
-      return wait().then(() => hit as LayerHit | undefined);
-    },
-  };
-}
 
 /**
  * Two chains over one Redis prefix with the bus on ("here" may have a layer below Redis), once each
