@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  createKey,
   durationSchema,
   RagCacheError,
   keepUntil,
@@ -8,24 +9,36 @@ import {
   type CacheKey,
   type CacheLayer,
   type Duration,
+  type KeyOptions,
   type LayerContext,
   type LayerHit,
 } from "../../src/index.ts";
 import { localEmbedder, openAIEmbedder, type Embedder } from "./embedders/index.ts";
 import { TAG_PREFIX, decode, encode } from "./codec.ts";
+import type { Collection } from "chromadb";
 import { ChromaConnection } from "./connection.ts";
 import { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
-import { INCLUDE, nearest, type LookupSettings } from "./lookup.ts";
+import { createLexicon, type LexiconOptions } from "./lexicon.ts";
+import { INCLUDE, nearest, type LookupSettings, type Refusal } from "./lookup.ts";
 import { QueryBatcher } from "./query-batch.ts";
 import { WriteQueue, hasAnyTag, type PendingWrite } from "./writes.ts";
 
 export * from "./embedders/index.ts";
 export { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
+export { createLexicon, type Lexicon, type LexiconOptions } from "./lexicon.ts";
+export type { Refusal } from "./lookup.ts";
+
+declare module "../../src/types.ts" {
+  interface CacheEvents {
+    /** The semantic layer found a close stored question and refused to serve it. */
+    guard: { key: CacheKey; layer: string; matchedText: string; similarity: number; reason: string };
+  }
+}
 
 /** The embedder as plain config: a built-in by name, or with its options. */
 export type EmbedderConfig = z.infer<typeof embedderSchema>;
 
-export interface ChromaOptions {
+export interface ChromaOptions extends LexiconOptions {
   /** Layer name in events, stats and X-Cache-Layer. Default "chroma". */
   name?: string;
   /** Chroma server. Default "http://127.0.0.1:8000" (env `RAG_CHROMA_URL`). */
@@ -41,13 +54,20 @@ export interface ChromaOptions {
   embedder?: Embedder | EmbedderConfig;
   /**
    * Least cosine similarity for a stored question to answer a new one, from 0 to 1. Default: the
-   * embedder's own hint (0.8 for the local embedder, 0.9 for OpenAI), else 0.9 (env `RAG_SEMANTIC_THRESHOLD`).
+   * embedder's own hint (0.6 for the local embedder, 0.9 for OpenAI), else 0.9; at least 0.9 with
+   * `guard: false` (env `RAG_SEMANTIC_THRESHOLD`).
    */
   threshold?: number;
   /**
+   * Thresholds of single namespaces, overriding `threshold` there: retrieval may accept looser
+   * matches than answers, e.g. `{ retrieval: 0.6, answer: 0.85 }` (env `RAG_SEMANTIC_THRESHOLDS` as JSON).
+   */
+  thresholds?: Record<string, number>;
+  /**
    * The false-positive check run on a close match before it is served: `true` for `meaningGuard()`
-   * (numbers, negations, content words and their order must agree), its options, your own
-   * function, or `false` to trust similarity alone. Default true.
+   * (numbers, negations, content words and their direction must agree), its options, your own
+   * function, or `false` to trust similarity alone. Default true. The layer's `abbreviations`,
+   * `synonyms` and `fillers` apply to the built-in guard and to the text embedded.
    */
   guard?: boolean | GuardOptions | SemanticGuard;
   /**
@@ -92,15 +112,24 @@ const embedderSchema = z.union([
   }),
 ]);
 
+const synonymsSchema = z.array(z.array(z.string().min(1)).min(2));
+const abbreviationsSchema = z.record(z.string().min(1), z.string().min(1));
+const fillersSchema = z.array(z.string().min(1));
+
 const guardSchema = z.strictObject({
   numbers: z.boolean().optional(),
   negations: z.boolean().optional(),
   contentWords: z.boolean().optional(),
   order: z.boolean().optional(),
-  synonyms: z.array(z.array(z.string().min(1)).min(2)).optional(),
+  typos: z.boolean().optional(),
+  synonyms: synonymsSchema.optional(),
+  abbreviations: abbreviationsSchema.optional(),
+  fillers: fillersSchema.optional(),
   ignore: z.array(z.string().min(1)).optional(),
 });
 
+/** Least default threshold with `guard: false`. */
+const UNGUARDED_THRESHOLD = 0.9;
 /** Retries (after 50, 100, 200 ms) of a query that met a new collection's index segment being created. */
 const NEW_SEGMENT_RETRIES = 3;
 /** Extra write deadline per record of a batch: Chroma 1.0 spends about a millisecond on each. */
@@ -119,6 +148,10 @@ export const configSchema = z
       .regex(COLLECTION, "3-512 characters of a-z, A-Z, 0-9, '.', '_', '-', starting and ending with a letter or digit"),
     embedder: embedderSchema,
     threshold: z.number().gt(0).max(1),
+    thresholds: z.record(z.string().min(1), z.number().gt(0).max(1)),
+    abbreviations: abbreviationsSchema,
+    synonyms: synonymsSchema,
+    fillers: fillersSchema,
     guard: z.union([z.boolean(), guardSchema]),
     candidates: z.number().int().min(1).max(1000),
     timeout: durationSchema,
@@ -129,13 +162,36 @@ export const configSchema = z
   .partial()
   .strict();
 
-/** `RAG_SEMANTIC_THRESHOLD=0.85` sets `threshold` (besides `RAG_CHROMA_THRESHOLD`). */
-export const envAliases = { RAG_SEMANTIC_THRESHOLD: "threshold" };
+/**
+ * `RAG_SEMANTIC_THRESHOLD=0.85` sets `threshold` and `RAG_SEMANTIC_THRESHOLDS='{"answer":0.9}'` sets
+ * `thresholds` (besides `RAG_CHROMA_THRESHOLD(S)`); `RAG_SEMANTIC_ABBREVIATIONS` and
+ * `RAG_SEMANTIC_SYNONYMS` take JSON too.
+ */
+export const envAliases = {
+  RAG_SEMANTIC_THRESHOLD: "threshold",
+  RAG_SEMANTIC_THRESHOLDS: "thresholds",
+  RAG_SEMANTIC_ABBREVIATIONS: "abbreviations",
+  RAG_SEMANTIC_SYNONYMS: "synonyms",
+};
+
+/** What `explain` found for a query: the match it would serve, and the close ones it refused and why. */
+export interface Explanation {
+  hit?: LayerHit;
+  refused: Refusal[];
+}
 
 /** The semantic layer plus what it can tell beyond the contract. */
 export type ChromaLayer = CacheLayer & {
   readonly embedder: Embedder;
   readonly threshold: number;
+  /** The threshold applied in a namespace (`thresholds[namespace]`, else `threshold`). */
+  thresholdOf(namespace: string): number;
+  /**
+   * The lookup `get` would make for a query, told in full: the match served, if any, and every
+   * close stored question refused, with the reason ("number differs: 5 vs 10", "similarity 0.61
+   * below threshold 0.7"). Counts like a lookup; emits no events.
+   */
+  explain(query: string, options?: KeyOptions): Promise<Explanation>;
   /** Delete every entry whose grace (or expiry) has passed; runs by itself every `sweepInterval`. */
   purgeExpired(): Promise<void>;
   /** Resolves once every queued write has reached Chroma (writes go behind, in batches). */
@@ -163,10 +219,22 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
   }
   const name = options.name ?? "chroma";
   const embedder = embedderOf(options.embedder);
-  const threshold = options.threshold ?? embedder.threshold ?? 0.9;
-  const guard = guardOf(options.guard);
+  // Similarity alone must be strict: the embedder's hint assumes the guard checks each match.
+  const threshold =
+    options.threshold ??
+    (options.guard === false ? Math.max(UNGUARDED_THRESHOLD, embedder.threshold ?? 0) : (embedder.threshold ?? 0.9));
+  const thresholds = options.thresholds ?? {};
+  const thresholdOf = (namespace: string) => thresholds[namespace] ?? threshold;
+  const vocabulary: LexiconOptions = {
+    abbreviations: options.abbreviations,
+    synonyms: options.synonyms,
+    fillers: options.fillers,
+  };
+  const lexicon = createLexicon(vocabulary);
+  const guard = guardOf(options.guard, vocabulary);
   const counts = { lookups: 0, hits: 0, belowThreshold: 0, guarded: 0, filtered: 0, queries: 0, writeBatches: 0 };
-  const lookup: LookupSettings = { embedderId: embedder.id, threshold, guard, candidates: options.candidates ?? 10, counts };
+  const lookup: LookupSettings = { embedderId: embedder.id, thresholdOf, guard, candidates: options.candidates ?? 10, counts };
+  const embed = async (text: string) => (await embedder.embed([lexicon.text(text)]))[0]!;
   const sweepEvery = toMs(options.sweepInterval ?? "1m", "sweepInterval");
   const requestTimeout = toMs(options.timeout ?? "750ms", "timeout");
   const scope = options.namespaces ? new Set(options.namespaces) : undefined;
@@ -234,6 +302,21 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
     upsert(batch).catch((error: Error) => context?.emit("error", { layer: name, operation: "set", error })),
   );
 
+  const find = async (key: CacheKey, refused: (refusal: Refusal) => void): Promise<LayerHit | undefined> => {
+    if (!matchable(key)) return undefined;
+    counts.lookups++;
+    sweepWhenDue();
+    const queued = writes.pending(key.id);
+    if (queued && Number(queued.metadata.keep) > now()) {
+      counts.hits++;
+      return { ...decode(queued.metadata), similarity: 1, matchedText: queued.text };
+    }
+    const run = <T>(work: (collection: Collection) => Promise<T>) => connection.run("get", work);
+    const hit = await nearest(batcher, run, key, await embed(key.text), now(), lookup, writes.records(), refused);
+    if (hit) counts.hits++;
+    return hit;
+  };
+
   const layer: ChromaLayer = {
     name,
     semantic: true,
@@ -244,25 +327,23 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       context = layerContext;
     },
     async get(key: CacheKey): Promise<LayerHit | undefined> {
-      if (!matchable(key)) return undefined;
-      counts.lookups++;
-      sweepWhenDue();
-      const queued = writes.pending(key.id);
-      if (queued && Number(queued.metadata.keep) > now()) {
-        counts.hits++;
-        return { ...decode(queued.metadata), similarity: 1, matchedText: queued.text };
-      }
-      const [vector] = await embedder.embed([key.text]);
-      const hit = await nearest(batcher, (work) => connection.run("get", work), key, vector!, now(), lookup);
-      if (hit) counts.hits++;
-      return hit;
+      const layerContext = context;
+      const refused = (refusal: Refusal) => {
+        if (!refusal.reason.startsWith("similarity")) layerContext?.emit("guard", { key, layer: name, ...refusal });
+      };
+      return find(key, refused);
     },
+    async explain(query, keyOptions) {
+      const refused: Refusal[] = [];
+      const hit = await find(createKey(query, keyOptions), (refusal) => refused.push(refusal));
+      return hit ? { hit, refused } : { refused };
+    },
+    thresholdOf,
     async set(key: CacheKey, entry: CacheEntry) {
       if (!matchable(key)) return;
       sweepWhenDue();
       if (keepUntil(entry) <= now()) return layer.delete(key);
-      const [vector] = await embedder.embed([key.text]);
-      const record = { id: key.id, vector: vector!, text: key.text, metadata: encode(key, entry, embedder.id) };
+      const record = { id: key.id, vector: await embed(key.text), text: key.text, metadata: encode(key, entry, embedder.id) };
       // Without a chain there is nobody to report a failed background write to: write through.
       if (!context) return upsert([record]);
       const flushing = writes.put(record);
@@ -323,8 +404,14 @@ function embedderOf(option: ChromaOptions["embedder"]): Embedder {
   return type === "local" ? localEmbedder(settings) : openAIEmbedder(settings);
 }
 
-function guardOf(option: ChromaOptions["guard"]): SemanticGuard {
+function guardOf(option: ChromaOptions["guard"], vocabulary: LexiconOptions): SemanticGuard {
   if (option === false) return () => true;
-  if (option === undefined || option === true) return meaningGuard();
-  return typeof option === "function" ? option : meaningGuard(option);
+  if (typeof option === "function") return option;
+  const settings = option === undefined || option === true ? {} : option;
+  return meaningGuard({
+    ...settings,
+    abbreviations: { ...vocabulary.abbreviations, ...settings.abbreviations },
+    synonyms: [...(vocabulary.synonyms ?? []), ...(settings.synonyms ?? [])],
+    fillers: [...(vocabulary.fillers ?? []), ...(settings.fillers ?? [])],
+  });
 }

@@ -3,10 +3,20 @@ import type { CacheKey, LayerHit } from "../../src/index.ts";
 import { decode } from "./codec.ts";
 import type { SemanticGuard } from "./guard.ts";
 import type { Neighbours, QueryBatcher } from "./query-batch.ts";
+import type { PendingWrite } from "./writes.ts";
+
+/** A stored question close to the query that was not served, and why. */
+export interface Refusal {
+  matchedText: string;
+  similarity: number;
+  /** "below threshold 0.7", or the guard's reason ("number differs: 5 vs 10"). */
+  reason: string;
+}
 
 export interface LookupSettings {
   embedderId: string;
-  threshold: number;
+  /** Least similarity for a key's namespace. */
+  thresholdOf: (namespace: string) => number;
   guard: SemanticGuard;
   /** Neighbours per query. */
   candidates: number;
@@ -23,11 +33,13 @@ export const INCLUDE = ["metadatas", "distances", "documents"] as const;
 
 /**
  * The nearest neighbour of `vector` within the key's namespace, parameters and embedder, if close
- * enough and allowed by the guard. Chroma 1.0 answers a metadata-filtered query by scanning every
- * matching record (0.5 to 1 s at 100k entries, see bench/semantic.ts), an unfiltered one from its HNSW index (about 2 ms),
- * so the first query is unfiltered and the filter is applied here. Only when every neighbour seen is
- * close enough yet unusable and some of them belong to another namespace, parameters or embedder
- * (or expired) does a second, filtered query look further.
+ * enough and allowed by the guard, among Chroma's neighbours and the `pending` writes not yet sent
+ * (so a question is matched by meaning as soon as `set` returns). Chroma 1.0 answers a
+ * metadata-filtered query by scanning every matching record (0.5 to 1 s at 100k entries, see
+ * bench/semantic.ts), an unfiltered one from its HNSW index (about 2 ms), so the first query is
+ * unfiltered and the filter is applied here. Only when every neighbour seen is close enough yet
+ * unusable and some of them belong to another namespace, parameters or embedder (or expired) does
+ * a second, filtered query look further. `refused` hears every close match not served, with the reason.
  */
 export async function nearest(
   batcher: QueryBatcher,
@@ -36,8 +48,12 @@ export async function nearest(
   vector: number[],
   now: number,
   settings: LookupSettings,
+  pending: readonly PendingWrite[],
+  refused: (refusal: Refusal) => void,
 ): Promise<LayerHit | undefined> {
-  const choice = choose(key, await batcher.neighbours(vector), now, settings);
+  const queued = queuedNeighbours(key, vector, pending, settings.embedderId, now);
+  const first = await batcher.neighbours(vector);
+  const choice = choose(key, merge(first, queued), first.ids.length < settings.candidates, now, settings, refused);
   if (choice.settled) return choice.hit;
   settings.counts.filtered++;
   const where: Where = {
@@ -57,33 +73,92 @@ export async function nearest(
     documents: second.documents[0] ?? [],
     metadatas: second.metadatas[0] ?? [],
   };
-  return choose(key, neighbours, now, settings).hit;
+  return choose(key, neighbours, true, now, settings, () => {}).hit;
 }
 
-function choose(key: CacheKey, found: Neighbours, now: number, settings: LookupSettings): Choice {
+function choose(
+  key: CacheKey,
+  found: Neighbours,
+  exhausted: boolean,
+  now: number,
+  settings: LookupSettings,
+  refused: (refusal: Refusal) => void,
+): Choice {
   const { ids } = found;
+  const threshold = settings.thresholdOf(key.namespace);
   let foreign = 0;
   for (let i = 0; i < ids.length; i++) {
     const similarity = ids[i] === key.id ? 1 : Math.min(1, 1 - (found.distances[i] ?? 1));
-    if (similarity < settings.threshold) {
+    const metadata = found.metadatas[i];
+    const own = metadata && ownPartition(metadata, key, settings.embedderId, now);
+    const matchedText = found.documents[i] ?? "";
+    if (similarity < threshold) {
       settings.counts.belowThreshold++;
+      if (own) refused({ matchedText, similarity, reason: `similarity ${similarity.toFixed(3)} below threshold ${threshold}` });
       return { settled: true };
     }
-    const metadata = found.metadatas[i];
-    if (!metadata || !ownPartition(metadata, key, settings.embedderId, now)) {
+    if (!own) {
       foreign++;
       continue;
     }
-    const matchedText = found.documents[i] ?? "";
-    if (!settings.guard(key.text, matchedText)) {
+    const verdict = settings.guard(key.text, matchedText);
+    if (verdict !== true) {
       settings.counts.guarded++;
+      refused({ matchedText, similarity, reason: verdict || "refused by the guard" });
       continue;
     }
     return { hit: { ...decode(metadata), similarity, matchedText }, settled: true };
   }
   // Settled when the collection holds no more to look at, or when every neighbour was of the key's
   // own partition and refused by the guard: a filtered query would return the same ones.
-  return { settled: ids.length < settings.candidates || foreign === 0 };
+  return { settled: exhausted || foreign === 0 };
+}
+
+/** Writes still queued for Chroma that belong to the key's partition, as neighbours. */
+function queuedNeighbours(
+  key: CacheKey,
+  vector: number[],
+  pending: readonly PendingWrite[],
+  embedderId: string,
+  now: number,
+): Neighbours {
+  const own = pending
+    .filter((record) => ownPartition(record.metadata, key, embedderId, now))
+    .map((record) => ({ record, distance: 1 - cosine(vector, record.vector) }));
+  return {
+    ids: own.map((o) => o.record.id),
+    distances: own.map((o) => o.distance),
+    documents: own.map((o) => o.record.text),
+    metadatas: own.map((o) => o.record.metadata),
+  };
+}
+
+/** Both lists as one, nearest first; a queued write replaces Chroma's older copy of the same id. */
+function merge(stored: Neighbours, queued: Neighbours): Neighbours {
+  if (!queued.ids.length) return stored;
+  const newer = new Set(queued.ids);
+  const rows = [
+    ...stored.ids.map((id, i) => ({ id, source: stored, i })).filter((row) => !newer.has(row.id)),
+    ...queued.ids.map((id, i) => ({ id, source: queued, i })),
+  ].sort((a, b) => (a.source.distances[a.i] ?? 1) - (b.source.distances[b.i] ?? 1));
+  return {
+    ids: rows.map((row) => row.id),
+    distances: rows.map((row) => row.source.distances[row.i] ?? 1),
+    documents: rows.map((row) => row.source.documents[row.i] ?? null),
+    metadatas: rows.map((row) => row.source.metadatas[row.i] ?? null),
+  };
+}
+
+function cosine(a: number[], b: number[]): number {
+  let dot = 0;
+  let normA = 0;
+  let normB = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    normA += a[i]! * a[i]!;
+    normB += b[i]! * b[i]!;
+  }
+  return normA && normB ? dot / Math.sqrt(normA * normB) : 0;
 }
 
 function ownPartition(metadata: Metadata, key: CacheKey, embedderId: string, now: number): boolean {

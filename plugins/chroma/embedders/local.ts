@@ -59,7 +59,7 @@ export function localEmbedder(options: LocalEmbedderOptions = {}): Embedder {
   return memoizeEmbedder({
     id: `${VERSION}-${dimensions}${stopWordWeight === 0.3 ? "" : `-s${stopWordWeight}`}`,
     dimensions,
-    threshold: 0.8,
+    threshold: 0.6,
     embed: async (texts) => texts.map(vectorOf),
   });
 }
