@@ -1,25 +1,20 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createCache, createKey, loadConfig, type CacheEvents, type CacheLayer } from "ragcache";
 import { chroma, type ChromaOptions } from "ragcache/chroma";
 import { memory } from "ragcache/memory";
 import { layerConformance, manualClock } from "ragcache/testing";
-import { startChroma, type ChromaServer } from "../../support/chroma-server.ts";
+import { chromaForTests } from "../../support/chroma-server.ts";
 
-let server: ChromaServer;
-let collections = 0;
-beforeAll(async () => {
-  server = await startChroma();
-});
-afterAll(() => server.stop());
+const server = chromaForTests("test");
 
 /**
  * A layer on a collection of its own, so tests never see each other's entries. Generous deadlines:
  * other suites load the machine, and these tests are about behaviour (outage.test.ts is about time).
  */
 const layerFor = (options: ChromaOptions = {}) =>
-  chroma({ url: server.url, collection: `test-${process.pid}-${++collections}`, timeout: "5s", ...options });
+  chroma({ url: server.url, collection: server.collection(), timeout: "5s", ...options });
 
-/** A chain ending in a fresh chroma layer; its `set` also waits until the write reached Chroma (writes go behind). */
+/** A chain ending in a fresh chroma layer; its `set` also waits until the write reached Chroma, so lookups exercise the query path. */
 function semanticCache(options: ChromaOptions = {}, extra: { before?: CacheLayer[]; now?: () => number } = {}) {
   const layer = layerFor(options);
   const cache = createCache({ layers: [...(extra.before ?? []), layer], now: extra.now, layerTimeout: "10s" });
@@ -97,8 +92,8 @@ describe("chroma layer", () => {
     await cache.close();
   });
 
-  test("writes go behind: the key itself answers at once, paraphrases once flushed, and close() flushes", async () => {
-    const collection = `test-${process.pid}-${++collections}`;
+  test("writes go behind: the key itself answers at once, and close() flushes them to Chroma", async () => {
+    const collection = server.collection();
     const layer = chroma({ url: server.url, collection, timeout: "5s" });
     const cache = createCache({ layers: [layer], layerTimeout: "10s" });
     await cache.set("how do i reset my password", "queued");
