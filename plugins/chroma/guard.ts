@@ -36,7 +36,7 @@ export interface GuardOptions extends LexiconOptions {
 const PHRASING = "mean meaning definition way exactly briefly question wondering please thank thanks".split(" ");
 /** Verbs and nouns that phrase a request: "list the symptoms" asks "what are the symptoms". */
 const LEADS =
-  "explain describe tell show give list define summarize summarise walkthrough guide tutorial instructions steps procedure overview know want need help".split(
+  "explain describe tell show give list define summarize summarise walkthrough guide tutorial instructions instruction steps step procedure overview howto know want need help".split(
     " ",
   );
 /** Function words that still change the question when they follow a verb: "sign in" vs "sign out", "scale up" vs "down". */

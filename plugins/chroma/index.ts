@@ -1,15 +1,10 @@
-import { z } from "zod";
 import {
   createKey,
-  durationSchema,
   RagCacheError,
   keepUntil,
   toMs,
   type CacheEntry,
   type CacheKey,
-  type CacheLayer,
-  type Duration,
-  type KeyOptions,
   type LayerContext,
   type LayerHit,
 } from "../../src/index.ts";
@@ -17,9 +12,10 @@ import { localEmbedder, openAIEmbedder, type Embedder } from "./embedders/index.
 import { TAG_PREFIX, decode, encode } from "./codec.ts";
 import type { Collection } from "chromadb";
 import { ChromaConnection } from "./connection.ts";
-import { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
+import { meaningGuard, type SemanticGuard } from "./guard.ts";
 import { createLexicon, type LexiconOptions } from "./lexicon.ts";
 import { INCLUDE, nearest, type LookupSettings, type Refusal } from "./lookup.ts";
+import { configSchema, type ChromaLayer, type ChromaOptions } from "./options.ts";
 import { QueryBatcher } from "./query-batch.ts";
 import { WriteQueue, hasAnyTag, type PendingWrite } from "./writes.ts";
 
@@ -27,6 +23,14 @@ export * from "./embedders/index.ts";
 export { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
 export { createLexicon, type Lexicon, type LexiconOptions } from "./lexicon.ts";
 export type { Refusal } from "./lookup.ts";
+export {
+  configSchema,
+  envAliases,
+  type ChromaLayer,
+  type ChromaOptions,
+  type EmbedderConfig,
+  type Explanation,
+} from "./options.ts";
 
 declare module "../../src/types.ts" {
   interface CacheEvents {
@@ -35,168 +39,12 @@ declare module "../../src/types.ts" {
   }
 }
 
-/** The embedder as plain config: a built-in by name, or with its options. */
-export type EmbedderConfig = z.infer<typeof embedderSchema>;
-
-export interface ChromaOptions extends LexiconOptions {
-  /** Layer name in events, stats and X-Cache-Layer. Default "chroma". */
-  name?: string;
-  /** Chroma server. Default "http://127.0.0.1:8000" (env `RAG_CHROMA_URL`). */
-  url?: string;
-  /** Extra HTTP headers for every request, e.g. `{ "x-chroma-token": "…" }`. Default none. */
-  headers?: Record<string, string>;
-  /**
-   * Collection holding the questions; created with the cosine space when missing. Use one per
-   * embedder: Chroma fixes the vector length at the first write. Default "ragcache".
-   */
-  collection?: string;
-  /** Turns query texts into vectors: an `Embedder`, or as config "local" / `{ type: "openai", model }`. Default `localEmbedder()`. */
-  embedder?: Embedder | EmbedderConfig;
-  /**
-   * Least cosine similarity for a stored question to answer a new one, from 0 to 1. Default: the
-   * embedder's own hint (0.6 for the local embedder, 0.9 for OpenAI), else 0.9; at least 0.9 with
-   * `guard: false` (env `RAG_SEMANTIC_THRESHOLD`).
-   */
-  threshold?: number;
-  /**
-   * Thresholds of single namespaces, overriding `threshold` there: retrieval may accept looser
-   * matches than answers, e.g. `{ retrieval: 0.6, answer: 0.85 }` (env `RAG_SEMANTIC_THRESHOLDS` as JSON).
-   */
-  thresholds?: Record<string, number>;
-  /**
-   * The false-positive check run on a close match before it is served: `true` for `meaningGuard()`
-   * (numbers, negations, content words and their direction must agree), its options, your own
-   * function, or `false` to trust similarity alone. Default true. The layer's `abbreviations`,
-   * `synonyms` and `fillers` apply to the built-in guard and to the text embedded.
-   */
-  guard?: boolean | GuardOptions | SemanticGuard;
-  /**
-   * Neighbours fetched per lookup; the closest of the key's namespace and parameters that passes the
-   * guard wins. When all of them are close enough but unusable and some belong to other namespaces
-   * or parameters, a second query filtered to the key's own fetches as many again. Default 10.
-   */
-  candidates?: number;
-  /**
-   * Deadline of one Chroma request. Keep it below the chain's `layerTimeout` (default 1s), so that
-   * the layer sees the timeout itself and stops calling a hanging server for `retryAfter`. Default "750ms".
-   */
-  timeout?: Duration;
-  /** After Chroma is found unreachable, calls fail at once (a miss) for this long before it is tried again. Default "1s". */
-  retryAfter?: Duration;
-  /** How often expired entries are deleted from the collection, checked on use. Default "1m". */
-  sweepInterval?: Duration;
-  /**
-   * The namespaces the layer embeds and matches (e.g. `["retrieval", "answer"]`); entries of any
-   * other namespace pass by it as misses, unembedded (HTTP responses cached by the middleware have
-   * nothing to match by meaning). Default: every namespace.
-   */
-  namespaces?: string[];
-}
-
-const embedderSchema = z.union([
-  z.enum(["local", "openai"]),
-  z.strictObject({
-    type: z.literal("local"),
-    dimensions: z.number().int().min(8).max(65_536).optional(),
-    stopWordWeight: z.number().min(0).max(1).optional(),
-  }),
-  z.strictObject({
-    type: z.literal("openai"),
-    model: z.string().min(1).optional(),
-    baseURL: z.url().optional(),
-    apiKeyEnv: z.string().min(1).optional(),
-    dimensions: z.number().int().positive().optional(),
-    batchSize: z.number().int().positive().optional(),
-    timeout: z.number().positive().optional(),
-    threshold: z.number().gt(0).max(1).optional(),
-  }),
-]);
-
-const synonymsSchema = z.array(z.array(z.string().min(1)).min(2));
-const abbreviationsSchema = z.record(z.string().min(1), z.string().min(1));
-const fillersSchema = z.array(z.string().min(1));
-
-const guardSchema = z.strictObject({
-  numbers: z.boolean().optional(),
-  negations: z.boolean().optional(),
-  contentWords: z.boolean().optional(),
-  order: z.boolean().optional(),
-  typos: z.boolean().optional(),
-  synonyms: synonymsSchema.optional(),
-  abbreviations: abbreviationsSchema.optional(),
-  fillers: fillersSchema.optional(),
-  ignore: z.array(z.string().min(1)).optional(),
-});
-
 /** Least default threshold with `guard: false`. */
 const UNGUARDED_THRESHOLD = 0.9;
 /** Retries (after 50, 100, 200 ms) of a query that met a new collection's index segment being created. */
 const NEW_SEGMENT_RETRIES = 3;
 /** Extra write deadline per record of a batch: Chroma 1.0 spends about a millisecond on each. */
 const WRITE_MS_PER_RECORD = 5;
-
-const COLLECTION = /^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{1,510})[a-zA-Z0-9]$/;
-
-/** Options as plain config (`{ "use": "chroma", "url": "http://127.0.0.1:8000" }`), validated at load time. */
-export const configSchema = z
-  .object({
-    name: z.string().min(1),
-    url: z.url(),
-    headers: z.record(z.string(), z.string()),
-    collection: z
-      .string()
-      .regex(COLLECTION, "3-512 characters of a-z, A-Z, 0-9, '.', '_', '-', starting and ending with a letter or digit"),
-    embedder: embedderSchema,
-    threshold: z.number().gt(0).max(1),
-    thresholds: z.record(z.string().min(1), z.number().gt(0).max(1)),
-    abbreviations: abbreviationsSchema,
-    synonyms: synonymsSchema,
-    fillers: fillersSchema,
-    guard: z.union([z.boolean(), guardSchema]),
-    candidates: z.number().int().min(1).max(1000),
-    timeout: durationSchema,
-    retryAfter: durationSchema,
-    sweepInterval: durationSchema,
-    namespaces: z.array(z.string().min(1)).min(1),
-  })
-  .partial()
-  .strict();
-
-/**
- * `RAG_SEMANTIC_THRESHOLD=0.85` sets `threshold` and `RAG_SEMANTIC_THRESHOLDS='{"answer":0.9}'` sets
- * `thresholds` (besides `RAG_CHROMA_THRESHOLD(S)`); `RAG_SEMANTIC_ABBREVIATIONS` and
- * `RAG_SEMANTIC_SYNONYMS` take JSON too.
- */
-export const envAliases = {
-  RAG_SEMANTIC_THRESHOLD: "threshold",
-  RAG_SEMANTIC_THRESHOLDS: "thresholds",
-  RAG_SEMANTIC_ABBREVIATIONS: "abbreviations",
-  RAG_SEMANTIC_SYNONYMS: "synonyms",
-};
-
-/** What `explain` found for a query: the match it would serve, and the close ones it refused and why. */
-export interface Explanation {
-  hit?: LayerHit;
-  refused: Refusal[];
-}
-
-/** The semantic layer plus what it can tell beyond the contract. */
-export type ChromaLayer = CacheLayer & {
-  readonly embedder: Embedder;
-  readonly threshold: number;
-  /** The threshold applied in a namespace (`thresholds[namespace]`, else `threshold`). */
-  thresholdOf(namespace: string): number;
-  /**
-   * The lookup `get` would make for a query, told in full: the match served, if any, and every
-   * close stored question refused, with the reason ("number differs: 5 vs 10", "similarity 0.61
-   * below threshold 0.7"). Counts like a lookup; emits no events.
-   */
-  explain(query: string, options?: KeyOptions): Promise<Explanation>;
-  /** Delete every entry whose grace (or expiry) has passed; runs by itself every `sweepInterval`. */
-  purgeExpired(): Promise<void>;
-  /** Resolves once every queued write has reached Chroma (writes go behind, in batches). */
-  flush(): Promise<void>;
-};
 
 /**
  * The semantic layer (L3): stores each question's embedding in a Chroma collection with its entry,

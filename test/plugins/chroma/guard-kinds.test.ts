@@ -193,9 +193,9 @@ describe("meaning guard explains each refusal", () => {
   });
 
   test("abbreviations, synonyms and fillers are extended from options", () => {
-    const extended = meaningGuard({ abbreviations: { pr: "pull request" }, synonyms: [["switch", "toggle"]], fillers: ["yo"] });
-    expect(verdict("how do I review a PR", "how do I review a pull request")).not.toBe(true);
-    expect(verdict("how do I review a PR", "how do I review a pull request", extended)).toBe(true);
+    const extended = meaningGuard({ abbreviations: { mr: "merge request" }, synonyms: [["switch", "toggle"]], fillers: ["yo"] });
+    expect(verdict("how do I review an MR", "how do I review a merge request")).not.toBe(true);
+    expect(verdict("how do I review an MR", "how do I review a merge request", extended)).toBe(true);
     expect(verdict("switch dark mode", "toggle dark mode", extended)).toBe(true);
     expect(verdict("yo, what is a monad", "what is a monad", extended)).toBe(true);
     expect(verdict("how to recieve email", "how to receive email", meaningGuard({ typos: false }))).not.toBe(true);

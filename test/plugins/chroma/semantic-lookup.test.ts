@@ -18,8 +18,8 @@ describe("semantic lookups through a real Chroma", () => {
 
   test("paraphrases are served and near misses refused, whichever of the two was stored", async () => {
     const cases: [string, string, boolean][] = [
-      ["what is a CDN", "what is a content delivery network", false],
-      ["how do I configure SSO", "how do I configure single sign on", false],
+      ["what is a WAF", "what is a web application firewall", false],
+      ["how do I configure SSO", "how do I configure single sign on", true],
       ["how to set-up a vpn", "how to setup a vpn", true],
       ["how to turn on wifi calling", "how to turn off wifi calling", false],
       ["flights from lima to cusco", "flights from cusco to lima", false],
@@ -41,12 +41,12 @@ describe("semantic lookups through a real Chroma", () => {
 
   test("abbreviations and synonyms extend from code, for the guard and the embedded text", async () => {
     const cache = createCache({
-      layers: [layerFor({ abbreviations: { cdn: "content delivery network" }, synonyms: [["switch", "toggle"]] })],
+      layers: [layerFor({ abbreviations: { waf: "web application firewall" }, synonyms: [["switch", "toggle"]] })],
       layerTimeout: "10s",
     });
-    await cache.set("what is a CDN", 1);
+    await cache.set("what is a WAF", 1);
     await cache.set("how to switch dark mode", 2);
-    expect(await cache.get("what is a content delivery network")).toBe(1);
+    expect(await cache.get("what is a web application firewall")).toBe(1);
     expect(await cache.get("how to toggle dark mode")).toBe(2);
     await cache.close();
   });
@@ -93,7 +93,7 @@ describe("semantic lookups through a real Chroma", () => {
   test("thresholds, abbreviations and synonyms from config and RAG_SEMANTIC_* env", async () => {
     const { layers } = await loadConfig(
       { layers: [{ use: "chroma", url: server.url, thresholds: { retrieval: 0.5 }, synonyms: [["switch", "toggle"]] }] },
-      { env: { RAG_SEMANTIC_THRESHOLDS: '{"answer":0.95}', RAG_SEMANTIC_ABBREVIATIONS: '{"cdn":"content delivery network"}' } },
+      { env: { RAG_SEMANTIC_THRESHOLDS: '{"answer":0.95}', RAG_SEMANTIC_ABBREVIATIONS: '{"waf":"web application firewall"}' } },
     );
     const layer = layers[0] as ChromaLayer;
     expect([layer.thresholdOf("answer"), layer.thresholdOf("retrieval"), layer.thresholdOf("other")]).toEqual([0.95, 0.6, 0.6]);
