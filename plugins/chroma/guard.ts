@@ -33,10 +33,10 @@ export interface GuardOptions extends LexiconOptions {
 }
 
 /** Words that phrase a request without changing what is asked. */
-const PHRASING = "mean meaning definition way exactly briefly question wondering please thank thanks".split(" ");
+const PHRASING = "mean meaning definition way exactly briefly question wondering please thank thanks located".split(" ");
 /** Verbs and nouns that phrase a request: "list the symptoms" asks "what are the symptoms". */
 const LEADS =
-  "explain describe tell show give list define summarize summarise walkthrough guide tutorial instructions instruction steps step procedure overview howto know want need help".split(
+  "explain describe tell show give list define summarize summarise summary overview walkthrough guide tutorial instructions instruction steps step procedure howto know want need help".split(
     " ",
   );
 /** Function words that still change the question when they follow a verb: "sign in" vs "sign out", "scale up" vs "down". */
@@ -156,7 +156,7 @@ function signature(tokens: string[], lexicon: Lexicon, ignored: Set<string>, lea
       negations.push(word);
       inPhrase = afterContent = false;
     } else if (RELATIONS.has(word) && (word !== "to" || afterContent)) {
-      role = word;
+      role = word === "into" || word === "onto" ? "to" : word;
       inPhrase = true;
       afterContent = false;
     } else if (STOP_WORDS.has(word) && !PARTICLES.has(word)) {
@@ -219,14 +219,22 @@ function differs(what: string, a: string[], b: string[], show = (item: string) =
   return undefined;
 }
 
+/**
+ * A word that moved from one direction word to another ("to london" / "from london"), or two words
+ * that traded places ("onto main" / "main onto"). A word that only gained or lost its direction word
+ * ("caching llm responses" / "caching responses from an llm") asks the same.
+ */
 function roleDiffers(a: Term[], b: Term[]): string | undefined {
   const rolesOf = (terms: Term[], term: string) =>
     [...new Set(terms.filter((t) => t.term === term).map((t) => t.role))].sort().join(",");
-  for (const term of a) {
-    const [inQuery, inMatch] = [rolesOf(a, term.term), rolesOf(b, term.term)];
-    if (inQuery === inMatch) continue;
-    const where = (roles: string) => (roles ? `after "${roles}"` : "after no direction word");
-    return `direction differs: "${term.raw}" ${where(inQuery)} in the query, ${where(inMatch)} in the match`;
+  const moves = [...new Map(a.map((t) => [t.term, t])).values()]
+    .map((term) => ({ raw: term.raw, inQuery: rolesOf(a, term.term), inMatch: rolesOf(b, term.term) }))
+    .filter((move) => move.inQuery !== move.inMatch);
+  const where = (roles: string) => (roles ? `after "${roles}"` : "after no direction word");
+  for (const move of moves) {
+    const traded = moves.some((other) => other.inQuery === move.inMatch && other.inMatch === move.inQuery);
+    if ((move.inQuery && move.inMatch) || traded)
+      return `direction differs: "${move.raw}" ${where(move.inQuery)} in the query, ${where(move.inMatch)} in the match`;
   }
   return undefined;
 }

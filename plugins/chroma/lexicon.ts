@@ -4,8 +4,9 @@ import { ABBREVIATIONS, FILLERS, SYNONYMS } from "./vocabulary.ts";
 /** Words the semantic layer treats as one: extends or replaces the built-in tables. */
 export interface LexiconOptions {
   /**
-   * Short forms and what they stand for, e.g. `{ sla: "service level agreement" }`; added to the
-   * built-in table. A short form after a number is left alone ("100 ml" stays millilitres).
+   * Short forms and what they stand for, e.g. `{ sla: "service level agreement" }`, also two-word
+   * phrases (`{ "turn on": "enable" }`); added to the built-in table. A short form after a number is
+   * left alone ("100 ml" stays millilitres).
    */
   abbreviations?: Record<string, string>;
   /** Groups of words that count as the same word, e.g. `[["switch", "toggle"]]`; added to the built-in groups. */
@@ -42,7 +43,7 @@ interface Phrase {
 export function createLexicon(options: LexiconOptions = {}): Lexicon {
   const abbreviations = new Map<string, string[]>();
   for (const [short, long] of Object.entries({ ...ABBREVIATIONS, ...options.abbreviations }))
-    abbreviations.set(short.toLowerCase(), words(long));
+    abbreviations.set(words(short).join(" "), words(long));
   const canonical = new Map<string, string>();
   const headWord = new Map<string, string>();
   for (const group of [...SYNONYMS, ...(options.synonyms ?? [])]) {
@@ -70,11 +71,13 @@ export function createLexicon(options: LexiconOptions = {}): Lexicon {
     const raw = words(text.toLowerCase().replace(PREFIX_HYPHEN, "$1"));
     const kept = withoutFillers(raw, fillers);
     const out: string[] = [];
-    kept.forEach((word, i) => {
-      const expansion = abbreviations.get(word);
+    for (let i = 0; i < kept.length; i++) {
+      const pair = abbreviations.get(`${kept[i]} ${kept[i + 1]}`);
+      const expansion = pair ?? abbreviations.get(kept[i]!);
+      if (pair) i++;
       if (expansion && numberOf(kept[i - 1] ?? "") === undefined) out.push(...expansion);
-      else out.push(word);
-    });
+      else out.push(kept[i]!);
+    }
     if (memo.size >= 2_000) memo.clear();
     memo.set(text, out);
     return out;

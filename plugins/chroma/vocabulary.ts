@@ -4,7 +4,7 @@
  * the layer's `abbreviations`, `synonyms` and `fillers` options.
  */
 
-/** Common short forms; deliberately unambiguous ones (no "ms", "pt", "us"). */
+/** Common short forms, deliberately unambiguous ones (no "ms", "pt", "us"), and phrases written as one word. */
 export const ABBREVIATIONS: Record<string, string> = {
   ai: "artificial intelligence",
   ml: "machine learning",
@@ -116,6 +116,14 @@ export const ABBREVIATIONS: Record<string, string> = {
   ytd: "year to date",
   eod: "end of day",
   dm: "direct message",
+  "turn on": "enable",
+  "switch on": "enable",
+  "turn off": "disable",
+  "switch off": "disable",
+  "log in": "login",
+  "sign in": "signin",
+  "log out": "logout",
+  "sign out": "signout",
   dms: "direct messages",
 };
 
@@ -137,7 +145,7 @@ export const SYNONYMS: readonly (readonly string[])[] = [
   ["fix", "repair", "solve", "resolve", "troubleshoot"],
   ["remove", "delete", "erase", "eliminate"],
   ["create", "make", "generate"],
-  ["fast", "quick", "speedy", "rapid"],
+  ["fast", "quick", "speed", "speedy", "rapid"],
   ["fastest", "quickest"],
   ["big", "large", "huge"],
   ["biggest", "largest"],
