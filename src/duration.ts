@@ -4,7 +4,15 @@ import type { Duration } from "./types.ts";
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/;
 
-/** Milliseconds of a Duration; `Infinity` stays `Infinity` (no expiry). */
+/**
+ * Milliseconds of a Duration; `Infinity` stays `Infinity` (no expiry). Throws `E_INVALID_DURATION`
+ * naming `what` for anything else.
+ * @example
+ * ```ts
+ * toMs("30s"); // 30000
+ * toMs(ttl, "ttl"); // E_INVALID_DURATION: ttl "soon" is not a duration …
+ * ```
+ */
 export function toMs(duration: Duration, what = "duration"): number {
   if (typeof duration === "number") {
     if (Number.isNaN(duration) || duration < 0) {
@@ -19,6 +27,13 @@ export function toMs(duration: Duration, what = "duration"): number {
   return Number(match[1]) * UNIT_MS[match[2] ?? "ms"]!;
 }
 
+/**
+ * Whether a value is a Duration `toMs` accepts (a non-negative number or a string like "30s").
+ * @example
+ * ```ts
+ * isDuration("10m"); // true
+ * ```
+ */
 export function isDuration(value: unknown): value is Duration {
   return (typeof value === "number" && value >= 0) || (typeof value === "string" && DURATION.test(value));
 }

@@ -13,7 +13,6 @@ export type {
   Resolution,
   SetOptions,
 } from "./options.ts";
-export { defineLayer } from "./define-layer.ts";
 export { toMs, isDuration } from "./duration.ts";
 export { keepUntil, serializedSize, valueJson } from "./entry.ts";
 export { RagCacheError, isRagCacheError, toError, type ErrorCode } from "./errors.ts";
@@ -21,7 +20,11 @@ export { canonicalJson, createKey, hash128, keyFromId, normalizeText, DEFAULT_NA
 export {
   defaultConfig,
   durationSchema,
+  functionSchema,
+  layerSchema,
   loadConfig,
+  parseOptions,
+  positiveDurationSchema,
   parseConfig,
   pluginRefSchema,
   type PluginRef,

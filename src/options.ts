@@ -1,6 +1,13 @@
 import type { KeyOptions } from "./key.ts";
 import type { CacheEvents, CacheKey, CacheLayer, Duration, MaybePromise } from "./types.ts";
 
+/**
+ * What `createCache` takes; `loadConfig` builds it from plain config.
+ * @example
+ * ```ts
+ * createCache({ layers: [memory({ max: 10_000 })], defaultTtl: "10m", defaultGrace: "1h" });
+ * ```
+ */
 export interface CacheOptions {
   /** Fastest first. A hit in a lower layer is written back into the ones above it. */
   layers: CacheLayer[];
@@ -9,6 +16,20 @@ export interface CacheOptions {
   defaultTtl?: Duration;
   /** How long an expired entry may still be served when its loader fails. Default 0 (no grace). */
   defaultGrace?: Duration;
+  /**
+   * Longest `ttl` and longest `grace` an entry may have; past it `set` and `getOrSet` throw
+   * `E_INVALID_TTL` before any layer sees the entry. `Infinity` lets `ttl: Infinity` (no expiry)
+   * through. Default "365d". Env `RAG_MAX_TTL`.
+   */
+  maxTtl?: Duration;
+  /**
+   * Values are stored as a frozen copy of their JSON form: every tier serves the same value (a Date
+   * comes back as its ISO string, from memory as from Redis), and nobody holding a reference can
+   * change what the cache serves (changing a served value throws). `false` keeps the caller's own
+   * object in memory, shared with every hit and unchanged, for speed: then never mutate a value you
+   * set or got. Default true. Env `RAG_FREEZE_VALUES`.
+   */
+  freezeValues?: boolean;
   /** Budget of one layer call, for layers that set none. Default "1s". */
   layerTimeout?: Duration;
   /** Query text + canonical parameters, in characters. Default 16 384. */
@@ -21,23 +42,51 @@ export interface CacheOptions {
   now?: () => number;
 }
 
+/** What names an entry: the query text (namespace and parameters in the options), or a key from `cache.key`. */
 export type Query = string | CacheKey;
+
+/**
+ * Options of `get` and `lookup`: the key's namespace and parameters, and whether a stale entry will do.
+ * @example
+ * ```ts
+ * cache.get("what is rag?", { namespace: "retrieval", params: { k: 5 }, allowStale: true });
+ * ```
+ */
 export interface GetOptions extends KeyOptions {
   /** Return an expired entry that is still inside its grace period. Default false. */
   allowStale?: boolean;
 }
+
+/**
+ * Options of `set`: the key's namespace and parameters, freshness, and tags to invalidate by.
+ * @example
+ * ```ts
+ * cache.set("what is rag?", docs, { namespace: "retrieval", ttl: "1h", tags: (docs) => docs.map((d) => `doc:${d.id}`) });
+ * ```
+ */
 export interface SetOptions<V = unknown> extends KeyOptions {
+  /** How long the entry is fresh. Default: the chain's `defaultTtl`. */
   ttl?: Duration;
+  /** After expiry, how long it may still be served stale. Default: the chain's `defaultGrace`. */
   grace?: Duration;
   /** Tags to invalidate the entry by, or a function of the value (document ids known after loading). */
   tags?: readonly string[] | ((value: V) => readonly string[]);
 }
+
+/**
+ * Options of `getOrSet` and `resolve`: those of `set`, plus how a stale entry is refreshed.
+ * @example
+ * ```ts
+ * cache.getOrSet("q", load, { ttl: "10m", grace: "1h", staleWhileRevalidate: true });
+ * ```
+ */
 export interface GetOrSetOptions<V = unknown> extends SetOptions<V> {
   /** Serve an entry in grace at once and refresh it in the background. Default false. */
   staleWhileRevalidate?: boolean;
   /** Skip the lookup and run the loader (the entry is replaced). Default false. */
   refresh?: boolean;
 }
+
 /** How a request was answered: where from, and for a semantic hit what it matched. */
 export interface Resolution<V = unknown> {
   value: V;
@@ -48,6 +97,14 @@ export interface Resolution<V = unknown> {
   similarity?: number;
   matchedText?: string;
 }
+
+/**
+ * Computes a value on a miss; receives the key, and the stale value when one is being refreshed.
+ * @example
+ * ```ts
+ * const load: Loader<Doc[]> = ({ key }) => retrieve(key.text);
+ * ```
+ */
 export type Loader<V> = (context: { key: CacheKey; stale?: V }) => MaybePromise<V>;
 
 /** One layer's counters in `stats()`: the chain's hits and misses plus what the layer itself reports. */

@@ -45,8 +45,10 @@ export interface LayerHit<V = unknown> extends CacheEntry<V> {
   matchedText?: string;
 }
 
+/** "degraded" still answers (from a fallback, say); "down" does not, and makes `GET /health` answer 503. */
 export type LayerState = "up" | "degraded" | "down";
 
+/** What a layer's `health()` reports, shown per layer on `GET /health`. */
 export interface LayerHealth {
   state: LayerState;
   /** Why it is not "up", or other details worth showing on /health. */
@@ -74,7 +76,7 @@ export interface LayerContext {
 
 /**
  * The contract every layer satisfies. Built-in layers and users' own layers look the same to
- * the chain; see `defineLayer` and the conformance suite in `ragcache/testing`.
+ * the chain; write a layer as `{ … } satisfies CacheLayer` and test it with `layerConformance` from `ragcache/testing`.
  */
 export interface CacheLayer {
   /** Shown in events, stats and X-Cache-Layer. Unique within a chain. */
@@ -99,6 +101,7 @@ export interface CacheLayer {
   close?(): MaybePromise<void>;
 }
 
+/** Why an `evict` event dropped an entry: expiry, a count or byte bound, an invalidation, another process. */
 export type EvictReason = "expired" | "capacity" | "size" | "invalidated" | "remote";
 
 /** Events of the chain. Plugins add their own by augmenting this interface. */

@@ -3,11 +3,13 @@
  * It shows everything a layer plugin needs — a factory, documented options, a zod `configSchema`
  * so a JSON config can name it by module path, and the `CacheLayer` methods.
  *
- * Used by ./main.ts and ./ragcache.json; tested by test/src/config.test.ts.
+ * Used by ./main.ts and ./ragcache.json; tested by test/examples/custom-layer/map-layer.test.ts (the shared
+ * layer conformance suite) and test/src/config.test.ts.
  */
 import { z } from "zod";
-import { defineLayer, keepUntil, type CacheEntry, type LayerContext } from "../../src/index.ts";
+import { keepUntil, type CacheEntry, type CacheLayer, type LayerContext } from "../../src/index.ts";
 
+/** What `mapLayer` takes. */
 export interface MapLayerOptions {
   /** Layer name in events and stats. Default "map". */
   name?: string;
@@ -15,13 +17,21 @@ export interface MapLayerOptions {
   log?: boolean;
 }
 
+/** Options as plain config (`{ "use": "./map-layer.ts", "log": true }`), validated at load time. */
 export const configSchema = z.strictObject({ name: z.string().min(1).optional(), log: z.boolean().optional() });
 
+/**
+ * Entries in a plain Map, checked against the chain's clock on read.
+ * @example
+ * ```ts
+ * const cache = createCache({ layers: [memory(), mapLayer({ log: true })] });
+ * ```
+ */
 export function mapLayer(options: MapLayerOptions = {}) {
   const entries = new Map<string, CacheEntry>();
   const log = options.log ? (line: string) => console.log(`[${options.name ?? "map"}] ${line}`) : () => {};
   let now = Date.now;
-  return defineLayer({
+  return {
     name: options.name ?? "map",
     attach(context: LayerContext) {
       now = context.now;
@@ -48,5 +58,5 @@ export function mapLayer(options: MapLayerOptions = {}) {
     stats() {
       return { entries: entries.size };
     },
-  });
+  } satisfies CacheLayer;
 }

@@ -9,6 +9,14 @@ import { isTypo } from "./typos.ts";
  */
 export type SemanticGuard = (query: string, candidate: string) => boolean | string;
 
+/**
+ * What `meaningGuard` (and the chroma layer's `guard` option) takes: which checks run, and words to
+ * treat as the same or to ignore.
+ * @example
+ * ```ts
+ * chroma({ guard: { numbers: false, typos: false, synonyms: [["car", "automobile"]], ignore: ["kindly"] } });
+ * ```
+ */
 export interface GuardOptions extends LexiconOptions {
   /** Numbers ("5", "five", "fifth", "2020", "3.12") must be the same in both texts. Default true. */
   numbers?: boolean;
@@ -81,8 +89,10 @@ interface Signature {
  * (abbreviations, synonyms, plurals, compounds, typos). Each refusal says why.
  *
  * @example
+ * ```ts
  * const guard = meaningGuard({ synonyms: [["switch", "toggle"]] });
  * guard("top 5 papers on rag", "top 10 papers on rag"); // "number differs: 5 vs 10"
+ * ```
  */
 export function meaningGuard(options: GuardOptions = {}): SemanticGuard {
   const lexicon = createLexicon(options);

@@ -1,6 +1,6 @@
 import {
   createKey,
-  RagCacheError,
+  parseOptions,
   keepUntil,
   toMs,
   type CacheEntry,
@@ -43,7 +43,7 @@ declare module "../../src/types.ts" {
 const UNGUARDED_THRESHOLD = 0.9;
 /** Retries (after 50, 100, 200 ms) of a query that met a new collection's index segment being created. */
 const NEW_SEGMENT_RETRIES = 3;
-/** Extra write deadline per record of a batch: Chroma 1.0 spends about a millisecond on each. */
+/** Extra write deadline per record of a batch: a few times what Chroma 1.0 spends on each (see the README). */
 const WRITE_MS_PER_RECORD = 5;
 
 /**
@@ -51,20 +51,23 @@ const WRITE_MS_PER_RECORD = 5;
  * and answers a new question with the nearest stored one of the same namespace and parameters when
  * the two are similar enough and the guard agrees. The chain back-fills such a hit into the exact
  * layers under the new key. Chroma down or slow → a miss and an `error` event.
+ * @example
+ * ```ts
+ * const cache = createCache({ layers: [memory(), chroma({ url: "http://127.0.0.1:8000", thresholds: { answer: 0.7 } })] });
+ * await cache.set("How do I reset my password?", answer);
+ * await cache.lookup("How can I reset my password"); // answered by "How do I reset my password?"
+ * ```
  */
 export function chroma(options: ChromaOptions = {}): ChromaLayer {
-  const parsed = configSchema.safeParse({
-    ...options,
-    embedder: typeof options.embedder === "object" && "embed" in options.embedder ? undefined : options.embedder,
-    guard: typeof options.guard === "function" ? undefined : options.guard,
-  });
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
-    throw new RagCacheError("E_CONFIG_INVALID", `invalid options: ${problems}`, {
-      source: options.name ?? "chroma",
-      details: parsed.error.issues,
-    });
-  }
+  parseOptions(
+    configSchema,
+    {
+      ...options,
+      embedder: typeof options.embedder === "object" && "embed" in options.embedder ? undefined : options.embedder,
+      guard: typeof options.guard === "function" ? undefined : options.guard,
+    },
+    "chroma",
+  );
   const name = options.name ?? "chroma";
   const embedder = embedderOf(options.embedder);
   // Similarity alone must be strict: the embedder's hint assumes the guard checks each match.

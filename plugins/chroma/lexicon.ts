@@ -37,8 +37,10 @@ interface Phrase {
  * guard and the embedded text share it, so what the guard merges the embedder sees merged too.
  *
  * @example
+ * ```ts
  * const lexicon = createLexicon({ abbreviations: { sbom: "software bill of materials" } });
- * lexicon.text("hi! how do I toggle an MR draft"); // "how do i switch an merge request draft"
+ * lexicon.text("hi! where is our SBOM?"); // "where is our software bill of materials"
+ * ```
  */
 export function createLexicon(options: LexiconOptions = {}): Lexicon {
   const abbreviations = new Map<string, string[]>();

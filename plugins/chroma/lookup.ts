@@ -35,9 +35,9 @@ export const INCLUDE = ["metadatas", "distances", "documents"] as const;
  * The nearest neighbour of `vector` within the key's namespace, parameters and embedder, if close
  * enough and allowed by the guard, among Chroma's neighbours and the `pending` writes not yet sent
  * (so a question is matched by meaning as soon as `set` returns). Chroma 1.0 answers a
- * metadata-filtered query by scanning every matching record (0.5 to 1 s at 100k entries, see
- * bench/semantic.ts), an unfiltered one from its HNSW index (about 2 ms), so the first query is
- * unfiltered and the filter is applied here. Only when every neighbour seen is close enough yet
+ * metadata-filtered query by scanning every matching record, an unfiltered one from its HNSW index
+ * (far faster on a large collection: see the README's semantic layer section), so the first query
+ * is unfiltered and the filter is applied here. Only when every neighbour seen is close enough yet
  * unusable and some of them belong to another namespace, parameters or embedder (or expired) does
  * a second, filtered query look further. `refused` hears every close match not served, with the reason.
  */

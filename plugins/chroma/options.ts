@@ -8,6 +8,14 @@ import type { Refusal } from "./lookup.ts";
 /** The embedder as plain config: a built-in by name, or with its options. */
 export type EmbedderConfig = z.infer<typeof embedderSchema>;
 
+/**
+ * What `chroma()` takes: the server and collection, the embedder, when a neighbour may answer
+ * (thresholds, guard) and the vocabulary the guard and the embedded text share.
+ * @example
+ * ```ts
+ * chroma({ url: "http://127.0.0.1:8000", collection: "ragcache", thresholds: { answer: 0.7 }, namespaces: ["retrieval", "answer"] });
+ * ```
+ */
 export interface ChromaOptions extends LexiconOptions {
   /** Layer name in events, stats and X-Cache-Layer. Default "chroma". */
   name?: string;

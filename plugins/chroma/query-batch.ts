@@ -26,8 +26,8 @@ interface Waiting {
 const MAX_BATCH = 64;
 
 /**
- * Sends concurrent lookups as one multi-embedding query: Chroma 1.0 answers 16 embeddings in one
- * request about three times faster than 16 requests. The first lookup goes out at once; those that
+ * Sends concurrent lookups as one multi-embedding query: Chroma 1.0 answers many embeddings in one
+ * request much faster than one request each. The first lookup goes out at once; those that
  * arrive while it is in flight leave together when it returns, so a lone lookup never waits.
  */
 export class QueryBatcher {

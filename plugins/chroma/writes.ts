@@ -15,9 +15,9 @@ const MAX_BATCH = 256;
 const MAX_QUEUED = 10_000;
 
 /**
- * Writes behind, in batches. Chroma 1.0 serializes writes and costs ~10 ms per single-record upsert,
- * so concurrent misses writing one by one queue up behind each other (past any sane deadline);
- * one upsert of many records costs about a millisecond per record. While a batch is in flight the
+ * Writes behind, in batches. Chroma 1.0 serializes writes and a single-record upsert is slow, so
+ * concurrent misses writing one by one queue up behind each other (past any sane deadline); one
+ * upsert of many records costs far less per record. While a batch is in flight the
  * next one gathers; the latest write of an id wins. Until flushed, lookups see a record from here
  * (`pending` for its own key, `records` for paraphrases).
  */

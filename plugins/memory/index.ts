@@ -2,6 +2,7 @@ import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import {
   keepUntil,
+  parseOptions,
   serializedSize,
   type CacheEntry,
   type CacheKey,
@@ -10,36 +11,44 @@ import {
   type LayerContext,
 } from "../../src/index.ts";
 
-export interface MemoryOptions {
+/**
+ * Options of `memory()`, from code or as plain config (`{ "use": "memory", "max": 10000 }`): the one
+ * source of their types, defaults and validation.
+ * @example
+ * ```ts
+ * memory({ max: 50_000, maxBytes: 64 * 1024 * 1024 });
+ * ```
+ */
+export const configSchema = z.strictObject({
   /** Layer name in events, stats and X-Cache-Layer. Default "memory". */
-  name?: string;
+  name: z.string().min(1).default("memory"),
   /** Most entries kept; the least recently used goes first. Default 10 000. */
-  max?: number;
+  max: z.number().int().positive().default(10_000),
   /** Most bytes kept, counting each value's JSON size. Default: no byte bound. */
-  maxBytes?: number;
-}
+  maxBytes: z.number().int().positive().optional(),
+});
 
-/** Options as plain config (`{ "use": "memory", "max": 10000 }`), validated at load time. */
-export const configSchema = z
-  .object({ name: z.string().min(1), max: z.number().int().positive(), maxBytes: z.number().int().positive() })
-  .partial()
-  .strict();
+export type MemoryOptions = z.input<typeof configSchema>;
 
 const EVICT_REASON: Partial<Record<LRUCache.DisposeReason, EvictReason>> = { evict: "capacity", expire: "expired" };
 
 /**
  * The L1 layer: an in-process LRU that keeps references to the cached values (no serialization on
  * a hit, so treat cached values as immutable). Answers synchronously.
+ * @example
+ * ```ts
+ * const cache = createCache({ layers: [memory({ max: 10_000 }), redis({ url })] });
+ * ```
  */
 export function memory(options: MemoryOptions = {}): CacheLayer & { readonly size: number } {
-  const name = options.name ?? "memory";
+  const { name, max, maxBytes } = parseOptions(configSchema, options, "memory");
   let context: LayerContext | undefined;
   const byTag = new Map<string, Set<string>>();
   const lru = new LRUCache<string, CacheEntry>({
-    max: options.max ?? 10_000,
-    ...(options.maxBytes
+    max,
+    ...(maxBytes
       ? {
-          maxSize: options.maxBytes,
+          maxSize: maxBytes,
           sizeCalculation: (entry: CacheEntry) => Math.max(1, entry.size ?? serializedSize(entry.value)),
         }
       : {}),
@@ -47,7 +56,7 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
       if (reason !== "set") untag(id, entry);
       const evicted = EVICT_REASON[reason];
       if (evicted && context)
-        context.emit("evict", { layer: name, id, reason: options.maxBytes && evicted === "capacity" ? "size" : evicted });
+        context.emit("evict", { layer: name, id, reason: maxBytes && evicted === "capacity" ? "size" : evicted });
     },
   });
 
@@ -100,7 +109,7 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
       return { state: "up" };
     },
     stats() {
-      return { entries: lru.size, tags: byTag.size, ...(options.maxBytes ? { bytes: lru.calculatedSize } : {}) };
+      return { entries: lru.size, tags: byTag.size, ...(maxBytes ? { bytes: lru.calculatedSize } : {}) };
     },
   };
 }

@@ -15,6 +15,7 @@ const POOL_FIELDS = [
   "maxConnections",
 ];
 
+/** The warming plugin's progress as the metrics plugin counts it from its events. */
 export interface WarmingMetrics {
   /** Passes started, by trigger ("schedule", "low-hit-rate", "manual" …). */
   runs: Record<string, number>;

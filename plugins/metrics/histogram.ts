@@ -7,6 +7,7 @@ const OCTAVES = 30;
 const BUCKETS = PER_OCTAVE * OCTAVES;
 const SCALE = PER_OCTAVE / Math.LN2;
 
+/** Sampled latencies of one kind, in ms: `Histogram.summary()`, found throughout a metrics snapshot. */
 export interface LatencySummary {
   count: number;
   /** Milliseconds; 0 while nothing was recorded. */
@@ -22,6 +23,12 @@ export interface LatencySummary {
  * Latencies in fixed log-scale buckets: constant memory (≈2 KB) whatever the traffic, O(1) to record,
  * and a percentile within ±4.5 % of the true sample (the bucket's geometric middle, clamped to the
  * observed min and max). Prometheus buckets are every 8th boundary (powers of two), so they are exact.
+ * @example
+ * ```ts
+ * const latency = new Histogram();
+ * latency.record(0.42);
+ * latency.percentile(0.95); // ms
+ * ```
  */
 export class Histogram {
   #counts = new Float64Array(BUCKETS + 1);

@@ -3,6 +3,7 @@ import { poolOf, type Collector, type LayerErrors, type WarmingMetrics } from ".
 import type { LatencySummary } from "./histogram.ts";
 import type { HitRateWindow } from "./hit-rate-window.ts";
 
+/** One layer's row in a metrics snapshot: its counters, sampled latency, state, pool and own stats. */
 export interface LayerMetrics {
   name: string;
   /** Lookups this layer answered, and those it did not (they went on to the next layer). */
@@ -25,6 +26,7 @@ export interface LayerMetrics {
   stats: Record<string, unknown>;
 }
 
+/** What `metrics().snapshot()` answers: the chain overall, per layer, and warming progress. */
 export interface MetricsSnapshot {
   at: string;
   overall: {

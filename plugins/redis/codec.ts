@@ -4,9 +4,9 @@ import { RagCacheError, valueJson, type CacheEntry, type LayerHit } from "../../
  * Format: a JSON array `[1, value, expiresAt, createdAt, graceUntil, tags]` (expiry `null` for never,
  * trailing absent fields dropped). JSON because the chain already admits only JSON values (it measured
  * their JSON size), Bun's JSON.parse/stringify are native code and need no dependency, and entries stay
- * readable with redis-cli. An array instead of an object saves the field names on every entry (3 %
- * of a 1 KB entry) at the same encode + decode cost (bench/redis-pool.ts, storage format table); the
- * leading 1 is the format version. The value's JSON is the one the chain made to measure the value
+ * readable with redis-cli. An array instead of an object saves the field names on every entry (the
+ * storage format table of bench/RESULTS.md weighs bytes against encode + decode time); the leading 1
+ * is the format version. The value's JSON is the one the chain made to measure the value
  * (`valueJson`), spliced in rather than serialized again.
  */
 export function encodeEntry(entry: CacheEntry): string {

@@ -8,6 +8,7 @@ import {
 } from "../../src/index.ts";
 import { toError } from "../../src/index.ts";
 import type { Breaker } from "./breaker.ts";
+import { isCommandError } from "./connect.ts";
 import { reconcile, type Journal } from "./journal.ts";
 import type { RedisStore } from "./store.ts";
 
@@ -79,6 +80,8 @@ export class WriteRouter {
           );
       },
       (error: unknown) => {
+        // Redis answered and refused this one write: the caller hears of it, the tier stays up.
+        if (isCommandError(toError(error))) throw error;
         if (!fallback) {
           write.remember();
           breaker.failure(toError(error));

@@ -13,10 +13,10 @@ import {
 import { toError } from "../../src/index.ts";
 import { Breaker } from "./breaker.ts";
 import { invalidationBus } from "./bus.ts";
-import { connect } from "./connect.ts";
+import { connect, isCommandError } from "./connect.ts";
 import { circuitOpen, WriteRouter } from "./degradation.ts";
 import { Journal } from "./journal.ts";
-import { settle, type RedisLayerOptions } from "./options.ts";
+import { resolveOptions, type RedisLayerOptions } from "./options.ts";
 import { Pool } from "./pool.ts";
 import { redisStore } from "./store.ts";
 
@@ -24,11 +24,12 @@ export { configSchema, envAliases, type RedisLayerOptions, type RedisNode } from
 
 declare module "../../src/types.ts" {
   interface CacheEvents {
-    /** Every pooled connection stayed full for `exhaustedAfter` (REQ-PER-005). */
+    /** Every pooled connection stayed full for `exhaustedAfter`. */
     "pool-exhausted": { layer: string; connections: number; queued: number; ms: number };
   }
 }
 
+/** The redis layer: a `CacheLayer` whose `stats()` also reports its state and its connection pool. */
 export type RedisLayer = CacheLayer & {
   stats(): Record<string, unknown> & {
     state: "up" | "degraded";
@@ -45,11 +46,15 @@ export type RedisLayer = CacheLayer & {
  * The L2 layer: Redis through a pool of auto-pipelined connections (standalone, Sentinel or Cluster),
  * behind a circuit breaker that moves reads and writes to `fallback` while Redis is unreachable and
  * reconciles on recovery, with a pub/sub bus that keeps other processes' faster layers coherent.
+ * @example
+ * ```ts
+ * const l2 = redis({ url: "redis://localhost:6379", maxConnections: 2, fallback: file({ dir: ".cache" }) });
+ * const cache = createCache({ layers: [memory(), l2] });
+ * ```
  */
 export function redis(options: RedisLayerOptions = {}): RedisLayer {
-  const settings = settle(options);
-  const { name, log } = settings;
-  const fallback = options.fallback;
+  const settings = resolveOptions(options);
+  const { name, log, fallback } = settings;
   let context: LayerContext | undefined;
   const now = () => context?.now() ?? Date.now();
   const emit: LayerContext["emit"] = (event, payload) => context?.emit(event, payload);
@@ -128,7 +133,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
   }
 
   function readFailed(error: unknown, key: CacheKey): MaybePromise<LayerHit | undefined> {
-    if (error instanceof RagCacheError) throw error;
+    if (error instanceof RagCacheError || isCommandError(toError(error))) throw error;
     breaker.failure(toError(error));
     if (!fallback) throw error;
     emit("error", { layer: name, operation: "get", error: toError(error), key });
@@ -150,7 +155,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
   return {
     name,
     persistent: true,
-    timeout: options.timeout,
+    timeout: settings.timeout,
     attach(layerContext) {
       context = layerContext;
       fallback?.attach?.({ ...layerContext, invalidateAbove: async () => {} });

@@ -12,7 +12,7 @@ export interface PoolConfig {
   exhaustedAfterMs: number;
   connectTimeoutMs: number;
   retries: number;
-  /** Every connection stayed full for `exhaustedAfterMs` (REQ-PER-005). */
+  /** Every connection stayed full for `exhaustedAfterMs`. */
   onExhausted: (info: { connections: number; queued: number; ms: number }) => void;
 }
 

@@ -11,6 +11,12 @@ export interface Counter<T> {
  * counters are kept in a min-heap; an unmonitored item takes over the smallest counter and inherits
  * its count as error. Every item more frequent than total/capacity is guaranteed to be monitored,
  * and each count overestimates by at most its `error`.
+ * @example
+ * ```ts
+ * const top = new SpaceSaving<string>(1000);
+ * for (const query of stream) top.add(query, query);
+ * top.top(10); // [{ id, item, count, error }, …], most frequent first
+ * ```
  */
 export class SpaceSaving<T> {
   readonly capacity: number;

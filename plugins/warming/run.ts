@@ -13,6 +13,7 @@ export interface WarmItem {
   count: number;
 }
 
+/** One query a pass could not warm, with the loader's error message. */
 export interface WarmFailure {
   namespace: string;
   query: string;
@@ -62,7 +63,13 @@ const MAX_FAILURES_KEPT = 20;
  * One warming pass: `concurrency` workers take the items in priority order, re-compute each with its
  * namespace's loader and write it through every layer (`getOrSet` with `refresh`, so a request for
  * the same key joins the load instead of running it twice). A failing item is counted and reported,
- * never fatal. Awaitable: resolves with the final progress, never rejects.
+ * never fatal. Awaitable: resolves with the final progress, never rejects. Made by `warming().run()`.
+ * @example
+ * ```ts
+ * const pass = w.run();
+ * setTimeout(() => pass.cancel(), 60_000);
+ * const { done, failed } = await pass;
+ * ```
  */
 export class WarmingRun implements PromiseLike<WarmingProgress> {
   #controller = new AbortController();

@@ -20,7 +20,13 @@ export const warmQuerySchema = z.strictObject({
 
 const warmListSchema = z.array(warmQuerySchema);
 
-/** A warm list given inline, or the path of a JSON file holding one; every problem reported at once. */
+/**
+ * A warm list given inline, or the path of a JSON file holding one; every problem reported at once.
+ * @example
+ * ```ts
+ * const queries = await readWarmList("warm_queries.json"); // [{ namespace, query, params, priority }, …]
+ * ```
+ */
 export async function readWarmList(source: string | readonly WarmQuery[]): Promise<WarmQuery[]> {
   let input: unknown = source;
   if (typeof source === "string") {

@@ -1,11 +1,12 @@
 import { coarseClock } from "./clock.ts";
 import { toMs } from "../duration.ts";
-import { keepUntil, createEntry } from "../entry.ts";
+import { boundedTtl, keepUntil, createEntry, maxTtlMs } from "../entry.ts";
 import { RagCacheError, toError } from "../errors.ts";
 import { Emitter, type Listener } from "./events.ts";
 import { chainHealth, type ChainHealth } from "./health.ts";
 import { keyFromId, type KeyOptions } from "../key.ts";
 import { KeyMemo } from "./key-memo.ts";
+import { deepFreeze } from "../value.ts";
 import type {
   CacheHandle,
   CacheOptions,
@@ -26,6 +27,15 @@ import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, Duration, Invalidat
 /** Shared default, so a call without options allocates nothing. */
 const NO_OPTIONS = Object.freeze({});
 
+/**
+ * The chain: layers fastest first, one lookup walks them and back-fills the faster ones on a lower
+ * hit; concurrent loads of one key run the loader once. Made by `createCache`.
+ * @example
+ * ```ts
+ * const docs = await cache.getOrSet("what is rag?", () => retrieve("what is rag?"), { ttl: "1h", tags: ["doc:17"] });
+ * await cache.invalidateTags(["doc:17"]);
+ * ```
+ */
 export class Cache implements CacheHandle {
   readonly layers: readonly CacheLayer[];
   /** Resolves when every plugin is set up; rejects with the first plugin that failed. */
@@ -36,6 +46,8 @@ export class Cache implements CacheHandle {
   #defaultTtl: Duration;
   #defaultGrace?: Duration;
   #maxValueBytes: number;
+  #maxTtl: number;
+  #freezeValues: boolean;
   #keys: KeyMemo;
   #inflight = new Map<string, Promise<unknown>>();
   #background = new Set<Promise<unknown>>();
@@ -54,21 +66,25 @@ export class Cache implements CacheHandle {
     this.#defaultGrace = options.defaultGrace;
     this.#keys = new KeyMemo(options.maxKeyLength ?? 16_384);
     this.#maxValueBytes = options.maxValueBytes ?? 8 * 1024 * 1024;
-    toMs(this.#defaultTtl, "defaultTtl");
+    this.#maxTtl = maxTtlMs(options.maxTtl ?? "365d");
+    this.#freezeValues = options.freezeValues ?? true;
+    boundedTtl(this.#defaultTtl, "defaultTtl", this.#maxTtl);
+    if (this.#defaultGrace !== undefined) boundedTtl(this.#defaultGrace, "defaultGrace", this.#maxTtl);
     const layerTimeout = toMs(options.layerTimeout ?? "1s", "layerTimeout");
     const sampleEvery = options.sampleEvery ?? 64;
     if (!Number.isInteger(sampleEvery) || sampleEvery < 1)
       throw new RagCacheError("E_CONFIG_INVALID", `sampleEvery must be a positive integer, got ${sampleEvery}`);
     this.#emitter = new Emitter(() => this.#walk?.observe(this.#emitter));
-    this.#walk = new LayerWalk(
-      this.layers,
-      layerTimeout,
-      this.now,
-      this.#emitter,
-      (key, found) => this.#backfill(key, found),
-      (layer, operation, error, key) => this.#layerError(layer, operation, error, key),
+    this.#walk = new LayerWalk({
+      layers: this.layers,
+      defaultTimeout: layerTimeout,
+      now: this.now,
+      emitter: this.#emitter,
+      backfill: (key, found) => this.#backfill(key, found),
+      onError: (layer, operation, error, key) => this.#layerError(layer, operation, error, key),
       sampleEvery,
-    );
+      protect: this.#freezeValues ? freezeValueOf : (entry) => entry,
+    });
     this.layers.forEach((layer, index) =>
       layer.attach?.({
         index,
@@ -95,7 +111,7 @@ export class Cache implements CacheHandle {
     return found.then((result) => this.#valueOf<V>(result, options.allowStale));
   }
 
-  /** Write through every layer (REQ-PER-007). Resolves when every layer has answered or timed out. */
+  /** Write through every layer. Resolves when every layer has answered or timed out. */
   async set<V>(query: Query, value: V, options: SetOptions<V> = {}): Promise<void> {
     this.#assertOpen();
     await this.#store(this.key(query, options), value, options);
@@ -243,8 +259,10 @@ export class Cache implements CacheHandle {
     this.#counts.loads++;
     const loading = (async () => {
       const value = await loader({ key, stale });
-      await this.#store(key, value, options);
-      return value;
+      // Nothing to cache: every waiter gets `undefined`, and the next call loads again.
+      if (value === undefined) return value;
+      // The stored form (frozen JSON), so that the first answer is the one every later hit gives.
+      return this.#store(key, value, options);
     })();
     this.#inflight.set(key.id, loading);
     loading.then(
@@ -254,18 +272,22 @@ export class Cache implements CacheHandle {
     return loading;
   }
 
-  async #store<V>(key: CacheKey, value: V, options: SetOptions<V>): Promise<void> {
+  /** Writes through every layer; answers the value as stored. */
+  async #store<V>(key: CacheKey, value: V, options: SetOptions<V>): Promise<V> {
     const tags = typeof options.tags === "function" ? options.tags(value) : options.tags;
     const entry = createEntry(value, {
       ttl: options.ttl ?? this.#defaultTtl,
       grace: options.grace ?? this.#defaultGrace,
       tags,
       maxValueBytes: this.#maxValueBytes,
+      maxTtl: this.#maxTtl,
+      freeze: this.#freezeValues,
       now: this.now(),
     });
     const written = await this.#allLayers("set", (layer) => layer.set(key, entry), key);
     this.#counts.sets++;
     this.#emitter.emit("set", { key, layers: written });
+    return entry.value;
   }
 
   /**
@@ -345,10 +367,22 @@ export class Cache implements CacheHandle {
   }
 }
 
+function freezeValueOf(entry: LayerHit | undefined): LayerHit | undefined {
+  if (entry) deepFreeze(entry.value);
+  return entry;
+}
+
 function withoutMatch({ similarity: _similarity, matchedText: _matchedText, ...entry }: LayerHit): CacheEntry {
   return entry;
 }
 
+/**
+ * A cache over `layers`, fastest first; plugins (metrics, warming) are set up on it.
+ * @example
+ * ```ts
+ * const cache = createCache({ layers: [memory(), redis({ url: "redis://localhost:6379" })], defaultTtl: "10m" });
+ * ```
+ */
 export function createCache(options: CacheOptions): Cache {
   return new Cache(options);
 }

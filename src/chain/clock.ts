@@ -1,7 +1,7 @@
 /**
  * `Date.now` read at most once per millisecond. A clock read costs more than an L1 lookup itself
- * (≈30 ns against ≈20 ns), and TTLs need no finer resolution than a millisecond; the cached value
- * is dropped by a timer, so it is never older than about 1 ms.
+ * (see the README), and TTLs need no finer resolution than a millisecond; the cached value is
+ * dropped by a timer, so it is never older than a millisecond.
  */
 export function coarseClock(): () => number {
   let cached = 0;

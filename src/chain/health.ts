@@ -1,6 +1,7 @@
 import { callLayer } from "./layer-call.ts";
 import type { CacheLayer, LayerHealth } from "../types.ts";
 
+/** What `cache.health()` answers (and `GET /health` shows): the worst state, and each layer's. */
 export interface ChainHealth {
   /** The worst layer's state. */
   state: LayerHealth["state"];

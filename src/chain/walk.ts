@@ -10,7 +10,27 @@ export interface Found {
   fresh: boolean;
 }
 
-type ErrorHandler = (layer: CacheLayer, operation: string, error: Error, key: CacheKey) => void;
+/** What a `LayerWalk` walks and whom it tells. */
+export interface LayerWalkOptions {
+  /** The chain's layers, fastest first. */
+  layers: readonly CacheLayer[];
+  /** Budget of one call for a layer without its own `timeout`, in ms. */
+  defaultTimeout: number;
+  now: () => number;
+  emitter: Emitter;
+  /** Copy an entry found in a lower layer into the layers above it. */
+  backfill: (key: CacheKey, found: Found) => void;
+  /** A layer threw or timed out: the chain reports it and counts a miss. */
+  onError: (layer: CacheLayer, operation: string, error: Error, key: CacheKey) => void;
+  /** Time 1 in this many lookups for `sample` listeners. */
+  sampleEvery: number;
+  /**
+   * Makes the value of an entry that a lower layer or an asynchronous layer answered safe to share
+   * (frozen), before it is served or back-filled. The first layer's synchronous answers hold
+   * entries the chain made, already safe.
+   */
+  protect: (entry: LayerHit | undefined) => LayerHit | undefined;
+}
 
 /** `started` of a lookup that is not timed. */
 const UNTIMED = -1;
@@ -25,8 +45,9 @@ export class LayerWalk {
   #timeouts: number[];
   #now: () => number;
   #emitter: Emitter;
-  #backfill: (key: CacheKey, found: Found) => void;
-  #onError: ErrorHandler;
+  #backfill: LayerWalkOptions["backfill"];
+  #onError: LayerWalkOptions["onError"];
+  #protect: LayerWalkOptions["protect"];
   #timed = false;
   /** Time 1 in this many lookups for `sample` listeners; 0 while nobody listens. */
   #sampleEvery = 0;
@@ -36,15 +57,8 @@ export class LayerWalk {
   #layerMisses: number[];
   #misses = 0;
 
-  constructor(
-    layers: readonly CacheLayer[],
-    defaultTimeout: number,
-    now: () => number,
-    emitter: Emitter,
-    backfill: (key: CacheKey, found: Found) => void,
-    onError: ErrorHandler,
-    sampleEvery: number,
-  ) {
+  constructor({ layers, defaultTimeout, now, emitter, backfill, onError, sampleEvery, protect }: LayerWalkOptions) {
+    this.#protect = protect;
     this.#samplingRate = sampleEvery;
     this.#layers = layers;
     this.#timeouts = layers.map((layer) => layer.timeout ?? defaultTimeout);
@@ -122,12 +136,12 @@ export class LayerWalk {
         const index = i;
         return settle(answer, this.#timeouts[i]!, layer.name, "get", (error) => this.#onError(layer, "get", error, key)).then(
           (entry) => {
-            const result = this.#consider(key, index, entry, stale, started, layerStarted);
+            const result = this.#consider(key, index, this.#protect(entry), stale, started, layerStarted);
             return result?.fresh ? result : this.#from(key, index + 1, result ?? stale, started);
           },
         );
       }
-      const result = this.#consider(key, i, answer, stale, started, layerStarted);
+      const result = this.#consider(key, i, i === 0 ? answer : this.#protect(answer), stale, started, layerStarted);
       if (result?.fresh) return result;
       stale = result ?? stale;
     }

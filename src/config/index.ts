@@ -8,6 +8,7 @@ import { defaultConfig, pluginRefSchema, ragConfigSchema, TOP_LEVEL_ENV, type Pl
 
 export { defaultConfig, durationSchema, pluginRefSchema, type PluginRef, type RagConfig } from "./schema.ts";
 export { envName, envValue } from "./env.ts";
+export { functionSchema, layerSchema, parseOptions, positiveDurationSchema } from "./plugin-options.ts";
 
 /** The plugins that config can name by a bare word; anything else is a module specifier. */
 export const BUILT_IN_PLUGINS = ["memory", "redis", "file", "chroma", "metrics", "warming"] as const;
@@ -32,7 +33,13 @@ interface Issue {
   message: string;
 }
 
-/** Validates plain config (env applied) without loading any plugin; throws every problem at once. */
+/**
+ * Validates plain config (env applied) without loading any plugin; throws every problem at once.
+ * @example
+ * ```ts
+ * parseConfig({ layers: [{ use: "memory" }], defaultTtl: "soon" }); // E_CONFIG_INVALID: defaultTtl …
+ * ```
+ */
 export function parseConfig(input: unknown, env: Env = process.env): ParsedConfig {
   const { config, issues } = checkConfig(input, env);
   if (issues.length) throw configError(issues);
@@ -61,6 +68,10 @@ function checkConfig(input: unknown, env: Env): { config: ParsedConfig; issues: 
  * Reads a JSON file (or takes an object), applies `RAG_*` env vars, imports the plugins it names,
  * validates every plugin's options with the plugin's own schema and builds the layers: the result
  * goes straight into `createCache`. An invalid config fails here with every problem listed.
+ * @example
+ * ```ts
+ * const cache = createCache(await loadConfig("ragcache.json"));
+ * ```
  */
 export async function loadConfig(
   source: string | RagConfig = defaultConfig,

@@ -13,6 +13,7 @@ export const pluginRefSchema = z.looseObject({
   export: z.string().min(1).optional(),
 });
 
+/** A plugin named in plain config: `{ "use": "redis", "url": "redis://…" }` or `{ "use": "./my-layer.ts" }`. */
 export type PluginRef = z.infer<typeof pluginRefSchema>;
 
 export const ragConfigSchema = z.strictObject({
@@ -20,12 +21,21 @@ export const ragConfigSchema = z.strictObject({
   plugins: z.array(pluginRefSchema).default([]),
   defaultTtl: durationSchema.optional(),
   defaultGrace: durationSchema.optional(),
+  maxTtl: durationSchema.optional(),
+  freezeValues: z.boolean().optional(),
   layerTimeout: durationSchema.optional(),
   maxKeyLength: z.number().int().positive().optional(),
   maxValueBytes: z.number().int().positive().optional(),
   sampleEvery: z.number().int().positive().optional(),
 });
 
+/**
+ * The plain (JSON) config `loadConfig` reads: the layers and plugins by name, with their options.
+ * @example
+ * ```json
+ * { "layers": [{ "use": "memory", "max": 10000 }, { "use": "redis", "fallback": { "use": "file" } }], "defaultTtl": "10m" }
+ * ```
+ */
 export type RagConfig = z.input<typeof ragConfigSchema>;
 
 /** The chain used when no config is given: memory in front of files, nothing external needed. */
@@ -35,6 +45,8 @@ export const defaultConfig: RagConfig = { layers: [{ use: "memory" }, { use: "fi
 export const TOP_LEVEL_ENV: Record<string, keyof RagConfig> = {
   RAG_DEFAULT_TTL: "defaultTtl",
   RAG_DEFAULT_GRACE: "defaultGrace",
+  RAG_MAX_TTL: "maxTtl",
+  RAG_FREEZE_VALUES: "freezeValues",
   RAG_LAYER_TIMEOUT: "layerTimeout",
   RAG_MAX_KEY_LENGTH: "maxKeyLength",
   RAG_MAX_VALUE_BYTES: "maxValueBytes",

@@ -14,6 +14,13 @@ import {
   type StoredResponse,
 } from "./stored-response.ts";
 
+/**
+ * What the `ragcache` middleware takes: the chain, and how responses are keyed, kept and tagged.
+ * @example
+ * ```ts
+ * ragcache({ cache, namespace: "http", ttl: "5m", grace: "1h", tags: ["rag"], methods: ["GET", "POST"] });
+ * ```
+ */
 export interface RagCacheMiddlewareOptions {
   /** The chain responses are cached in. Required. */
   cache: Cache;
@@ -47,6 +54,10 @@ const TAGS_HEADER = "x-cache-tags";
  * Caches 2xx responses of the routes it is mounted on in a ragcache chain. Concurrent identical
  * requests share one handler run (the chain's single flight). A failing cache never fails the
  * request: the handler's response goes through, and the chain reports the error as an event.
+ * @example
+ * ```ts
+ * app.post("/rag/query", ragcache({ cache, namespace: "http", ttl: "5m", tags: ["rag"] }), handler);
+ * ```
  */
 export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler {
   const { cache, ttl, grace } = options;

@@ -8,6 +8,13 @@ export interface RequestKey {
   params?: KeyParams;
 }
 
+/**
+ * The middleware's `key` option: a request's key text, or text plus exact parameters.
+ * @example
+ * ```ts
+ * const byQuestion: KeyFunction = async (c) => ({ text: (await c.req.json()).question, params: { model: "m1" } });
+ * ```
+ */
 export type KeyFunction = (c: Context) => string | RequestKey | Promise<string | RequestKey>;
 
 /** What the default key is made of: the method (HEAD as GET), the exact path, the sorted query, the body. */
@@ -19,7 +26,14 @@ export interface RequestParts {
   body?: string;
 }
 
-/** Synchronous unless there is a body to read, so a GET hit never waits on it. */
+/**
+ * The parts of a request the default key is made of. Synchronous unless there is a body to read, so a
+ * GET hit never waits on it.
+ * @example
+ * ```ts
+ * ragcache({ cache, key: async (c) => ({ text: (await requestParts(c)).path }) });
+ * ```
+ */
 export function requestParts(c: Context): RequestParts | Promise<RequestParts> {
   const method = c.req.method === "HEAD" ? "GET" : c.req.method;
   const parts: RequestParts = { method, path: c.req.path };
@@ -50,6 +64,13 @@ export function keyOfParts({ method, path, query, body }: RequestParts): Request
   };
 }
 
+/**
+ * The middleware's default key: method, path, sorted query string and a hash of the canonical body.
+ * @example
+ * ```ts
+ * ragcache({ cache, key: (c) => (c.req.path === "/search" ? searchKey(c) : defaultRequestKey(c)) });
+ * ```
+ */
 export function defaultRequestKey(c: Context): RequestKey | Promise<RequestKey> {
   const parts = requestParts(c);
   return parts instanceof Promise ? parts.then(keyOfParts) : keyOfParts(parts);

@@ -7,7 +7,13 @@ export interface StoredResponse {
   base64?: true;
 }
 
-/** Response headers worth replaying; anything else (cookies, auth, hop-by-hop) is dropped. Default of `storeHeaders`. */
+/**
+ * Response headers worth replaying; anything else (cookies, auth, hop-by-hop) is dropped. Default of `storeHeaders`.
+ * @example
+ * ```ts
+ * ragcache({ cache, storeHeaders: [...SAFE_HEADERS, "x-model"] });
+ * ```
+ */
 export const SAFE_HEADERS: readonly string[] = [
   "content-type",
   "content-language",
@@ -24,7 +30,13 @@ const TEXTUAL = /^(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|x-ndjso
 const decoder = new TextDecoder();
 const NOT_STORABLE = /(^|[\s,])(private|no-store)\b/i;
 
-/** Why a response cannot be shared with other clients, or undefined when it can. */
+/**
+ * Why a response cannot be shared with other clients, or undefined when it can.
+ * @example
+ * ```ts
+ * uncacheableReason(new Response("x", { headers: { "cache-control": "private" } })); // "Cache-Control: private"
+ * ```
+ */
 export function uncacheableReason(response: Response): string | undefined {
   if (response.status < 200 || response.status > 299) return `status ${response.status}`;
   if (response.headers.has("set-cookie")) return "Set-Cookie";

@@ -4,9 +4,13 @@ import { assertNamespace } from "../key.ts";
 import type { Resolution } from "../options.ts";
 import type { Duration, KeyParams, MaybePromise } from "../types.ts";
 
+/** A source document's id, as the retriever knows it; retrievals and answers are tagged with it. */
 export type DocumentId = string | number;
+
+/** The three cached stages of a RAG pipeline, each a namespace of its own. */
 export type RagStage = "expansion" | "retrieval" | "answer";
 
+/** One stage's namespace and freshness, in `RagCacheOptions`. */
 export interface RagStageOptions {
   /** Namespace of the stage's entries. Default: the stage's name ("expansion", "retrieval", "answer"). */
   namespace?: string;
@@ -16,6 +20,13 @@ export interface RagStageOptions {
   grace?: Duration;
 }
 
+/**
+ * What `new RagCache` takes: the chain, each stage's settings, and how to find document ids.
+ * @example
+ * ```ts
+ * new RagCache({ cache, retrieval: { ttl: "30m" }, documentIds: (docs) => (docs as { docId: string }[]).map((d) => d.docId) });
+ * ```
+ */
 export interface RagCacheOptions {
   /** The chain the three caches live in. Required. */
   cache: Cache;
@@ -31,12 +42,24 @@ export interface RagCacheOptions {
 
 const DEFAULT_TTL: Record<RagStage, Duration> = { expansion: "1d", retrieval: "1h", answer: "10m" };
 
-/** The tag a cached retrieval or answer carries for each document it used. */
+/**
+ * The tag a cached retrieval or answer carries for each document it used.
+ * @example
+ * ```ts
+ * await cache.invalidateTags([documentTag(17)]); // the same as rag.invalidateDocuments([17])
+ * ```
+ */
 export function documentTag(id: DocumentId): string {
   return `doc:${id}`;
 }
 
-/** Default of `documentIds`: the `id` fields of an array of documents. */
+/**
+ * Default of `documentIds`: the `id` fields of an array of documents.
+ * @example
+ * ```ts
+ * idsOfDocuments([{ id: "17", text: "…" }, { id: 4 }]); // ["17", 4]
+ * ```
+ */
 export function idsOfDocuments(documents: unknown): DocumentId[] {
   if (!Array.isArray(documents)) return [];
   return documents.flatMap((doc) => {
@@ -49,6 +72,12 @@ export function idsOfDocuments(documents: unknown): DocumentId[] {
  * The three caches of a RAG pipeline over one chain, each in its own namespace with its own TTL.
  * Retrievals and answers are tagged with the documents they used, so `invalidateDocuments` removes
  * everything that was derived from a changed document, in every layer.
+ * @example
+ * ```ts
+ * const rag = new RagCache({ cache });
+ * const { value: docs } = await rag.retrieve(query, { k: 5 }, (q, params) => retriever.search(q, params));
+ * await rag.invalidateDocuments(["17"]); // document 17 changed
+ * ```
  */
 export class RagCache {
   readonly cache: Cache;

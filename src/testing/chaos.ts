@@ -2,6 +2,7 @@ import type { CacheLayer, MaybePromise } from "../types.ts";
 
 type Mode = { kind: "healthy" } | { kind: "throw"; error: Error } | { kind: "delay"; ms: number } | { kind: "hang" };
 
+/** A layer wrapped by `chaos`: the layer itself, plus switches that make it fail on demand. */
 export type ChaosLayer<L extends CacheLayer = CacheLayer> = L & {
   /** Every call throws `error` (synchronously for a synchronous layer). */
   alwaysThrow(error?: Error): void;
@@ -18,6 +19,13 @@ const OPERATIONS = ["get", "set", "delete", "clear", "invalidateTags", "health"]
 /**
  * Wraps a layer so a test can make it fail on demand: the way to prove that a failing or slow
  * layer degrades to a miss instead of reaching the caller.
+ * @example
+ * ```ts
+ * const l2 = chaos(redis({ url }));
+ * const cache = createCache({ layers: [memory(), l2] });
+ * l2.alwaysThrow();
+ * expect(await cache.get("q")).toBeUndefined(); // a miss and an error event, not an exception
+ * ```
  */
 export function chaos<L extends CacheLayer>(layer: L): ChaosLayer<L> {
   let mode: Mode = { kind: "healthy" };

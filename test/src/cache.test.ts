@@ -1,3 +1,4 @@
+// Pins src/chain/cache.ts with walk.ts, layer-call.ts, events.ts and src/entry.ts.
 import { describe, expect, test } from "bun:test";
 import { createCache, isRagCacheError, type CacheEvents, type CacheLayer } from "ragcache";
 import { memory } from "ragcache/memory";

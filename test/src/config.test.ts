@@ -1,3 +1,4 @@
+// Pins src/config/index.ts with schema.ts and env.ts (and loads examples/custom-layer/map-layer.ts).
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

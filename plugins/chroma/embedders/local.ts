@@ -3,6 +3,13 @@ import { RagCacheError } from "../../../src/index.ts";
 import { memoizeEmbedder } from "./memo.ts";
 import { STOP_WORDS, stem, words } from "./text.ts";
 
+/**
+ * What `localEmbedder` takes: the vector length and the weight of function words.
+ * @example
+ * ```ts
+ * localEmbedder({ dimensions: 1024, stopWordWeight: 0.2 });
+ * ```
+ */
 export interface LocalEmbedderOptions {
   /** Vector length; more dimensions mean fewer hash collisions between features. Default 512. */
   dimensions?: number;
@@ -18,8 +25,12 @@ const BIGRAM_WEIGHT = 0.5;
 /**
  * Hashed bag of features, L2-normalized: each word (lightly stemmed), its character 3- and 4-grams
  * (so "dict"/"dicts" or a typo still overlap) and pairs of neighbouring content words (some word
- * order). No model, no download, no network: a few microseconds per query. It sees spelling, not
+ * order). No model, no download, no network, cheap enough for every lookup. It sees spelling, not
  * meaning, so it recognizes rewordings that keep most words; an API embedder finds more paraphrases.
+ * @example
+ * ```ts
+ * chroma({ embedder: localEmbedder(), threshold: 0.8 });
+ * ```
  */
 export function localEmbedder(options: LocalEmbedderOptions = {}): Embedder {
   const dimensions = options.dimensions ?? 512;

@@ -6,7 +6,13 @@ const pending = new Map<string, Promise<number[]>>();
 /** Vectors kept per process, across every memoized embedder; the least recently used go first. */
 let limit = 10_000;
 
-/** Bound the process-wide memo (entries); 0 turns memoization off. Default 10 000. */
+/**
+ * Bound the process-wide memo (entries); 0 turns memoization off. Default 10 000.
+ * @example
+ * ```ts
+ * setEmbeddingMemoLimit(100_000); // more repeated texts answered without an embedding call
+ * ```
+ */
 export function setEmbeddingMemoLimit(max: number): void {
   limit = max;
   trim();
@@ -38,6 +44,10 @@ function remember(key: string, vector: number[]): void {
  * The same embedder, with each text embedded once per process: a repeated text is answered from
  * the memo (keyed by embedder id + text), and concurrent requests for one text share one call.
  * Callers must not mutate the vectors they get.
+ * @example
+ * ```ts
+ * const embedder = memoizeEmbedder({ id: "mine-384", dimensions: 384, embed: (texts) => myModel.embed(texts) });
+ * ```
  */
 export function memoizeEmbedder(embedder: Embedder): Embedder {
   const embed = async (texts: readonly string[]): Promise<number[][]> => {

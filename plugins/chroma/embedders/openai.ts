@@ -2,6 +2,13 @@ import type { Embedder } from "./embedder.ts";
 import { RagCacheError } from "../../../src/index.ts";
 import { memoizeEmbedder } from "./memo.ts";
 
+/**
+ * What `openAIEmbedder` takes: the model, the server, the key's env var, batching and a deadline.
+ * @example
+ * ```ts
+ * openAIEmbedder({ model: "nomic-embed-text", baseURL: "http://127.0.0.1:11434", apiKeyEnv: "OLLAMA_KEY" });
+ * ```
+ */
 export interface OpenAIEmbedderOptions {
   /** Embedding model. Default "text-embedding-3-small". */
   model?: string;
@@ -43,6 +50,10 @@ interface EmbeddingResponse {
 /**
  * Embeddings from an OpenAI-compatible `/v1/embeddings` endpoint, batched, with a timeout per
  * request; memoized per process like every built-in embedder. Web-standard: fetch only.
+ * @example
+ * ```ts
+ * chroma({ embedder: openAIEmbedder({ model: "text-embedding-3-small" }), threshold: 0.9 });
+ * ```
  */
 export function openAIEmbedder(options: OpenAIEmbedderOptions = {}): Embedder {
   const source = "openai embedder";

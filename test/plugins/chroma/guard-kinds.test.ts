@@ -1,3 +1,4 @@
+// Pins plugins/chroma/guard.ts with lexicon.ts, vocabulary.ts and typos.ts: every paraphrase and near-miss kind, both ways.
 import { describe, expect, test } from "bun:test";
 import { normalizeText } from "ragcache";
 import { meaningGuard } from "ragcache/chroma";

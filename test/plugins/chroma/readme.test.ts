@@ -1,3 +1,4 @@
+// Pins the README's semantic layer snippet: it runs as written against a live Chroma.
 import { expect, test } from "bun:test";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";

@@ -1,3 +1,4 @@
+// Pins plugins/chroma/index.ts and lookup.ts on a live Chroma: queued writes, guard reasons, explain(), thresholds per namespace.
 import { describe, expect, test } from "bun:test";
 import { createCache, loadConfig, type CacheEvents } from "ragcache";
 import { chroma, type ChromaLayer, type ChromaOptions } from "ragcache/chroma";

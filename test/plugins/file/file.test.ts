@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, test } from "bun:test";
+// Pins plugins/file/index.ts with file-index.ts and format.ts.
+import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,9 +25,10 @@ function filesIn(dir: string): string[] {
     .map((d) => join(d.parentPath, d.name).slice(dir.length + 1));
 }
 
-layerConformance("file layer", () => file({ dir: freshDir() }), { expiryWaitMs: 300 });
+layerConformance("file layer", () => file({ dir: freshDir() }), { additionalTests: fileLayerTests });
 
-describe("file layer", () => {
+/** What this layer does beyond the shared suite, in the same `describe`. */
+function fileLayerTests(): void {
   test("file names are hashes, so no key or namespace can reach outside the folder", async () => {
     const dir = freshDir();
     const layer = file({ dir });
@@ -162,4 +164,4 @@ describe("file layer", () => {
     await layer.set(createKey("after"), entry("after"));
     expect((await layer.get(createKey("after")))?.value).toBe("after");
   });
-});
+}

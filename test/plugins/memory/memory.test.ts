@@ -1,11 +1,13 @@
-import { describe, expect, test } from "bun:test";
+// Pins plugins/memory/index.ts.
+import { expect, test } from "bun:test";
 import { createCache, createKey } from "ragcache";
 import { memory } from "ragcache/memory";
 import { layerConformance, manualClock, testContext } from "ragcache/testing";
 
-layerConformance("memory layer", () => memory({ max: 100 }), { expiryWaitMs: 300 });
+layerConformance("memory layer", () => memory({ max: 100 }), { realTimeExpiryMs: 300, additionalTests: memoryLayerTests });
 
-describe("memory layer", () => {
+/** What this layer does beyond the shared suite, in the same `describe`. */
+function memoryLayerTests(): void {
   test("get answers synchronously, with the stored object itself", () => {
     const layer = memory();
     const value = { docs: [1, 2, 3] };
@@ -49,4 +51,4 @@ describe("memory layer", () => {
     clock.advance("2s");
     expect(await cache.get("q")).toBeUndefined();
   });
-});
+}

@@ -1,3 +1,4 @@
+// Pins plugins/metrics/collector.ts and snapshot.ts against the pool stats of plugins/redis/index.ts, on a live Redis.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createCache } from "ragcache";
 import { memory } from "ragcache/memory";

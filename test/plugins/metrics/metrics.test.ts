@@ -1,5 +1,6 @@
+// Pins plugins/metrics/index.ts with histogram.ts, collector.ts, snapshot.ts, hit-rate-window.ts, prometheus.ts, render.ts.
 import { describe, expect, test } from "bun:test";
-import { createCache, defineLayer, loadConfig, type CacheLayer } from "ragcache";
+import { createCache, loadConfig, type CacheLayer } from "ragcache";
 import { memory } from "ragcache/memory";
 import { Histogram, metrics, type MetricsPlugin } from "ragcache/metrics";
 import { chaos, manualClock } from "ragcache/testing";
@@ -133,10 +134,10 @@ describe("metrics plugin", () => {
 
   test("a pooled layer's stats and pool-exhausted events become pool metrics", async () => {
     const m = metrics();
-    const pooled = defineLayer({
+    const pooled = {
       ...memory({ name: "pooled" }),
       stats: () => ({ pool: { connections: 4, busy: 4, queued: 7, exhausted: true } }),
-    });
+    } satisfies CacheLayer;
     const cache = chain(m, [pooled]);
     await cache.ready;
     cache.emit("pool-exhausted", { layer: "pooled", connections: 4, queued: 7, ms: 120 });

@@ -161,7 +161,7 @@ describe("redis layer degradation", () => {
     await cache.close();
   }, 20_000);
 
-  test("the periodic health check notices a dead Redis without any traffic (REQ-PER-011)", async () => {
+  test("the periodic health check notices a dead Redis without any traffic", async () => {
     const layer = redis({
       url: server.url,
       prefix: "idle:",

@@ -1,3 +1,4 @@
+// Pins plugins/redis/connect.ts (Cluster and Sentinel) through plugins/redis/index.ts, on live Redis servers.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Redis } from "ioredis";
 import { createCache } from "ragcache";
@@ -31,10 +32,10 @@ const cluster = () => ({ nodes: [{ host: clusterNode.host, port: clusterNode.por
 const viaSentinel = () => ({ sentinels: [{ host: sentinel.host, port: sentinel.port }], name: "mymaster" });
 
 layerConformance("redis layer on a cluster", () => redis({ cluster: cluster(), prefix: "cluster:", log: () => {} }), {
-  expiryWaitMs: 300,
+  realTimeExpiryMs: 300,
 });
 layerConformance("redis layer through sentinel", () => redis({ sentinel: viaSentinel(), prefix: "sentinel:", log: () => {} }), {
-  expiryWaitMs: 300,
+  realTimeExpiryMs: 300,
 });
 
 describe("redis layer topologies", () => {

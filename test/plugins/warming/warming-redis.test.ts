@@ -1,3 +1,4 @@
+// Pins plugins/warming/index.ts and frequency-store.ts with a redis layer as the persistent one, on a live Redis.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createCache, createKey } from "ragcache";
 import { memory } from "ragcache/memory";

@@ -1,8 +1,9 @@
+// Pins plugins/warming/index.ts with run.ts, loaders.ts, warm-list.ts and frequency-store.ts.
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCache, createKey, defineLayer, type Cache, type CacheLayer, type KeyParams } from "ragcache";
+import { createCache, createKey, type Cache, type CacheLayer, type KeyParams } from "ragcache";
 import { memory } from "ragcache/memory";
 import { metrics } from "ragcache/metrics";
 import { warming, type WarmingOptions, type WarmingProgress } from "ragcache/warming";
@@ -156,7 +157,7 @@ describe("warming plugin", () => {
     expect(error.message).toContain("[0.query]");
     expect(error.message).toContain("extra");
     expect(() => warming({ schedule: "not a cron" })).toThrow("not a cron pattern");
-    expect(() => warming({ hour: 24 })).toThrow("0 to 23");
+    expect(() => warming({ hour: 24 })).toThrow("hour: Too big: expected number to be <=23");
   });
 });
 
@@ -189,7 +190,7 @@ describe("warming frequency table", () => {
   });
 
   test("survives a restart in the chain's persistent layer, under a reserved namespace", async () => {
-    const durable = defineLayer({ ...memory({ name: "durable" }), persistent: true });
+    const durable = { ...memory({ name: "durable" }), persistent: true } satisfies CacheLayer;
     const loaders = { docs: (query: string) => query };
     const first = await setup({ loaders }, [memory(), durable]);
     await learn(first.cache, [["x", 3]]);

@@ -1,3 +1,4 @@
+// Pins src/rag/index.ts over memory and a redis layer, on a live Redis.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createCache, RagCache, type Cache } from "ragcache";
 import { memory } from "ragcache/memory";

@@ -1,3 +1,4 @@
+// Pins src/rag/index.ts.
 import { afterEach, describe, expect, test } from "bun:test";
 import { createCache, isRagCacheError, RagCache, type Cache } from "ragcache";
 import { memory } from "ragcache/memory";

@@ -1,3 +1,4 @@
+// Pins GET /health of src/server/admin-routes.ts and src/chain/health.ts, on a live Redis with a file fallback.
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

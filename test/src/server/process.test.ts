@@ -1,3 +1,4 @@
+// Pins src/server/main.ts and start.ts as a process: start, config errors, SIGTERM shutdown.
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
