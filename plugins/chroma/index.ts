@@ -1,6 +1,7 @@
 import {
   createKey,
   parseOptions,
+  RagCacheError,
   keepUntil,
   toMs,
   type CacheEntry,
@@ -12,6 +13,7 @@ import { localEmbedder, openAIEmbedder, type Embedder } from "./embedders/index.
 import { TAG_PREFIX, decode, encode } from "./codec.ts";
 import type { Collection } from "chromadb";
 import { ChromaConnection } from "./connection.ts";
+import { FeedbackStore } from "./feedback.ts";
 import { meaningGuard, type SemanticGuard } from "./guard.ts";
 import { createLexicon, type LexiconOptions } from "./lexicon.ts";
 import { INCLUDE, nearest, type LookupSettings, type Refusal } from "./lookup.ts";
@@ -23,6 +25,7 @@ export * from "./embedders/index.ts";
 export { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
 export { createLexicon, type Lexicon, type LexiconOptions } from "./lexicon.ts";
 export type { Refusal } from "./lookup.ts";
+export type { Feedback, Verdict } from "./feedback.ts";
 export {
   configSchema,
   envAliases,
@@ -39,6 +42,8 @@ declare module "../../src/types.ts" {
   }
 }
 
+/** Why a match judged wrong by feedback is not served. */
+const JUDGED_WRONG = "judged wrong for this query (feedback)";
 /** Least default threshold with `guard: false`. */
 const UNGUARDED_THRESHOLD = 0.9;
 /** Retries (after 50, 100, 200 ms) of a query that met a new collection's index segment being created. */
@@ -83,7 +88,18 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
   };
   const lexicon = createLexicon(vocabulary);
   const guard = guardOf(options.guard, vocabulary);
-  const counts = { lookups: 0, hits: 0, belowThreshold: 0, guarded: 0, filtered: 0, queries: 0, writeBatches: 0 };
+  const counts = {
+    lookups: 0,
+    hits: 0,
+    belowThreshold: 0,
+    guarded: 0,
+    filtered: 0,
+    queries: 0,
+    writeBatches: 0,
+    judgedWrong: 0,
+    rejected: 0,
+    confirmed: 0,
+  };
   const lookup: LookupSettings = { embedderId: embedder.id, thresholdOf, guard, candidates: options.candidates ?? 10, counts };
   const embed = async (text: string) => (await embedder.embed([lexicon.text(text)]))[0]!;
   const sweepEvery = toMs(options.sweepInterval ?? "1m", "sweepInterval");
@@ -93,16 +109,29 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
   let context: LayerContext | undefined;
   let lastSweep: number | undefined;
   const now = () => context?.now() ?? Date.now();
-  const connection = new ChromaConnection({
+  const connectionOptions = {
     name,
     url: options.url ?? "http://127.0.0.1:8000",
     collection: options.collection ?? "ragcache",
     headers: options.headers,
     requestTimeout,
     retryAfter: toMs(options.retryAfter ?? "1s", "retryAfter"),
+  };
+  const connection = new ChromaConnection({
+    ...connectionOptions,
     onDown: (reason) => context?.emit("degraded", { layer: name, reason }),
     onUp: (downMs) => context?.emit("recovered", { layer: name, downMs }),
   });
+  // Outages of the one server are reported by the entries' connection.
+  const feedback = new FeedbackStore(
+    new ChromaConnection({
+      ...connectionOptions,
+      collection: `${connectionOptions.collection}-feedback`,
+      onDown: () => {},
+      onUp: () => {},
+    }),
+    () => now(),
+  );
 
   // Lookups skip expired entries anyway: the purge only frees space, so it is not replayed after an outage.
   const purgeExpired = async () =>
@@ -163,9 +192,15 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       return { ...decode(queued.metadata), similarity: 1, matchedText: queued.text };
     }
     const run = <T>(work: (collection: Collection) => Promise<T>) => connection.run("get", work);
-    const hit = await nearest(batcher, run, key, await embed(key.text), now(), lookup, writes.records(), refused);
-    if (hit) counts.hits++;
-    return hit;
+    const match = await nearest(batcher, run, key, await embed(key.text), now(), lookup, writes.records(), refused);
+    if (!match) return undefined;
+    if (match.id !== key.id && (await feedback.isWrong(key.id, match.id))) {
+      counts.judgedWrong++;
+      refused({ matchedText: match.hit.matchedText ?? "", similarity: match.hit.similarity ?? 0, reason: JUDGED_WRONG });
+      return undefined;
+    }
+    counts.hits++;
+    return match.hit;
   };
 
   const layer: ChromaLayer = {
@@ -183,6 +218,26 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
         if (!refusal.reason.startsWith("similarity")) layerContext?.emit("guard", { key, layer: name, ...refusal });
       };
       return find(key, refused);
+    },
+    async feedback(input) {
+      if (input.verdict !== "wrong" && input.verdict !== "right")
+        throw new RagCacheError("E_CONFIG_INVALID", `verdict must be "wrong" or "right", got ${JSON.stringify(input.verdict)}`, {
+          source: name,
+        });
+      const keyOptions = { namespace: input.namespace, params: input.params };
+      const key = createKey(input.query, keyOptions);
+      const matched = createKey(input.matchedText, keyOptions);
+      counts[input.verdict === "wrong" ? "rejected" : "confirmed"]++;
+      await feedback.record(key, matched.id, matched.text, input.verdict, await embed(key.text));
+      // The match was back-filled under the query's key into the exact layers: it must go at once.
+      if (input.verdict === "wrong") await context?.invalidateAbove({ type: "delete", ids: [key.id] });
+    },
+    reject: (query, lookup, keyOptions) => {
+      if (lookup.matchedText === undefined)
+        throw new RagCacheError("E_CONFIG_INVALID", "reject() takes a semantic lookup: this one has no matchedText", {
+          source: name,
+        });
+      return layer.feedback({ query, ...keyOptions, matchedText: lookup.matchedText, verdict: "wrong" });
     },
     async explain(query, keyOptions) {
       const refused: Refusal[] = [];

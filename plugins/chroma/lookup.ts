@@ -23,8 +23,14 @@ export interface LookupSettings {
   counts: { belowThreshold: number; guarded: number; filtered: number };
 }
 
+/** The entry found, and the id of the stored question it belongs to. */
+export interface Match {
+  hit: LayerHit;
+  id: string;
+}
+
 interface Choice {
-  hit?: LayerHit;
+  match?: Match;
   /** False when a closer entry of the key's own partition may lie beyond the neighbours seen. */
   settled: boolean;
 }
@@ -50,11 +56,11 @@ export async function nearest(
   settings: LookupSettings,
   pending: readonly PendingWrite[],
   refused: (refusal: Refusal) => void,
-): Promise<LayerHit | undefined> {
+): Promise<Match | undefined> {
   const queued = queuedNeighbours(key, vector, pending, settings.embedderId, now);
   const first = await batcher.neighbours(vector);
   const choice = choose(key, merge(first, queued), first.ids.length < settings.candidates, now, settings, refused);
-  if (choice.settled) return choice.hit;
+  if (choice.settled) return choice.match;
   settings.counts.filtered++;
   const where: Where = {
     $and: [
@@ -73,7 +79,7 @@ export async function nearest(
     documents: second.documents[0] ?? [],
     metadatas: second.metadatas[0] ?? [],
   };
-  return choose(key, neighbours, true, now, settings, () => {}).hit;
+  return choose(key, neighbours, true, now, settings, () => {}).match;
 }
 
 function choose(
@@ -107,7 +113,7 @@ function choose(
       refused({ matchedText, similarity, reason: verdict || "refused by the guard" });
       continue;
     }
-    return { hit: { ...decode(metadata), similarity, matchedText }, settled: true };
+    return { match: { hit: { ...decode(metadata), similarity, matchedText }, id: ids[i]! }, settled: true };
   }
   // Settled when the collection holds no more to look at, or when every neighbour was of the key's
   // own partition and refused by the guard: a filtered query would return the same ones.

@@ -3,6 +3,7 @@ import { durationSchema, type CacheLayer, type Duration, type KeyOptions, type L
 import type { Embedder } from "./embedders/index.ts";
 import type { GuardOptions, SemanticGuard } from "./guard.ts";
 import type { LexiconOptions } from "./lexicon.ts";
+import type { Feedback } from "./feedback.ts";
 import type { Refusal } from "./lookup.ts";
 
 /** The embedder as plain config: a built-in by name, or with its options. */
@@ -163,6 +164,22 @@ export type ChromaLayer = CacheLayer & {
    * below threshold 0.7"). Counts like a lookup; emits no events.
    */
   explain(query: string, options?: KeyOptions): Promise<Explanation>;
+  /**
+   * Record a user's verdict on a semantic match. "wrong": that stored question never answers this
+   * query again (kept in Chroma beside the entries: across restarts and instances), and the copy
+   * back-filled under the query's key leaves the exact layers at once. "right": a confirmed pair.
+   * Counted in `stats()` (`rejected`, `confirmed`, `judgedWrong` for matches refused since).
+   */
+  feedback(feedback: Feedback): Promise<void>;
+  /**
+   * `feedback` with verdict "wrong" for a lookup's answer.
+   * @example
+   * ```ts
+   * const hit = await cache.lookup("how do I reset my email password");
+   * if (hit && userSaysWrong) await semantic.reject("how do I reset my email password", hit);
+   * ```
+   */
+  reject(query: string, lookup: { matchedText?: string }, options?: KeyOptions): Promise<void>;
   /** Delete every entry whose grace (or expiry) has passed; runs by itself every `sweepInterval`. */
   purgeExpired(): Promise<void>;
   /** Resolves once every queued write has reached Chroma (writes go behind, in batches). */

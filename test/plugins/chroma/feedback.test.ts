@@ -1,0 +1,82 @@
+// Pins plugins/chroma/feedback.ts with the layer's feedback() and reject(): verdicts on a live Chroma, across restarts.
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createCache, createKey, isRagCacheError, type CacheLayer } from "ragcache";
+import { chroma } from "ragcache/chroma";
+import { file } from "ragcache/file";
+import { memory } from "ragcache/memory";
+import { chromaForTests } from "../../support/chroma-server.ts";
+
+const server = chromaForTests("feedback");
+const dirs: string[] = [];
+afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+const STORED = "how do i reset my password";
+const ASKED = "how can i reset my password";
+
+/** One "process": memory, a file layer and the chroma layer on a shared collection and folder. */
+function instance(collection: string, dir: string) {
+  const semantic = chroma({ url: server.url, collection, timeout: "5s" });
+  const files = file({ dir });
+  const cache = createCache({ layers: [memory(), files, semantic], layerTimeout: "10s" });
+  return { cache, semantic, files };
+}
+
+/** The chain back-fills a semantic hit into the exact layers in the background: wait for it. */
+async function backFilled(layer: CacheLayer, query: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (await layer.get(createKey(query))) return true;
+    await Bun.sleep(10);
+  }
+  return false;
+}
+
+describe("feedback on semantic matches", () => {
+  test("a wrong verdict removes the match for that query at once, in every layer, and across a restart", async () => {
+    const collection = server.collection();
+    const dir = await mkdtemp(join(tmpdir(), "ragcache-feedback-"));
+    dirs.push(dir);
+    const first = instance(collection, dir);
+    await first.cache.set(STORED, "answer");
+    const hit = await first.cache.lookup(ASKED);
+    expect(hit).toMatchObject({ value: "answer", layer: "chroma", matchedText: STORED });
+    expect(await backFilled(first.files, ASKED)).toBe(true);
+
+    await first.semantic.reject(ASKED, hit!);
+    expect(await first.cache.lookup(ASKED)).toBeUndefined();
+    expect(await (first.files as CacheLayer).get(createKey(ASKED))).toBeUndefined();
+    expect(first.semantic.stats!()).toMatchObject({ rejected: 1, judgedWrong: 1 });
+    expect(await first.cache.lookup("hi, how can I reset my password please")).toMatchObject({ value: "answer" });
+    await first.cache.close();
+
+    const restarted = instance(collection, dir);
+    expect(await restarted.cache.lookup(ASKED)).toBeUndefined();
+    expect((await restarted.semantic.explain(ASKED)).refused).toMatchObject([
+      { matchedText: STORED, reason: "judged wrong for this query (feedback)" },
+    ]);
+    await restarted.cache.close();
+  });
+
+  test("a right verdict after a wrong one serves the match again, and is counted", async () => {
+    const semantic = chroma({ url: server.url, collection: server.collection(), timeout: "5s" });
+    const cache = createCache({ layers: [semantic], layerTimeout: "10s" });
+    await cache.set("what is the refund window", "30 days", { namespace: "answer" });
+    const pair = { query: "what's the refund window", namespace: "answer", matchedText: "what is the refund window" };
+    await semantic.feedback({ ...pair, verdict: "wrong" });
+    expect(await cache.get(pair.query, { namespace: "answer" })).toBeUndefined();
+    await semantic.feedback({ ...pair, verdict: "right" });
+    expect(await cache.get(pair.query, { namespace: "answer" })).toBe("30 days");
+    expect(semantic.stats!()).toMatchObject({ rejected: 1, confirmed: 1 });
+    await cache.close();
+  });
+
+  test("bad feedback is a typed error, never a crash", async () => {
+    const semantic = chroma({ url: server.url, collection: server.collection(), timeout: "5s" });
+    const verdict = "maybe" as "wrong";
+    const failed = await semantic.feedback({ query: "a", matchedText: "b", verdict }).catch((error: unknown) => error);
+    expect(isRagCacheError(failed) && failed.message).toMatch(/verdict must be "wrong" or "right", got "maybe"/);
+    expect(() => semantic.reject("a", { value: 1 } as { matchedText?: string })).toThrow(/has no matchedText/);
+  });
+});
