@@ -70,6 +70,20 @@ export class FeedbackStore {
     return this.#wrong.has(pairId(queryId, matchedId));
   }
 
+  /** Every verdict recorded on the server, for calibration. */
+  async all(): Promise<Feedback[]> {
+    const found = await this.#connection.run("feedback", (collection) => collection.get({ include: ["metadatas", "documents"] }));
+    return found.ids.map((_, i) => {
+      const metadata = found.metadatas[i] ?? {};
+      return {
+        query: found.documents[i] ?? "",
+        namespace: String(metadata.ns),
+        matchedText: String(metadata.matchedText),
+        verdict: metadata.verdict === "right" ? "right" : "wrong",
+      };
+    });
+  }
+
   async #read(): Promise<void> {
     this.#recent.clear();
     const found = await this.#connection.run("feedback", (collection) =>

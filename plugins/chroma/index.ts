@@ -3,6 +3,7 @@ import {
   parseOptions,
   RagCacheError,
   keepUntil,
+  normalizeText,
   toMs,
   type CacheEntry,
   type CacheKey,
@@ -16,7 +17,7 @@ import { ChromaConnection } from "./connection.ts";
 import { FeedbackStore } from "./feedback.ts";
 import { meaningGuard, type SemanticGuard } from "./guard.ts";
 import { createLexicon, type LexiconOptions } from "./lexicon.ts";
-import { INCLUDE, nearest, type LookupSettings, type Refusal } from "./lookup.ts";
+import { INCLUDE, cosine, nearest, type LookupSettings, type Refusal } from "./lookup.ts";
 import { configSchema, type ChromaLayer, type ChromaOptions } from "./options.ts";
 import { QueryBatcher } from "./query-batch.ts";
 import { WriteQueue, hasAnyTag, type PendingWrite } from "./writes.ts";
@@ -238,6 +239,13 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
           source: name,
         });
       return layer.feedback({ query, ...keyOptions, matchedText: lookup.matchedText, verdict: "wrong" });
+    },
+    recordedFeedback: () => feedback.all(),
+    async score(query, candidate) {
+      const [asked, stored] = [normalizeText(query), normalizeText(candidate)];
+      const [a, b] = await Promise.all([embed(asked), embed(stored)]);
+      const verdict = guard(asked, stored);
+      return { similarity: cosine(a, b), verdict: verdict === true ? true : verdict || "refused by the guard" };
     },
     async explain(query, keyOptions) {
       const refused: Refusal[] = [];

@@ -155,7 +155,8 @@ function merge(stored: Neighbours, queued: Neighbours): Neighbours {
   };
 }
 
-function cosine(a: number[], b: number[]): number {
+/** Cosine similarity of two vectors (0 when either is zero). */
+export function cosine(a: number[], b: number[]): number {
   let dot = 0;
   let normA = 0;
   let normB = 0;

@@ -180,6 +180,13 @@ export type ChromaLayer = CacheLayer & {
    * ```
    */
   reject(query: string, lookup: { matchedText?: string }, options?: KeyOptions): Promise<void>;
+  /** Every verdict recorded with `feedback` on this layer's server and collection. */
+  recordedFeedback(): Promise<Feedback[]>;
+  /**
+   * How the layer judges a pair without storing anything: the similarity of the two questions (its
+   * embedder, its vocabulary) and the guard's verdict. What `bun run calibrate` measures.
+   */
+  score(query: string, candidate: string): Promise<{ similarity: number; verdict: true | string }>;
   /** Delete every entry whose grace (or expiry) has passed; runs by itself every `sweepInterval`. */
   purgeExpired(): Promise<void>;
   /** Resolves once every queued write has reached Chroma (writes go behind, in batches). */

@@ -59,7 +59,7 @@ describe("feedback on semantic matches", () => {
     await restarted.cache.close();
   });
 
-  test("a right verdict after a wrong one serves the match again, and is counted", async () => {
+  test("a right verdict after a wrong one serves the match again, is counted, and is there for calibration", async () => {
     const semantic = chroma({ url: server.url, collection: server.collection(), timeout: "5s" });
     const cache = createCache({ layers: [semantic], layerTimeout: "10s" });
     await cache.set("what is the refund window", "30 days", { namespace: "answer" });
@@ -69,6 +69,9 @@ describe("feedback on semantic matches", () => {
     await semantic.feedback({ ...pair, verdict: "right" });
     expect(await cache.get(pair.query, { namespace: "answer" })).toBe("30 days");
     expect(semantic.stats!()).toMatchObject({ rejected: 1, confirmed: 1 });
+    expect(await semantic.recordedFeedback()).toEqual([
+      { query: pair.query, namespace: "answer", matchedText: pair.matchedText, verdict: "right" },
+    ]);
     await cache.close();
   });
 
