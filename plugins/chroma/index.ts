@@ -15,6 +15,7 @@ import { TAG_PREFIX, decode, encode } from "./codec.ts";
 import type { Collection } from "chromadb";
 import { ChromaConnection } from "./connection.ts";
 import { FeedbackStore } from "./feedback.ts";
+import { chatVerifier, verdictOf } from "./verify.ts";
 import { meaningGuard, type SemanticGuard } from "./guard.ts";
 import { createLexicon, type LexiconOptions } from "./lexicon.ts";
 import { INCLUDE, cosine, nearest, type LookupSettings, type Refusal } from "./lookup.ts";
@@ -27,6 +28,7 @@ export { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts"
 export { createLexicon, type Lexicon, type LexiconOptions } from "./lexicon.ts";
 export type { Refusal } from "./lookup.ts";
 export type { Feedback, Verdict } from "./feedback.ts";
+export { chatVerifier, type ChatVerifierOptions, type Verifier } from "./verify.ts";
 export {
   configSchema,
   envAliases,
@@ -34,6 +36,7 @@ export {
   type ChromaOptions,
   type EmbedderConfig,
   type Explanation,
+  type VerifyOptions,
 } from "./options.ts";
 
 declare module "../../src/types.ts" {
@@ -71,6 +74,8 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       ...options,
       embedder: typeof options.embedder === "object" && "embed" in options.embedder ? undefined : options.embedder,
       guard: typeof options.guard === "function" ? undefined : options.guard,
+      // A verifier function is code, not config: only the rest is validated.
+      verify: options.verify && Object.fromEntries(Object.entries(options.verify).filter(([option]) => option !== "verifier")),
     },
     "chroma",
   );
@@ -98,10 +103,17 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
     queries: 0,
     writeBatches: 0,
     judgedWrong: 0,
+    verified: 0,
+    unverified: 0,
     rejected: 0,
     confirmed: 0,
   };
   const lookup: LookupSettings = { embedderId: embedder.id, thresholdOf, guard, candidates: options.candidates ?? 10, counts };
+  const verify = options.verify && {
+    verifier: options.verify.verifier ?? chatVerifier(options.verify),
+    band: options.verify.band ?? 0.05,
+    timeout: toMs(options.verify.timeout ?? "800ms", "verify.timeout"),
+  };
   const embed = async (text: string) => (await embedder.embed([lexicon.text(text)]))[0]!;
   const sweepEvery = toMs(options.sweepInterval ?? "1m", "sweepInterval");
   const requestTimeout = toMs(options.timeout ?? "750ms", "timeout");
@@ -199,6 +211,15 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
       counts.judgedWrong++;
       refused({ matchedText: match.hit.matchedText ?? "", similarity: match.hit.similarity ?? 0, reason: JUDGED_WRONG });
       return undefined;
+    }
+    if (verify && match.id !== key.id && (match.hit.similarity ?? 1) < thresholdOf(key.namespace) + verify.band) {
+      counts.verified++;
+      const verdict = await verdictOf(verify.verifier, key.text, match.hit.matchedText ?? "", verify.timeout);
+      if (verdict !== true) {
+        counts.unverified++;
+        refused({ matchedText: match.hit.matchedText ?? "", similarity: match.hit.similarity ?? 0, reason: verdict });
+        return undefined;
+      }
     }
     counts.hits++;
     return match.hit;

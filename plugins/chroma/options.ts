@@ -5,6 +5,7 @@ import type { GuardOptions, SemanticGuard } from "./guard.ts";
 import type { LexiconOptions } from "./lexicon.ts";
 import type { Feedback } from "./feedback.ts";
 import type { Refusal } from "./lookup.ts";
+import type { Verifier } from "./verify.ts";
 
 /** The embedder as plain config: a built-in by name, or with its options. */
 export type EmbedderConfig = z.infer<typeof embedderSchema>;
@@ -49,6 +50,14 @@ export interface ChromaOptions extends LexiconOptions {
    * `synonyms` and `fillers` apply to the built-in guard and to the text embedded.
    */
   guard?: boolean | GuardOptions | SemanticGuard;
+  /**
+   * A second opinion on borderline matches: called only when a match that passed the guard has a
+   * similarity below the threshold + `band`; not served when it says no, fails or is later than
+   * `timeout`. `verifier` is your own `(query, candidate) => Promise<boolean>`; without one,
+   * `chatVerifier({ model, baseURL, apiKeyEnv })` asks an OpenAI-compatible chat endpoint.
+   * Defaults: band 0.05, timeout "800ms" (keep it below the chain's `layerTimeout`). Default: no verifier.
+   */
+  verify?: VerifyOptions;
   /**
    * Neighbours fetched per lookup; the closest of the key's namespace and parameters that passes the
    * guard wins. When all of them are close enough but unusable and some belong to other namespaces
@@ -95,6 +104,17 @@ const synonymsSchema = z.array(z.array(z.string().min(1)).min(2));
 const abbreviationsSchema = z.record(z.string().min(1), z.string().min(1));
 const fillersSchema = z.array(z.string().min(1));
 
+const verifySchema = z.strictObject({
+  model: z.string().min(1).optional(),
+  baseURL: z.url().optional(),
+  apiKeyEnv: z.string().min(1).optional(),
+  band: z.number().min(0).max(1).optional(),
+  timeout: durationSchema.optional(),
+});
+
+/** The `verify` option: your verifier, or the built-in chat verifier's settings, and when to call it. */
+export type VerifyOptions = z.input<typeof verifySchema> & { verifier?: Verifier };
+
 const guardSchema = z.strictObject({
   numbers: z.boolean().optional(),
   negations: z.boolean().optional(),
@@ -125,6 +145,7 @@ export const configSchema = z
     synonyms: synonymsSchema,
     fillers: fillersSchema,
     guard: z.union([z.boolean(), guardSchema]),
+    verify: verifySchema,
     candidates: z.number().int().min(1).max(1000),
     timeout: durationSchema,
     retryAfter: durationSchema,
