@@ -1,6 +1,5 @@
 import {
   createKey,
-  parseOptions,
   RagCacheError,
   keepUntil,
   normalizeText,
@@ -10,16 +9,14 @@ import {
   type LayerContext,
   type LayerHit,
 } from "../../src/index.ts";
-import { localEmbedder, openAIEmbedder, type Embedder } from "./embedders/index.ts";
 import { TAG_PREFIX, decode, encode } from "./codec.ts";
 import type { Collection } from "chromadb";
 import { ChromaConnection } from "./connection.ts";
 import { FeedbackStore } from "./feedback.ts";
-import { chatVerifier, verdictOf } from "./verify.ts";
-import { meaningGuard, type SemanticGuard } from "./guard.ts";
-import { createLexicon, type LexiconOptions } from "./lexicon.ts";
+import { verdictOf } from "./verify.ts";
 import { INCLUDE, cosine, nearest, type LookupSettings, type Refusal } from "./lookup.ts";
-import { configSchema, type ChromaLayer, type ChromaOptions } from "./options.ts";
+import type { ChromaLayer, ChromaOptions } from "./options.ts";
+import { layerSettings } from "./settings.ts";
 import { QueryBatcher } from "./query-batch.ts";
 import { WriteQueue, hasAnyTag, type PendingWrite } from "./writes.ts";
 
@@ -48,8 +45,6 @@ declare module "../../src/types.ts" {
 
 /** Why a match judged wrong by feedback is not served. */
 const JUDGED_WRONG = "judged wrong for this query (feedback)";
-/** Least default threshold with `guard: false`. */
-const UNGUARDED_THRESHOLD = 0.9;
 /** Retries (after 50, 100, 200 ms) of a query that met a new collection's index segment being created. */
 const NEW_SEGMENT_RETRIES = 3;
 /** Extra write deadline per record of a batch: a few times what Chroma 1.0 spends on each (see the README). */
@@ -68,32 +63,7 @@ const WRITE_MS_PER_RECORD = 5;
  * ```
  */
 export function chroma(options: ChromaOptions = {}): ChromaLayer {
-  parseOptions(
-    configSchema,
-    {
-      ...options,
-      embedder: typeof options.embedder === "object" && "embed" in options.embedder ? undefined : options.embedder,
-      guard: typeof options.guard === "function" ? undefined : options.guard,
-      // A verifier function is code, not config: only the rest is validated.
-      verify: options.verify && Object.fromEntries(Object.entries(options.verify).filter(([option]) => option !== "verifier")),
-    },
-    "chroma",
-  );
-  const name = options.name ?? "chroma";
-  const embedder = embedderOf(options.embedder);
-  // Similarity alone must be strict: the embedder's hint assumes the guard checks each match.
-  const threshold =
-    options.threshold ??
-    (options.guard === false ? Math.max(UNGUARDED_THRESHOLD, embedder.threshold ?? 0) : (embedder.threshold ?? 0.9));
-  const thresholds = options.thresholds ?? {};
-  const thresholdOf = (namespace: string) => thresholds[namespace] ?? threshold;
-  const vocabulary: LexiconOptions = {
-    abbreviations: options.abbreviations,
-    synonyms: options.synonyms,
-    fillers: options.fillers,
-  };
-  const lexicon = createLexicon(vocabulary);
-  const guard = guardOf(options.guard, vocabulary);
+  const { name, embedder, threshold, thresholdOf, lexicon, guard, verify } = layerSettings(options);
   const counts = {
     lookups: 0,
     hits: 0,
@@ -109,11 +79,6 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
     confirmed: 0,
   };
   const lookup: LookupSettings = { embedderId: embedder.id, thresholdOf, guard, candidates: options.candidates ?? 10, counts };
-  const verify = options.verify && {
-    verifier: options.verify.verifier ?? chatVerifier(options.verify),
-    band: options.verify.band ?? 0.05,
-    timeout: toMs(options.verify.timeout ?? "800ms", "verify.timeout"),
-  };
   const embed = async (text: string) => (await embedder.embed([lexicon.text(text)]))[0]!;
   const sweepEvery = toMs(options.sweepInterval ?? "1m", "sweepInterval");
   const requestTimeout = toMs(options.timeout ?? "750ms", "timeout");
@@ -329,24 +294,4 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
     close: () => writes.flush(),
   };
   return layer;
-}
-
-function embedderOf(option: ChromaOptions["embedder"]): Embedder {
-  if (option === undefined || option === "local") return localEmbedder();
-  if (option === "openai") return openAIEmbedder();
-  if ("embed" in option) return option;
-  const { type, ...settings } = option;
-  return type === "local" ? localEmbedder(settings) : openAIEmbedder(settings);
-}
-
-function guardOf(option: ChromaOptions["guard"], vocabulary: LexiconOptions): SemanticGuard {
-  if (option === false) return () => true;
-  if (typeof option === "function") return option;
-  const settings = option === undefined || option === true ? {} : option;
-  return meaningGuard({
-    ...settings,
-    abbreviations: { ...vocabulary.abbreviations, ...settings.abbreviations },
-    synonyms: [...(vocabulary.synonyms ?? []), ...(settings.synonyms ?? [])],
-    fillers: [...(vocabulary.fillers ?? []), ...(settings.fillers ?? [])],
-  });
 }
