@@ -62,8 +62,9 @@ const WRITE_MS_PER_RECORD = 5;
  * await cache.lookup("How can I reset my password"); // answered by "How do I reset my password?"
  * ```
  */
-export function chroma(options: ChromaOptions = {}): ChromaLayer {
-  const { name, embedder, threshold, thresholdOf, lexicon, guard, verify } = layerSettings(options);
+export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
+  const { options, embedder, threshold, thresholdOf, lexicon, guard, verify } = layerSettings(chromaOptions);
+  const { name } = options;
   const counts = {
     lookups: 0,
     hits: 0,

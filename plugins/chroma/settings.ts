@@ -2,32 +2,21 @@ import { parseOptions, toMs } from "../../src/index.ts";
 import { localEmbedder, openAIEmbedder, type Embedder } from "./embedders/index.ts";
 import { meaningGuard, type SemanticGuard } from "./guard.ts";
 import { createLexicon, type LexiconOptions } from "./lexicon.ts";
-import { configSchema, type ChromaOptions } from "./options.ts";
+import { optionsSchema, type ChromaOptions } from "./options.ts";
 import { chatVerifier } from "./verify.ts";
 
 /** Least default threshold with `guard: false`. */
 const UNGUARDED_THRESHOLD = 0.9;
 
 /** The layer's options validated (as `loadConfig` validates them) and turned into what it works with. */
-export function layerSettings(options: ChromaOptions) {
-  parseOptions(
-    configSchema,
-    {
-      ...options,
-      embedder: typeof options.embedder === "object" && "embed" in options.embedder ? undefined : options.embedder,
-      guard: typeof options.guard === "function" ? undefined : options.guard,
-      // A verifier function is code, not config: only the rest is validated.
-      verify: options.verify && Object.fromEntries(Object.entries(options.verify).filter(([option]) => option !== "verifier")),
-    },
-    "chroma",
-  );
+export function layerSettings(chromaOptions: ChromaOptions) {
+  const options = parseOptions(optionsSchema, chromaOptions, "chroma");
   const embedder = embedderOf(options.embedder);
   // Similarity alone must be strict: the embedder's hint assumes the guard checks each match.
   const threshold =
     options.threshold ??
     (options.guard === false ? Math.max(UNGUARDED_THRESHOLD, embedder.threshold ?? 0) : (embedder.threshold ?? 0.9));
-  const thresholds = options.thresholds ?? {};
-  const thresholdOf = (namespace: string) => thresholds[namespace] ?? threshold;
+  const thresholdOf = (namespace: string) => options.thresholds[namespace] ?? threshold;
   const vocabulary: LexiconOptions = {
     abbreviations: options.abbreviations,
     synonyms: options.synonyms,
@@ -37,10 +26,10 @@ export function layerSettings(options: ChromaOptions) {
   const guard = guardOf(options.guard, vocabulary);
   const verify = options.verify && {
     verifier: options.verify.verifier ?? chatVerifier(options.verify),
-    band: options.verify.band ?? 0.05,
-    timeout: toMs(options.verify.timeout ?? "800ms", "verify.timeout"),
+    band: options.verify.band,
+    timeout: toMs(options.verify.timeout, "verify.timeout"),
   };
-  return { name: options.name ?? "chroma", embedder, threshold, thresholdOf, lexicon, guard, verify };
+  return { options, embedder, threshold, thresholdOf, lexicon, guard, verify };
 }
 
 function embedderOf(option: ChromaOptions["embedder"]): Embedder {

@@ -1,7 +1,11 @@
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
+import type { ClusterOptions, RedisOptions } from "ioredis";
+import { importPeer } from "../../src/index.ts";
 import type { Settings } from "./options.ts";
 
-export type Client = Redis | Cluster;
+/** ioredis is an optional peer: loaded here, once, so a missing install is a clear error at import. */
+export const { Cluster, Redis } = await importPeer("ioredis", "ragcache/redis", () => import("ioredis"));
+
+export type Client = InstanceType<typeof Redis> | InstanceType<typeof Cluster>;
 
 /** Reconnect quickly but not in a tight loop: the breaker, not ioredis, decides when Redis is usable again. */
 const backoff = (attempt: number) => Math.min(50 * attempt, 1_000);

@@ -4,7 +4,6 @@ import {
   type CacheEntry,
   type CacheKey,
   type CacheLayer,
-  type Invalidation,
   type LayerContext,
   type LayerHealth,
   type LayerHit,
@@ -75,6 +74,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
         subscriber: connect(settings, "subscriber"),
         channel: `${settings.prefix}#invalidate`,
         publish: store.publish,
+        subscribers: settings.cluster ? undefined : store.subscribers,
         onRemote: (invalidation) => {
           remoteInvalidations++;
           context?.track(context.invalidateAbove(invalidation));
@@ -141,15 +141,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
   }
 
   function deleteKey(key: CacheKey): Promise<void> {
-    const invalidation: Invalidation = { type: "delete", ids: [key.id] };
-    return writes.write({
-      operation: "delete",
-      toRedis: () => store.delete([key.id]),
-      toFallback: () => fallback!.delete(key),
-      remember: () => journal.id(key.id),
-      invalidation,
-      key,
-    });
+    return writes.route({ operation: "delete", key });
   }
 
   return {
@@ -189,36 +181,11 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
     set(key, entry: CacheEntry) {
       const keep = keepUntil(entry) - now();
       if (keep <= 0) return deleteKey(key);
-      const px = Number.isFinite(keep) ? Math.ceil(keep) : 0;
-      const invalidation: Invalidation = { type: "delete", ids: [key.id] };
-      return writes.write({
-        operation: "set",
-        toRedis: () => store.set(key.id, entry, px),
-        toFallback: () => fallback!.set(key, entry),
-        remember: () => journal.id(key.id),
-        invalidation,
-        key,
-      });
+      return writes.route({ operation: "set", key, entry, px: Number.isFinite(keep) ? Math.ceil(keep) : 0 });
     },
     delete: deleteKey,
-    clear(namespace) {
-      return writes.write({
-        operation: "clear",
-        toRedis: () => store.clear(namespace),
-        toFallback: () => fallback!.clear(namespace),
-        remember: () => journal.clear(namespace),
-        invalidation: { type: "clear", namespace },
-      });
-    },
-    invalidateTags(tags) {
-      return writes.write({
-        operation: "invalidateTags",
-        toRedis: () => store.invalidateTags(tags),
-        toFallback: () => fallback!.invalidateTags(tags),
-        remember: () => journal.tag(tags),
-        invalidation: { type: "tags", tags },
-      });
-    },
+    clear: (namespace) => writes.route({ operation: "clear", namespace }),
+    invalidateTags: (tags) => writes.route({ operation: "invalidateTags", tags }),
     health: checkHealth,
     stats() {
       return {

@@ -1,5 +1,8 @@
-import { Cron } from "croner";
-import { RagCacheError } from "../../src/index.ts";
+import type { Cron as CronJob } from "croner";
+import { importPeer, RagCacheError } from "../../src/index.ts";
+
+/** croner is an optional peer: a missing install is a clear error when the warming plugin is imported. */
+const { Cron } = await importPeer("croner", "ragcache/warming", () => import("croner"));
 
 export const DEFAULT_SCHEDULE = "0 2 * * *";
 
@@ -17,7 +20,7 @@ export function schedulePattern(schedule: string | false | undefined, hour: numb
 }
 
 /** A croner job that does not keep the process alive; its callback's failures are the caller's to report. */
-export function startSchedule(pattern: string, timezone: string | undefined, run: () => void): Cron {
+export function startSchedule(pattern: string, timezone: string | undefined, run: () => void): CronJob {
   return new Cron(pattern, { timezone, unref: true, protect: true }, run);
 }
 

@@ -50,6 +50,8 @@ export class Cache implements CacheHandle {
   #freezeValues: boolean;
   #keys: KeyMemo;
   #inflight = new Map<string, Promise<unknown>>();
+  /** Lookups of get-or-load callers still waiting for a slower layer, shared by key. */
+  #lookups = new Map<string, Promise<Found | undefined>>();
   #background = new Set<Promise<unknown>>();
   #teardowns: (() => MaybePromise<void>)[] = [];
   #closed = false;
@@ -124,7 +126,7 @@ export class Cache implements CacheHandle {
     const running = this.#inflight.get(key.id) as Promise<V> | undefined;
     if (running) return running;
     if (options.refresh) return this.#load(key, loader, options);
-    const found = this.#walk.find(key);
+    const found = this.#sharedFind(key);
     if (!(found instanceof Promise) && found?.fresh) return found.entry.value as V;
     return Promise.resolve(found).then((result) =>
       this.#settle(key, result, loader, options).then((resolution) => resolution.value),
@@ -138,7 +140,7 @@ export class Cache implements CacheHandle {
     const running = this.#inflight.get(key.id) as Promise<V> | undefined;
     if (running) return { value: await running, status: "miss" };
     if (options.refresh) return { value: await this.#load(key, loader, options), status: "miss" };
-    return this.#settle(key, await this.#walk.find(key), loader, options);
+    return this.#settle(key, await this.#sharedFind(key), loader, options);
   }
 
   /** Where a query would be answered from now, without loading: a fresh hit, or with `allowStale` one in grace. */
@@ -211,6 +213,23 @@ export class Cache implements CacheHandle {
     }
     this.#closed = true;
     await Promise.allSettled(this.layers.map((layer) => layer.close?.()));
+  }
+
+  /**
+   * The walk for a get-or-load caller. While one waits for a slower layer, callers of the same key
+   * share its lookup: a stampede costs one lookup per layer, and the first to settle a miss
+   * registers the single load the others then join.
+   */
+  #sharedFind(key: CacheKey): MaybePromise<Found | undefined> {
+    const pending = this.#lookups.get(key.id);
+    if (pending) return pending;
+    const found = this.#walk.find(key);
+    if (found instanceof Promise) {
+      this.#lookups.set(key.id, found);
+      const forget = () => this.#lookups.delete(key.id);
+      found.then(forget, forget);
+    }
+    return found;
   }
 
   #valueOf<V>(found: Found | undefined, allowStale = false): V | undefined {

@@ -3,7 +3,7 @@ import { isDuration } from "../duration.ts";
 
 /** A duration option: ms or "30s", "10m", "1h", "1d". */
 export const durationSchema = z.union([z.number().nonnegative(), z.string()]).refine(isDuration, {
-  message: 'expected a duration: ms, or a string like "500ms", "30s", "10m", "1h", "1d"',
+  message: 'expected a duration: ms, or a string like "500ms", "90s", "1h30m", "2 days"',
 });
 
 /** A reference to a plugin in plain config: a built-in name or a module path, plus its options. */
