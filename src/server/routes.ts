@@ -2,9 +2,15 @@ import { Hono } from "hono";
 import type { MiddlewareHandler } from "hono";
 import type { Cache } from "../chain/cache.ts";
 import { documentTag } from "../rag/index.ts";
-import { entryParam, entryQuery, invalidateBody, lookupBody, putBody, validate } from "./schemas.ts";
+import type { CacheLayer } from "../types.ts";
+import { entryParam, entryQuery, feedbackBody, invalidateBody, lookupBody, putBody, validate } from "./schemas.ts";
 
-/** The data routes: one entry by namespace and key, lookups, and invalidation. */
+/** A semantic layer that takes verdicts on its matches (the chroma layer's `feedback`). */
+type FeedbackLayer = CacheLayer & { feedback(verdict: unknown): Promise<void> };
+const takesFeedback = (layer: CacheLayer): layer is FeedbackLayer =>
+  typeof (layer as Partial<FeedbackLayer>).feedback === "function";
+
+/** The data routes: one entry by namespace and key, lookups, feedback on semantic matches, and invalidation. */
 export function dataRoutes(cache: Cache, guard: MiddlewareHandler): Hono {
   const app = new Hono();
 
@@ -33,6 +39,15 @@ export function dataRoutes(cache: Cache, guard: MiddlewareHandler): Hono {
     const { query, ...options } = c.req.valid("json");
     const found = await cache.lookup(query, options);
     return c.json(found ? { hit: true, ...found } : { hit: false });
+  });
+
+  app.post("/v1/feedback", guard, validate("json", feedbackBody), async (c) => {
+    const layers = cache.layers.filter(takesFeedback);
+    if (!layers.length)
+      return c.json({ error: "no layer of this cache takes feedback (a semantic layer such as chroma does)" }, 501);
+    const verdict = c.req.valid("json");
+    await Promise.all(layers.map((layer) => layer.feedback(verdict)));
+    return c.json({ recorded: verdict.verdict, layers: layers.map((layer) => layer.name) });
   });
 
   app.post("/v1/invalidate", guard, validate("json", invalidateBody), async (c) => {

@@ -43,6 +43,14 @@ export const lookupBody = z.strictObject({
   allowStale: z.boolean().optional(),
 });
 
+export const feedbackBody = z.strictObject({
+  query: z.string().min(1, "query must not be empty"),
+  namespace: namespace.optional(),
+  params: params.optional(),
+  matchedText: z.string().min(1, "matchedText must not be empty"),
+  verdict: z.enum(["wrong", "right"]),
+});
+
 export const invalidateBody = z
   .strictObject({
     keys: z

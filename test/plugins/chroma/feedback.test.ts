@@ -1,4 +1,4 @@
-// Pins plugins/chroma/feedback.ts with the layer's feedback() and reject(): verdicts on a live Chroma, across restarts.
+// Pins plugins/chroma/feedback.ts with the layer's feedback() and reject() and POST /v1/feedback: verdicts on a live Chroma, across restarts.
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,6 +7,7 @@ import { createCache, createKey, isRagCacheError, type CacheLayer } from "ragcac
 import { chroma } from "ragcache/chroma";
 import { file } from "ragcache/file";
 import { memory } from "ragcache/memory";
+import { createServerApp } from "../../../src/server/app.ts";
 import { chromaForTests } from "../../support/chroma-server.ts";
 
 const server = chromaForTests("feedback");
@@ -73,6 +74,33 @@ describe("feedback on semantic matches", () => {
       { query: pair.query, namespace: "answer", matchedText: pair.matchedText, verdict: "right" },
     ]);
     await cache.close();
+  });
+
+  test("POST /v1/feedback records a verdict; a bad body is a 400 with the reason, a cache without a semantic layer a 501", async () => {
+    const semantic = chroma({ url: server.url, collection: server.collection(), timeout: "5s" });
+    const cache = createCache({ layers: [memory(), semantic], layerTimeout: "10s" });
+    const app = createServerApp({ cache });
+    const post = (path: string, body: unknown) =>
+      app.request(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    await cache.set(STORED, "answer", { namespace: "answer" });
+    expect(await (await post("/v1/lookup", { query: ASKED, namespace: "answer" })).json()).toMatchObject({
+      hit: true,
+      matchedText: STORED,
+    });
+    const recorded = await post("/v1/feedback", { query: ASKED, namespace: "answer", matchedText: STORED, verdict: "wrong" });
+    expect([recorded.status, await recorded.json()]).toEqual([200, { recorded: "wrong", layers: ["chroma"] }]);
+    expect(await (await post("/v1/lookup", { query: ASKED, namespace: "answer" })).json()).toEqual({ hit: false });
+    const bad = await post("/v1/feedback", { query: ASKED, matchedText: STORED, verdict: "meh" });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain("verdict");
+    await cache.close();
+    const plain = createServerApp({ cache: createCache({ layers: [memory()] }) });
+    const none = await plain.request("/v1/feedback", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "a", matchedText: "b", verdict: "right" }),
+    });
+    expect(none.status).toBe(501);
   });
 
   test("bad feedback is a typed error, never a crash", async () => {
