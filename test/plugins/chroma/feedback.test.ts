@@ -7,22 +7,35 @@ import { createCache, createKey, isRagCacheError, type CacheLayer } from "ragcac
 import { chroma } from "ragcache/chroma";
 import { file } from "ragcache/file";
 import { memory } from "ragcache/memory";
+import { redis } from "ragcache/redis";
 import { createServerApp } from "../../../src/server/app.ts";
 import { chromaForTests } from "../../support/chroma-server.ts";
+import { startRedis, type RedisServer } from "../../support/redis-server.ts";
 
 const server = chromaForTests("feedback");
 const dirs: string[] = [];
-afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+let redisServer: RedisServer | undefined;
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  await redisServer?.stop();
+});
 
 const STORED = "how do i reset my password";
 const ASKED = "how can i reset my password";
 
-/** One "process": memory, a file layer and the chroma layer on a shared collection and folder. */
-function instance(collection: string, dir: string) {
+/** One "process": memory, a persistent exact layer (files in `dir`, or Redis under a prefix) and the chroma layer. */
+function instance(collection: string, store: { dir: string } | { redisUrl: string; prefix: string }) {
   const semantic = chroma({ url: server.url, collection, timeout: "5s" });
-  const files = file({ dir });
+  const files = "dir" in store ? file({ dir: store.dir }) : redis({ url: store.redisUrl, prefix: store.prefix });
   const cache = createCache({ layers: [memory(), files, semantic], layerTimeout: "10s" });
   return { cache, semantic, files };
+}
+
+async function persistentStores() {
+  const dir = await mkdtemp(join(tmpdir(), "ragcache-feedback-"));
+  dirs.push(dir);
+  redisServer ??= await startRedis();
+  return [{ dir }, { redisUrl: redisServer.url, prefix: `feedback-${process.pid}-${Date.now()}:` }];
 }
 
 /** The chain back-fills a semantic hit into the exact layers in the background: wait for it. */
@@ -35,11 +48,12 @@ async function backFilled(layer: CacheLayer, query: string): Promise<boolean> {
 }
 
 describe("feedback on semantic matches", () => {
-  test("a wrong verdict removes the match for that query at once, in every layer, and across a restart", async () => {
-    const collection = server.collection();
-    const dir = await mkdtemp(join(tmpdir(), "ragcache-feedback-"));
-    dirs.push(dir);
-    const first = instance(collection, dir);
+  test("a wrong verdict removes the match for that query at once, in every layer, and across a restart (file, Redis)", async () => {
+    for (const store of await persistentStores()) await rejectAndRestart(server.collection(), store);
+  });
+
+  async function rejectAndRestart(collection: string, store: Parameters<typeof instance>[1]) {
+    const first = instance(collection, store);
     await first.cache.set(STORED, "answer");
     const hit = await first.cache.lookup(ASKED);
     expect(hit).toMatchObject({ value: "answer", layer: "chroma", matchedText: STORED });
@@ -52,13 +66,13 @@ describe("feedback on semantic matches", () => {
     expect(await first.cache.lookup("hi, how can I reset my password please")).toMatchObject({ value: "answer" });
     await first.cache.close();
 
-    const restarted = instance(collection, dir);
+    const restarted = instance(collection, store);
     expect(await restarted.cache.lookup(ASKED)).toBeUndefined();
     expect((await restarted.semantic.explain(ASKED)).refused).toMatchObject([
       { matchedText: STORED, reason: "judged wrong for this query (feedback)" },
     ]);
     await restarted.cache.close();
-  });
+  }
 
   test("a right verdict after a wrong one serves the match again, is counted, and is there for calibration", async () => {
     const semantic = chroma({ url: server.url, collection: server.collection(), timeout: "5s" });
