@@ -41,10 +41,11 @@ export interface GuardOptions extends LexiconOptions {
 }
 
 /** Words that phrase a request without changing what is asked. */
-const PHRASING = "mean meaning definition way exactly briefly question wondering please thank thanks located".split(" ");
+const PHRASING =
+  "mean meaning definition way exactly briefly question wondering please thank thanks located vs versus much many".split(" ");
 /** Verbs and nouns that phrase a request: "list the symptoms" asks "what are the symptoms". */
 const LEADS =
-  "explain describe tell show give list define summarize summarise summary overview walkthrough guide tutorial instructions instruction steps step procedure howto know want need help".split(
+  "explain describe tell show give list define summarize summarise summary overview walkthrough guide tutorial instructions instruction steps step procedure howto tips advice know want need help".split(
     " ",
   );
 /** Function words that still change the question when they follow a verb: "sign in" vs "sign out", "scale up" vs "down". */
@@ -156,6 +157,7 @@ function signature(tokens: string[], lexicon: Lexicon, ignored: Set<string>, lea
   let afterNumber = false;
   for (const word of tokens) {
     const unit = afterNumber && UNITS.has(stem(word));
+    const afterUnit = afterContent && UNITS.has(stem(terms.at(-1)?.raw ?? ""));
     afterNumber = false;
     const number = numberOf(word);
     if (number !== undefined) {
@@ -165,8 +167,9 @@ function signature(tokens: string[], lexicon: Lexicon, ignored: Set<string>, lea
     } else if (NEGATIONS.has(word)) {
       negations.push(word);
       inPhrase = afterContent = false;
-    } else if (RELATIONS.has(word) && (word !== "to" || afterContent)) {
-      role = word === "into" || word === "onto" ? "to" : word;
+    } else if ((RELATIONS.has(word) && (word !== "to" || afterContent)) || ((word === "in" || word === "per") && afterUnit)) {
+      // "teaspoons in a tablespoon" is not "tablespoons in a teaspoon": after a unit, "in" and "per" relate too.
+      role = word === "into" || word === "onto" ? "to" : word === "per" ? "in" : word;
       inPhrase = true;
       afterContent = false;
     } else if (STOP_WORDS.has(word) && !PARTICLES.has(word)) {

@@ -57,7 +57,7 @@ export async function nearest(
   pending: readonly PendingWrite[],
   refused: (refusal: Refusal) => void,
 ): Promise<Match | undefined> {
-  const queued = queuedNeighbours(key, vector, pending, settings.embedderId, now);
+  const queued = queuedNeighbours(key, vector, pending, settings, now);
   const first = await batcher.neighbours(vector);
   const choice = choose(key, merge(first, queued), first.ids.length < settings.candidates, now, settings, refused);
   if (choice.settled) return choice.match;
@@ -125,12 +125,15 @@ function queuedNeighbours(
   key: CacheKey,
   vector: number[],
   pending: readonly PendingWrite[],
-  embedderId: string,
+  settings: LookupSettings,
   now: number,
 ): Neighbours {
+  // The nearest `candidates`, as Chroma would answer: each neighbour may cost a guard call.
   const own = pending
-    .filter((record) => ownPartition(record.metadata, key, embedderId, now))
-    .map((record) => ({ record, distance: 1 - cosine(vector, record.vector) }));
+    .filter((record) => ownPartition(record.metadata, key, settings.embedderId, now))
+    .map((record) => ({ record, distance: 1 - cosine(vector, record.vector) }))
+    .sort((a, b) => a.distance - b.distance)
+    .slice(0, settings.candidates);
   return {
     ids: own.map((o) => o.record.id),
     distances: own.map((o) => o.distance),
