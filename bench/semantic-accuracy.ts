@@ -46,7 +46,8 @@ const pairs = text
 const server = await startChroma({ private: true });
 const collection = `bench-accuracy-${Date.now()}`;
 const layerOf = async (overrides: Record<string, unknown>) => {
-  const { layers } = await loadConfig({ layers: [{ use: "chroma", url: server.url, collection, ...overrides }] });
+  // Accuracy, not latency: a generous deadline, so a loaded machine slows the run instead of failing lookups.
+  const { layers } = await loadConfig({ layers: [{ use: "chroma", url: server.url, collection, timeout: "10s", ...overrides }] });
   return layers[0] as ChromaLayer;
 };
 
