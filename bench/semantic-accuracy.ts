@@ -1,4 +1,4 @@
-import { createKey, loadConfig, normalizeText } from "ragcache";
+import { createKey, loadConfig, nextStamp, normalizeText } from "ragcache";
 import { meaningGuard, type ChromaLayer } from "ragcache/chroma";
 import { startChroma } from "../test/support/chroma-server.ts";
 import { writeTopic, type Goal, type Table } from "./lib/report.ts";
@@ -58,12 +58,16 @@ const trials: Omit<Trial, "similarity" | "verdict" | "servedGuarded" | "servedUn
 const started = performance.now();
 const writer = await layerOf({});
 const now = Date.now();
-for (const trial of trials)
-  await writer.set(createKey(trial.stored, { namespace: trial.namespace }), {
+for (const trial of trials) {
+  const key = createKey(trial.stored, { namespace: trial.namespace });
+  await writer.set(key, {
     value: trial.stored,
     createdAt: now,
     expiresAt: now + 3_600_000,
+    stamp: nextStamp(),
+    digest: key.digest,
   });
+}
 
 const guarded = await layerOf({});
 const unguarded = await layerOf({ guard: false });

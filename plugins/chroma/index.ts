@@ -14,7 +14,7 @@ import type { Collection } from "chromadb";
 import { ChromaConnection } from "./connection.ts";
 import { FeedbackStore } from "./feedback.ts";
 import { verdictOf } from "./verify.ts";
-import { INCLUDE, cosine, nearest, type LookupSettings, type Refusal } from "./lookup.ts";
+import { INCLUDE, answers, cosine, nearest, type LookupSettings, type Refusal } from "./lookup.ts";
 import type { ChromaLayer, ChromaOptions } from "./options.ts";
 import { layerSettings } from "./settings.ts";
 import { QueryBatcher } from "./query-batch.ts";
@@ -79,7 +79,21 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
     rejected: 0,
     confirmed: 0,
   };
-  const lookup: LookupSettings = { embedderId: embedder.id, thresholdOf, guard, candidates: options.candidates ?? 10, counts };
+  const onForeignEntry = (key: CacheKey) =>
+    context?.emit("error", {
+      layer: name,
+      operation: "get",
+      key,
+      error: new RagCacheError("E_INTEGRITY", "a stored entry answers another key (digest mismatch); skipped", { source: name }),
+    });
+  const lookup: LookupSettings = {
+    embedderId: embedder.id,
+    thresholdOf,
+    guard,
+    candidates: options.candidates,
+    counts,
+    onForeignEntry,
+  };
   const embed = async (text: string) => (await embedder.embed([lexicon.text(text)]))[0]!;
   const sweepEvery = toMs(options.sweepInterval ?? "1m", "sweepInterval");
   const requestTimeout = toMs(options.timeout ?? "750ms", "timeout");
@@ -166,9 +180,10 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
     counts.lookups++;
     sweepWhenDue();
     const queued = writes.pending(key.id);
-    if (queued && Number(queued.metadata.keep) > now()) {
+    const queuedEntry = queued && Number(queued.metadata.keep) > now() ? decode(queued.metadata) : undefined;
+    if (queuedEntry && answers(queuedEntry.digest, key, queued!.text)) {
       counts.hits++;
-      return { ...decode(queued.metadata), similarity: 1, matchedText: queued.text };
+      return { ...queuedEntry, similarity: 1, matchedText: queued!.text };
     }
     const run = <T>(work: (collection: Collection) => Promise<T>) => connection.run("get", work);
     const match = await nearest(batcher, run, key, await embed(key.text), now(), lookup, writes.records(), refused);

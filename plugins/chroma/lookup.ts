@@ -1,5 +1,5 @@
 import type { Collection, Metadata, Where } from "chromadb";
-import type { CacheKey, LayerHit } from "../../src/index.ts";
+import { keyOf, type CacheKey, type LayerHit } from "../../src/index.ts";
 import { decode } from "./codec.ts";
 import type { SemanticGuard } from "./guard.ts";
 import type { Neighbours, QueryBatcher } from "./query-batch.ts";
@@ -21,6 +21,8 @@ export interface LookupSettings {
   /** Neighbours per query. */
   candidates: number;
   counts: { belowThreshold: number; guarded: number; filtered: number };
+  /** A neighbour whose entry was not stored for its own text (and the query's namespace and parameters). */
+  onForeignEntry: (key: CacheKey) => void;
 }
 
 /** The entry found, and the id of the stored question it belongs to. */
@@ -103,8 +105,13 @@ function choose(
       if (own) refused({ matchedText, similarity, reason: `similarity ${similarity.toFixed(3)} below threshold ${threshold}` });
       return { settled: true };
     }
-    if (!own) {
+    const entry = own ? decode(metadata) : undefined;
+    if (!entry) {
       foreign++;
+      continue;
+    }
+    if (!answers(entry.digest, key, matchedText)) {
+      settings.onForeignEntry(key);
       continue;
     }
     const verdict = settings.guard(key.text, matchedText);
@@ -113,11 +120,16 @@ function choose(
       refused({ matchedText, similarity, reason: verdict || "refused by the guard" });
       continue;
     }
-    return { match: { hit: { ...decode(metadata), similarity, matchedText }, id: ids[i]! }, settled: true };
+    return { match: { hit: { ...entry, similarity, matchedText }, id: ids[i]! }, settled: true };
   }
   // Settled when the collection holds no more to look at, or when every neighbour was of the key's
   // own partition and refused by the guard: a filtered query would return the same ones.
   return { settled: exhausted || foreign === 0 };
+}
+
+/** Whether the entry was stored for `text` under the query's namespace and parameters. */
+export function answers(digest: string, key: CacheKey, text: string): boolean {
+  return digest === (text === key.text ? key.digest : keyOf(key.namespace, text, key.params).digest);
 }
 
 /** Writes still queued for Chroma that belong to the key's partition, as neighbours. */

@@ -60,8 +60,27 @@ const jsonOptions = z.strictObject({
   failureThreshold: z.number().int().min(1).max(20).default(5),
   /** While the breaker is open, how often Redis is probed. Default "500ms". */
   probeInterval: positiveDurationSchema.default("500ms"),
-  /** Keys/tags/namespaces remembered while degraded; past it, recovery clears this prefix in Redis instead. Default 10 000. */
+  /** Changes journaled while degraded; past it, recovery clears this prefix in Redis instead. Default 10 000. */
   maxJournal: z.number().int().positive().default(10_000),
+  /** Bytes of the journal (each change carries its entry); past it, the same as past `maxJournal`. Default 256 MiB. */
+  maxJournalBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
+  /**
+   * The folder of the journal: every change made while Redis is unreachable, replayed into Redis on
+   * recovery or by the next process that starts with this folder. One process per folder (a lock file
+   * refuses a second). Default: the fallback's `dir` (a `file()` fallback), else the journal is kept in
+   * memory and dies with the process.
+   */
+  journalDir: z.string().min(1).optional(),
+  /**
+   * "always": a change made during an outage is fsynced to the journal before it is acknowledged
+   * (survives a power loss; concurrent writes share one fsync). "never": written, left to the OS to
+   * flush (survives the process being killed, not the machine losing power). Default "always".
+   */
+  journalSync: z.enum(["always", "never"]).default("always"),
   /** Publish invalidations on a Redis channel so other processes evict their faster layers. Default true. */
   invalidationBus: z.boolean().default(true),
   /** Budget of one layer call in the chain, in ms. Default: the chain's `layerTimeout`. */
@@ -86,7 +105,7 @@ const optionsSchema = jsonOptions
   .extend({
     /**
      * Where reads and writes go while Redis is unreachable (usually `file()`). It is emptied whenever
-     * Redis is reachable (at start, after recovery), so it only ever holds what was written during an
+     * Redis has caught up (at start, after recovery), so it only ever holds what was written during an
      * outage. Default: none (misses + error events).
      */
     fallback: layerSchema.optional(),
@@ -122,5 +141,12 @@ export function resolveOptions(options: RedisLayerOptions) {
     exhaustedAfterMs: toMs(parsed.exhaustedAfter, "exhaustedAfter"),
     healthCheckMs: parsed.healthCheckInterval * 1000,
     probeIntervalMs: toMs(parsed.probeInterval, "probeInterval"),
+    journalDir: parsed.journalDir ?? dirOf(parsed.fallback),
   };
+}
+
+/** The folder a fallback keeps its files in, when it has one (`file()` exposes `dir`). */
+function dirOf(fallback: unknown): string | undefined {
+  const dir = (fallback as { dir?: unknown } | undefined)?.dir;
+  return typeof dir === "string" ? dir : undefined;
 }
