@@ -7,6 +7,7 @@ import {
   pluginRefSchema,
   positiveDurationSchema,
   toMs,
+  type EnvAlias,
 } from "../../src/index.ts";
 
 const node = z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65_535) });
@@ -44,7 +45,7 @@ const jsonOptions = z.strictObject({
   connectTimeout: positiveDurationSchema.default("1s"),
   /** Budget of one command; a timed-out command is retried (see `retries`). Default "250ms". */
   commandTimeout: positiveDurationSchema.default("250ms"),
-  /** A socket silent this long while commands wait is dropped and reconnected. Default "5s". */
+  /** A socket silent this long while commands wait is dropped and reconnected. Default "5s". Env `RAG_SOCKET_TIMEOUT` (seconds). */
   socketTimeout: positiveDurationSchema.default("5s"),
   /** Retries of a command that timed out, on the least busy connection (every command here is idempotent). Default 1. */
   retries: z.number().int().min(0).max(10).default(1),
@@ -109,8 +110,8 @@ const optionsSchema = jsonOptions
      * outage. Default: none (misses + error events).
      */
     fallback: layerSchema.optional(),
-    /** Where the degraded/recovered log lines go. Default `console.warn`. */
-    log: functionSchema<(line: string) => void>().default(() => (line: string) => console.warn(line)),
+    /** Where plain degraded/recovered lines go. Default none: the chain's logger reports those events as JSON lines. */
+    log: functionSchema<(line: string) => void>().default(() => () => {}),
   })
   .refine(oneTopology.check, { message: oneTopology.message });
 
@@ -124,8 +125,11 @@ const optionsSchema = jsonOptions
  */
 export type RedisLayerOptions = z.input<typeof optionsSchema>;
 
-/** Env vars that set options besides the generic `RAG_REDIS_<OPTION>`. */
-export const envAliases = { RAG_HEALTH_CHECK_INTERVAL: "healthCheckInterval" };
+/** Env vars that set options besides the generic `RAG_REDIS_<OPTION>`; `RAG_SOCKET_TIMEOUT=5.0` is seconds. */
+export const envAliases: Record<string, EnvAlias> = {
+  RAG_HEALTH_CHECK_INTERVAL: "healthCheckInterval",
+  RAG_SOCKET_TIMEOUT: { option: "socketTimeout", unit: "s" },
+};
 
 export type Settings = ReturnType<typeof resolveOptions>;
 

@@ -10,16 +10,14 @@ test("the README's semantic snippet runs as written: a paraphrase is served, a n
   const readme = await Bun.file(join(import.meta.dir, "../../../README.md")).text();
   const section = readme.slice(readme.indexOf("## Semantic layer"));
   const snippet = section.slice(section.indexOf("```ts") + 5, section.indexOf("```", section.indexOf("```ts") + 5));
-  expect(snippet).toContain('url: "http://127.0.0.1:8000"');
+  expect(snippet).toContain("url: process.env.RAG_CHROMA_URL");
   const file = join(import.meta.dir, `.readme-snippet-${process.pid}.ts`);
-  await Bun.write(
-    file,
-    snippet
-      .replace("http://127.0.0.1:8000", server.url)
-      .replace('collection: "ragcache"', `collection: "${server.collection()}"`),
-  );
+  await Bun.write(file, snippet.replace('collection: "ragcache"', `collection: "${server.collection()}"`));
   try {
-    const run = Bun.spawnSync([process.execPath, "run", file], { cwd: join(import.meta.dir, "../../..") });
+    const run = Bun.spawnSync([process.execPath, "run", file], {
+      cwd: join(import.meta.dir, "../../.."),
+      env: { ...process.env, RAG_CHROMA_URL: server.url },
+    });
     const output = run.stdout.toString();
     expect({ exitCode: run.exitCode, stderr: run.stderr.toString() }).toEqual({ exitCode: 0, stderr: "" });
     expect(output).toContain('status: "hit"');
