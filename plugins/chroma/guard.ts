@@ -34,7 +34,10 @@ export interface GuardOptions extends LexiconOptions {
    * "from paris to london" is not "from london to paris", "vue 2 app to vue 3" not "vue 3 app to vue 2". Default true.
    */
   order?: boolean;
-  /** Words of 5+ letters one edit apart (8+ letters: two) count as the same word. Default true. */
+  /**
+   * Words of 5+ letters one edit apart (8+ letters of equal length: two) count as the same word,
+   * never across a first letter, a digit or two units ("megabit"/"megabyte"). Default true.
+   */
   typos?: boolean;
   /** Content words that may appear on one side only (request phrasing); added to the built-in list. */
   ignore?: readonly string[];
