@@ -15,7 +15,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
     "what which who whom whose when where why how whether " +
     "of in on at to for from with by about as into onto over under between through during within upon per via " +
     "and or but if then so than too also just very really quite only even still please " +
-    "there here out up s t ll ve re d"
+    "there here out up s t ll ve re d m"
   ).split(" "),
 );
 
