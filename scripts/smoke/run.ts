@@ -111,19 +111,43 @@ async function waitForHttp(url: string, timeoutMs = 15_000): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-/** Starts a server process, sends the same request twice, and returns the X-Cache of each. */
-async function missThenHit(cmd: string[], cwd: string, port: number, request: () => Request): Promise<string> {
+/** Starts a server process, waits until it answers, runs `check` against it, then stops it. */
+async function withServer(cmd: string[], cwd: string, port: number, check: () => Promise<string>): Promise<string> {
   const child = Bun.spawn(cmd, { cwd, env: { ...process.env, PORT: String(port) }, stdout: "pipe", stderr: "pipe" });
   try {
     await waitForHttp(`http://127.0.0.1:${port}/`);
-    const marks: string[] = [];
-    for (let i = 0; i < 2; i++) marks.push((await fetch(request())).headers.get("x-cache") ?? "none");
-    if (marks.join(" ") !== "MISS HIT") throw new Error(`expected MISS then HIT, got ${marks.join(" then ")}`);
-    return marks.join(" then ");
+    return await check();
   } finally {
     child.kill();
     await child.exited;
   }
+}
+
+/** Sends the same request twice to a server process and returns the X-Cache of each. */
+const missThenHit = (cmd: string[], cwd: string, port: number, request: () => Request) =>
+  withServer(cmd, cwd, port, async () => {
+    const marks: string[] = [];
+    for (let i = 0; i < 2; i++) marks.push((await fetch(request())).headers.get("x-cache") ?? "none");
+    if (marks.join(" ") !== "MISS HIT") throw new Error(`expected MISS then HIT, got ${marks.join(" then ")}`);
+    return marks.join(" then ");
+  });
+
+/** The standalone server from the bin: a PUT then a GET of the same entry. */
+async function serveRoundTrip(cmd: string[], cwd: string): Promise<string> {
+  const port = await freePort();
+  return withServer([...cmd, "--port", String(port)], cwd, port, async () => {
+    const url = `http://127.0.0.1:${port}/v1/cache/smoke/question`;
+    const put = await fetch(url, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ value: { answer: 42 }, ttl: "1h30m" }),
+    });
+    const got = await fetch(url);
+    const body = (await got.json()) as { value?: unknown };
+    if (put.status !== 200 || got.status !== 200 || JSON.stringify(body.value) !== '{"answer":42}')
+      throw new Error(`PUT ${put.status}, GET ${got.status} ${JSON.stringify(body)}`);
+    return `PUT then GET on :${port}: ${JSON.stringify(body.value)}`;
+  });
 }
 
 const started = performance.now();
@@ -161,6 +185,33 @@ try {
 } finally {
   await redisServer.stop();
 }
+
+await step("Bun on the packed tarball: the same checks, and ragcache/testing's conformance suite", async () => {
+  await writeFile(
+    join(app, "conformance.test.mjs"),
+    'import { layerConformance } from "ragcache/testing";\nimport { memory } from "ragcache/memory";\nlayerConformance("memory", () => memory(), { realTimeExpiryMs: 300 });\n',
+  );
+  const redisServer = await startRedis({ private: true });
+  try {
+    const checks = await run(["bun", "node-smoke.mjs"], app, { REDIS_URL: redisServer.url });
+    const suite = await run(["bun", "test", "./conformance.test.mjs"], app);
+    return `${checks.trim().split("\n").at(-1)}; conformance: ${suite.match(/(\d+) pass/)?.[0]}, ${suite.match(/(\d+) fail/)?.[0]}`;
+  } finally {
+    await redisServer.stop();
+  }
+});
+
+await step("bin: npx ragcache serve (Node), bunx --bun ragcache serve (Bun), ragcache warm", async () => {
+  const node = await serveRoundTrip(["npx", "--no-install", "ragcache", "serve"], app);
+  const bun = await serveRoundTrip(["bunx", "--bun", "ragcache", "serve"], app);
+  await writeFile(join(app, "warm.json"), JSON.stringify([{ query: "what is rag?" }]));
+  const warm = await run(
+    ["npx", "--no-install", "ragcache", "warm", "--list", "warm.json", "--loader", "default=http://127.0.0.1:9/"],
+    app,
+  );
+  if (!/done: warmed/.test(warm)) throw new Error(warm);
+  return `node: ${node}\nbun: ${bun}\nwarm: ${warm.trim().split("\n").at(-1)}`;
+});
 
 await step("examples/node-server as written: MISS then HIT", async () => {
   await cp(join(ROOT, "examples", "node-server", "server.mjs"), join(app, "server.mjs"));
