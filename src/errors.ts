@@ -7,6 +7,7 @@ export type ErrorCode =
   | "E_KEY_TOO_LARGE"
   | "E_INVALID_KEY"
   | "E_INVALID_DURATION"
+  | "E_INVALID_TTL"
   | "E_NOT_SERIALIZABLE"
   | "E_CLOSED"
   | "E_MISSING_PEER";

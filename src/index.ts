@@ -21,7 +21,11 @@ export { canonicalJson, createKey, hash128, keyFromId, normalizeText, DEFAULT_NA
 export {
   defaultConfig,
   durationSchema,
+  functionSchema,
+  layerSchema,
   loadConfig,
+  parseOptions,
+  positiveDurationSchema,
   parseConfig,
   pluginRefSchema,
   type PluginRef,

@@ -57,3 +57,11 @@ export function isConnectionError(error: Error): boolean {
     error.message,
   );
 }
+
+/** Reply errors that mean Redis cannot serve anyone right now (loading, a read-only replica, auth, memory), not one bad command. */
+const SERVER_STATE = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|NOAUTH|WRONGPASS|BUSY|MISCONF|OOM|TRYAGAIN|NOREPLICAS)\b/;
+
+/** An error Redis replied to one command (a bad argument, a key of another type): Redis itself is fine. */
+export function isCommandError(error: Error): boolean {
+  return error.name === "ReplyError" && !SERVER_STATE.test(error.message);
+}

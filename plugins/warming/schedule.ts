@@ -6,13 +6,9 @@ const { Cron } = await importPeer("croner", "ragcache/warming", () => import("cr
 
 export const DEFAULT_SCHEDULE = "0 2 * * *";
 
-/** The cron pattern to use: `hour` (0-23) wins as `0 H * * *`; `false` means no schedule. */
+/** The cron pattern to use: `hour` (0-23, checked by the options schema) wins as `0 H * * *`; `false` means no schedule. */
 export function schedulePattern(schedule: string | false | undefined, hour: number | undefined): string | undefined {
-  if (hour !== undefined) {
-    if (!Number.isInteger(hour) || hour < 0 || hour > 23)
-      throw scheduleError(`hour must be an integer from 0 to 23, got ${hour}`);
-    return `0 ${hour} * * *`;
-  }
+  if (hour !== undefined) return `0 ${hour} * * *`;
   if (schedule === false) return undefined;
   const pattern = schedule ?? DEFAULT_SCHEDULE;
   try {

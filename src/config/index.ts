@@ -9,6 +9,7 @@ import { defaultConfig, pluginRefSchema, ragConfigSchema, TOP_LEVEL_ENV, type Pl
 
 export { defaultConfig, durationSchema, pluginRefSchema, type PluginRef, type RagConfig } from "./schema.ts";
 export { envName, envValue } from "./env.ts";
+export { functionSchema, layerSchema, parseOptions, positiveDurationSchema } from "./plugin-options.ts";
 
 export { BUILT_IN_PLUGINS } from "./built-in.ts";
 
