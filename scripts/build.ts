@@ -37,14 +37,6 @@ const builtInNextToDist = `export const BUILT_IN_PLUGINS = ${JSON.stringify(["me
 export function builtInSpecifier(name) { return new URL("./" + name + ".js", import.meta.url).href; }
 `;
 
-/**
- * Module-level zod schemas marked pure, so an app that never loads config (an edge worker) drops
- * them, and with them zod, from its bundle.
- */
-function pureSchemas(source: string): string {
-  return source.replace(/^((?:export )?const \w+(?:: [\w<>]+)? = )(z\b)/gm, "$1/* @__PURE__ */ $2");
-}
-
 async function bundle(): Promise<void> {
   await rm(ENTRY_DIR, { recursive: true, force: true });
   await mkdir(ENTRY_DIR, { recursive: true });
@@ -70,10 +62,6 @@ async function bundle(): Promise<void> {
           // lru-cache's neutral build: the same cache without node:diagnostics_channel, so it runs on the edge.
           build.onResolve({ filter: /^lru-cache$/ }, () => ({ path: LRU_CACHE_NEUTRAL }));
           build.onLoad({ filter: /src[\\/]config[\\/]built-in\.ts$/ }, () => ({ contents: builtInNextToDist, loader: "js" }));
-          build.onLoad({ filter: /(src|plugins)[\\/].*\.ts$/ }, async ({ path }) => ({
-            contents: pureSchemas(await readFile(path, "utf8")),
-            loader: "ts",
-          }));
         },
       },
     ],
