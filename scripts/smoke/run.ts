@@ -241,7 +241,15 @@ await step("Deno 2 through npm: specifiers: MISS then HIT", async () => {
   return (await run([bin("deno"), "run", "-A", "deno-smoke.ts"], app, { DENO_DIR: join(CACHE, "deno"), NO_COLOR: "1" })).trim();
 });
 
-await step("jsr.json passes deno publish --dry-run", async () => {
+await step("jsr.json matches package.json and passes deno publish --dry-run", async () => {
+  const [npm, jsr] = await Promise.all(
+    ["package.json", "jsr.json"].map(async (file) => JSON.parse(await readFile(join(ROOT, file), "utf8"))),
+  );
+  const npmEntries = Object.keys(npm.exports).filter((entry) => !["./testing", "./package.json"].includes(entry));
+  if (jsr.version !== npm.version || JSON.stringify(Object.keys(jsr.exports).sort()) !== JSON.stringify(npmEntries.sort()))
+    throw new Error(
+      `jsr.json (${jsr.version}: ${Object.keys(jsr.exports)}) differs from package.json (${npm.version}: ${npmEntries})`,
+    );
   const out = await run(
     [bin("deno"), "publish", "--dry-run", "--allow-dirty", "--allow-slow-types", "--config", "jsr.json"],
     ROOT,
