@@ -31,7 +31,7 @@ const external = [...Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies 
 const ZOD = join(ROOT, "node_modules", "zod");
 const ZOD_TYPES = join(DIST, "types", "vendor", "zod");
 
-const LRU_CACHE_NEUTRAL = join(ROOT, "node_modules", "lru-cache", "dist", "esm", "browser", "index.js");
+const LRU_CACHE_NEUTRAL = join(ROOT, "node_modules", "lru-cache", "dist", "esm", "browser", "index.min.js");
 
 /** In the build, built-in plugins are the entry files next to the code that loads them. */
 const builtInNextToDist = `export const BUILT_IN_PLUGINS = ${JSON.stringify(["memory", "redis", "file", "chroma", "metrics", "warming"])};
