@@ -1,4 +1,4 @@
-// Runs under Node from a project that installed the packed ragcache: every check prints one line.
+// Runs under Node (and Bun) from a project that installed the packed ragcache: every check prints one line.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -24,7 +24,8 @@ async function check(name, body) {
 }
 
 const dir = await mkdtemp(join(tmpdir(), "ragcache-node-smoke-"));
-console.log(`node ${process.version}`);
+const runtime = typeof Bun === "undefined" ? `node ${process.version}` : `bun ${Bun.version}`;
+console.log(runtime);
 
 await check("core + memory: the loader runs once, then a hit", async () => {
   const cache = createCache({ layers: [memory()], defaultTtl: "1h30m" });
@@ -100,5 +101,5 @@ await check("Hono middleware on @hono/node-server: MISS then HIT", async () => {
 });
 
 await rm(dir, { recursive: true, force: true });
-console.log(`node ${process.version}: ${results.passed} passed, ${results.failed} failed`);
+console.log(`${runtime}: ${results.passed} passed, ${results.failed} failed`);
 process.exit(results.failed ? 1 : 0);
