@@ -2,6 +2,7 @@ import type { ZodType } from "zod";
 import type { CacheOptions } from "../options.ts";
 import { RagCacheError } from "../errors.ts";
 import type { CachePlugin } from "../options.ts";
+import type { UpstreamConfig } from "../openai/options.ts";
 import type { CacheLayer } from "../types.ts";
 import { envValue, withEnv, type Env } from "./env.ts";
 import { defaultConfig, pluginRefSchema, ragConfigSchema, TOP_LEVEL_ENV, type PluginRef, type RagConfig } from "./schema.ts";
@@ -53,6 +54,8 @@ function checkConfig(input: unknown, env: Env): { config: ParsedConfig; issues: 
     return { config: { layers: [], plugins: [] }, issues: [{ path: "", message: "config must be a JSON object" }] };
   const raw: Record<string, unknown> = { ...input };
   for (const [name, option] of Object.entries(TOP_LEVEL_ENV)) if (env[name] !== undefined) raw[option] = envValue(env[name]!);
+  if (env.RAG_UPSTREAM_URL)
+    raw.upstream = { ...(isPlainObject(raw.upstream) ? raw.upstream : {}), baseURL: env.RAG_UPSTREAM_URL };
   const parsed = ragConfigSchema.safeParse(raw);
   if (parsed.success) return { config: parsed.data, issues: [] };
   const refs = (list: unknown) =>
@@ -75,7 +78,7 @@ function checkConfig(input: unknown, env: Env): { config: ParsedConfig; issues: 
 export async function loadConfig(
   source: string | RagConfig = defaultConfig,
   options: LoadConfigOptions = {},
-): Promise<CacheOptions> {
+): Promise<CacheOptions & { upstream?: UpstreamConfig }> {
   const env = options.env ?? process.env;
   const { resolve, dirname } = await import("node:path");
   let input: unknown = source;

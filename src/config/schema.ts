@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isDuration } from "../duration.ts";
+import { upstreamSchema } from "../openai/options.ts";
 
 /** A duration option: ms or "30s", "10m", "1h", "1d". */
 export const durationSchema = z.union([z.number().nonnegative(), z.string()]).refine(isDuration, {
@@ -25,6 +26,8 @@ export const ragConfigSchema = z.strictObject({
   maxKeyLength: z.number().int().positive().optional(),
   maxValueBytes: z.number().int().positive().optional(),
   sampleEvery: z.number().int().positive().optional(),
+  /** An OpenAI-compatible API the server proxies and caches (see ragcache/openai). Default none. */
+  upstream: upstreamSchema.optional(),
 });
 
 /**

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { MiddlewareHandler } from "hono";
 import type { Cache } from "../chain/cache.ts";
+import type { OpenAIProxy } from "../openai/index.ts";
 import type { CachePlugin } from "../options.ts";
 import { renderDashboard } from "./dashboard.ts";
 import { validate, warmBody } from "./schemas.ts";
@@ -24,12 +25,13 @@ function pluginNamed<P extends CachePlugin>(plugins: readonly CachePlugin[], nam
   ) as P | undefined;
 }
 
-/** Health, metrics, stats, warming and the dashboard. */
+/** Health, metrics, stats, warming and the dashboard; the OpenAI proxy's counters when there is one. */
 export function adminRoutes(
   cache: Cache,
   plugins: readonly CachePlugin[],
   latency: LatencyWindow,
   guard: MiddlewareHandler,
+  gateway?: OpenAIProxy,
 ): Hono {
   const app = new Hono();
   const metrics = pluginNamed<Metrics>(plugins, "metrics", "prometheus");
@@ -42,15 +44,17 @@ export function adminRoutes(
   });
 
   app.get("/metrics", (c) => {
-    if (!metrics)
+    if (!metrics && !gateway)
       return c.json(
         { error: "no metrics plugin is configured", hint: 'add { "use": "metrics" } to "plugins" in the config' },
         501,
       );
-    return c.text(metrics.prometheus(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+    return c.text(`${metrics?.prometheus() ?? ""}${gateway?.prometheus() ?? ""}`, 200, {
+      "content-type": "text/plain; version=0.0.4; charset=utf-8",
+    });
   });
 
-  app.get("/stats", (c) => c.json(statsOf(cache, latency, plugins)));
+  app.get("/stats", (c) => c.json({ ...statsOf(cache, latency, plugins), ...(gateway ? { gateway: gateway.stats() } : {}) }));
 
   app.get("/v1/warm", guard, (c) => (warming ? c.json(warming.status()) : c.json(noWarming, 501)));
 

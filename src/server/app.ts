@@ -5,6 +5,8 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Cache } from "../chain/cache.ts";
 import { isRagCacheError, type ErrorCode } from "../errors.ts";
+import { openAIProxy } from "../openai/index.ts";
+import type { UpstreamConfig } from "../openai/options.ts";
 import type { CachePlugin } from "../options.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { dataRoutes } from "./routes.ts";
@@ -18,7 +20,14 @@ export interface ServerAppOptions {
   token?: string;
   /** Largest request body, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** An OpenAI-compatible API to proxy and cache under /v1 (chat, completions, embeddings). Default none. */
+  upstream?: UpstreamConfig;
+  /** Where `upstream.apiKeyEnv` is read. Default `process.env`. */
+  env?: Record<string, string | undefined>;
 }
+
+/** The server's own routes under /v1, which the OpenAI proxy leaves alone. */
+const SERVER_PATHS = ["/v1/cache", "/v1/lookup", "/v1/invalidate", "/v1/warm"];
 
 const STATUS_OF: Partial<Record<ErrorCode, 400 | 413 | 503>> = {
   E_INVALID_KEY: 400,
@@ -36,6 +45,11 @@ export function createServerApp(options: ServerAppOptions): Hono & { close(): vo
   const latency = watchLatency(cache);
   const guard: MiddlewareHandler = options.token ? bearerAuth({ token: options.token }) : (_c, next) => next();
   const app = new Hono();
+  const { upstream, env } = options;
+  const gateway =
+    upstream && openAIProxy({ cache, upstream, env, exceptPaths: SERVER_PATHS, guard: options.token ? guard : undefined });
+  // Before the body limit and the JSON-only check: proxied requests (file uploads too) go upstream as they came.
+  if (gateway) app.route("/", gateway);
 
   app.use(
     "*",
@@ -51,7 +65,7 @@ export function createServerApp(options: ServerAppOptions): Hono & { close(): vo
     await next();
   });
   app.route("/", dataRoutes(cache, guard));
-  app.route("/", adminRoutes(cache, plugins, latency, guard));
+  app.route("/", adminRoutes(cache, plugins, latency, guard, gateway));
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
     if (error instanceof HTTPException) {

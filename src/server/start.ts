@@ -33,10 +33,19 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const cacheOptions = await loadConfig(options.config ?? serverDefaultConfig, { env: options.env });
   const cache = createCache(cacheOptions);
   await cache.ready;
-  const app = createServerApp({ cache, plugins: cacheOptions.plugins, token: options.token, maxBodyBytes: options.maxBodyBytes });
+  const app = createServerApp({
+    cache,
+    plugins: cacheOptions.plugins,
+    token: options.token,
+    maxBodyBytes: options.maxBodyBytes,
+    upstream: cacheOptions.upstream,
+    env: options.env,
+  });
   let server: Server<undefined>;
   try {
-    server = Bun.serve({ port: options.port ?? 8787, hostname: options.host ?? "127.0.0.1", fetch: app.fetch });
+    // A proxied model may think for minutes between streamed chunks: the longest idle time Bun allows.
+    const idleTimeout = cacheOptions.upstream ? 255 : undefined;
+    server = Bun.serve({ port: options.port ?? 8787, hostname: options.host ?? "127.0.0.1", fetch: app.fetch, idleTimeout });
   } catch (error) {
     await cache.close();
     throw error;
