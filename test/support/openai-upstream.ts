@@ -13,6 +13,8 @@ export interface TestUpstream {
   readonly calls: Record<string, number>;
   /** Every request body received, in order. */
   readonly bodies: Record<string, unknown>[];
+  /** Streams sent to their end ([DONE] written). */
+  readonly finishedStreams: () => number;
   /** Headers of the last request. */
   lastHeaders?: Headers;
   /** Set what the next requests do; `reset()` restores normal answers and zeroes the counts. */
@@ -26,7 +28,7 @@ export interface Behaviour {
   status?: number;
   /** Never answer (the proxy's timeout must fire). */
   hang?: boolean;
-  /** Stream this many chunks, then drop the connection without [DONE]. */
+  /** Stream this many chunks, then end the response without [DONE]. */
   cutAfter?: number;
   /** Stream this many chunks, then stall forever. */
   stallAfter?: number;
@@ -53,15 +55,18 @@ export function vectorOf(input: string, dimensions = 8): number[] {
 
 export function startTestUpstream(): TestUpstream {
   let behaviour: Behaviour = {};
+  let finished = 0;
   const calls: Record<string, number> = {};
   const bodies: Body[] = [];
   const state: TestUpstream = {
     url: "",
     calls,
     bodies,
+    finishedStreams: () => finished,
     behave: (next) => void (behaviour = next),
     reset() {
       behaviour = {};
+      finished = 0;
       for (const path of Object.keys(calls)) delete calls[path];
       bodies.length = 0;
     },
@@ -87,9 +92,10 @@ export function startTestUpstream(): TestUpstream {
       }
       if (path === "/v1/models") return Response.json({ object: "list", data: [{ id: "test-model", object: "model" }] });
       if (path === "/v1/embeddings") return Response.json(embeddings(body));
-      if (path === "/v1/chat/completions") return body.stream ? sse(chatChunks(body), behaviour) : Response.json(chat(body));
+      if (path === "/v1/chat/completions")
+        return body.stream ? sse(chatChunks(body), behaviour, () => finished++) : Response.json(chat(body));
       if (path === "/v1/completions")
-        return body.stream ? sse(completionChunks(body), behaviour) : Response.json(completion(body));
+        return body.stream ? sse(completionChunks(body), behaviour, () => finished++) : Response.json(completion(body));
       return Response.json({ error: { message: `no route ${path}` } }, { status: 404 });
     },
   });
@@ -196,16 +202,17 @@ function splitIn(text: string, parts: number): string[] {
   return Array.from({ length: parts }, (_, i) => text.slice(i * size, (i + 1) * size));
 }
 
-function sse(chunks: Body[], behaviour: Behaviour): Response {
+function sse(chunks: Body[], behaviour: Behaviour, onFinish: () => void): Response {
   const encoder = new TextEncoder();
   let sent = 0;
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (behaviour.chunkDelayMs && sent > 0) await Bun.sleep(behaviour.chunkDelayMs);
-      if (sent === behaviour.cutAfter) return controller.error(new Error("test upstream cut the stream"));
+      if (sent === behaviour.cutAfter) return controller.close();
       if (sent === behaviour.stallAfter) return new Promise<void>(() => {});
       if (sent === chunks.length) {
         controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+        onFinish();
         return controller.close();
       }
       controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunks[sent++])}\n\n`));
