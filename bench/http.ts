@@ -17,7 +17,10 @@ import { retrievalResult } from "./lib/workloads.ts";
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 3);
 const CONNECTIONS = 64;
-const GOAL = 0.8;
+/** W6: a cached hit at least as fast as the plain route it caches. */
+const GOAL = 1.0;
+/** A POST hit also reads, canonicalizes and hashes the body. */
+const POST_GOAL = 0.8;
 
 function ensureWrk(): string {
   const found = Bun.which("wrk");
@@ -106,9 +109,11 @@ await cache.close();
 
 const medians = results.map(median);
 const fmt = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)} k` : n.toFixed(0));
-const ratio = (i: number, base: number) => `${(medians[i]! / medians[base]!).toFixed(2)}×`;
-const getRatio = medians[1]! / medians[0]!;
-const postRatio = medians[4]! / medians[3]!;
+/** The median over rounds of variant i's req/s divided by the base variant's in the same round. */
+const roundRatio = (i: number, base: number) => median(results[i]!.map((rps, round) => rps / results[base]![round]!));
+const ratio = (i: number, base: number) => `${roundRatio(i, base).toFixed(2)}×`;
+const getRatio = roundRatio(1, 0);
+const postRatio = roundRatio(4, 3);
 
 writeTopic("http", {
   title: "HTTP: a cached hit through the Hono middleware",
@@ -120,7 +125,7 @@ writeTopic("http", {
   tables: [
     {
       caption: "Requests/s (median over rounds, higher is better)",
-      columns: ["variant", "median req/s", "ratio to its uncached route", "rounds"],
+      columns: ["variant", "median req/s", "ratio to its uncached route (median of per-round ratios)", "rounds"],
       rows: variants.map((variant, i) => [
         variant.name,
         fmt(medians[i]!),
@@ -131,13 +136,13 @@ writeTopic("http", {
   ],
   goals: [
     {
-      goal: `a cached GET hit through the middleware serves ≥ ${GOAL}× the requests/s of the uncached route`,
+      goal: `W6: a cached GET hit through ragcache/hono serves ≥ ${GOAL}× the requests/s of the plain Hono JSON route`,
       met: getRatio >= GOAL,
       measured: `${getRatio.toFixed(2)}×`,
     },
     {
-      goal: `a cached POST hit (body hashed into the key) serves ≥ ${GOAL}× the uncached route`,
-      met: postRatio >= GOAL,
+      goal: `a cached POST hit (body hashed into the key) serves ≥ ${POST_GOAL}× the uncached route`,
+      met: postRatio >= POST_GOAL,
       measured: `${postRatio.toFixed(2)}×`,
     },
   ],

@@ -11,6 +11,8 @@ export interface Machine {
   memoryGb: number;
   bun: string;
   date: string;
+  /** 1, 5 and 15 minute load averages when the figures were written: other work on a shared machine. */
+  loadAverage: number[];
 }
 
 export function machine(): Machine {
@@ -22,6 +24,7 @@ export function machine(): Machine {
     memoryGb: Math.round(os.totalmem() / 2 ** 30),
     bun: Bun.version,
     date: new Date().toISOString(),
+    loadAverage: os.loadavg().map((load) => Math.round(load * 100) / 100),
   };
 }
 
@@ -46,5 +49,5 @@ export function redisServerVersion(): string | undefined {
 }
 
 export function describeMachine(m: Machine): string {
-  return `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}; Bun ${m.bun}`;
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}; Bun ${m.bun}; load average ${m.loadAverage.join(" / ")}`;
 }

@@ -1,5 +1,6 @@
 import type Redis from "ioredis";
 import type { Contender } from "../peers/index.ts";
+import { commandCalls } from "./redis-server.ts";
 import { opsPerSecond, opsPerSecondConcurrent, pool, seeded, sleep, zipf } from "./measure.ts";
 
 /** A ~1 KB retrieval result, the value every workload stores. */
@@ -32,41 +33,79 @@ async function preload(contender: Contender, keys: number): Promise<void> {
   );
 }
 
-/** L1 hit: `keys` entries that all fit in L1, read round-robin, one caller. */
-export async function l1Hit(name: string, contender: Contender, keys: number, ms: number): Promise<number> {
+/**
+ * `length` key indexes drawn uniformly from `keys`, the same for every contender. A power of two, so
+ * a reader walks it with a mask instead of a division.
+ */
+export function randomOrder(keys: number, length = 1 << 16, seed = 7): Uint32Array {
+  const random = seeded(seed);
+  return Uint32Array.from({ length }, () => Math.floor(random() * keys));
+}
+
+/** Named measurements of one contender, each answering ops/s over about `ms`. */
+export type Measures = Record<string, (ms: number) => Promise<number>>;
+
+/**
+ * L1 hits: stores `keys` entries that all fit in L1 and reads them in the random `order`. With 10k
+ * keys the entries do not stay in the CPU cache, as a few hundred read round-robin would.
+ */
+export async function l1Hit(name: string, contender: Contender, keys: number, order: Uint32Array): Promise<Measures> {
   await preload(contender, keys);
   const handles = Array.from({ length: keys }, (_, i) => contender.key?.(keyOf(i)) ?? keyOf(i));
-  assertHit(name, await answerOf(contender.get(handles[0])));
-  await opsPerSecond((i) => contender.get(handles[i % keys]), ms / 4);
-  return opsPerSecond((i) => contender.get(handles[i % keys]), ms);
+  for (const handle of handles) assertHit(name, await answerOf(contender.get(handle)));
+  const mask = order.length - 1;
+  return { hit: (ms) => opsPerSecond((i) => contender.get(handles[order[i & mask]!]), ms) };
 }
 
 /**
- * L2 hit: more keys than L1 holds, read cyclically, so every read misses L1 and hits Redis (and
+ * L2 hits: more keys than L1 holds, read cyclically, so every read misses L1 and hits Redis (and
  * back-fills L1, as it would in production). Sequential and with `inflight` concurrent callers.
  */
-export async function l2Hit(
-  name: string,
-  contender: Contender,
-  keys: number,
-  inflight: number,
-  ms: number,
-): Promise<{ sequential: number; concurrent: number }> {
+export async function l2Hit(name: string, contender: Contender, keys: number, inflight: number): Promise<Measures> {
   await preload(contender, keys);
   assertHit(name, await answerOf(contender.get(keyOf(0))));
-  const sequential = await opsPerSecond((i) => contender.get(keyOf((i + 1) % keys)), ms);
-  const concurrent = await opsPerSecondConcurrent((i) => contender.get(keyOf(i % keys)), inflight, ms);
-  return { sequential, concurrent };
+  let next = 1;
+  return {
+    sequential: (ms) => opsPerSecond(() => contender.get(keyOf(next++ % keys)), ms),
+    concurrent: (ms) => opsPerSecondConcurrent(() => contender.get(keyOf(next++ % keys)), inflight, ms),
+  };
 }
 
-/** Miss + set: a get that misses every tier, then a write-through set of a 1 KB value. */
-export async function missSet(contender: Contender, ms: number, round: number): Promise<number> {
-  const value = retrievalResult(round);
-  return opsPerSecond(async (i) => {
-    const key = `bench:miss:${round}:${i}`;
-    await contender.get(key);
-    await contender.set(key, value);
-  }, ms);
+/** Miss + set: a get that misses every tier, then a write-through set of a 1 KB value; never the same key twice. */
+export async function missSet(name: string, contender: Contender): Promise<Measures> {
+  const value = retrievalResult(0);
+  const tag = name.replace(/\W+/g, "-");
+  let next = 0;
+  return {
+    ops: (ms) =>
+      opsPerSecond(async () => {
+        const key = `bench:miss:${tag}:${next++}`;
+        await contender.get(key);
+        await contender.set(key, value);
+      }, ms),
+  };
+}
+
+/**
+ * Runs every contender's measures in `slices` turns that alternate between the contenders (after
+ * one warm-up turn), each turn `ms / slices` long, so load from other work on the machine falls on
+ * all of them alike. Answers each contender's mean ops/s per measure.
+ */
+export async function alternate(
+  contenders: ReadonlyMap<string, Measures>,
+  ms: number,
+  slices: number,
+): Promise<Map<string, Record<string, number>>> {
+  const turn = ms / slices;
+  for (const measures of contenders.values()) for (const measure of Object.values(measures)) await measure(turn);
+  const totals = new Map([...contenders.keys()].map((name) => [name, {} as Record<string, number>]));
+  for (let slice = 0; slice < slices; slice++) {
+    for (const [name, measures] of contenders) {
+      const total = totals.get(name)!;
+      for (const [measure, run] of Object.entries(measures)) total[measure] = (total[measure] ?? 0) + (await run(turn)) / slices;
+    }
+  }
+  return totals;
 }
 
 export interface Stampede {
@@ -74,10 +113,25 @@ export interface Stampede {
   wallMs: number;
   /** Callers that got the loaded value. */
   served: number;
+  /** Commands Redis ran for the stampede (INFO commandstats before and after), by command and in all. */
+  redisCommands: Record<string, number>;
+  redisTotal: number;
 }
 
-/** `callers` concurrent get-or-load calls on one missing key; the loader takes `loaderMs`. */
-export async function stampede(contender: Contender, callers: number, loaderMs: number, round: number): Promise<Stampede> {
+/** Commands the bench itself sends to read the counters, not part of any contender's work. */
+const BENCH_COMMANDS = new Set(["info", "config|resetstat", "config", "flushall"]);
+
+/**
+ * `callers` concurrent get-or-load calls on one missing key; the loader takes `loaderMs`. Redis
+ * commands are counted until the contender is quiet (a write's publish may follow the answers).
+ */
+export async function stampede(
+  contender: Contender,
+  callers: number,
+  loaderMs: number,
+  round: number,
+  admin: Redis,
+): Promise<Stampede> {
   const value = retrievalResult(round);
   let loaderRuns = 0;
   const loader = async () => {
@@ -86,10 +140,18 @@ export async function stampede(contender: Contender, callers: number, loaderMs: 
     return value;
   };
   const key = `bench:stampede:${round}`;
+  const before = await commandCalls(admin);
   const started = performance.now();
   const answers = await Promise.all(Array.from({ length: callers }, () => answerOf(contender.getOrSet!(key, loader))));
   const wallMs = performance.now() - started;
-  return { loaderRuns, wallMs, served: answers.filter((answer) => answer !== undefined).length };
+  await sleep(20);
+  const redisCommands: Record<string, number> = {};
+  for (const [command, calls] of await commandCalls(admin)) {
+    const delta = calls - (before.get(command) ?? 0);
+    if (delta > 0 && !BENCH_COMMANDS.has(command)) redisCommands[command] = delta;
+  }
+  const redisTotal = Object.values(redisCommands).reduce((sum, calls) => sum + calls, 0);
+  return { loaderRuns, wallMs, served: answers.filter((answer) => answer !== undefined).length, redisCommands, redisTotal };
 }
 
 /** The same Zipf(s) key stream for every contender. */
@@ -100,6 +162,8 @@ export function zipfStream(requests: number, keys: number, s: number, seed: numb
 
 export interface ZipfRun {
   ms: number;
+  /** CPU time of the bench process (user + system) during the run; Redis' own is not included. */
+  cpuMs: number;
   loaderRuns: number;
   /** Reads Redis answered with a value (from its INFO keyspace_hits), capped at the requests that were not loads. */
   redisHits: number;
@@ -116,6 +180,7 @@ export async function zipfRun(
   let loaderRuns = 0;
   const values = new Map<number, object>();
   await admin.config("RESETSTAT");
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await pool(Array.from(stream), inflight, async (rank) => {
     const answer = await answerOf(
@@ -130,7 +195,13 @@ export async function zipfRun(
     if (answer === undefined) throw new Error("get-or-load answered undefined");
   });
   const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   const info = await admin.info("stats");
   const keyspaceHits = Number(/keyspace_hits:(\d+)/.exec(info)?.[1] ?? 0);
-  return { ms, loaderRuns, redisHits: Math.min(keyspaceHits, stream.length - loaderRuns) };
+  return {
+    ms,
+    cpuMs: (used.user + used.system) / 1000,
+    loaderRuns,
+    redisHits: Math.min(keyspaceHits, stream.length - loaderRuns),
+  };
 }

@@ -1,27 +1,41 @@
-import { createCache, type CacheLayer } from "ragcache";
+import { createCache, type CacheLayer, type CachePlugin } from "ragcache";
 import { memory } from "ragcache/memory";
 import type { Contender, ContenderSetup, ContenderSpec, Tiers } from "./types.ts";
 
-/** The redis layer is imported lazily: a bench without it still measures the memory chain. */
-async function redisLayer(url: string): Promise<CacheLayer> {
+/** The redis layer and the metrics plugin are imported lazily: a bench without them still measures the memory chain. */
+async function redisLayer(url: string, prefix: string): Promise<CacheLayer> {
   const { redis } = await import("ragcache/redis");
-  return redis({ url });
+  return redis({ url, prefix });
 }
 
-/**
- * The chain as users build it. `precomputed` passes `cache.key(...)` instead of the text, the
- * documented way to skip the per-call key lookup on hot paths.
- */
-function ragcache(tiers: Extract<Tiers, "memory" | "memory+redis">, precomputed = false): ContenderSpec {
+async function metricsPlugin(): Promise<CachePlugin> {
+  const { metrics } = await import("ragcache/metrics");
+  return metrics();
+}
+
+interface Variant {
+  /** Pass `cache.key(...)` instead of the text, the documented way to skip the per-call key lookup on hot paths. */
+  precomputed?: boolean;
+  /** With the metrics plugin observing the chain. */
+  metrics?: boolean;
+}
+
+/** The chain as users build it. */
+function ragcache(tiers: Tiers, variant: Variant = {}): ContenderSpec {
+  const labels = [tiers, variant.precomputed && "precomputed key", variant.metrics && "metrics"].filter(Boolean);
   return {
-    name: `ragcache (${tiers}${precomputed ? ", precomputed key" : ""})`,
+    name: `ragcache (${labels.join(", ")})`,
     tiers,
+    l1Variant: variant.precomputed || variant.metrics,
     async create({ redisUrl, l1Max, ttlMs }: ContenderSetup): Promise<Contender> {
-      const layers: CacheLayer[] = [memory({ max: l1Max })];
-      if (tiers === "memory+redis") layers.push(await redisLayer(redisUrl));
-      const cache = createCache({ layers, defaultTtl: ttlMs });
+      const layers: CacheLayer[] = tiers === "redis" ? [] : [memory({ max: l1Max })];
+      // A prefix (and so a bus channel) per contender: two contenders on one Redis are not one application's processes.
+      if (tiers !== "memory") layers.push(await redisLayer(redisUrl, `bench-${tiers}:`));
+      const plugins = variant.metrics ? [await metricsPlugin()] : [];
+      const cache = createCache({ layers, plugins, defaultTtl: ttlMs });
+      await cache.ready;
       return {
-        key: precomputed ? (text) => cache.key(text) : undefined,
+        key: variant.precomputed ? (text) => cache.key(text) : undefined,
         get: (key) => cache.get(key as string),
         set: (key, value) => cache.set(key, value),
         getOrSet: (key, loader) => cache.getOrSet(key, loader),
@@ -32,5 +46,8 @@ function ragcache(tiers: Extract<Tiers, "memory" | "memory+redis">, precomputed 
 }
 
 export const ragcacheMemory = ragcache("memory");
-export const ragcacheMemoryKeyed = ragcache("memory", true);
+export const ragcacheMemoryKeyed = ragcache("memory", { precomputed: true });
+export const ragcacheMemoryMetrics = ragcache("memory", { metrics: true });
+export const ragcacheMemoryMetricsKeyed = ragcache("memory", { precomputed: true, metrics: true });
+export const ragcacheRedisOnly = ragcache("redis");
 export const ragcacheRedis = ragcache("memory+redis");

@@ -26,5 +26,7 @@ export interface ContenderSpec {
   tiers: Tiers;
   /** A raw client that the ratios are taken against. */
   baseline?: boolean;
+  /** Another way to call the same contender (a precomputed key, a plugin): measured on L1 hits only. */
+  l1Variant?: boolean;
   create(setup: ContenderSetup): Promise<Contender>;
 }

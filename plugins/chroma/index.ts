@@ -1,7 +1,7 @@
 import { z } from "zod";
 import {
   durationSchema,
-  RagCacheError,
+  parseOptions,
   keepUntil,
   toMs,
   type CacheEntry,
@@ -161,18 +161,15 @@ export type ChromaLayer = CacheLayer & {
  * ```
  */
 export function chroma(options: ChromaOptions = {}): ChromaLayer {
-  const parsed = configSchema.safeParse({
-    ...options,
-    embedder: typeof options.embedder === "object" && "embed" in options.embedder ? undefined : options.embedder,
-    guard: typeof options.guard === "function" ? undefined : options.guard,
-  });
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
-    throw new RagCacheError("E_CONFIG_INVALID", `invalid options: ${problems}`, {
-      source: options.name ?? "chroma",
-      details: parsed.error.issues,
-    });
-  }
+  parseOptions(
+    configSchema,
+    {
+      ...options,
+      embedder: typeof options.embedder === "object" && "embed" in options.embedder ? undefined : options.embedder,
+      guard: typeof options.guard === "function" ? undefined : options.guard,
+    },
+    "chroma",
+  );
   const name = options.name ?? "chroma";
   const embedder = embedderOf(options.embedder);
   const threshold = options.threshold ?? embedder.threshold ?? 0.9;

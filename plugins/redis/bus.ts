@@ -1,11 +1,20 @@
 import type { Invalidation } from "../../src/index.ts";
 import type { Client } from "./connect.ts";
+import { Presence } from "./presence.ts";
+
+/** How often the number of listeners is counted again (PUBSUB NUMSUB). */
+const RECOUNT_MS = 1_000;
 
 export interface BusConfig {
   subscriber: Client;
   channel: string;
   /** Publishes on a pooled connection (auto-pipelined with the write it follows). */
   publish: (channel: string, message: string) => Promise<unknown>;
+  /**
+   * Subscribers of the channel, this process included (PUBSUB NUMSUB). Absent where the count is
+   * not global (a cluster counts per node): then every invalidation is published.
+   */
+  subscribers?: (channel: string) => Promise<number>;
   /** An invalidation from another process. */
   onRemote: (invalidation: Invalidation) => void;
   /** The subscription was lost and is back: messages may have been missed meanwhile. */
@@ -15,40 +24,77 @@ export interface BusConfig {
 /**
  * Multi-instance coherence over Redis pub/sub: every write, delete, tag invalidation or clear is
  * published with this process's origin id; the other processes apply it to their faster layers.
+ * A process alone on the channel publishes nothing (see Presence), and its own echo is recognized
+ * by its first characters, without parsing it.
  */
 export function invalidationBus(config: BusConfig) {
   const origin = crypto.randomUUID();
+  const ownPrefix = `{"o":${JSON.stringify(origin)}`;
   const { subscriber, channel } = config;
-  // Every connection after the first is a resync (ioredis resubscribes by itself), even when the first
-  // SUBSCRIBE had not been acknowledged yet; meanwhile the command connections report the outage.
+  const presence = new Presence();
+  let listening = false;
+  const send = (message: object) => config.publish(channel, JSON.stringify({ o: origin, ...message }));
+
+  /** Subscribes (again), then says hello, so processes that stayed silent publish what this one may have missed. */
+  const join = () =>
+    subscriber.subscribe(channel).then(
+      () => {
+        listening = true;
+        send({ h: 1 }).catch(() => {});
+        recount();
+      },
+      () => {},
+    );
+  const recount = () => {
+    if (!config.subscribers) return;
+    config.subscribers(channel).then(
+      (count) => presence.counted(listening ? count - 1 : count),
+      () => presence.counted(undefined),
+    );
+  };
+  const recounting = setInterval(recount, RECOUNT_MS);
+  recounting.unref?.();
+
+  // Every connection after the first is a resync, even when the first SUBSCRIBE had not been
+  // acknowledged yet; meanwhile the command connections report the outage.
   let connectedOnce = false;
   subscriber.on("error", () => {});
+  subscriber.on("close", () => (listening = false));
   subscriber.on("ready", () => {
-    if (connectedOnce) config.onResync();
+    if (connectedOnce) {
+      config.onResync();
+      join();
+    }
     connectedOnce = true;
   });
-  const subscribed = subscriber.subscribe(channel).then(
-    () => {},
-    () => {},
-  );
+  const subscribed = join();
   subscriber.on("message", (from: string, message: string) => {
-    if (from !== channel) return;
-    let parsed: { o?: unknown; i?: Invalidation };
+    if (from !== channel || message.startsWith(ownPrefix)) return;
+    let parsed: { o?: unknown; i?: Invalidation; h?: unknown };
     try {
       parsed = JSON.parse(message);
     } catch {
       return;
     }
-    if (parsed.o !== origin && parsed.i && isInvalidation(parsed.i)) config.onRemote(parsed.i);
+    if (parsed.o === origin) return;
+    if (parsed.h !== undefined) {
+      for (const invalidation of presence.joined()) send({ i: invalidation }).catch(() => {});
+      return;
+    }
+    presence.heard();
+    if (parsed.i && isInvalidation(parsed.i)) config.onRemote(parsed.i);
   });
   return {
     origin,
     /** Resolves once the first subscription attempt settled. */
     subscribed,
-    publish(invalidation: Invalidation): Promise<unknown> {
-      return config.publish(channel, JSON.stringify({ o: origin, i: invalidation }));
+    /** Publishes an invalidation, unless no other process listens (then nothing is sent: undefined). */
+    publish(invalidation: Invalidation): Promise<unknown> | undefined {
+      if (presence.alone) return void presence.unpublished(invalidation);
+      return send({ i: invalidation });
     },
     close(): void {
+      clearInterval(recounting);
       subscriber.disconnect();
     },
   };

@@ -1,5 +1,5 @@
-import { Cluster, type Redis } from "ioredis";
-import type { Client } from "./connect.ts";
+import type { Redis } from "ioredis";
+import { Cluster, type Client } from "./connect.ts";
 
 interface Slot {
   client: Client;
@@ -17,7 +17,7 @@ export interface PoolConfig {
 }
 
 /**
- * ioredis has no pool: this is one. N auto-pipelined connections; a command goes to the least busy
+ * ioredis has no pool: this is one. N connections, auto-pipelined while busy; a command goes to the least busy
  * ready one, and waits in a queue only when every connection has `maxInFlightPerConnection` commands
  * out. A command that timed out is retried once more on the then least busy connection.
  */
@@ -48,6 +48,9 @@ export class Pool {
     if (slot.inFlight >= this.#config.maxInFlightPerConnection) return this.#wait().then(() => this.run(command, attempt));
     slot.inFlight++;
     this.#inFlight++;
+    // Auto-pipelining batches the commands of one tick into one write but holds each back for a turn
+    // of the event loop (setImmediate): worth it only while the connection already has commands out.
+    slot.client.options.enableAutoPipelining = slot.inFlight > 1;
     return command(slot.client).then(
       (result) => {
         this.#release(slot);

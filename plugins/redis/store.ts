@@ -127,6 +127,10 @@ export function redisStore(pool: Pool, prefix: string, clustered: boolean, sourc
     publish(channel: string, message: string): Promise<unknown> {
       return pool.run((client) => client.publish(channel, message));
     },
+    /** Subscribers of a pub/sub channel on this server (PUBSUB NUMSUB). */
+    subscribers(channel: string): Promise<number> {
+      return pool.run((client) => client.pubsub("NUMSUB", channel)).then((reply) => Number((reply as unknown[])[1] ?? 0));
+    },
   };
 }
 

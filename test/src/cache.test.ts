@@ -113,6 +113,27 @@ describe("chain: getOrSet", () => {
     expect(values.every((v) => v.answer === 42)).toBe(true);
   });
 
+  test("1000 concurrent callers of one missing key ask the slower layer once, then share one load", async () => {
+    const l2 = remote();
+    let lookups = 0;
+    const lookup = l2.get.bind(l2);
+    l2.get = (key) => {
+      lookups++;
+      return lookup(key);
+    };
+    const cache = createCache({ layers: [memory(), l2] });
+    let runs = 0;
+    const loader = async () => {
+      runs++;
+      return { answer: 42 };
+    };
+    const values = await Promise.all(Array.from({ length: 1000 }, () => cache.getOrSet("same question", loader)));
+    expect({ lookups, runs }).toEqual({ lookups: 1, runs: 1 });
+    expect(values.every((v) => v.answer === 42)).toBe(true);
+    expect(await cache.getOrSet("same question", loader)).toEqual({ answer: 42 });
+    expect(runs).toBe(1);
+  });
+
   test("a loader error reaches every waiter and is not cached", async () => {
     const cache = createCache({ layers: [memory()] });
     let runs = 0;

@@ -1,0 +1,54 @@
+import type { Invalidation } from "../../src/index.ts";
+
+/** How long an invalidation that was not published is kept for a process that joins meanwhile. */
+const REPLAY_MS = 2_000;
+/** More unpublished invalidations than this within REPLAY_MS are replayed as one clear. */
+const REPLAY_MAX = 1_024;
+
+/**
+ * Whether other processes listen on the bus, so that a process alone publishes nothing. The count
+ * of listeners comes from PUBSUB NUMSUB (refreshed by the bus); until it is known, and whenever a
+ * message or a hello shows another process, publishing goes on. A process that joins says hello
+ * after subscribing; the invalidations not published in the last moments are then published for
+ * it, since its hello may arrive after a write it should have heard about.
+ */
+export class Presence {
+  #others = Number.POSITIVE_INFINITY;
+  #unpublished: { at: number; invalidation: Invalidation }[] = [];
+  #overflowedAt = Number.NEGATIVE_INFINITY;
+
+  /** No other process listens: an invalidation can stay unpublished (kept for replay). */
+  get alone(): boolean {
+    return this.#others === 0;
+  }
+
+  /** Listeners other than this process, from a fresh count; unknown (undefined) means assume some. */
+  counted(others: number | undefined): void {
+    this.#others = others === undefined ? Number.POSITIVE_INFINITY : Math.max(0, others);
+  }
+
+  /** A message from another process: it listens, whatever the last count said. */
+  heard(): void {
+    if (this.#others === 0) this.#others = 1;
+  }
+
+  /** Keeps an invalidation that was not published, for a process that turns out to have joined meanwhile. */
+  unpublished(invalidation: Invalidation): void {
+    const at = performance.now();
+    if (this.#unpublished.length && this.#unpublished[0]!.at < at - REPLAY_MS)
+      this.#unpublished = this.#unpublished.filter((kept) => kept.at >= at - REPLAY_MS);
+    if (this.#unpublished.length >= REPLAY_MAX) {
+      this.#unpublished = [];
+      this.#overflowedAt = at;
+    }
+    this.#unpublished.push({ at, invalidation });
+  }
+
+  /** Another process said hello: from now on publish, and what it may have missed is answered. */
+  joined(): Invalidation[] {
+    this.heard();
+    const since = performance.now() - REPLAY_MS;
+    if (this.#overflowedAt >= since) return [{ type: "clear" }];
+    return this.#unpublished.filter((kept) => kept.at >= since).map((kept) => kept.invalidation);
+  }
+}

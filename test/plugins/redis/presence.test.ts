@@ -1,0 +1,81 @@
+// Pins plugins/redis/presence.ts and how plugins/redis/bus.ts uses it.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Redis from "ioredis";
+import { createCache } from "ragcache";
+import { memory } from "ragcache/memory";
+import { redis } from "ragcache/redis";
+import { Presence } from "../../../plugins/redis/presence.ts";
+import { startRedis, type RedisServer } from "../../support/redis-server.ts";
+
+describe("bus presence", () => {
+  test("a count of no other listener makes a process alone; unknown counts and messages from others do not", () => {
+    const presence = new Presence();
+    expect(presence.alone).toBe(false);
+    presence.counted(0);
+    expect(presence.alone).toBe(true);
+    presence.heard();
+    expect(presence.alone).toBe(false);
+    presence.counted(0);
+    presence.counted(undefined);
+    expect(presence.alone).toBe(false);
+  });
+
+  test("a hello answers what was left unpublished, and stops the silence", () => {
+    const presence = new Presence();
+    presence.counted(0);
+    presence.unpublished({ type: "delete", ids: ["default:a"] });
+    presence.unpublished({ type: "tags", tags: ["doc:1"] });
+    expect(presence.joined()).toEqual([
+      { type: "delete", ids: ["default:a"] },
+      { type: "tags", tags: ["doc:1"] },
+    ]);
+    expect(presence.alone).toBe(false);
+  });
+
+  test("more unpublished invalidations than can be kept are answered with one clear", () => {
+    const presence = new Presence();
+    for (let i = 0; i < 2_000; i++) presence.unpublished({ type: "delete", ids: [`default:${i}`] });
+    expect(presence.joined()).toEqual([{ type: "clear" }]);
+  });
+});
+
+describe("redis layer bus with one process, then two", () => {
+  let server: RedisServer;
+  let admin: Redis;
+  beforeAll(async () => {
+    server = await startRedis({ private: true });
+    admin = new Redis(server.url);
+  });
+  afterAll(async () => {
+    admin.disconnect();
+    await server.stop();
+  });
+
+  const publishes = async () => Number(/cmdstat_publish:calls=(\d+)/.exec(await admin.info("commandstats"))?.[1] ?? 0);
+  const chain = () => createCache({ layers: [memory(), redis({ url: server.url, log: () => {} })] });
+  const until = async (check: () => Promise<boolean>) => {
+    const started = performance.now();
+    while (!(await check())) {
+      if (performance.now() - started > 1_000) throw new Error("not seen within 1 s");
+      await Bun.sleep(5);
+    }
+  };
+
+  test("a process alone publishes no invalidation; once a second one joins, its writes reach it", async () => {
+    const first = chain();
+    await first.set("warm-up", 0);
+    await until(async () => {
+      const before = await publishes();
+      await first.set("alone", 1);
+      await Bun.sleep(10);
+      return (await publishes()) === before;
+    });
+
+    const second = chain();
+    await second.set("shared", "v1");
+    await until(async () => (await second.lookup("shared"))?.layer === "memory");
+    await first.set("shared", "v2");
+    await until(async () => (await second.get("shared")) === "v2");
+    await Promise.all([first.close(), second.close()]);
+  });
+});
