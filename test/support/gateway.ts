@@ -22,7 +22,7 @@ export async function startGateway(
   options: { upstream?: Partial<UpstreamInput>; layers?: CacheLayer[]; env?: Record<string, string> } = {},
 ): Promise<TestGateway> {
   const upstream = startTestUpstream();
-  const cache = createCache({ layers: options.layers ?? [memory()] });
+  const cache = createCache({ layers: options.layers ?? [memory()], layerTimeout: "10s" });
   const proxy = openAIProxy({ cache, upstream: { baseURL: upstream.url, ...options.upstream }, env: options.env ?? {} });
   const app = new Hono().route("/", proxy);
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch, idleTimeout: 0 });
