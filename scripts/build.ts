@@ -19,6 +19,8 @@ export const ENTRIES: Record<string, string> = {
   hono: "src/hono/index.ts",
   testing: "src/testing/index.ts",
   openai: "src/openai/index.ts",
+  "ai-sdk": "src/ai-sdk/index.ts",
+  langchain: "src/langchain/index.ts",
   memory: "plugins/memory/index.ts",
   redis: "plugins/redis/index.ts",
   file: "plugins/file/index.ts",
