@@ -3,8 +3,8 @@ import type { UpstreamConfig } from "./options.ts";
 /** Models counted separately; callers name the model, so the rest share one row instead of growing without bound. */
 const MAX_MODELS = 100;
 
-/** How the proxy answered one request. */
-export type Outcome = "hit" | "semantic" | "miss" | "bypass";
+/** How the proxy answered one request ("stale": an expired entry in its grace, while the upstream failed). */
+export type Outcome = "hit" | "semantic" | "stale" | "miss" | "bypass";
 
 /** Token counts of an answer, as the upstream's `usage` reports them. */
 export interface Usage {
@@ -101,7 +101,7 @@ export class Accounting {
     let stats = this.#models.get(model);
     if (!stats) {
       stats = {
-        requests: { hit: 0, semantic: 0, miss: 0, bypass: 0 },
+        requests: { hit: 0, semantic: 0, stale: 0, miss: 0, bypass: 0 },
         upstreamCalls: 0,
         savedPromptTokens: 0,
         savedCompletionTokens: 0,

@@ -7,6 +7,8 @@ export interface FlightOutcome {
   answer?: StoredAnswer;
   /** The upstream's own response (an error, or a JSON answer byte for byte), or the proxy's 502/504. */
   respond(): Response;
+  /** The upstream failed on its side (unreachable, silent, a 5xx) before any of the answer was sent: a stale entry may stand in. */
+  upstreamDown?: boolean;
 }
 
 /** What a flight sends upstream. */
@@ -79,13 +81,13 @@ export class Flight {
       const bytes = await this.#upstream.readAll(response);
       const headers = forwardedHeaders(response);
       const respond = () => new Response(bytes, { status: response.status, headers });
-      if (!response.ok || request.stream || !/json/i.test(type)) return { respond };
+      if (!response.ok || request.stream || !/json/i.test(type)) return { respond, upstreamDown: response.status >= 500 };
       const body: unknown = JSON.parse(new TextDecoder().decode(bytes));
       return isObject(body) && !body.error ? { answer: { endpoint: request.endpoint, body }, respond } : { respond };
     } catch (error) {
       const failure =
         error instanceof UpstreamFailure ? error : new UpstreamFailure(502, `the upstream's answer is unusable: ${error}`);
-      return { respond: () => failure.toResponse() };
+      return { respond: () => failure.toResponse(), upstreamDown: true };
     }
   }
 

@@ -87,11 +87,9 @@ export function openAIProxy(options: OpenAIProxyOptions): OpenAIProxy {
       accounting.count(model, "bypass");
       return passThrough(c, upstream, { path: PATHS[endpoint], body: raw, reason: plan });
     }
-    if (!NO_CACHE.test(directives)) {
-      const hit = await lookup(plan);
-      if (hit) return serveHit(plan, hit.answer, hit.similarity);
-    }
-    return serveMiss(c, plan, raw);
+    const found = NO_CACHE.test(directives) ? undefined : await lookup(plan);
+    if (found && !found.stale) return serveHit(plan, found.answer, found.similarity);
+    return serveMiss(c, plan, raw, found?.answer);
   }
 
   function tryPlan(endpoint: Endpoint, body: Json, scope: string): CompletionPlan | string {
@@ -102,28 +100,37 @@ export function openAIProxy(options: OpenAIProxyOptions): OpenAIProxy {
     }
   }
 
-  async function lookup(plan: CompletionPlan): Promise<{ answer: StoredAnswer; similarity?: number } | undefined> {
+  async function lookup(
+    plan: CompletionPlan,
+  ): Promise<{ answer: StoredAnswer; similarity?: number; stale: boolean } | undefined> {
     try {
-      const found = await cache.lookup(plan.key);
+      const found = await cache.lookup(plan.key, { allowStale: true });
       if (!found || !isStoredAnswer(found.value, plan.endpoint)) return undefined;
       const semantic = found.similarity !== undefined;
       if (semantic && (!config.semantic || plan.key.namespace !== CHAT_NAMESPACE)) return undefined;
-      return { answer: found.value, similarity: found.similarity };
+      return { answer: found.value, similarity: found.similarity, stale: found.status === "stale" };
     } catch (error) {
       cache.emit("error", { layer: "openai", operation: "lookup", error: toError(error), key: plan.key });
       return undefined;
     }
   }
 
-  function serveHit(plan: CompletionPlan, answer: StoredAnswer, similarity?: number): Response {
-    const headers = new Headers({ "x-ragcache": similarity === undefined ? "HIT" : "SEMANTIC" });
+  function serveHit(plan: CompletionPlan, answer: StoredAnswer, similarity?: number, stale = false): Response {
+    const outcome = stale ? "stale" : similarity === undefined ? "hit" : "semantic";
+    const headers = new Headers({ "x-ragcache": outcome.toUpperCase() });
     if (similarity !== undefined) headers.set("x-ragcache-similarity", similarity.toFixed(4));
-    accounting.count(plan.model, similarity === undefined ? "hit" : "semantic", answer.body.usage as Usage | undefined);
+    accounting.count(plan.model, outcome, answer.body.usage as Usage | undefined);
     if (!plan.stream) return replayJson(answer, headers);
     return replayStream(answer, { includeUsage: plan.includeUsage, paced: config.replay === "recorded", headers });
   }
 
-  async function serveMiss(c: Context, plan: CompletionPlan, raw: Uint8Array<ArrayBuffer>): Promise<Response> {
+  /** Asks upstream (or joins the identical call in flight); a stale entry answers instead when the upstream is down. */
+  async function serveMiss(
+    c: Context,
+    plan: CompletionPlan,
+    raw: Uint8Array<ArrayBuffer>,
+    stale?: StoredAnswer,
+  ): Promise<Response> {
     let flight = flights.get(plan.key.id);
     const ours = new Headers({ "x-ragcache": "MISS" });
     if (flight) ours.set("x-ragcache-joined", "true");
@@ -139,12 +146,16 @@ export function openAIProxy(options: OpenAIProxyOptions): OpenAIProxy {
       accounting.upstreamCall(plan.model);
       cache.track(settle(plan, flight));
     }
-    accounting.count(plan.model, "miss");
     if (plan.stream && flight.streaming) {
       const started = await flight.ready;
-      if (started) return new Response(flight.subscribe(), { headers: merged(started, ours) });
+      if (started) {
+        accounting.count(plan.model, "miss");
+        return new Response(flight.subscribe(), { headers: merged(started, ours) });
+      }
     }
     const outcome = await flight.outcome;
+    if (stale && outcome.upstreamDown) return serveHit(plan, stale, undefined, true);
+    accounting.count(plan.model, "miss");
     if (outcome.answer && flight.streaming !== plan.stream) {
       if (!plan.stream) return Response.json(outcome.answer.body, { headers: ours });
       return replayStream(outcome.answer, { includeUsage: plan.includeUsage, paced: false, headers: ours });

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import OpenAI from "openai";
-import { createCache, type Cache, type CacheLayer } from "ragcache";
+import { createCache, type Cache, type CacheLayer, type CacheOptions } from "ragcache";
 import { memory } from "ragcache/memory";
 import { openAIProxy, type OpenAIProxy, type UpstreamInput } from "ragcache/openai";
 import { startTestUpstream, type TestUpstream } from "./openai-upstream.ts";
@@ -19,10 +19,16 @@ export interface TestGateway {
 }
 
 export async function startGateway(
-  options: { upstream?: Partial<UpstreamInput>; layers?: CacheLayer[]; env?: Record<string, string> } = {},
+  options: {
+    upstream?: Partial<UpstreamInput>;
+    layers?: CacheLayer[];
+    env?: Record<string, string>;
+    /** More chain options (a clock, a default grace). */
+    cache?: Partial<CacheOptions>;
+  } = {},
 ): Promise<TestGateway> {
   const upstream = startTestUpstream();
-  const cache = createCache({ layers: options.layers ?? [memory()], layerTimeout: "10s" });
+  const cache = createCache({ layers: options.layers ?? [memory()], layerTimeout: "10s", ...options.cache });
   const proxy = openAIProxy({ cache, upstream: { baseURL: upstream.url, ...options.upstream }, env: options.env ?? {} });
   const app = new Hono().route("/", proxy);
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch, idleTimeout: 0 });

@@ -1,5 +1,6 @@
 // Pins src/openai/upstream.ts and flight.ts under a failing upstream: errors reach the caller, nothing is cached, hits survive.
 import { afterEach, describe, expect, test } from "bun:test";
+import { manualClock } from "ragcache/testing";
 import { startGateway, type TestGateway } from "../../support/gateway.ts";
 
 const gateways: TestGateway[] = [];
@@ -73,6 +74,27 @@ describe("openai proxy with a failing upstream", () => {
     expect(error).toMatchObject({ status: 502, message: expect.stringContaining("unreachable") });
     const models = await fetch(`${g.url}/models`);
     expect(models.status).toBe(502);
+  });
+
+  test("an expired entry in its grace answers (x-ragcache: STALE) while the upstream is down, plain and streamed", async () => {
+    const clock = manualClock(1_000_000);
+    const g = await startGateway({ upstream: { timeout: "300ms", ttl: "1m" }, cache: { defaultGrace: "1h", now: clock.now } });
+    gateways.push(g);
+    const cached = await g.client.chat.completions.create(ask(false));
+    clock.advance(120_000);
+    g.upstream.behave({ status: 503 });
+    const stale = await g.client.chat.completions.create(ask(false)).withResponse();
+    expect(stale.response.headers.get("x-ragcache")).toBe("STALE");
+    expect(stale.data.choices).toEqual(cached.choices);
+    const streamed = await post(g.url, ask(true));
+    expect(streamed.headers.get("x-ragcache")).toBe("STALE");
+    expect(await streamed.text()).toContain("[DONE]");
+    g.upstream.behave({ status: 400 });
+    const refused = await g.client.chat.completions.create(ask(false)).catch((thrown: unknown) => thrown);
+    expect(refused).toMatchObject({ status: 400 });
+    g.upstream.behave({});
+    const fresh = await g.client.chat.completions.create(ask(false)).withResponse();
+    expect(fresh.response.headers.get("x-ragcache")).toBe("MISS");
   });
 
   test("a stream cut mid-way ends with an error the SDK raises, and is not cached", async () => {
