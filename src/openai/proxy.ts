@@ -1,4 +1,5 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { Cache } from "../chain/cache.ts";
 import { toError } from "../errors.ts";
 import { Accounting, type ModelStats, type Usage } from "./accounting.ts";
@@ -29,6 +30,8 @@ export interface OpenAIProxyOptions {
   exceptPaths?: readonly string[];
   /** Runs before every proxied request, e.g. a bearer-token check. Default none. */
   guard?: MiddlewareHandler;
+  /** Largest body of a request the proxy reads (chat, completions, embeddings), in bytes. Default 32 MiB. */
+  maxBodyBytes?: number;
 }
 
 /** The proxy's Hono app, with its per-model counters. */
@@ -66,9 +69,14 @@ export function openAIProxy(options: OpenAIProxyOptions): OpenAIProxy {
   const deps = { cache, config, upstream, scopes, accounting };
 
   if (options.guard) app.use("/v1/*", (c, next) => (isExcepted(c.req.path) ? next() : options.guard!(c, next)));
-  app.post("/v1/chat/completions", (c) => completion(c, "chat"));
-  app.post("/v1/completions", (c) => completion(c, "completions"));
-  app.post("/v1/embeddings", embeddingsHandler(deps));
+  const maxSize = options.maxBodyBytes ?? 32 * 1024 * 1024;
+  const limit = bodyLimit({
+    maxSize,
+    onError: () => openAIError(413, `the request body is larger than ${maxSize} bytes`, "invalid_request_error"),
+  });
+  app.post("/v1/chat/completions", limit, (c) => completion(c, "chat"));
+  app.post("/v1/completions", limit, (c) => completion(c, "completions"));
+  app.post("/v1/embeddings", limit, embeddingsHandler(deps));
   app.all("/v1/*", (c, next) => (isExcepted(c.req.path) ? next() : passThrough(c, upstream)));
 
   function isExcepted(path: string): boolean {

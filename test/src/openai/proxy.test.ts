@@ -1,6 +1,9 @@
 // Pins src/openai/proxy.ts, plan.ts and forward.ts: keys, bypasses, scopes and pass-through, through the official openai SDK.
 import { afterEach, describe, expect, test } from "bun:test";
-import { answerOf } from "../../support/openai-upstream.ts";
+import { createCache } from "ragcache";
+import { memory } from "ragcache/memory";
+import { openAIProxy } from "ragcache/openai";
+import { answerOf, startTestUpstream } from "../../support/openai-upstream.ts";
 import { startGateway, type TestGateway } from "../../support/gateway.ts";
 
 const gateways: TestGateway[] = [];
@@ -137,6 +140,22 @@ describe("openai proxy", () => {
     expect(models.data.map((model) => model.id)).toEqual(["test-model"]);
     expect(upstream.lastHeaders?.get("authorization")).toBe("Bearer sk-upstream");
     expect(upstream.calls["/v1/models"]).toBe(1);
+  });
+
+  test("a body above maxBodyBytes is refused with an OpenAI-style 413 before it reaches the upstream", async () => {
+    const upstream = startTestUpstream();
+    const cache = createCache({ layers: [memory()] });
+    const proxy = openAIProxy({ cache, upstream: { baseURL: upstream.url }, maxBodyBytes: 1_000 });
+    const response = await proxy.request("/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(question("x".repeat(2_000))),
+    });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain("larger than 1000 bytes");
+    expect(upstream.calls["/v1/chat/completions"]).toBeUndefined();
+    await cache.close();
+    await upstream.stop();
   });
 
   test("a body that is not a JSON object is refused with an OpenAI-style 400", async () => {
