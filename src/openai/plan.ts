@@ -60,7 +60,9 @@ export function planCompletion(
   const normalized = messages.map(normalizeMessage);
   const text = userText(messages.at(-1));
   if (text === undefined || text.length > MAX_TEXT) return plan(NAMESPACES.chatExact, hash128(canonicalJson(normalized)), shape);
-  return plan(CHAT_NAMESPACE, text, { ...shape, earlier: normalized.slice(0, -1) });
+  const { content, ...lastFields } = messages.at(-1) as Json;
+  const last = { ...lastFields, parts: Array.isArray(content) ? content.length : undefined };
+  return plan(CHAT_NAMESPACE, text, { ...shape, earlier: normalized.slice(0, -1), last });
 }
 
 /** Why a request must not be answered from the cache (several samples, log-probabilities, sampling), or "". */

@@ -1,7 +1,7 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Cache } from "../chain/cache.ts";
-import { toError } from "../errors.ts";
+import { RagCacheError, toError } from "../errors.ts";
 import { Accounting, type ModelStats, type Usage } from "./accounting.ts";
 import { isObject, isStoredAnswer, type Endpoint, type Json, type StoredAnswer } from "./answer.ts";
 import { embeddingsHandler } from "./embeddings.ts";
@@ -59,7 +59,7 @@ const PATHS: Record<Endpoint, string> = { chat: "/chat/completions", completions
  */
 export function openAIProxy(options: OpenAIProxyOptions): OpenAIProxy {
   const { cache } = options;
-  const config = upstreamSchema.parse(options.upstream);
+  const config = parseUpstream(options.upstream);
   const upstream = new Upstream(config, options.env ?? process.env);
   const scopes = new Scopes(config.scope);
   const accounting = new Accounting(config.prices);
@@ -184,4 +184,11 @@ export function openAIProxy(options: OpenAIProxyOptions): OpenAIProxy {
   }
 
   return Object.assign(app, { stats: () => accounting.snapshot(), prometheus: () => accounting.prometheus() });
+}
+
+function parseUpstream(input: UpstreamInput | UpstreamConfig): UpstreamConfig {
+  const parsed = upstreamSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => `upstream.${issue.path.join(".")}: ${issue.message}`);
+  throw new RagCacheError("E_CONFIG_INVALID", `invalid upstream options: ${issues.join("; ")}`, { details: parsed.error.issues });
 }

@@ -1,4 +1,5 @@
 import { toMs } from "../duration.ts";
+import { RagCacheError } from "../errors.ts";
 import type { UpstreamConfig } from "./options.ts";
 
 /** Headers that belong to one hop (or to the proxy's own body handling) and are never copied across. */
@@ -51,6 +52,8 @@ export class Upstream {
     this.#base = config.baseURL.replace(/\/+$/, "");
     this.timeoutMs = toMs(config.timeout, "upstream.timeout");
     this.#apiKey = config.apiKeyEnv ? env[config.apiKeyEnv] : undefined;
+    if (config.apiKeyEnv && !this.#apiKey)
+      throw new RagCacheError("E_CONFIG_INVALID", `upstream.apiKeyEnv names ${config.apiKeyEnv}, which is not set`);
   }
 
   /** Sends a request to `path` (below the base URL's `/v1`); rejects with `UpstreamFailure` when no headers come in time. */

@@ -158,6 +158,30 @@ describe("openai proxy", () => {
     await upstream.stop();
   });
 
+  test("options are checked at construction: a bad base URL, or an API key variable that is not set", async () => {
+    const cache = createCache({ layers: [memory()] });
+    expect(() => openAIProxy({ cache, upstream: { baseURL: "not a url" } })).toThrow(/E_CONFIG_INVALID|upstream\.baseURL/);
+    expect(() => openAIProxy({ cache, upstream: { baseURL: "http://127.0.0.1:1/v1", apiKeyEnv: "NOPE" }, env: {} })).toThrow(
+      "upstream.apiKeyEnv names NOPE, which is not set",
+    );
+    await cache.close();
+  });
+
+  test("the last message's other fields count: the same text from another named user is another entry", async () => {
+    const { client, upstream } = await gateway();
+    await client.chat.completions.create({
+      model: "test-model",
+      temperature: 0,
+      messages: [{ role: "user", content: "hi", name: "alice" }],
+    });
+    await client.chat.completions.create({
+      model: "test-model",
+      temperature: 0,
+      messages: [{ role: "user", content: "hi", name: "bob" }],
+    });
+    expect(upstream.calls["/v1/chat/completions"]).toBe(2);
+  });
+
   test("a body that is not a JSON object is refused with an OpenAI-style 400", async () => {
     const { url } = await gateway();
     const response = await fetch(`${url}/chat/completions`, {
