@@ -1,6 +1,7 @@
 /**
  * The dashboard at GET /: one self-contained page (no CDN, no build step) that polls /stats and shows
- * each layer's hit rate and latency. Cells carry `data-layer` and `data-field` so tests can read them.
+ * each layer's hit rate and latency, and with an upstream the OpenAI proxy's savings per model.
+ * Cells carry `data-layer` (the layer, or the model) and `data-field` so tests can read them.
  */
 export function renderDashboard(refreshMs = 2_000): string {
   return `<!doctype html>
@@ -26,6 +27,10 @@ export function renderDashboard(refreshMs = 2_000): string {
 <table>
   <thead><tr><th>layer</th><th>hits</th><th>misses</th><th>hit rate</th><th>p50 ms</th><th>p95 ms</th></tr></thead>
   <tbody id="layers"></tbody>
+</table>
+<table id="gateway" hidden>
+  <thead><tr><th>model</th><th>hits</th><th>semantic</th><th>misses</th><th>upstream calls</th><th>tokens saved</th><th>cost saved</th></tr></thead>
+  <tbody id="models"></tbody>
 </table>
 <script>
 const percent = (rate) => (rate * 100).toFixed(1) + " %";
@@ -55,8 +60,21 @@ function render(stats) {
     return tr;
   });
   document.getElementById("layers").replaceChildren(...rows);
+  renderGateway(stats.gateway);
   document.getElementById("updated").textContent = new Date().toLocaleTimeString();
   document.getElementById("error").textContent = "";
+}
+function renderGateway(models) {
+  document.getElementById("gateway").hidden = !models;
+  if (!models) return;
+  const rows = Object.entries(models).map(([model, m]) => {
+    const tr = document.createElement("tr");
+    tr.append(cell(model, "model", model), cell(model, "hits", String(m.requests.hit)), cell(model, "semantic", String(m.requests.semantic)),
+      cell(model, "misses", String(m.requests.miss)), cell(model, "upstreamCalls", String(m.upstreamCalls)),
+      cell(model, "savedTokens", String(m.savedPromptTokens + m.savedCompletionTokens)), cell(model, "savedCost", m.savedCost.toFixed(4)));
+    return tr;
+  });
+  document.getElementById("models").replaceChildren(...rows);
 }
 async function refresh() {
   try {

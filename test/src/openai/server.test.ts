@@ -1,6 +1,7 @@
 // Pins the OpenAI proxy's mount in src/server/app.ts, start.ts and admin-routes.ts, and the `upstream` config block.
 import { afterEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
+import { chromium } from "playwright-core";
 import { startServer, type RunningServer } from "../../../src/server/start.ts";
 import { startTestUpstream, type TestUpstream } from "../../support/openai-upstream.ts";
 
@@ -63,6 +64,27 @@ describe("server with an upstream", () => {
     );
     expect(metrics).toContain("ragcache_requests_total");
   });
+
+  test("the dashboard shows the hits and tokens saved per model", async () => {
+    const { server, client } = await serve();
+    const first = await client().chat.completions.create(ask);
+    await client().chat.completions.create(ask);
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu"],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/`);
+      const cell = (field: string) => page.textContent(`td[data-layer="test-model"][data-field="${field}"]`);
+      await page.waitForSelector('td[data-layer="test-model"][data-field="savedTokens"]');
+      expect(await cell("hits")).toBe("1");
+      expect(await cell("misses")).toBe("1");
+      expect(await cell("savedTokens")).toBe(String(first.usage!.total_tokens));
+    } finally {
+      await browser.close();
+    }
+  }, 30_000);
 
   test("RAG_UPSTREAM_URL sets the upstream", async () => {
     const upstream = startTestUpstream();
