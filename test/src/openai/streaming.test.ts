@@ -131,6 +131,16 @@ describe("openai proxy streams", () => {
     });
   });
 
+  test("a non-streamed tool call replays as a stream the SDK puts back together", async () => {
+    const { client } = await gateway();
+    const tools = [{ type: "function" as const, function: { name: "search", parameters: { type: "object" } } }];
+    const whole = await client.chat.completions.create(body("find docs", { tools }));
+    const runner = client.chat.completions.stream(body("find docs", { tools }));
+    const streamed = await runner.finalChatCompletion();
+    expect(streamed.choices[0]!.message.tool_calls).toEqual(whole.choices[0]!.message.tool_calls!);
+    expect(streamed.choices[0]!.finish_reason).toBe("tool_calls");
+  });
+
   test("identical concurrent streams share one upstream stream; a late joiner gets the prefix, then the live tail", async () => {
     const { url, upstream } = await gateway();
     upstream.behave({ chunkDelayMs: 20 });
