@@ -40,11 +40,12 @@ export class Accounting {
     this.#prices = prices;
   }
 
-  /** Counts one request; a hit's usage is what it saved. */
-  count(model: string, outcome: Outcome, usage?: Usage): void {
+  /** Counts one request, and the tokens the cache answered for it without the upstream (`saved`). */
+  count(model: string, outcome: Outcome, saved?: Usage): void {
     const stats = this.#of(model);
     stats.requests[outcome]++;
-    if ((outcome !== "hit" && outcome !== "semantic") || !usage) return;
+    if (!saved) return;
+    const usage = saved;
     const prompt = usage.prompt_tokens ?? 0;
     const completion = usage.completion_tokens ?? 0;
     stats.savedPromptTokens += prompt;

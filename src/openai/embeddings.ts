@@ -59,8 +59,9 @@ export function embeddingsHandler({ cache, config, upstream, scopes, accounting 
         cache.track(cache.set(key, stored, { ttl: config.ttl }).catch((error) => report(cache, error, key)));
       }
     }
+    const cachedTokens = sum(found.filter((_, i) => !missing.includes(inputs[i]!)));
     const hits = inputs.length - inputs.filter((input) => missing.includes(input)).length;
-    accounting.count(model, missing.length ? "miss" : "hit", missing.length ? undefined : { prompt_tokens: sum(found) });
+    accounting.count(model, missing.length ? "miss" : "hit", { prompt_tokens: cachedTokens });
     const tokens = sum(found);
     const answer = {
       object: "list",

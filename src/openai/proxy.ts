@@ -60,7 +60,7 @@ const PATHS: Record<Endpoint, string> = { chat: "/chat/completions", completions
 export function openAIProxy(options: OpenAIProxyOptions): OpenAIProxy {
   const { cache } = options;
   const config = parseUpstream(options.upstream);
-  const upstream = new Upstream(config, options.env ?? process.env);
+  const upstream = new Upstream(config, options.env ?? globalThis.process?.env ?? {});
   const scopes = new Scopes(config.scope);
   const accounting = new Accounting(config.prices);
   const flights = new Map<string, Flight>();
@@ -127,7 +127,7 @@ export function openAIProxy(options: OpenAIProxyOptions): OpenAIProxy {
     const outcome = stale ? "stale" : similarity === undefined ? "hit" : "semantic";
     const headers = new Headers({ "x-ragcache": outcome.toUpperCase() });
     if (similarity !== undefined) headers.set("x-ragcache-similarity", similarity.toFixed(4));
-    accounting.count(plan.model, outcome, answer.body.usage as Usage | undefined);
+    accounting.count(plan.model, outcome, stale ? undefined : (answer.body.usage as Usage | undefined));
     if (!plan.stream) return replayJson(answer, headers);
     return replayStream(answer, { includeUsage: plan.includeUsage, paced: config.replay === "recorded", headers });
   }

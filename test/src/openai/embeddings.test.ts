@@ -18,7 +18,7 @@ const texts = Array.from({ length: 10 }, (_, i) => `document number ${i}`);
 
 describe("openai proxy embeddings", () => {
   test("a batch of 10 inputs with 3 cached asks the upstream for the other 7, and answers in the caller's order", async () => {
-    const { client, upstream } = await gateway();
+    const { client, upstream, proxy } = await gateway();
     await client.embeddings.create({ model: "embed", input: [texts[2]!, texts[5]!, texts[7]!], encoding_format: "float" });
     const batch = await client.embeddings.create({ model: "embed", input: texts, encoding_format: "float" }).withResponse();
     expect(upstream.calls["/v1/embeddings"]).toBe(2);
@@ -31,6 +31,10 @@ describe("openai proxy embeddings", () => {
     expect(again.response.headers.get("x-ragcache")).toBe("HIT");
     expect(again.data.usage.prompt_tokens).toBe(batch.data.usage.prompt_tokens);
     expect(upstream.calls["/v1/embeddings"]).toBe(2);
+    const saved = proxy.stats().embed!;
+    expect(saved.requests).toMatchObject({ hit: 1, miss: 2 });
+    const partial = [2, 5, 7].reduce((total, i) => total + texts[i]!.split(" ").length, 0);
+    expect(saved.savedPromptTokens).toBe(partial + again.data.usage.prompt_tokens);
   });
 
   test("inputs are cached by their exact text, model and dimensions", async () => {
