@@ -6,7 +6,7 @@ import type {
 } from "@ai-sdk/provider";
 import type { Cache } from "../chain/cache.ts";
 import { toError } from "../errors.ts";
-import { canonicalJson, hash128 } from "../key.ts";
+import { canonicalJson, sha256Hex } from "../key.ts";
 import type { CacheKey, Duration } from "../types.ts";
 
 /**
@@ -48,7 +48,7 @@ export function ragcacheMiddleware(options: RagCacheMiddlewareOptions): Language
     try {
       const keyed = Object.fromEntries(Object.entries(params).filter(([name]) => !NOT_KEYED.has(name)));
       const shape = canonicalJson({ mode, provider: model.provider, model: model.modelId, params: keyed });
-      return cache.key(hash128(shape), { namespace });
+      return cache.key(sha256Hex(shape), { namespace });
     } catch {
       return undefined;
     }

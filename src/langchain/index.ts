@@ -2,7 +2,7 @@ import { BaseCache, deserializeStoredGeneration, serializeGeneration } from "@la
 import type { Generation } from "@langchain/core/outputs";
 import type { Cache } from "../chain/cache.ts";
 import { toError } from "../errors.ts";
-import { hash128 } from "../key.ts";
+import { sha256Hex } from "../key.ts";
 import type { Duration } from "../types.ts";
 
 /**
@@ -64,7 +64,7 @@ export class RagCacheLangChain extends BaseCache {
   }
 
   #key(prompt: string, llmKey: string) {
-    return this.#cache.key(hash128(`${prompt}\u0000${llmKey}`), { namespace: this.#namespace });
+    return this.#cache.key(sha256Hex(`${prompt}\u0000${llmKey}`), { namespace: this.#namespace });
   }
 
   #report(operation: string, error: unknown): void {

@@ -44,7 +44,7 @@ export function embeddingsHandler({ cache, config, upstream, scopes, accounting 
         reason: noStore ? "Cache-Control: no-store" : "input is not text",
       });
     }
-    const scope = await scopes.of(c.req.header("authorization") ?? c.req.header("api-key"));
+    const scope = scopes.of(c.req.header("authorization") ?? c.req.header("api-key"));
     const keys = embeddingKeys(cache, inputs, body, scope);
     const noCache = /(^|[\s,])no-cache\b/i.test(c.req.header("cache-control") ?? "");
     const found = noCache ? keys.map(() => undefined) : await Promise.all(keys.map((key) => cached(cache, key)));

@@ -1,5 +1,5 @@
 import type { Cache } from "../chain/cache.ts";
-import { canonicalJson, hash128, normalizeText } from "../key.ts";
+import { canonicalJson, sha256Hex, normalizeText } from "../key.ts";
 import type { CacheKey } from "../types.ts";
 import { isObject, type Endpoint, type Json } from "./answer.ts";
 import type { UpstreamConfig } from "./options.ts";
@@ -44,7 +44,7 @@ export function planCompletion(
   const includeUsage = stream && isObject(body.stream_options) && body.stream_options.include_usage === true;
   const plan = (namespace: string, text: string, shape: unknown): CompletionPlan => ({
     endpoint,
-    key: cache.key(text, { namespace, params: { scope, h: hash128(canonicalJson(shape)) } }),
+    key: cache.key(text, { namespace, params: { scope, h: sha256Hex(canonicalJson(shape)) } }),
     model: body.model as string,
     stream,
     includeUsage,
@@ -53,13 +53,14 @@ export function planCompletion(
     const prompt = Array.isArray(body.prompt) && body.prompt.length === 1 ? body.prompt[0] : body.prompt;
     if (typeof prompt !== "string") return "prompt is not one string";
     const { prompt: _prompt, ...shape } = rest;
-    return plan(NAMESPACES.completions, hash128(prompt), shape);
+    return plan(NAMESPACES.completions, sha256Hex(prompt), shape);
   }
   const { messages, ...shape } = rest;
   if (!Array.isArray(messages) || messages.length === 0) return "no messages";
   const normalized = messages.map(normalizeMessage);
   const text = userText(messages.at(-1));
-  if (text === undefined || text.length > MAX_TEXT) return plan(NAMESPACES.chatExact, hash128(canonicalJson(normalized)), shape);
+  if (text === undefined || text.length > MAX_TEXT)
+    return plan(NAMESPACES.chatExact, sha256Hex(canonicalJson(normalized)), shape);
   const { content, ...lastFields } = messages.at(-1) as Json;
   const last = { ...lastFields, parts: Array.isArray(content) ? content.length : undefined };
   return plan(CHAT_NAMESPACE, text, { ...shape, earlier: normalized.slice(0, -1), last });
@@ -105,6 +106,6 @@ function normalizeMessage(message: unknown): unknown {
 /** The keys of embedding inputs: each exact text (hashed), the model and output shape, and the scope. */
 export function embeddingKeys(cache: Cache, inputs: readonly string[], body: Json, scope: string): CacheKey[] {
   const { input: _input, user: _user, ...shape } = body;
-  const params = { scope, h: hash128(canonicalJson(shape)) };
-  return inputs.map((input) => cache.key(hash128(input), { namespace: NAMESPACES.embeddings, params }));
+  const params = { scope, h: sha256Hex(canonicalJson(shape)) };
+  return inputs.map((input) => cache.key(sha256Hex(input), { namespace: NAMESPACES.embeddings, params }));
 }

@@ -89,7 +89,7 @@ export function openAIProxy(options: OpenAIProxyOptions): OpenAIProxy {
     if (!body) return openAIError(400, "the body must be a JSON object", "invalid_request_error");
     const model = typeof body.model === "string" ? body.model : "(none)";
     const directives = c.req.header("cache-control") ?? "";
-    const scope = await scopes.of(c.req.header("authorization") ?? c.req.header("api-key"));
+    const scope = scopes.of(c.req.header("authorization") ?? c.req.header("api-key"));
     const plan = NO_STORE.test(directives) ? "Cache-Control: no-store" : tryPlan(endpoint, body, scope);
     if (typeof plan === "string") {
       accounting.count(model, "bypass");

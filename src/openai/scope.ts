@@ -1,3 +1,5 @@
+import { sha256Hex } from "../key.ts";
+
 /** Memoized scopes are dropped all at once past this many callers; hashing again is cheap. */
 const MAX_MEMO = 10_000;
 
@@ -6,7 +8,7 @@ const MAX_MEMO = 10_000;
  * or one shared scope. A caller without a key gets the "anonymous" scope.
  * @example
  * ```ts
- * const scope = await scopes.of(request.headers.get("authorization"));
+ * const scope = scopes.of(request.headers.get("authorization"));
  * ```
  */
 export class Scopes {
@@ -17,16 +19,14 @@ export class Scopes {
     this.#shared = mode === "shared";
   }
 
-  of(credential: string | null | undefined): string | Promise<string> {
+  of(credential: string | null | undefined): string {
     if (this.#shared) return "shared";
     if (!credential) return "anonymous";
-    const known = this.#memo.get(credential);
-    if (known) return known;
-    return crypto.subtle.digest("SHA-256", new TextEncoder().encode(credential)).then((digest) => {
-      const scope = Array.from(new Uint8Array(digest).subarray(0, 16), (byte) => byte.toString(16).padStart(2, "0")).join("");
-      if (this.#memo.size >= MAX_MEMO) this.#memo.clear();
-      this.#memo.set(credential, scope);
-      return scope;
-    });
+    let scope = this.#memo.get(credential);
+    if (scope) return scope;
+    scope = sha256Hex(credential).slice(0, 32);
+    if (this.#memo.size >= MAX_MEMO) this.#memo.clear();
+    this.#memo.set(credential, scope);
+    return scope;
   }
 }

@@ -1,4 +1,4 @@
-import { hash128 } from "../../src/index.ts";
+import { sha256Hex } from "../../src/index.ts";
 
 /**
  * A loopback server that speaks enough of the OpenAI API for the gateway tests: chat completions
@@ -49,7 +49,7 @@ export function answerOf(body: Body): string {
 
 /** The vector the upstream gives for one input: 8 numbers (or `dimensions`) derived from the text. */
 export function vectorOf(input: string, dimensions = 8): number[] {
-  const digest = hash128(input);
+  const digest = sha256Hex(input);
   return Array.from({ length: dimensions }, (_, i) => parseInt(digest.slice((i * 4) % 32, ((i * 4) % 32) + 4), 16) / 65_535);
 }
 
@@ -103,7 +103,7 @@ export function startTestUpstream(): TestUpstream {
 }
 
 function idOf(prefix: string, body: Body): string {
-  return `${prefix}-${hash128(JSON.stringify(body)).slice(0, 16)}`;
+  return `${prefix}-${sha256Hex(JSON.stringify(body)).slice(0, 16)}`;
 }
 
 function usageOf(body: Body, text: string): Body {
