@@ -36,7 +36,7 @@ export async function passThrough(
     });
     const headers = forwardedHeaders(response);
     if (override) headers.set("x-ragcache", "BYPASS");
-    if (override) headers.set("x-ragcache-reason", override.reason);
+    if (override) headers.set("x-ragcache-reason", override.reason.replace(/[^\x20-\x7e]/g, "?").slice(0, 200));
     return new Response(response.body, { status: response.status, headers });
   } catch (error) {
     if (error instanceof UpstreamFailure) return error.toResponse();

@@ -182,6 +182,17 @@ describe("openai proxy", () => {
     expect(upstream.calls["/v1/chat/completions"]).toBe(2);
   });
 
+  test("a request the chain cannot key (parameters nested too deep) passes through instead of failing", async () => {
+    const { client, upstream } = await gateway();
+    let nested: Record<string, unknown> = { type: "string" };
+    for (let i = 0; i < 80; i++) nested = { type: "object", properties: { inner: nested } };
+    const tools = [{ type: "function" as const, function: { name: "deep", parameters: nested } }];
+    const answer = await client.chat.completions.create(question("q", { tools })).withResponse();
+    expect(answer.response.headers.get("x-ragcache")).toBe("BYPASS");
+    expect(answer.response.headers.get("x-ragcache-reason")).toStartWith("not keyable");
+    expect(upstream.calls["/v1/chat/completions"]).toBe(1);
+  });
+
   test("a body that is not a JSON object is refused with an OpenAI-style 400", async () => {
     const { url } = await gateway();
     const response = await fetch(`${url}/chat/completions`, {
