@@ -50,6 +50,16 @@ export class Flight {
     this.outcome = this.#run(request).finally(() => this.#started(undefined));
   }
 
+  /** Waits for the outcome as one more listener, so the upstream is not stopped while it waits. */
+  async settled(): Promise<FlightOutcome> {
+    this.#holders++;
+    try {
+      return await this.outcome;
+    } finally {
+      this.#holders--;
+    }
+  }
+
   /** The stream's bytes from the first one on; cancelling it lets go (the last caller to leave stops the upstream). */
   subscribe(): ReadableStream<Uint8Array<ArrayBuffer>> {
     let own: ReadableStreamDefaultController<Uint8Array<ArrayBuffer>>;

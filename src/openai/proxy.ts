@@ -161,7 +161,7 @@ export function openAIProxy(options: OpenAIProxyOptions): OpenAIProxy {
         return new Response(flight.subscribe(), { headers: merged(started, ours) });
       }
     }
-    const outcome = await flight.outcome;
+    const outcome = await flight.settled();
     if (stale && outcome.upstreamDown) return serveHit(plan, stale, undefined, true);
     accounting.count(plan.model, "miss");
     if (outcome.answer && flight.streaming !== plan.stream) {

@@ -119,6 +119,21 @@ describe("openai proxy with a failing upstream", () => {
     await expectNothingCached(g);
   });
 
+  test("a caller that hangs up does not cut the stream for a non-streamed request waiting on it", async () => {
+    const g = await gateway();
+    g.upstream.behave({ chunkDelayMs: 20 });
+    const response = await post(g.url, ask(true));
+    const reader = response.body!.getReader();
+    await reader.read();
+    const waiting = g.client.chat.completions.create(ask(false)).withResponse();
+    await Bun.sleep(30);
+    await reader.cancel();
+    const answer = await waiting;
+    expect(answer.response.headers.get("x-ragcache-joined")).toBe("true");
+    expect(answer.data.choices[0]!.finish_reason).toBe("stop");
+    expect(g.upstream.calls["/v1/chat/completions"]).toBe(1);
+  });
+
   test("a caller that hangs up stops the upstream stream when nobody else listens", async () => {
     const g = await gateway();
     g.upstream.behave({ chunkDelayMs: 30 });
