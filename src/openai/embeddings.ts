@@ -29,6 +29,44 @@ interface EmbeddingDeps {
  * one request, and the answer is put back together in the caller's order. Token inputs pass through.
  */
 export function embeddingsHandler({ cache, config, upstream, scopes, accounting }: EmbeddingDeps) {
+  /** Inputs being asked for right now, by key id: a concurrent batch waits for them instead of asking again. */
+  const inFlight = new Map<string, Promise<StoredEmbedding | undefined>>();
+
+  /**
+   * The missing inputs' embeddings: those another batch is asking for are awaited, the rest asked
+   * for in one call (`ask`) and stored. A failed shared call fails the batches that joined it.
+   */
+  async function askShared(
+    missing: { input: string; key: CacheKey }[],
+    ask: (inputs: string[]) => Promise<Map<string, StoredEmbedding> | Response>,
+  ): Promise<Map<string, StoredEmbedding> | Response> {
+    const joined = missing
+      .filter(({ key }) => inFlight.has(key.id))
+      .map((item) => ({ ...item, shared: inFlight.get(item.key.id)! }));
+    const asking = missing.filter(({ key }) => !inFlight.has(key.id));
+    const request = asking.length ? ask(asking.map(({ input }) => input)) : Promise.resolve(new Map<string, StoredEmbedding>());
+    for (const { input, key } of asking) {
+      const shared = request.then(
+        (result) => (result instanceof Response ? undefined : result.get(input)),
+        () => undefined,
+      );
+      inFlight.set(key.id, shared);
+      shared.then(() => inFlight.delete(key.id));
+    }
+    const fetched = await request;
+    if (fetched instanceof Response) return fetched;
+    for (const { input, key } of asking) {
+      const stored = fetched.get(input);
+      if (stored) cache.track(cache.set(key, stored, { ttl: config.ttl }).catch((error) => report(cache, error, key)));
+    }
+    for (const { input, shared } of joined) {
+      const stored = await shared;
+      if (!stored) return openAIError(502, "the upstream call this batch shared failed", "upstream_error");
+      fetched.set(input, stored);
+    }
+    return fetched;
+  }
+
   return async (c: Context): Promise<Response> => {
     const raw = new Uint8Array(await c.req.arrayBuffer());
     const body = parseJson(raw);
@@ -50,14 +88,16 @@ export function embeddingsHandler({ cache, config, upstream, scopes, accounting 
     const found = noCache ? keys.map(() => undefined) : await Promise.all(keys.map((key) => cached(cache, key)));
     const missing = [...new Set(inputs.filter((_, i) => !found[i]))];
     if (missing.length) {
-      accounting.upstreamCall(model);
-      const fetched = await fetchMissing(c, upstream, body, missing);
+      const keyOf = (input: string) => keys[inputs.indexOf(input)]!;
+      const fetched = await askShared(
+        missing.map((input) => ({ input, key: keyOf(input) })),
+        (asking) => {
+          accounting.upstreamCall(model);
+          return fetchMissing(c, upstream, body, asking);
+        },
+      );
       if (fetched instanceof Response) return fetched;
       for (let i = 0; i < inputs.length; i++) found[i] ??= fetched.get(inputs[i]!);
-      for (const [input, stored] of fetched) {
-        const key = keys[inputs.indexOf(input)]!;
-        cache.track(cache.set(key, stored, { ttl: config.ttl }).catch((error) => report(cache, error, key)));
-      }
     }
     const cachedTokens = sum(found.filter((_, i) => !missing.includes(inputs[i]!)));
     const hits = inputs.length - inputs.filter((input) => missing.includes(input)).length;

@@ -47,6 +47,17 @@ describe("openai proxy embeddings", () => {
     expect(upstream.calls["/v1/embeddings"]).toBe(4);
   });
 
+  test("concurrent batches share the inputs one of them is already asking for", async () => {
+    const { client, upstream } = await gateway();
+    upstream.behave({ headerDelayMs: 40 });
+    const first = client.embeddings.create({ model: "embed", input: ["a", "b", "c"], encoding_format: "float" });
+    await Bun.sleep(10);
+    const second = await client.embeddings.create({ model: "embed", input: ["b", "c", "d"], encoding_format: "float" });
+    await first;
+    expect(upstream.bodies.map((body) => body.input)).toEqual([["a", "b", "c"], ["d"]]);
+    expect(second.data.map((item) => item.embedding)).toEqual([vectorOf("b"), vectorOf("c"), vectorOf("d")]);
+  });
+
   test("the same input twice in one batch is asked for once", async () => {
     const { client, upstream } = await gateway();
     const answer = await client.embeddings.create({ model: "embed", input: ["a", "b", "a"], encoding_format: "float" });

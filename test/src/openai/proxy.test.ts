@@ -40,6 +40,14 @@ describe("openai proxy", () => {
     expect(upstream.calls["/v1/chat/completions"]).toBe(1);
   });
 
+  test("20 identical requests at once make one upstream call", async () => {
+    const { client, upstream } = await gateway();
+    upstream.behave({ headerDelayMs: 30 });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => client.chat.completions.create(question("at once"))));
+    expect(new Set(answers.map((answer) => answer.choices[0]!.message.content)).size).toBe(1);
+    expect(upstream.calls["/v1/chat/completions"]).toBe(1);
+  });
+
   test("every parameter that changes the output makes its own entry", async () => {
     const { client, upstream } = await gateway();
     const variants = [
