@@ -23,6 +23,7 @@ export function isStoredAnswer(value: unknown, endpoint: Endpoint): value is Sto
   return typeof answer === "object" && answer !== null && answer.endpoint === endpoint && isObject(answer.body);
 }
 
+/** Whether a parsed JSON value is an object (not null, not an array). */
 export function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
