@@ -27,7 +27,7 @@ const TRASH_PREFIX = ".trash-";
 export const configSchema = z.strictObject({
   /** Layer name in events, stats and X-Cache-Layer. Default "file". */
   name: z.string().min(1).default("file"),
-  /** The folder entries live in, created when missing; relative paths resolve from the working directory. Default ".cache/ragcache". */
+  /** The folder entries live in, created when missing; relative paths resolve from the working directory (in a config file, from its folder). Default ".cache/ragcache". */
   dir: z.string().min(1).default(".cache/ragcache"),
   /** Most entries kept; past it expired entries go first, then the oldest writes. Default 100 000. */
   maxEntries: z.number().int().positive().default(100_000),
@@ -49,6 +49,9 @@ export const configSchema = z.strictObject({
  * ```
  */
 export type FileOptions = z.input<typeof configSchema>;
+
+/** Options that are paths: a config file's relative ones resolve from its folder. */
+export const pathOptions = ["dir"];
 
 /** The file layer: a `CacheLayer` that also tells its folder and how much it holds. */
 export type FileLayer = CacheLayer & { readonly dir: string; stats(): { dir: string; entries: number; bytes: number } };
@@ -75,6 +78,8 @@ export function file(options: FileOptions = {}): FileLayer {
   let context: LayerContext | undefined;
   let loaded: Promise<void> | undefined;
   let cleaning: Promise<void> | undefined;
+  /** Why the last write failed, and since when; cleared by the next write that succeeds. */
+  let writeFailure: { reason: string; since: number } | undefined;
   const now = () => context?.now() ?? Date.now();
   const folderOf = (namespace: string) => sha256Hex(namespace).slice(0, 16);
   const fileOf = (key: CacheKey) => join(folderOf(key.namespace), `${sha256Hex(key.id).slice(0, 32)}.json`);
@@ -196,10 +201,25 @@ export function file(options: FileOptions = {}): FileLayer {
     } catch (error) {
       await unlink(temporary).catch(() => {});
       folders.delete(folder);
+      writesFailing(error);
       throw failed("write", error);
     }
+    writesWork();
     index.add(relative, { id: key.id, bytes: Buffer.byteLength(text), keepUntil: until, tags: entry.tags ?? [] });
     if (index.size > maxEntries || index.bytes > maxBytes) await cleanUp();
+  }
+
+  function writesFailing(error: unknown): void {
+    if (writeFailure) return;
+    writeFailure = { reason: (error as Error).message, since: Date.now() };
+    context?.emit("degraded", { layer: name, reason: `writes to ${dir} fail: ${writeFailure.reason}` });
+  }
+
+  function writesWork(): void {
+    if (!writeFailure) return;
+    const downMs = Date.now() - writeFailure.since;
+    writeFailure = undefined;
+    context?.emit("recovered", { layer: name, downMs });
   }
 
   async function remove(key: CacheKey): Promise<void> {
@@ -231,16 +251,24 @@ export function file(options: FileOptions = {}): FileLayer {
     for (const relative of index.tagged(tags)) await drop(relative);
   }
 
+  /** Up while writes work; degraded while they fail (disk full, no permission) but the folder reads; else down. */
   async function health(): Promise<LayerHealth> {
     const probe = join(dir, `.health.${crypto.randomUUID()}.tmp`);
+    const sizes = { entries: index.size, bytes: index.bytes };
     try {
       await mkdir(dir, { recursive: true });
       await writeFile(probe, "ok");
       await unlink(probe);
-      return { state: "up", entries: index.size, bytes: index.bytes };
     } catch (error) {
-      return { state: "down", detail: `${dir} is not writable: ${(error as Error).message}` };
+      const detail = `${dir} is not writable: ${(error as Error).message}`;
+      const readable = await readdir(dir).then(
+        () => true,
+        () => false,
+      );
+      return readable ? { state: "degraded", detail, ...sizes } : { state: "down", detail };
     }
+    if (writeFailure) return { state: "degraded", detail: `writes fail: ${writeFailure.reason}`, ...sizes };
+    return { state: "up", ...sizes };
   }
 
   return {

@@ -1,3 +1,4 @@
+import { jsonLogger, logEvents } from "../log.ts";
 import { coarseClock } from "./clock.ts";
 import { toMs } from "../duration.ts";
 import { boundedTtl, keepUntil, createEntry, maxTtlMs, nextStamp } from "../entry.ts";
@@ -101,6 +102,7 @@ export class Cache implements CacheHandle {
         track: (work) => this.#track(work),
       }),
     );
+    if (options.log !== false) this.#teardowns.push(logEvents(this, options.log ?? jsonLogger()));
     this.ready = this.#setupPlugins(options.plugins ?? []);
     this.ready.catch(() => {});
   }
@@ -403,11 +405,22 @@ export class Cache implements CacheHandle {
     );
   }
 
+  /**
+   * Starts every plugin's setup at once, in order, from the constructor: a plugin is attached (usable)
+   * without waiting for `ready`, which only waits for the asynchronous rest (files, tables).
+   */
   async #setupPlugins(plugins: CachePlugin[]): Promise<void> {
-    for (const plugin of plugins) {
-      const teardown = await plugin.setup(this);
-      if (teardown) this.#teardowns.push(teardown);
-    }
+    const started = plugins.map((plugin) => {
+      try {
+        return Promise.resolve(plugin.setup(this));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    });
+    const settled = await Promise.allSettled(started);
+    for (const result of settled) if (result.status === "fulfilled" && result.value) this.#teardowns.push(result.value);
+    const failed = settled.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
   }
 
   #assertOpen(): void {

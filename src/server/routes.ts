@@ -1,48 +1,49 @@
-import { Hono } from "hono";
-import type { MiddlewareHandler } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Cache } from "../chain/cache.ts";
 import { documentTag } from "../rag/index.ts";
-import { entryParam, entryQuery, invalidateBody, lookupBody, putBody, validate } from "./schemas.ts";
+import type { Guards } from "./access.ts";
+import { deleteEntry, getEntry, invalidate, lookup, putEntry } from "./api.ts";
+import { invalidRequest } from "./schemas.ts";
 
 /** The data routes: one entry by namespace and key, lookups, and invalidation. */
-export function dataRoutes(cache: Cache, guard: MiddlewareHandler): Hono {
-  const app = new Hono();
+export function dataRoutes(cache: Cache, { read, admin }: Guards): OpenAPIHono {
+  const app = new OpenAPIHono({ defaultHook: invalidRequest });
 
-  app.get("/v1/cache/:namespace/:key", validate("param", entryParam), validate("query", entryQuery), async (c) => {
+  app.openapi({ ...getEntry, middleware: [read] }, async (c) => {
     const { namespace, key } = c.req.valid("param");
     const { params, stale } = c.req.valid("query");
     const found = await cache.lookup(key, { namespace, params, allowStale: stale === "true" });
-    if (!found) return c.json({ error: "not found", namespace, key }, 404);
-    return c.json(found);
+    if (!found) return c.json({ error: "not found" as const, namespace, key }, 404);
+    return c.json(found, 200);
   });
 
-  app.put("/v1/cache/:namespace/:key", guard, validate("param", entryParam), validate("json", putBody), async (c) => {
+  app.openapi({ ...putEntry, middleware: [admin] }, async (c) => {
     const { namespace, key } = c.req.valid("param");
     const { value, params, ...options } = c.req.valid("json");
     await cache.set(key, value, { namespace, params, ...options });
     return c.json({ id: cache.key(key, { namespace, params }).id }, 200);
   });
 
-  app.delete("/v1/cache/:namespace/:key", guard, validate("param", entryParam), validate("query", entryQuery), async (c) => {
+  app.openapi({ ...deleteEntry, middleware: [admin] }, async (c) => {
     const { namespace, key } = c.req.valid("param");
     await cache.delete(key, { namespace, params: c.req.valid("query").params });
     return c.body(null, 204);
   });
 
-  app.post("/v1/lookup", validate("json", lookupBody), async (c) => {
+  app.openapi({ ...lookup, middleware: [read] }, async (c) => {
     const { query, ...options } = c.req.valid("json");
     const found = await cache.lookup(query, options);
-    return c.json(found ? { hit: true, ...found } : { hit: false });
+    return c.json(found ? { hit: true as const, ...found } : { hit: false as const }, 200);
   });
 
-  app.post("/v1/invalidate", guard, validate("json", invalidateBody), async (c) => {
+  app.openapi({ ...invalidate, middleware: [admin] }, async (c) => {
     const { keys = [], tags = [], documents = [] } = c.req.valid("json");
     const allTags = [...tags, ...documents.map(documentTag)];
     await Promise.all([
       ...keys.map(({ key, namespace, params }) => cache.delete(key, { namespace, params })),
       cache.invalidateTags(allTags),
     ]);
-    return c.json({ deleted: keys.length, tags: allTags });
+    return c.json({ deleted: keys.length, tags: allTags }, 200);
   });
 
   return app;

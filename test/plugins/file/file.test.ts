@@ -75,6 +75,35 @@ function fileLayerTests(): void {
     });
   }
 
+  test("health is degraded while writes fail and up again once one succeeds, with degraded and recovered events", async () => {
+    const dir = freshDir();
+    const layer = file({ dir });
+    const context = testContext();
+    layer.attach!(context);
+    await layer.set(createKey("first", { namespace: "ns" }), testEntry(createKey("first", { namespace: "ns" }), 1));
+    const [folder] = readdirSync(dir);
+    // A file where the namespace's folder should be: every write there fails (root ignores chmod, not this).
+    rmSync(join(dir, folder!), { recursive: true });
+    writeFileSync(join(dir, folder!), "in the way");
+    const failing = await Promise.resolve(
+      layer.set(createKey("second", { namespace: "ns" }), testEntry(createKey("second", { namespace: "ns" }), 2)),
+    ).catch((e) => e);
+    expect(isRagCacheError(failing, "E_LAYER_FAILED")).toBe(true);
+    const degraded = await layer.health!();
+    expect(degraded).toMatchObject({ state: "degraded" });
+    expect(degraded.detail).toContain("writes fail");
+    await Promise.resolve(
+      layer.set(createKey("third", { namespace: "ns" }), testEntry(createKey("third", { namespace: "ns" }), 3)),
+    ).catch(() => {});
+    expect((await layer.health!()).state).toBe("degraded");
+
+    rmSync(join(dir, folder!));
+    await layer.set(createKey("fourth", { namespace: "ns" }), testEntry(createKey("fourth", { namespace: "ns" }), 4));
+    expect(await layer.health!()).toMatchObject({ state: "up", entries: 2 });
+    const events = context.events.map((e) => e.event).filter((e) => e === "degraded" || e === "recovered");
+    expect(events).toEqual(["degraded", "recovered"]);
+  });
+
   test("an unwritable folder: set rejects with E_LAYER_FAILED, the chain reports an error and misses, health is down", async () => {
     const blocker = join(freshDir() + "-file");
     writeFileSync(blocker, "a file where the folder should be");
