@@ -32,7 +32,7 @@ export const configSchema = z
   .partial()
   .strict();
 
-const EVICT_REASON: Partial<Record<LRUCache.DisposeReason, EvictReason>> = { evict: "capacity", expire: "expired" };
+const EVICT_REASON: Partial<Record<LRUCache.DisposeReason, EvictReason>> = { evict: "capacity" };
 
 /**
  * The L1 layer: an in-process LRU that keeps references to the cached values (no serialization on
@@ -62,6 +62,8 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
     },
   });
 
+  const now = () => context?.now() ?? Date.now();
+
   function untag(id: string, entry: CacheEntry): void {
     for (const tag of entry.tags ?? []) {
       const ids = byTag.get(tag);
@@ -78,13 +80,18 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
     attach(layerContext) {
       context = layerContext;
     },
+    // Expiry is read from the entry, not kept by lru-cache a second time: its per-entry TTL costs two
+    // more memory loads on every hit (its start and TTL arrays), and the chain's clock is the one that counts.
     get(key: CacheKey) {
-      return lru.get(key.id);
+      const entry = lru.get(key.id);
+      if (entry === undefined || keepUntil(entry) > now()) return entry;
+      lru.delete(key.id);
+      context?.emit("evict", { layer: name, id: key.id, reason: "expired" });
+      return undefined;
     },
     set(key: CacheKey, entry: CacheEntry) {
-      const ttl = keepUntil(entry) - (context?.now() ?? Date.now());
-      if (ttl <= 0) return void lru.delete(key.id);
-      lru.set(key.id, entry, { ttl: Number.isFinite(ttl) ? Math.ceil(ttl) : 0 });
+      if (keepUntil(entry) <= now()) return void lru.delete(key.id);
+      lru.set(key.id, entry);
       for (const tag of entry.tags ?? []) {
         let ids = byTag.get(tag);
         if (!ids) byTag.set(tag, (ids = new Set()));
