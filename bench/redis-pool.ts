@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 import { createCache, createKey, type CacheKey } from "../src/index.ts";
 import { redis } from "../plugins/redis/index.ts";
 import { decodeEntry, encodeEntry } from "../plugins/redis/codec.ts";
-import { settle } from "../plugins/redis/options.ts";
+import { resolveOptions } from "../plugins/redis/options.ts";
 import { formatOps, formatRatio, median, opsPerSecond, opsPerSecondConcurrent } from "./lib/measure.ts";
 import { benchRedis } from "./lib/redis-server.ts";
 import { writeTopic } from "./lib/report.ts";
@@ -112,7 +112,7 @@ const rows = INFLIGHT.flatMap((inflight) => {
 });
 /** With one request in flight every pool size sends it on the same (first ready) connection, so only 64 in flight tells sizes apart. */
 const best = POOL_SIZES.reduce((a, b) => (med(`chain pool ${b}/64`) > med(`chain pool ${a}/64`) ? b : a));
-const DEFAULT_POOL = settle({}).maxConnections;
+const DEFAULT_POOL = resolveOptions({}).maxConnections;
 const ratio = (inflight: number, size = DEFAULT_POOL) => med(`chain pool ${size}/${inflight}`) / med(`raw GET/${inflight}`);
 
 writeTopic("redis-pool", {

@@ -1,5 +1,6 @@
 import { toMs } from "./duration.ts";
 import { RagCacheError } from "./errors.ts";
+import { deepFreeze } from "./value.ts";
 import type { CacheEntry, Duration } from "./types.ts";
 
 /** UTF-8 length of a string without allocating its encoding. */
@@ -47,13 +48,42 @@ function toJson(value: unknown): string {
   try {
     json = JSON.stringify(value);
   } catch (error) {
-    throw new RagCacheError("E_NOT_SERIALIZABLE", `the value cannot be serialized as JSON: ${(error as Error).message}`, {
-      cause: error,
-    });
+    const why = error instanceof RangeError ? "it is nested too deeply" : (error as Error).message;
+    throw new RagCacheError("E_NOT_SERIALIZABLE", `the value cannot be serialized as JSON: ${why}`, { cause: error });
   }
   if (json === undefined)
     throw new RagCacheError("E_NOT_SERIALIZABLE", `a value of type ${typeof value} cannot be cached (not JSON)`);
   return json;
+}
+
+/** The longest finite TTL any layer stores exactly (Redis PX, epoch-ms dates): 1000 years. */
+export const TTL_CEILING_MS = 1000 * 365 * 86_400_000;
+
+/** `maxTtl` in ms, checked: positive, and finite up to the ceiling or `Infinity`. */
+export function maxTtlMs(maxTtl: Duration): number {
+  const ms = toMs(maxTtl, "maxTtl");
+  if (ms <= 0 || (ms !== Infinity && ms > TTL_CEILING_MS)) {
+    throw new RagCacheError(
+      "E_CONFIG_INVALID",
+      `maxTtl must be longer than 0 and at most 1000 years (${TTL_CEILING_MS} ms) or Infinity, got ${maxTtl}`,
+    );
+  }
+  return ms;
+}
+
+/** A ttl or grace in ms; past `maxTtl` (or, when finite, past the ceiling) it is an `E_INVALID_TTL`. */
+export function boundedTtl(duration: Duration, what: string, maxTtl: number): number {
+  const ms = toMs(duration, what);
+  if (ms > maxTtl || (ms !== Infinity && ms > TTL_CEILING_MS)) {
+    throw new RagCacheError(
+      "E_INVALID_TTL",
+      `${what} ${duration} is above maxTtl (${maxTtl} ms); raise maxTtl (env RAG_MAX_TTL) to allow it`,
+      {
+        details: { limit: "maxTtl", max: maxTtl, actual: ms },
+      },
+    );
+  }
+  return ms;
 }
 
 export interface EntryOptions {
@@ -61,6 +91,10 @@ export interface EntryOptions {
   grace?: Duration;
   tags?: readonly string[];
   maxValueBytes: number;
+  /** Longest ttl and grace, in ms. */
+  maxTtl: number;
+  /** Store a frozen copy of the value as JSON gives it back (every tier then serves the same), not the caller's object. */
+  freeze: boolean;
   now: number;
 }
 
@@ -72,11 +106,11 @@ export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
       details: { limit: "maxValueBytes", max: options.maxValueBytes, actual: size },
     });
   }
-  const ttl = toMs(options.ttl, "ttl");
-  const expiresAt = options.now + ttl;
-  const entry: CacheEntry<V> = { value, expiresAt, createdAt: options.now, size };
-  if (options.grace !== undefined && toMs(options.grace, "grace") > 0)
-    entry.graceUntil = expiresAt + toMs(options.grace, "grace");
+  const expiresAt = options.now + boundedTtl(options.ttl, "ttl", options.maxTtl);
+  const grace = options.grace === undefined ? 0 : boundedTtl(options.grace, "grace", options.maxTtl);
+  const stored: V = options.freeze ? deepFreeze(JSON.parse(json)) : value;
+  const entry: CacheEntry<V> = { value: stored, expiresAt, createdAt: options.now, size };
+  if (grace > 0) entry.graceUntil = expiresAt + grace;
   if (options.tags?.length) entry.tags = validTags(options.tags);
   jsonOfEntry.set(entry, json);
   return entry;

@@ -7,8 +7,10 @@ export type ErrorCode =
   | "E_KEY_TOO_LARGE"
   | "E_INVALID_KEY"
   | "E_INVALID_DURATION"
+  | "E_INVALID_TTL"
   | "E_NOT_SERIALIZABLE"
-  | "E_CLOSED";
+  | "E_CLOSED"
+  | "E_MISSING_PEER";
 
 /**
  * The one error class of ragcache: a stable `code`, a message prefixed with its source (layer or plugin).

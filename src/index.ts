@@ -16,11 +16,16 @@ export type {
 export { toMs, isDuration } from "./duration.ts";
 export { keepUntil, serializedSize, valueJson } from "./entry.ts";
 export { RagCacheError, isRagCacheError, toError, type ErrorCode } from "./errors.ts";
+export { importPeer } from "./peer.ts";
 export { canonicalJson, createKey, hash128, keyFromId, normalizeText, DEFAULT_NAMESPACE, type KeyOptions } from "./key.ts";
 export {
   defaultConfig,
   durationSchema,
+  functionSchema,
+  layerSchema,
   loadConfig,
+  parseOptions,
+  positiveDurationSchema,
   parseConfig,
   pluginRefSchema,
   type PluginRef,

@@ -16,25 +16,33 @@ export function normalizeText(text: string): string {
   return text.normalize("NFKC").toLowerCase().replace(/\s+/g, " ").trim();
 }
 
+/** Nesting levels parameters may have: deeper ones are refused instead of overflowing the stack. */
+export const MAX_PARAMS_DEPTH = 64;
+
 /**
- * Sorted-keys JSON, so `{a,b}` and `{b,a}` are the same parameters. Non-JSON values are refused.
+ * Sorted-keys JSON, so `{a,b}` and `{b,a}` are the same parameters. Non-JSON values, and nesting
+ * deeper than `MAX_PARAMS_DEPTH`, are refused.
  * @example
  * ```ts
  * canonicalJson({ k: 5, model: "m" }) === canonicalJson({ model: "m", k: 5 }); // true
  * ```
  */
-export function canonicalJson(value: unknown, path = "params"): string {
+export function canonicalJson(value: unknown, path = "params", depth = 0): string {
   if (value === null || typeof value === "string" || typeof value === "boolean") return JSON.stringify(value);
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw invalidKey(`${path} is ${value}, which JSON cannot represent`);
     return JSON.stringify(value);
   }
-  if (Array.isArray(value)) return `[${value.map((item, i) => canonicalJson(item, `${path}[${i}]`)).join(",")}]`;
+  if (depth >= MAX_PARAMS_DEPTH && typeof value === "object") {
+    throw invalidKey(`params are nested more than ${MAX_PARAMS_DEPTH} levels deep`);
+  }
+  if (Array.isArray(value)) return `[${value.map((item, i) => canonicalJson(item, `${path}[${i}]`, depth + 1)).join(",")}]`;
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    const fields = Object.keys(value)
-      .filter((name) => (value as Record<string, unknown>)[name] !== undefined)
+    const record = value as Record<string, unknown>;
+    const fields = Object.keys(record)
+      .filter((name) => record[name] !== undefined)
       .sort()
-      .map((name) => `${JSON.stringify(name)}:${canonicalJson((value as Record<string, unknown>)[name], `${path}.${name}`)}`);
+      .map((name) => `${JSON.stringify(name)}:${canonicalJson(record[name], `${path}.${name}`, depth + 1)}`);
     return `{${fields.join(",")}}`;
   }
   throw invalidKey(`${path} is a ${typeof value === "object" ? "non-plain object" : typeof value}; parameters must be JSON`);

@@ -16,6 +16,20 @@ export interface CacheOptions {
   defaultTtl?: Duration;
   /** How long an expired entry may still be served when its loader fails. Default 0 (no grace). */
   defaultGrace?: Duration;
+  /**
+   * Longest `ttl` and longest `grace` an entry may have; past it `set` and `getOrSet` throw
+   * `E_INVALID_TTL` before any layer sees the entry. `Infinity` lets `ttl: Infinity` (no expiry)
+   * through. Default "365d". Env `RAG_MAX_TTL`.
+   */
+  maxTtl?: Duration;
+  /**
+   * Values are stored as a frozen copy of their JSON form: every tier serves the same value (a Date
+   * comes back as its ISO string, from memory as from Redis), and nobody holding a reference can
+   * change what the cache serves (changing a served value throws). `false` keeps the caller's own
+   * object in memory, shared with every hit and unchanged, for speed: then never mutate a value you
+   * set or got. Default true. Env `RAG_FREEZE_VALUES`.
+   */
+  freezeValues?: boolean;
   /** Budget of one layer call, for layers that set none. Default "1s". */
   layerTimeout?: Duration;
   /** Query text + canonical parameters, in characters. Default 16 384. */

@@ -1,6 +1,9 @@
-import { ChromaClient, type Collection } from "chromadb";
-import { RagCacheError } from "../../src/index.ts";
+import type { Collection } from "chromadb";
+import { importPeer, RagCacheError } from "../../src/index.ts";
 import { toError } from "../../src/index.ts";
+
+/** chromadb is an optional peer: a missing install is a clear error when the chroma plugin is imported. */
+const { ChromaClient } = await importPeer("chromadb", "ragcache/chroma", () => import("chromadb"));
 
 export interface ConnectionOptions {
   name: string;
@@ -39,7 +42,7 @@ const MAX_PENDING = 1_000;
  */
 export class ChromaConnection {
   readonly #options: ConnectionOptions;
-  readonly #client: ChromaClient;
+  readonly #client: InstanceType<typeof ChromaClient>;
   #collection?: Promise<Collection>;
   #downSince?: number;
   #retryAt = 0;

@@ -1,13 +1,10 @@
-import { z } from "zod";
 import {
-  durationSchema,
-  RagCacheError,
+  parseOptions,
   keepUntil,
   toMs,
   type CacheEntry,
   type CacheKey,
   type CacheLayer,
-  type Duration,
   type LayerContext,
   type LayerHit,
 } from "../../src/index.ts";
@@ -17,127 +14,17 @@ import { ChromaConnection } from "./connection.ts";
 import { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
 import { INCLUDE, nearest, type LookupSettings } from "./lookup.ts";
 import { QueryBatcher } from "./query-batch.ts";
+import { optionsSchema, type ChromaOptions, type EmbedderConfig } from "./options.ts";
 import { WriteQueue, hasAnyTag, type PendingWrite } from "./writes.ts";
 
 export * from "./embedders/index.ts";
 export { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
-
-/** The embedder as plain config: a built-in by name, or with its options. */
-export type EmbedderConfig = z.infer<typeof embedderSchema>;
-
-/**
- * What `chroma()` takes: the server and collection, the embedder, and when a neighbour may answer.
- * @example
- * ```ts
- * chroma({ url: "http://127.0.0.1:8000", collection: "ragcache", threshold: 0.85, namespaces: ["retrieval"] });
- * ```
- */
-export interface ChromaOptions {
-  /** Layer name in events, stats and X-Cache-Layer. Default "chroma". */
-  name?: string;
-  /** Chroma server. Default "http://127.0.0.1:8000" (env `RAG_CHROMA_URL`). */
-  url?: string;
-  /** Extra HTTP headers for every request, e.g. `{ "x-chroma-token": "…" }`. Default none. */
-  headers?: Record<string, string>;
-  /**
-   * Collection holding the questions; created with the cosine space when missing. Use one per
-   * embedder: Chroma fixes the vector length at the first write. Default "ragcache".
-   */
-  collection?: string;
-  /** Turns query texts into vectors: an `Embedder`, or as config "local" / `{ type: "openai", model }`. Default `localEmbedder()`. */
-  embedder?: Embedder | EmbedderConfig;
-  /**
-   * Least cosine similarity for a stored question to answer a new one, from 0 to 1. Default: the
-   * embedder's own hint (0.8 for the local embedder, 0.9 for OpenAI), else 0.9 (env `RAG_SEMANTIC_THRESHOLD`).
-   */
-  threshold?: number;
-  /**
-   * The false-positive check run on a close match before it is served: `true` for `meaningGuard()`
-   * (numbers, negations, content words and their order must agree), its options, your own
-   * function, or `false` to trust similarity alone. Default true.
-   */
-  guard?: boolean | GuardOptions | SemanticGuard;
-  /**
-   * Neighbours fetched per lookup; the closest of the key's namespace and parameters that passes the
-   * guard wins. When all of them are close enough but unusable and some belong to other namespaces
-   * or parameters, a second query filtered to the key's own fetches as many again. Default 10.
-   */
-  candidates?: number;
-  /**
-   * Deadline of one Chroma request. Keep it below the chain's `layerTimeout` (default 1s), so that
-   * the layer sees the timeout itself and stops calling a hanging server for `retryAfter`. Default "750ms".
-   */
-  timeout?: Duration;
-  /** After Chroma is found unreachable, calls fail at once (a miss) for this long before it is tried again. Default "1s". */
-  retryAfter?: Duration;
-  /** How often expired entries are deleted from the collection, checked on use. Default "1m". */
-  sweepInterval?: Duration;
-  /**
-   * The namespaces the layer embeds and matches (e.g. `["retrieval", "answer"]`); entries of any
-   * other namespace pass by it as misses, unembedded (HTTP responses cached by the middleware have
-   * nothing to match by meaning). Default: every namespace.
-   */
-  namespaces?: string[];
-}
-
-const embedderSchema = z.union([
-  z.enum(["local", "openai"]),
-  z.strictObject({
-    type: z.literal("local"),
-    dimensions: z.number().int().min(8).max(65_536).optional(),
-    stopWordWeight: z.number().min(0).max(1).optional(),
-  }),
-  z.strictObject({
-    type: z.literal("openai"),
-    model: z.string().min(1).optional(),
-    baseURL: z.url().optional(),
-    apiKeyEnv: z.string().min(1).optional(),
-    dimensions: z.number().int().positive().optional(),
-    batchSize: z.number().int().positive().optional(),
-    timeout: z.number().positive().optional(),
-    threshold: z.number().gt(0).max(1).optional(),
-  }),
-]);
-
-const guardSchema = z.strictObject({
-  numbers: z.boolean().optional(),
-  negations: z.boolean().optional(),
-  contentWords: z.boolean().optional(),
-  order: z.boolean().optional(),
-  synonyms: z.array(z.array(z.string().min(1)).min(2)).optional(),
-  ignore: z.array(z.string().min(1)).optional(),
-});
+export { configSchema, envAliases, type ChromaOptions, type EmbedderConfig } from "./options.ts";
 
 /** Retries (after 50, 100, 200 ms) of a query that met a new collection's index segment being created. */
 const NEW_SEGMENT_RETRIES = 3;
 /** Extra write deadline per record of a batch: a few times what Chroma 1.0 spends on each (see the README). */
 const WRITE_MS_PER_RECORD = 5;
-
-const COLLECTION = /^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{1,510})[a-zA-Z0-9]$/;
-
-/** Options as plain config (`{ "use": "chroma", "url": "http://127.0.0.1:8000" }`), validated at load time. */
-export const configSchema = z
-  .object({
-    name: z.string().min(1),
-    url: z.url(),
-    headers: z.record(z.string(), z.string()),
-    collection: z
-      .string()
-      .regex(COLLECTION, "3-512 characters of a-z, A-Z, 0-9, '.', '_', '-', starting and ending with a letter or digit"),
-    embedder: embedderSchema,
-    threshold: z.number().gt(0).max(1),
-    guard: z.union([z.boolean(), guardSchema]),
-    candidates: z.number().int().min(1).max(1000),
-    timeout: durationSchema,
-    retryAfter: durationSchema,
-    sweepInterval: durationSchema,
-    namespaces: z.array(z.string().min(1)).min(1),
-  })
-  .partial()
-  .strict();
-
-/** `RAG_SEMANTIC_THRESHOLD=0.85` sets `threshold` (besides `RAG_CHROMA_THRESHOLD`). */
-export const envAliases = { RAG_SEMANTIC_THRESHOLD: "threshold" };
 
 /** The semantic layer plus what it can tell beyond the contract. */
 export type ChromaLayer = CacheLayer & {
@@ -160,27 +47,16 @@ export type ChromaLayer = CacheLayer & {
  * await cache.lookup("How can I reset my password"); // answered by "How do I reset my password?"
  * ```
  */
-export function chroma(options: ChromaOptions = {}): ChromaLayer {
-  const parsed = configSchema.safeParse({
-    ...options,
-    embedder: typeof options.embedder === "object" && "embed" in options.embedder ? undefined : options.embedder,
-    guard: typeof options.guard === "function" ? undefined : options.guard,
-  });
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
-    throw new RagCacheError("E_CONFIG_INVALID", `invalid options: ${problems}`, {
-      source: options.name ?? "chroma",
-      details: parsed.error.issues,
-    });
-  }
-  const name = options.name ?? "chroma";
+export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
+  const options = parseOptions(optionsSchema, chromaOptions, "chroma");
+  const { name } = options;
   const embedder = embedderOf(options.embedder);
   const threshold = options.threshold ?? embedder.threshold ?? 0.9;
   const guard = guardOf(options.guard);
   const counts = { lookups: 0, hits: 0, belowThreshold: 0, guarded: 0, filtered: 0, queries: 0, writeBatches: 0 };
-  const lookup: LookupSettings = { embedderId: embedder.id, threshold, guard, candidates: options.candidates ?? 10, counts };
-  const sweepEvery = toMs(options.sweepInterval ?? "1m", "sweepInterval");
-  const requestTimeout = toMs(options.timeout ?? "750ms", "timeout");
+  const lookup: LookupSettings = { embedderId: embedder.id, threshold, guard, candidates: options.candidates, counts };
+  const sweepEvery = toMs(options.sweepInterval, "sweepInterval");
+  const requestTimeout = toMs(options.timeout, "timeout");
   const scope = options.namespaces ? new Set(options.namespaces) : undefined;
   const matchable = (key: CacheKey) => key.text !== "" && (scope === undefined || scope.has(key.namespace));
   let context: LayerContext | undefined;
@@ -188,11 +64,11 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
   const now = () => context?.now() ?? Date.now();
   const connection = new ChromaConnection({
     name,
-    url: options.url ?? "http://127.0.0.1:8000",
-    collection: options.collection ?? "ragcache",
+    url: options.url,
+    collection: options.collection,
     headers: options.headers,
     requestTimeout,
-    retryAfter: toMs(options.retryAfter ?? "1s", "retryAfter"),
+    retryAfter: toMs(options.retryAfter, "retryAfter"),
     onDown: (reason) => context?.emit("degraded", { layer: name, reason }),
     onUp: (downMs) => context?.emit("recovered", { layer: name, downMs }),
   });
@@ -327,7 +203,7 @@ export function chroma(options: ChromaOptions = {}): ChromaLayer {
   return layer;
 }
 
-function embedderOf(option: ChromaOptions["embedder"]): Embedder {
+function embedderOf(option: Embedder | EmbedderConfig | undefined): Embedder {
   if (option === undefined || option === "local") return localEmbedder();
   if (option === "openai") return openAIEmbedder();
   if ("embed" in option) return option;
@@ -335,8 +211,8 @@ function embedderOf(option: ChromaOptions["embedder"]): Embedder {
   return type === "local" ? localEmbedder(settings) : openAIEmbedder(settings);
 }
 
-function guardOf(option: ChromaOptions["guard"]): SemanticGuard {
+function guardOf(option: boolean | GuardOptions | SemanticGuard): SemanticGuard {
   if (option === false) return () => true;
-  if (option === undefined || option === true) return meaningGuard();
+  if (option === true) return meaningGuard();
   return typeof option === "function" ? option : meaningGuard(option);
 }

@@ -4,6 +4,7 @@ import { z } from "zod";
 import {
   hash128,
   keepUntil,
+  parseOptions,
   RagCacheError,
   type CacheEntry,
   type CacheKey,
@@ -20,35 +21,34 @@ import { decodeFile, encodeFile } from "./format.ts";
 const TRASH_PREFIX = ".trash-";
 
 /**
+ * Options of `file()`, from code or as plain config (`{ "use": "file", "dir": ".cache" }`): the one
+ * source of their types, defaults and validation.
+ */
+export const configSchema = z.strictObject({
+  /** Layer name in events, stats and X-Cache-Layer. Default "file". */
+  name: z.string().min(1).default("file"),
+  /** The folder entries live in, created when missing; relative paths resolve from the working directory. Default ".cache/ragcache". */
+  dir: z.string().min(1).default(".cache/ragcache"),
+  /** Most entries kept; past it expired entries go first, then the oldest writes. Default 100 000. */
+  maxEntries: z.number().int().positive().default(100_000),
+  /** Most bytes of entry files kept, same cleanup order. Default 256 MiB. */
+  maxBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
+  /** Budget of one layer call in the chain, in ms. Default: the chain's `layerTimeout`. */
+  timeout: z.number().positive().optional(),
+});
+
+/**
  * What `file()` takes: the folder and its bounds.
  * @example
  * ```ts
  * file({ dir: ".cache/ragcache", maxBytes: 1024 * 1024 * 1024 });
  * ```
  */
-export interface FileOptions {
-  /** Layer name in events, stats and X-Cache-Layer. Default "file". */
-  name?: string;
-  /** The folder entries live in, created when missing; relative paths resolve from the working directory. Default ".cache/ragcache". */
-  dir?: string;
-  /** Most entries kept; past it expired entries go first, then the oldest writes. Default 100 000. */
-  maxEntries?: number;
-  /** Most bytes of entry files kept, same cleanup order. Default 256 MiB. */
-  maxBytes?: number;
-  /** Budget of one layer call in the chain, in ms. Default: the chain's `layerTimeout`. */
-  timeout?: number;
-}
-
-/** Options as plain config (`{ "use": "file", "dir": ".cache" }`), validated at load time. */
-export const configSchema = z
-  .strictObject({
-    name: z.string().min(1),
-    dir: z.string().min(1),
-    maxEntries: z.number().int().positive(),
-    maxBytes: z.number().int().positive(),
-    timeout: z.number().positive(),
-  })
-  .partial();
+export type FileOptions = z.input<typeof configSchema>;
 
 /** The file layer: a `CacheLayer` that also tells its folder and how much it holds. */
 export type FileLayer = CacheLayer & { readonly dir: string; stats(): { dir: string; entries: number; bytes: number } };
@@ -67,10 +67,9 @@ export type FileLayer = CacheLayer & { readonly dir: string; stats(): { dir: str
  * ```
  */
 export function file(options: FileOptions = {}): FileLayer {
-  const name = options.name ?? "file";
-  const dir = resolve(options.dir ?? ".cache/ragcache");
-  const maxEntries = options.maxEntries ?? 100_000;
-  const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
+  const settings = parseOptions(configSchema, options, "file");
+  const { name, maxEntries, maxBytes } = settings;
+  const dir = resolve(settings.dir);
   const index = new FileIndex();
   const folders = new Set<string>();
   let context: LayerContext | undefined;
@@ -248,7 +247,7 @@ export function file(options: FileOptions = {}): FileLayer {
     name,
     dir,
     persistent: true,
-    timeout: options.timeout,
+    timeout: settings.timeout,
     attach(layerContext) {
       context = layerContext;
     },

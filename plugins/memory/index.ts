@@ -2,6 +2,7 @@ import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import {
   keepUntil,
+  parseOptions,
   serializedSize,
   type CacheEntry,
   type CacheKey,
@@ -11,26 +12,23 @@ import {
 } from "../../src/index.ts";
 
 /**
- * What `memory()` takes: a name and its bounds.
+ * Options of `memory()`, from code or as plain config (`{ "use": "memory", "max": 10000 }`): the one
+ * source of their types, defaults and validation.
  * @example
  * ```ts
  * memory({ max: 50_000, maxBytes: 64 * 1024 * 1024 });
  * ```
  */
-export interface MemoryOptions {
+export const configSchema = z.strictObject({
   /** Layer name in events, stats and X-Cache-Layer. Default "memory". */
-  name?: string;
+  name: z.string().min(1).default("memory"),
   /** Most entries kept; the least recently used goes first. Default 10 000. */
-  max?: number;
+  max: z.number().int().positive().default(10_000),
   /** Most bytes kept, counting each value's JSON size. Default: no byte bound. */
-  maxBytes?: number;
-}
+  maxBytes: z.number().int().positive().optional(),
+});
 
-/** Options as plain config (`{ "use": "memory", "max": 10000 }`), validated at load time. */
-export const configSchema = z
-  .object({ name: z.string().min(1), max: z.number().int().positive(), maxBytes: z.number().int().positive() })
-  .partial()
-  .strict();
+export type MemoryOptions = z.input<typeof configSchema>;
 
 const EVICT_REASON: Partial<Record<LRUCache.DisposeReason, EvictReason>> = { evict: "capacity" };
 
@@ -43,14 +41,14 @@ const EVICT_REASON: Partial<Record<LRUCache.DisposeReason, EvictReason>> = { evi
  * ```
  */
 export function memory(options: MemoryOptions = {}): CacheLayer & { readonly size: number } {
-  const name = options.name ?? "memory";
+  const { name, max, maxBytes } = parseOptions(configSchema, options, "memory");
   let context: LayerContext | undefined;
   const byTag = new Map<string, Set<string>>();
   const lru = new LRUCache<string, CacheEntry>({
-    max: options.max ?? 10_000,
-    ...(options.maxBytes
+    max,
+    ...(maxBytes
       ? {
-          maxSize: options.maxBytes,
+          maxSize: maxBytes,
           sizeCalculation: (entry: CacheEntry) => Math.max(1, entry.size ?? serializedSize(entry.value)),
         }
       : {}),
@@ -58,7 +56,7 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
       if (reason !== "set") untag(id, entry);
       const evicted = EVICT_REASON[reason];
       if (evicted && context)
-        context.emit("evict", { layer: name, id, reason: options.maxBytes && evicted === "capacity" ? "size" : evicted });
+        context.emit("evict", { layer: name, id, reason: maxBytes && evicted === "capacity" ? "size" : evicted });
     },
   });
 
@@ -118,7 +116,7 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
       return { state: "up" };
     },
     stats() {
-      return { entries: lru.size, tags: byTag.size, ...(options.maxBytes ? { bytes: lru.calculatedSize } : {}) };
+      return { entries: lru.size, tags: byTag.size, ...(maxBytes ? { bytes: lru.calculatedSize } : {}) };
     },
   };
 }

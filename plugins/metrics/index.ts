@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { durationSchema } from "../../src/index.ts";
+import { functionSchema, parseOptions, positiveDurationSchema } from "../../src/index.ts";
 import { RagCacheError, toMs, type CacheHandle, type CachePlugin, type Duration } from "../../src/index.ts";
 import { Collector } from "./collector.ts";
 import { HitRateWindow, type LowHitRate } from "./hit-rate-window.ts";
@@ -19,6 +19,24 @@ declare module "../../src/types.ts" {
   }
 }
 
+/** The options that plain config can give (`{ "use": "metrics", "hitRateThreshold": 0.5 }`). */
+export const configSchema = z.strictObject({
+  /** Plugin name. Default "metrics". */
+  name: z.string().min(1).default("metrics"),
+  /** A window hit rate below this emits `low-hit-rate` and logs one line. Default 0.6. Env `RAG_CACHE_HIT_RATE_THRESHOLD`. */
+  hitRateThreshold: z.number().min(0).max(1).default(0.6),
+  /** Length of the sliding window the hit rate is measured over. Default "5m". */
+  window: positiveDurationSchema.default("5m"),
+  /** A window with fewer lookups than this never warns (too few to judge). Default 100. */
+  minRequests: z.number().int().nonnegative().default(100),
+});
+
+/** Every option of `metrics()`: the config's, plus those only code can give. The one source of their types, defaults and validation. */
+const optionsSchema = configSchema.extend({
+  /** Where the warning line goes. Default `console.warn`. */
+  log: functionSchema<(line: string) => void>().default(() => (line: string) => console.warn(line)),
+});
+
 /**
  * What `metrics()` takes: when a low hit rate warns.
  * @example
@@ -26,29 +44,7 @@ declare module "../../src/types.ts" {
  * metrics({ hitRateThreshold: 0.5, window: "10m", minRequests: 500, log: (line) => logger.warn(line) });
  * ```
  */
-export interface MetricsOptions {
-  /** Plugin name. Default "metrics". */
-  name?: string;
-  /** A window hit rate below this emits `low-hit-rate` and logs one line. Default 0.6. Env `RAG_CACHE_HIT_RATE_THRESHOLD`. */
-  hitRateThreshold?: number;
-  /** Length of the sliding window the hit rate is measured over. Default "5m". */
-  window?: Duration;
-  /** A window with fewer lookups than this never warns (too few to judge). Default 100. */
-  minRequests?: number;
-  /** Where the warning line goes. Default `console.warn`. */
-  log?: (line: string) => void;
-}
-
-/** Options as plain config (`{ "use": "metrics", "hitRateThreshold": 0.5 }`), validated at load time. */
-export const configSchema = z
-  .object({
-    name: z.string().min(1),
-    hitRateThreshold: z.number().min(0).max(1),
-    window: durationSchema,
-    minRequests: z.number().int().nonnegative(),
-  })
-  .partial()
-  .strict();
+export type MetricsOptions = z.input<typeof optionsSchema>;
 
 /** `RAG_CACHE_HIT_RATE_THRESHOLD=0.5` sets `hitRateThreshold` (besides `RAG_METRICS_HIT_RATE_THRESHOLD`). */
 export const envAliases = { RAG_CACHE_HIT_RATE_THRESHOLD: "hitRateThreshold" };
@@ -84,15 +80,14 @@ export interface MetricsPlugin extends CachePlugin {
  * ```
  */
 export function metrics(options: MetricsOptions = {}): MetricsPlugin {
-  const threshold = options.hitRateThreshold ?? 0.6;
-  if (!(threshold >= 0 && threshold <= 1))
-    throw new RagCacheError("E_CONFIG_INVALID", `hitRateThreshold must be between 0 and 1, got ${threshold}`, {
-      source: "metrics",
-    });
-  const windowMs = toMs(options.window ?? "5m", "window");
-  if (windowMs <= 0) throw new RagCacheError("E_CONFIG_INVALID", "window must be longer than 0", { source: "metrics" });
-  const minRequests = options.minRequests ?? 100;
-  const log = options.log ?? ((line: string) => console.warn(line));
+  const {
+    name,
+    hitRateThreshold: threshold,
+    window: windowOption,
+    minRequests,
+    log,
+  } = parseOptions(optionsSchema, options, "metrics");
+  const windowMs = toMs(windowOption, "window");
   const settings = { windowMs, threshold, minRequests };
   const collector = new Collector();
   const window = new HitRateWindow({ ...settings, slots: WINDOW_SLOTS });
@@ -124,7 +119,7 @@ export function metrics(options: MetricsOptions = {}): MetricsPlugin {
   };
 
   return {
-    name: options.name ?? "metrics",
+    name,
     setup(chain) {
       cache = chain;
       const detach = collector.attach(chain);

@@ -1,4 +1,4 @@
-import { isConnectionError } from "./connect.ts";
+import { isCommandError, isConnectionError } from "./connect.ts";
 
 const WINDOW = 20;
 
@@ -20,7 +20,8 @@ export interface BreakerConfig {
 /**
  * Closed: commands go to Redis and their outcomes are counted. Open: nothing goes to Redis; a timer
  * probes it every `probeIntervalMs`, and once it answers (and `recover` succeeded) the breaker
- * closes. A lost connection opens it at once; other failures (timeouts, errors) by rate.
+ * closes. A lost connection opens it at once; timeouts and server-state errors by rate; an error
+ * Redis replied to one command (a bad argument) never counts: Redis answered.
  */
 export class Breaker {
   isOpen = false;
@@ -42,7 +43,7 @@ export class Breaker {
   }
 
   failure(error: Error): void {
-    if (this.isOpen) return;
+    if (this.isOpen || isCommandError(error)) return;
     this.#record(1);
     if (isConnectionError(error)) this.open(`connection lost: ${error.message}`);
     else if (this.#failures >= this.#config.failureThreshold)

@@ -1,7 +1,11 @@
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
+import type { ClusterOptions, RedisOptions } from "ioredis";
+import { importPeer } from "../../src/index.ts";
 import type { Settings } from "./options.ts";
 
-export type Client = Redis | Cluster;
+/** ioredis is an optional peer: loaded here, once, so a missing install is a clear error at import. */
+export const { Cluster, Redis } = await importPeer("ioredis", "ragcache/redis", () => import("ioredis"));
+
+export type Client = InstanceType<typeof Redis> | InstanceType<typeof Cluster>;
 
 /** Reconnect quickly but not in a tight loop: the breaker, not ioredis, decides when Redis is usable again. */
 const backoff = (attempt: number) => Math.min(50 * attempt, 1_000);
@@ -52,4 +56,12 @@ export function isConnectionError(error: Error): boolean {
   return /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|All sentinels are unreachable|None of the sentinels|Failed to refresh slots cache|Cluster isn't ready|max retries/i.test(
     error.message,
   );
+}
+
+/** Reply errors that mean Redis cannot serve anyone right now (loading, a read-only replica, auth, memory), not one bad command. */
+const SERVER_STATE = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|NOAUTH|WRONGPASS|BUSY|MISCONF|OOM|TRYAGAIN|NOREPLICAS)\b/;
+
+/** An error Redis replied to one command (a bad argument, a key of another type): Redis itself is fine. */
+export function isCommandError(error: Error): boolean {
+  return error.name === "ReplyError" && !SERVER_STATE.test(error.message);
 }

@@ -1,5 +1,6 @@
 import {
   RagCacheError,
+  type CacheEntry,
   type CacheKey,
   type CacheLayer,
   type Invalidation,
@@ -8,6 +9,7 @@ import {
 } from "../../src/index.ts";
 import { toError } from "../../src/index.ts";
 import type { Breaker } from "./breaker.ts";
+import { isCommandError } from "./connect.ts";
 import { reconcile, type Journal } from "./journal.ts";
 import type { RedisStore } from "./store.ts";
 
@@ -34,14 +36,23 @@ export interface WriteConfig {
   track: (work: Promise<unknown>) => void;
 }
 
-export interface Write {
-  operation: string;
-  toRedis: () => Promise<unknown>;
-  toFallback: () => MaybePromise<void>;
-  /** Journals what the write touches, for recovery. */
-  remember: () => void;
-  invalidation: Invalidation;
-  key?: CacheKey;
+/** One write as the router sees it; `operation` names it in error events. */
+export type Change =
+  | { operation: "set"; key: CacheKey; entry: CacheEntry; px: number }
+  | { operation: "delete"; key: CacheKey }
+  | { operation: "clear"; namespace?: string }
+  | { operation: "invalidateTags"; tags: readonly string[] };
+
+/** The key a change concerns, for error events; clears and tag invalidations have none. */
+function keyOf(change: Change): CacheKey | undefined {
+  return "key" in change ? change.key : undefined;
+}
+
+/** What other processes must forget after the change. */
+function invalidationOf(change: Change): Invalidation {
+  if (change.operation === "clear") return { type: "clear", namespace: change.namespace };
+  if (change.operation === "invalidateTags") return { type: "tags", tags: change.tags };
+  return { type: "delete", ids: [change.key.id] };
 }
 
 /**
@@ -58,35 +69,38 @@ export class WriteRouter {
     this.#config = config;
   }
 
-  write(write: Write): Promise<void> {
+  /** Sends one change where it belongs now: Redis (then the bus), or the fallback and the journal. */
+  route(change: Change): Promise<void> {
     if (this.#recovering) {
-      const retry = () => this.write(write);
+      const retry = () => this.route(change);
       return this.#recovering.then(retry, retry);
     }
     const { breaker, fallback, emit, name } = this.#config;
-    if (breaker.isOpen) return this.#degraded(write);
-    return write.toRedis().then(
+    if (breaker.isOpen) return this.#degraded(change);
+    return this.#toRedis(change).then(
       () => {
         breaker.success();
         // Published once the write has landed, but not awaited: the caller's write is done, and
         // waiting for PUBLISH would add a round trip to every set (0.6x raw ioredis on miss + set).
-        const published = this.#config.publish?.(write.invalidation);
+        const published = this.#config.publish?.(invalidationOf(change));
         if (published)
           this.#config.track(
             published.catch((error: unknown) =>
-              emit("error", { layer: name, operation: "publish", error: toError(error), key: write.key }),
+              emit("error", { layer: name, operation: "publish", error: toError(error), key: keyOf(change) }),
             ),
           );
       },
       (error: unknown) => {
+        // Redis answered and refused this one write: the caller hears of it, the tier stays up.
+        if (isCommandError(toError(error))) throw error;
         if (!fallback) {
-          write.remember();
+          this.#remember(change);
           breaker.failure(toError(error));
           throw error;
         }
-        emit("error", { layer: name, operation: write.operation, error: toError(error), key: write.key });
-        breaker.open(`${write.operation} failed: ${toError(error).message}`);
-        return this.#degraded(write);
+        emit("error", { layer: name, operation: change.operation, error: toError(error), key: keyOf(change) });
+        breaker.open(`${change.operation} failed: ${toError(error).message}`);
+        return this.#degraded(change);
       },
     );
   }
@@ -112,15 +126,37 @@ export class WriteRouter {
     return this.#recovering;
   }
 
-  #degraded(write: Write): Promise<void> {
-    write.remember();
-    if (!this.#config.fallback) {
-      return Promise.reject(circuitOpen(this.#config.name, write.operation));
-    }
-    const written = Promise.resolve().then(write.toFallback);
+  #degraded(change: Change): Promise<void> {
+    this.#remember(change);
+    const { fallback } = this.#config;
+    if (!fallback) return Promise.reject(circuitOpen(this.#config.name, change.operation));
+    const written = Promise.resolve().then(() => this.#toFallback(fallback, change));
     this.#pending.add(written);
     const forget = () => void this.#pending.delete(written);
     written.then(forget, forget);
     return written;
+  }
+
+  #toRedis(change: Change): Promise<unknown> {
+    const { store } = this.#config;
+    if (change.operation === "set") return store.set(change.key.id, change.entry, change.px);
+    if (change.operation === "delete") return store.delete([change.key.id]);
+    if (change.operation === "clear") return store.clear(change.namespace);
+    return store.invalidateTags(change.tags);
+  }
+
+  #toFallback(fallback: CacheLayer, change: Change): MaybePromise<void> {
+    if (change.operation === "set") return fallback.set(change.key, change.entry);
+    if (change.operation === "delete") return fallback.delete(change.key);
+    if (change.operation === "clear") return fallback.clear(change.namespace);
+    return fallback.invalidateTags(change.tags);
+  }
+
+  /** Journals what the change touches, for recovery. */
+  #remember(change: Change): void {
+    const { journal } = this.#config;
+    if (change.operation === "clear") journal.clear(change.namespace);
+    else if (change.operation === "invalidateTags") journal.tag(change.tags);
+    else journal.id(change.key.id);
   }
 }

@@ -4,7 +4,6 @@ import {
   type CacheEntry,
   type CacheKey,
   type CacheLayer,
-  type Invalidation,
   type LayerContext,
   type LayerHealth,
   type LayerHit,
@@ -13,10 +12,10 @@ import {
 import { toError } from "../../src/index.ts";
 import { Breaker } from "./breaker.ts";
 import { invalidationBus } from "./bus.ts";
-import { connect } from "./connect.ts";
+import { connect, isCommandError } from "./connect.ts";
 import { circuitOpen, WriteRouter } from "./degradation.ts";
 import { Journal } from "./journal.ts";
-import { settle, type RedisLayerOptions } from "./options.ts";
+import { resolveOptions, type RedisLayerOptions } from "./options.ts";
 import { Pool } from "./pool.ts";
 import { redisStore } from "./store.ts";
 
@@ -53,9 +52,8 @@ export type RedisLayer = CacheLayer & {
  * ```
  */
 export function redis(options: RedisLayerOptions = {}): RedisLayer {
-  const settings = settle(options);
-  const { name, log } = settings;
-  const fallback = options.fallback;
+  const settings = resolveOptions(options);
+  const { name, log, fallback } = settings;
   let context: LayerContext | undefined;
   const now = () => context?.now() ?? Date.now();
   const emit: LayerContext["emit"] = (event, payload) => context?.emit(event, payload);
@@ -135,7 +133,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
   }
 
   function readFailed(error: unknown, key: CacheKey): MaybePromise<LayerHit | undefined> {
-    if (error instanceof RagCacheError) throw error;
+    if (error instanceof RagCacheError || isCommandError(toError(error))) throw error;
     breaker.failure(toError(error));
     if (!fallback) throw error;
     emit("error", { layer: name, operation: "get", error: toError(error), key });
@@ -143,21 +141,13 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
   }
 
   function deleteKey(key: CacheKey): Promise<void> {
-    const invalidation: Invalidation = { type: "delete", ids: [key.id] };
-    return writes.write({
-      operation: "delete",
-      toRedis: () => store.delete([key.id]),
-      toFallback: () => fallback!.delete(key),
-      remember: () => journal.id(key.id),
-      invalidation,
-      key,
-    });
+    return writes.route({ operation: "delete", key });
   }
 
   return {
     name,
     persistent: true,
-    timeout: options.timeout,
+    timeout: settings.timeout,
     attach(layerContext) {
       context = layerContext;
       fallback?.attach?.({ ...layerContext, invalidateAbove: async () => {} });
@@ -191,36 +181,11 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
     set(key, entry: CacheEntry) {
       const keep = keepUntil(entry) - now();
       if (keep <= 0) return deleteKey(key);
-      const px = Number.isFinite(keep) ? Math.ceil(keep) : 0;
-      const invalidation: Invalidation = { type: "delete", ids: [key.id] };
-      return writes.write({
-        operation: "set",
-        toRedis: () => store.set(key.id, entry, px),
-        toFallback: () => fallback!.set(key, entry),
-        remember: () => journal.id(key.id),
-        invalidation,
-        key,
-      });
+      return writes.route({ operation: "set", key, entry, px: Number.isFinite(keep) ? Math.ceil(keep) : 0 });
     },
     delete: deleteKey,
-    clear(namespace) {
-      return writes.write({
-        operation: "clear",
-        toRedis: () => store.clear(namespace),
-        toFallback: () => fallback!.clear(namespace),
-        remember: () => journal.clear(namespace),
-        invalidation: { type: "clear", namespace },
-      });
-    },
-    invalidateTags(tags) {
-      return writes.write({
-        operation: "invalidateTags",
-        toRedis: () => store.invalidateTags(tags),
-        toFallback: () => fallback!.invalidateTags(tags),
-        remember: () => journal.tag(tags),
-        invalidation: { type: "tags", tags },
-      });
-    },
+    clear: (namespace) => writes.route({ operation: "clear", namespace }),
+    invalidateTags: (tags) => writes.route({ operation: "invalidateTags", tags }),
     health: checkHealth,
     stats() {
       return {

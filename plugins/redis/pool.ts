@@ -1,5 +1,5 @@
-import { Cluster, type Redis } from "ioredis";
-import type { Client } from "./connect.ts";
+import type { Redis } from "ioredis";
+import { Cluster, type Client } from "./connect.ts";
 
 interface Slot {
   client: Client;

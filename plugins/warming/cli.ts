@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { createCache, isRagCacheError, loadConfig, type RagConfig } from "../../src/index.ts";
 import { defaultConfig, type PluginRef } from "../../src/index.ts";
@@ -18,8 +19,8 @@ async function passConfig(
   const path = (values.config as string | undefined) ?? process.env.RAG_CONFIG;
   const { resolve, dirname } = await import("node:path");
   const config: RagConfig = path
-    ? await Bun.file(resolve(path))
-        .json()
+    ? await readFile(resolve(path), "utf8")
+        .then((text) => JSON.parse(text) as RagConfig)
         .catch((error: Error) => fail(`cannot read config ${path}: ${error.message}`))
     : { ...defaultConfig };
   const plugins = [...((config.plugins ?? []) as PluginRef[])];

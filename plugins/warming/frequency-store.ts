@@ -39,13 +39,17 @@ function fileStore(path: string): FrequencyStore {
   return {
     where: `file:${path}`,
     async load() {
-      const file = Bun.file(path);
-      return (await file.exists()) ? decode(JSON.parse(await file.text()), path) : [];
+      const { readFile } = await import("node:fs/promises");
+      const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") return undefined;
+        throw error;
+      });
+      return text === undefined ? [] : decode(JSON.parse(text), path);
     },
     async save(counters) {
-      const { rename } = await import("node:fs/promises");
+      const { rename, writeFile } = await import("node:fs/promises");
       const partial = `${path}.${process.pid}.tmp`;
-      await Bun.write(partial, JSON.stringify(encode(counters)));
+      await writeFile(partial, JSON.stringify(encode(counters)));
       await rename(partial, path);
     },
   };

@@ -1,6 +1,6 @@
 import type { Cron } from "croner";
 import { z } from "zod";
-import { durationSchema } from "../../src/index.ts";
+import { durationSchema, functionSchema, parseOptions, positiveDurationSchema } from "../../src/index.ts";
 import { toError } from "../../src/index.ts";
 import {
   createKey,
@@ -10,7 +10,6 @@ import {
   type CacheHandle,
   type CacheKey,
   type CachePlugin,
-  type Duration,
   type KeyOptions,
 } from "../../src/index.ts";
 import { frequencyStore, type FrequencyStore } from "./frequency-store.ts";
@@ -32,6 +31,46 @@ declare module "../../src/types.ts" {
   }
 }
 
+/** The options that plain config can give; loaders there are HTTP loaders (`{ "url": … }`). */
+export const configSchema = z.strictObject({
+  /** Plugin name, also the `layer` of its error events. Default "warming". */
+  name: z.string().min(1).default("warming"),
+  /** Per namespace, what re-computes a query: a function, or (in config files) an HTTP loader `{ url }`. Default none. */
+  loaders: z.record(z.string(), httpLoaderSchema).optional(),
+  /** How many of the most frequent learned queries a pass warms, on top of the warm list. Default 100. Env `RAG_CACHE_WARMING_TOP_N`. */
+  topN: z.number().int().positive().default(100),
+  /** Cron pattern of the scheduled pass; `false` for none. Default "0 2 * * *" (02:00, a low-traffic hour). */
+  schedule: z.union([z.string().min(1), z.literal(false)]).optional(),
+  /** Shorthand for `schedule: "0 <hour> * * *"`; wins over `schedule`. Default none. Env `RAG_CACHE_WARMING_HOUR`. */
+  hour: z.number().int().min(0).max(23).optional(),
+  /** Time zone of the schedule (IANA name). Default the process's. */
+  timezone: z.string().min(1).optional(),
+  /** Queries always warmed: `warm_queries.json`'s path, or the list itself. Re-read at every pass. Default none. */
+  warmList: z.union([z.string().min(1), z.array(warmQuerySchema)]).optional(),
+  /** Loaders running at once during a pass. Default 4. */
+  concurrency: z.number().int().positive().default(4),
+  /** Start a pass on the metrics plugin's `low-hit-rate` event. Default true. */
+  onLowHitRate: z.boolean().default(true),
+  /** Least time between two passes started by `low-hit-rate`. Default "15m". */
+  cooldown: durationSchema.default("15m"),
+  /** Queries the frequency table tracks (its memory bound). Default max(1000, 10 × topN). */
+  capacity: z.number().int().positive().optional(),
+  /** Keep the frequency table in this JSON file. Default: in the chain's first persistent layer, if any. */
+  stateFile: z.string().min(1).optional(),
+  /** How often the frequency table is saved (also after each pass and on close). Default "5m". */
+  persistEvery: positiveDurationSchema.default("5m"),
+  /** After each scheduled pass, counts are multiplied by this, so yesterday's favourites fade. Default 0.5. */
+  decay: z.number().min(0).max(1).default(0.5),
+  /** TTL of warmed entries. Default: the chain's `defaultTtl`. */
+  ttl: durationSchema.optional(),
+});
+
+/** Every option of `warming()`: the config's, with loaders that code may also give as functions. */
+const optionsSchema = configSchema.extend({
+  /** Per namespace, what re-computes a query: a function `(query, params, context) => value`, or an HTTP loader `{ url }`. Default none. */
+  loaders: z.record(z.string(), z.union([functionSchema<WarmLoader>(), httpLoaderSchema])).optional(),
+});
+
 /**
  * What `warming()` takes: a loader per namespace, what a pass warms, when passes run, where the
  * frequency table is kept.
@@ -40,60 +79,7 @@ declare module "../../src/types.ts" {
  * warming({ loaders: { retrieval: (query, params) => retrieve(query, params) }, topN: 200, hour: 3, warmList: "warm_queries.json" });
  * ```
  */
-export interface WarmingOptions {
-  /** Plugin name, also the `layer` of its error events. Default "warming". */
-  name?: string;
-  /** Per namespace, what re-computes a query: a function, or (in config files) an HTTP loader `{ url }`. Default none. */
-  loaders?: Record<string, WarmLoader | HttpLoader>;
-  /** How many of the most frequent learned queries a pass warms, on top of the warm list. Default 100. Env `RAG_CACHE_WARMING_TOP_N`. */
-  topN?: number;
-  /** Cron pattern of the scheduled pass; `false` for none. Default "0 2 * * *" (02:00, a low-traffic hour). */
-  schedule?: string | false;
-  /** Shorthand for `schedule: "0 <hour> * * *"`; wins over `schedule`. Default none. Env `RAG_CACHE_WARMING_HOUR`. */
-  hour?: number;
-  /** Time zone of the schedule (IANA name). Default the process's. */
-  timezone?: string;
-  /** Queries always warmed: `warm_queries.json`'s path, or the list itself. Re-read at every pass. Default none. */
-  warmList?: string | WarmQuery[];
-  /** Loaders running at once during a pass. Default 4. */
-  concurrency?: number;
-  /** Start a pass on the metrics plugin's `low-hit-rate` event. Default true. */
-  onLowHitRate?: boolean;
-  /** Least time between two passes started by `low-hit-rate`. Default "15m". */
-  cooldown?: Duration;
-  /** Queries the frequency table tracks (its memory bound). Default max(1000, 10 × topN). */
-  capacity?: number;
-  /** Keep the frequency table in this JSON file. Default: in the chain's first persistent layer, if any. */
-  stateFile?: string;
-  /** How often the frequency table is saved (also after each pass and on close). Default "5m". */
-  persistEvery?: Duration;
-  /** After each scheduled pass, counts are multiplied by this, so yesterday's favourites fade. Default 0.5. */
-  decay?: number;
-  /** TTL of warmed entries. Default: the chain's `defaultTtl`. */
-  ttl?: Duration;
-}
-
-/** Options as plain config; loaders there are HTTP loaders. */
-export const configSchema = z
-  .object({
-    name: z.string().min(1),
-    loaders: z.record(z.string(), httpLoaderSchema),
-    topN: z.number().int().positive(),
-    schedule: z.union([z.string().min(1), z.literal(false)]),
-    hour: z.number().int().min(0).max(23),
-    timezone: z.string().min(1),
-    warmList: z.union([z.string().min(1), z.array(warmQuerySchema)]),
-    concurrency: z.number().int().positive(),
-    onLowHitRate: z.boolean(),
-    cooldown: durationSchema,
-    capacity: z.number().int().positive(),
-    stateFile: z.string().min(1),
-    persistEvery: durationSchema,
-    decay: z.number().min(0).max(1),
-    ttl: durationSchema,
-  })
-  .partial()
-  .strict();
+export type WarmingOptions = z.input<typeof optionsSchema>;
 
 /** `RAG_CACHE_WARMING_TOP_N` and `RAG_CACHE_WARMING_HOUR` set `topN` and `hour` (besides `RAG_WARMING_<OPTION>`). */
 export const envAliases = { RAG_CACHE_WARMING_TOP_N: "topN", RAG_CACHE_WARMING_HOUR: "hour" };
@@ -144,13 +130,12 @@ export interface WarmingPlugin extends CachePlugin {
  * const cache = createCache({ layers: [memory(), redis()], plugins: [metrics(), w] });
  * ```
  */
-export function warming(options: WarmingOptions = {}): WarmingPlugin {
-  const name = options.name ?? "warming";
-  const topN = options.topN ?? 100;
+export function warming(warmingOptions: WarmingOptions = {}): WarmingPlugin {
+  const options = parseOptions(optionsSchema, warmingOptions, "warming");
+  const { name, topN, decay } = options;
   const pattern = schedulePattern(options.schedule, options.hour);
-  const cooldownMs = toMs(options.cooldown ?? "15m", "cooldown");
-  const persistMs = toMs(options.persistEvery ?? "5m", "persistEvery");
-  const decay = options.decay ?? 0.5;
+  const cooldownMs = toMs(options.cooldown, "cooldown");
+  const persistMs = toMs(options.persistEvery, "persistEvery");
   const sketch = new SpaceSaving<CacheKey>(options.capacity ?? Math.max(1000, 10 * topN));
   const loaders = new Map<string, ResolvedLoader>(
     Object.entries(options.loaders ?? {}).map(([namespace, loader]) => [
@@ -215,7 +200,7 @@ export function warming(options: WarmingOptions = {}): WarmingPlugin {
       cache: chain,
       source: name,
       plan,
-      concurrency: options.concurrency ?? 4,
+      concurrency: options.concurrency,
       trigger,
       ttl: options.ttl,
       loaderFor: (namespace) => loaders.get(namespace),
@@ -245,7 +230,7 @@ export function warming(options: WarmingOptions = {}): WarmingPlugin {
         reportError("load frequency table", error);
       }
       const unsubscribe = [chain.on("sample", ({ key }) => learn(key))];
-      if (options.onLowHitRate ?? true) {
+      if (options.onLowHitRate) {
         unsubscribe.push(
           chain.on("low-hit-rate", () => {
             if (chain.now() - lowHitRateRunAt < cooldownMs || current?.progress.running) return;

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { durationSchema } from "../../src/index.ts";
-import { toMs, type Duration, type KeyParams, type MaybePromise } from "../../src/index.ts";
+import { durationSchema, parseOptions, positiveDurationSchema } from "../../src/index.ts";
+import { toMs, type KeyParams, type MaybePromise } from "../../src/index.ts";
 
 /** What a warming loader is told besides the query: its namespace, and a signal to stop. */
 export interface WarmContext {
@@ -19,32 +19,30 @@ export interface WarmContext {
 export type WarmLoader = (query: string, params: KeyParams | undefined, context: WarmContext) => MaybePromise<unknown>;
 
 /** A loader reachable over HTTP, for config files: POST `{ namespace, query, params }` → the JSON value. */
-export interface HttpLoader {
-  url: string;
-  /** Extra request headers (an API key …). Default none. */
-  headers?: Record<string, string>;
-  /** Longest wait for one answer. Default "30s". */
-  timeout?: Duration;
-  /** TTL of the entries this loader warms. Default: the plugin's `ttl`. */
-  ttl?: Duration;
-}
-
 export const httpLoaderSchema = z.strictObject({
+  /** The http(s) URL the loader POSTs to. */
   url: z.url({ protocol: /^https?$/ }),
+  /** Extra request headers (an API key …). Default none. */
   headers: z.record(z.string(), z.string()).optional(),
-  timeout: durationSchema.optional(),
+  /** Longest wait for one answer. Default "30s". */
+  timeout: positiveDurationSchema.default("30s"),
+  /** TTL of the entries this loader warms. Default: the plugin's `ttl`. */
   ttl: durationSchema.optional(),
 });
 
+export type HttpLoader = z.input<typeof httpLoaderSchema>;
+
 /**
- * A warming loader that POSTs `{ namespace, query, params }` to a URL and takes the JSON answer.
+ * A warming loader that POSTs `{ namespace, query, params }` to a URL and takes the JSON answer; its
+ * options are checked as in config.
  * @example
  * ```ts
  * warming({ loaders: { retrieval: httpLoader({ url: "http://127.0.0.1:3000/retrieve", timeout: "10s" }) } });
  * ```
  */
-export function httpLoader(spec: HttpLoader): WarmLoader {
-  const timeoutMs = toMs(spec.timeout ?? "30s", "timeout");
+export function httpLoader(options: HttpLoader): WarmLoader {
+  const spec = parseOptions(httpLoaderSchema, options, "warming");
+  const timeoutMs = toMs(spec.timeout, "timeout");
   return async (query, params, { namespace, signal }) => {
     const response = await fetch(spec.url, {
       method: "POST",

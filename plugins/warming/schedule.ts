@@ -1,15 +1,14 @@
-import { Cron } from "croner";
-import { RagCacheError } from "../../src/index.ts";
+import type { Cron as CronJob } from "croner";
+import { importPeer, RagCacheError } from "../../src/index.ts";
+
+/** croner is an optional peer: a missing install is a clear error when the warming plugin is imported. */
+const { Cron } = await importPeer("croner", "ragcache/warming", () => import("croner"));
 
 export const DEFAULT_SCHEDULE = "0 2 * * *";
 
-/** The cron pattern to use: `hour` (0-23) wins as `0 H * * *`; `false` means no schedule. */
+/** The cron pattern to use: `hour` (0-23, checked by the options schema) wins as `0 H * * *`; `false` means no schedule. */
 export function schedulePattern(schedule: string | false | undefined, hour: number | undefined): string | undefined {
-  if (hour !== undefined) {
-    if (!Number.isInteger(hour) || hour < 0 || hour > 23)
-      throw scheduleError(`hour must be an integer from 0 to 23, got ${hour}`);
-    return `0 ${hour} * * *`;
-  }
+  if (hour !== undefined) return `0 ${hour} * * *`;
   if (schedule === false) return undefined;
   const pattern = schedule ?? DEFAULT_SCHEDULE;
   try {
@@ -21,7 +20,7 @@ export function schedulePattern(schedule: string | false | undefined, hour: numb
 }
 
 /** A croner job that does not keep the process alive; its callback's failures are the caller's to report. */
-export function startSchedule(pattern: string, timezone: string | undefined, run: () => void): Cron {
+export function startSchedule(pattern: string, timezone: string | undefined, run: () => void): CronJob {
   return new Cron(pattern, { timezone, unref: true, protect: true }, run);
 }
 

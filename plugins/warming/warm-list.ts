@@ -30,10 +30,12 @@ const warmListSchema = z.array(warmQuerySchema);
 export async function readWarmList(source: string | readonly WarmQuery[]): Promise<WarmQuery[]> {
   let input: unknown = source;
   if (typeof source === "string") {
-    const file = Bun.file(source);
-    if (!(await file.exists())) throw listError(`warm list ${source} does not exist`);
+    const { readFile } = await import("node:fs/promises");
+    const text = await readFile(source, "utf8").catch((error: Error) => {
+      throw listError(`warm list ${source} cannot be read: ${error.message}`);
+    });
     try {
-      input = JSON.parse(await file.text());
+      input = JSON.parse(text);
     } catch (error) {
       throw listError(`warm list ${source} is not valid JSON: ${(error as Error).message}`);
     }

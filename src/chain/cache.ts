@@ -1,11 +1,12 @@
 import { coarseClock } from "./clock.ts";
 import { toMs } from "../duration.ts";
-import { keepUntil, createEntry } from "../entry.ts";
+import { boundedTtl, keepUntil, createEntry, maxTtlMs } from "../entry.ts";
 import { RagCacheError, toError } from "../errors.ts";
 import { Emitter, type Listener } from "./events.ts";
 import { chainHealth, type ChainHealth } from "./health.ts";
 import { keyFromId, type KeyOptions } from "../key.ts";
 import { KeyMemo } from "./key-memo.ts";
+import { deepFreeze } from "../value.ts";
 import type {
   CacheHandle,
   CacheOptions,
@@ -45,6 +46,8 @@ export class Cache implements CacheHandle {
   #defaultTtl: Duration;
   #defaultGrace?: Duration;
   #maxValueBytes: number;
+  #maxTtl: number;
+  #freezeValues: boolean;
   #keys: KeyMemo;
   #inflight = new Map<string, Promise<unknown>>();
   /** Lookups of get-or-load callers still waiting for a slower layer, shared by key. */
@@ -65,7 +68,10 @@ export class Cache implements CacheHandle {
     this.#defaultGrace = options.defaultGrace;
     this.#keys = new KeyMemo(options.maxKeyLength ?? 16_384);
     this.#maxValueBytes = options.maxValueBytes ?? 8 * 1024 * 1024;
-    toMs(this.#defaultTtl, "defaultTtl");
+    this.#maxTtl = maxTtlMs(options.maxTtl ?? "365d");
+    this.#freezeValues = options.freezeValues ?? true;
+    boundedTtl(this.#defaultTtl, "defaultTtl", this.#maxTtl);
+    if (this.#defaultGrace !== undefined) boundedTtl(this.#defaultGrace, "defaultGrace", this.#maxTtl);
     const layerTimeout = toMs(options.layerTimeout ?? "1s", "layerTimeout");
     const sampleEvery = options.sampleEvery ?? 64;
     if (!Number.isInteger(sampleEvery) || sampleEvery < 1)
@@ -79,6 +85,7 @@ export class Cache implements CacheHandle {
       backfill: (key, found) => this.#backfill(key, found),
       onError: (layer, operation, error, key) => this.#layerError(layer, operation, error, key),
       sampleEvery,
+      protect: this.#freezeValues ? freezeValueOf : (entry) => entry,
     });
     this.layers.forEach((layer, index) =>
       layer.attach?.({
@@ -275,8 +282,10 @@ export class Cache implements CacheHandle {
     this.#counts.loads++;
     const loading = (async () => {
       const value = await loader({ key, stale });
-      await this.#store(key, value, options);
-      return value;
+      // Nothing to cache: every waiter gets `undefined`, and the next call loads again.
+      if (value === undefined) return value;
+      // The stored form (frozen JSON), so that the first answer is the one every later hit gives.
+      return this.#store(key, value, options);
     })();
     this.#inflight.set(key.id, loading);
     loading.then(
@@ -286,18 +295,22 @@ export class Cache implements CacheHandle {
     return loading;
   }
 
-  async #store<V>(key: CacheKey, value: V, options: SetOptions<V>): Promise<void> {
+  /** Writes through every layer; answers the value as stored. */
+  async #store<V>(key: CacheKey, value: V, options: SetOptions<V>): Promise<V> {
     const tags = typeof options.tags === "function" ? options.tags(value) : options.tags;
     const entry = createEntry(value, {
       ttl: options.ttl ?? this.#defaultTtl,
       grace: options.grace ?? this.#defaultGrace,
       tags,
       maxValueBytes: this.#maxValueBytes,
+      maxTtl: this.#maxTtl,
+      freeze: this.#freezeValues,
       now: this.now(),
     });
     const written = await this.#allLayers("set", (layer) => layer.set(key, entry), key);
     this.#counts.sets++;
     this.#emitter.emit("set", { key, layers: written });
+    return entry.value;
   }
 
   /**
@@ -375,6 +388,11 @@ export class Cache implements CacheHandle {
   #assertOpen(): void {
     if (this.#closed) throw new RagCacheError("E_CLOSED", "the cache is closed");
   }
+}
+
+function freezeValueOf(entry: LayerHit | undefined): LayerHit | undefined {
+  if (entry) deepFreeze(entry.value);
+  return entry;
 }
 
 function withoutMatch({ similarity: _similarity, matchedText: _matchedText, ...entry }: LayerHit): CacheEntry {

@@ -24,6 +24,12 @@ export interface LayerWalkOptions {
   onError: (layer: CacheLayer, operation: string, error: Error, key: CacheKey) => void;
   /** Time 1 in this many lookups for `sample` listeners. */
   sampleEvery: number;
+  /**
+   * Makes the value of an entry that a lower layer or an asynchronous layer answered safe to share
+   * (frozen), before it is served or back-filled. The first layer's synchronous answers hold
+   * entries the chain made, already safe.
+   */
+  protect: (entry: LayerHit | undefined) => LayerHit | undefined;
 }
 
 /** `started` of a lookup that is not timed. */
@@ -41,6 +47,7 @@ export class LayerWalk {
   #emitter: Emitter;
   #backfill: LayerWalkOptions["backfill"];
   #onError: LayerWalkOptions["onError"];
+  #protect: LayerWalkOptions["protect"];
   #timed = false;
   /** Time 1 in this many lookups for `sample` listeners; 0 while nobody listens. */
   #sampleEvery = 0;
@@ -50,7 +57,8 @@ export class LayerWalk {
   #layerMisses: number[];
   #misses = 0;
 
-  constructor({ layers, defaultTimeout, now, emitter, backfill, onError, sampleEvery }: LayerWalkOptions) {
+  constructor({ layers, defaultTimeout, now, emitter, backfill, onError, sampleEvery, protect }: LayerWalkOptions) {
+    this.#protect = protect;
     this.#samplingRate = sampleEvery;
     this.#layers = layers;
     this.#timeouts = layers.map((layer) => layer.timeout ?? defaultTimeout);
@@ -128,12 +136,12 @@ export class LayerWalk {
         const index = i;
         return settle(answer, this.#timeouts[i]!, layer.name, "get", (error) => this.#onError(layer, "get", error, key)).then(
           (entry) => {
-            const result = this.#consider(key, index, entry, stale, started, layerStarted);
+            const result = this.#consider(key, index, this.#protect(entry), stale, started, layerStarted);
             return result?.fresh ? result : this.#from(key, index + 1, result ?? stale, started);
           },
         );
       }
-      const result = this.#consider(key, i, answer, stale, started, layerStarted);
+      const result = this.#consider(key, i, i === 0 ? answer : this.#protect(answer), stale, started, layerStarted);
       if (result?.fresh) return result;
       stale = result ?? stale;
     }

@@ -3,14 +3,15 @@ import type { CacheOptions } from "../options.ts";
 import { RagCacheError } from "../errors.ts";
 import type { CachePlugin } from "../options.ts";
 import type { CacheLayer } from "../types.ts";
+import { BUILT_IN_PLUGINS, builtInSpecifier } from "./built-in.ts";
 import { envValue, withEnv, type Env } from "./env.ts";
 import { defaultConfig, pluginRefSchema, ragConfigSchema, TOP_LEVEL_ENV, type PluginRef, type RagConfig } from "./schema.ts";
 
 export { defaultConfig, durationSchema, pluginRefSchema, type PluginRef, type RagConfig } from "./schema.ts";
 export { envName, envValue } from "./env.ts";
+export { functionSchema, layerSchema, parseOptions, positiveDurationSchema } from "./plugin-options.ts";
 
-/** The plugins that config can name by a bare word; anything else is a module specifier. */
-export const BUILT_IN_PLUGINS = ["memory", "redis", "file", "chroma", "metrics", "warming"] as const;
+export { BUILT_IN_PLUGINS } from "./built-in.ts";
 
 /** What a plugin module may export besides its factory, for config loading. */
 interface PluginModule {
@@ -144,16 +145,17 @@ async function readJson(path: string): Promise<unknown> {
 }
 
 async function importPlugin(use: string, baseDir: string, cache: Map<string, PluginModule>): Promise<PluginModule> {
-  const builtIn = (BUILT_IN_PLUGINS as readonly string[]).includes(use);
+  const builtIn = BUILT_IN_PLUGINS.find((name) => name === use);
   const { resolve } = await import("node:path");
-  const specifier = builtIn ? `ragcache/${use}` : use.startsWith(".") ? resolve(baseDir, use) : use;
+  const specifier = builtIn ? builtInSpecifier(builtIn) : use.startsWith(".") ? resolve(baseDir, use) : use;
   if (!cache.has(specifier)) {
     try {
       cache.set(specifier, (await import(specifier)) as PluginModule);
     } catch (error) {
-      const hint = builtIn
-        ? ""
-        : ` (built-ins: ${BUILT_IN_PLUGINS.join(", ")}; a custom plugin is a module path such as "./my-layer.ts")`;
+      const hint =
+        builtIn !== undefined
+          ? ""
+          : ` (built-ins: ${BUILT_IN_PLUGINS.join(", ")}; a custom plugin is a module path such as "./my-layer.ts")`;
       throw new Error(`cannot load plugin "${use}": ${(error as Error).message}${hint}`);
     }
   }

@@ -3,7 +3,7 @@ import { isDuration } from "../duration.ts";
 
 /** A duration option: ms or "30s", "10m", "1h", "1d". */
 export const durationSchema = z.union([z.number().nonnegative(), z.string()]).refine(isDuration, {
-  message: 'expected a duration: ms, or a string like "500ms", "30s", "10m", "1h", "1d"',
+  message: 'expected a duration: ms, or a string like "500ms", "90s", "1h30m", "2 days"',
 });
 
 /** A reference to a plugin in plain config: a built-in name or a module path, plus its options. */
@@ -21,6 +21,8 @@ export const ragConfigSchema = z.strictObject({
   plugins: z.array(pluginRefSchema).default([]),
   defaultTtl: durationSchema.optional(),
   defaultGrace: durationSchema.optional(),
+  maxTtl: durationSchema.optional(),
+  freezeValues: z.boolean().optional(),
   layerTimeout: durationSchema.optional(),
   maxKeyLength: z.number().int().positive().optional(),
   maxValueBytes: z.number().int().positive().optional(),
@@ -43,6 +45,8 @@ export const defaultConfig: RagConfig = { layers: [{ use: "memory" }, { use: "fi
 export const TOP_LEVEL_ENV: Record<string, keyof RagConfig> = {
   RAG_DEFAULT_TTL: "defaultTtl",
   RAG_DEFAULT_GRACE: "defaultGrace",
+  RAG_MAX_TTL: "maxTtl",
+  RAG_FREEZE_VALUES: "freezeValues",
   RAG_LAYER_TIMEOUT: "layerTimeout",
   RAG_MAX_KEY_LENGTH: "maxKeyLength",
   RAG_MAX_VALUE_BYTES: "maxValueBytes",

@@ -1,7 +1,7 @@
-import type { Server } from "bun";
 import { createCache, type Cache } from "../chain/cache.ts";
 import { defaultConfig, loadConfig, type RagConfig } from "../config/index.ts";
 import { createServerApp } from "./app.ts";
+import { listen, type Listener } from "./listen.ts";
 
 /** The chain of `bun run serve` without a config: memory in front of files, plus metrics. */
 export const serverDefaultConfig: RagConfig = { ...defaultConfig, plugins: [{ use: "metrics" }] };
@@ -34,9 +34,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const cache = createCache(cacheOptions);
   await cache.ready;
   const app = createServerApp({ cache, plugins: cacheOptions.plugins, token: options.token, maxBodyBytes: options.maxBodyBytes });
-  let server: Server<undefined>;
+  let server: Listener;
   try {
-    server = Bun.serve({ port: options.port ?? 8787, hostname: options.host ?? "127.0.0.1", fetch: app.fetch });
+    server = await listen(app.fetch, options.port ?? 8787, options.host ?? "127.0.0.1");
   } catch (error) {
     await cache.close();
     throw error;
@@ -44,7 +44,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   let stopping: Promise<void> | undefined;
   return {
     url: `http://${server.hostname}:${server.port}`,
-    port: server.port!,
+    port: server.port,
     cache,
     stop() {
       stopping ??= (async () => {

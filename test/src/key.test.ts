@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { canonicalJson, createKey, hash128, isRagCacheError, normalizeText, toMs } from "ragcache";
+import { canonicalJson, createKey, hash128, isRagCacheError, normalizeText } from "ragcache";
 
 describe("keys", () => {
   test("normalization folds Unicode compatibility forms, case and whitespace", () => {
@@ -57,17 +57,5 @@ describe("keys", () => {
     const hashes = new Set(Array.from({ length: 10_000 }, (_, i) => hash128(`query ${i}`)));
     expect(hashes.size).toBe(10_000);
     expect(hash128("a")).toMatch(/^[0-9a-f]{32}$/);
-  });
-});
-
-describe("durations", () => {
-  test("numbers are milliseconds and strings carry a unit", () => {
-    expect([toMs(250), toMs("500ms"), toMs("30s"), toMs("10m"), toMs("1h"), toMs("1d"), toMs("1.5s")]).toEqual([
-      250, 500, 30_000, 600_000, 3_600_000, 86_400_000, 1_500,
-    ]);
-  });
-
-  test("anything else is E_INVALID_DURATION", () => {
-    for (const bad of ["10 minutes", "", "-1s", -5]) expect(() => toMs(bad)).toThrow(/duration|non-negative/);
   });
 });

@@ -157,7 +157,7 @@ describe("warming plugin", () => {
     expect(error.message).toContain("[0.query]");
     expect(error.message).toContain("extra");
     expect(() => warming({ schedule: "not a cron" })).toThrow("not a cron pattern");
-    expect(() => warming({ hour: 24 })).toThrow("0 to 23");
+    expect(() => warming({ hour: 24 })).toThrow("hour: Too big: expected number to be <=23");
   });
 });
 

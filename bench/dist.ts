@@ -1,0 +1,77 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import * as source from "../src/index.ts";
+import * as sourceMemory from "../plugins/memory/index.ts";
+import { formatOps, formatRatio, median, opsPerSecond, seeded } from "./lib/measure.ts";
+import { BENCH_DIR, writeTopic } from "./lib/report.ts";
+import { keyOf, retrievalResult } from "./lib/workloads.ts";
+
+/**
+ * The built package against the source on Bun: an L1 hit by text through `dist/` (what an install
+ * runs, lru-cache bundled in its neutral build) and through `src/` (what this repo runs), 10 000
+ * keys read in a random order, variants interleaved per round; medians.
+ */
+
+const ROUNDS = 15;
+const ROUND_MS = 200;
+const KEYS = 10_000;
+const DIST = join(BENCH_DIR, "..", "dist");
+
+if (!existsSync(join(DIST, "index.js"))) {
+  const build = Bun.spawnSync(["bun", "run", "build"], { cwd: join(BENCH_DIR, ".."), stdout: "inherit", stderr: "inherit" });
+  if (build.exitCode !== 0) throw new Error("bun run build failed");
+}
+const built = (await import(join(DIST, "index.js"))) as typeof source;
+const builtMemory = (await import(join(DIST, "memory.js"))) as typeof sourceMemory;
+
+const random = seeded(7);
+const order = Array.from({ length: KEYS * 4 }, () => keyOf(Math.floor(random() * KEYS)));
+
+async function chain(core: typeof source, plugin: typeof sourceMemory) {
+  const cache = core.createCache({ layers: [plugin.memory({ max: KEYS * 2 })], defaultTtl: "1h" });
+  for (let i = 0; i < KEYS; i++) await cache.set(keyOf(i), retrievalResult(i));
+  if (cache.get(order[0]!) === undefined) throw new Error("the chain missed a key it had just stored");
+  return { op: (i: number) => cache.get(order[i % order.length]!), close: () => cache.close() };
+}
+
+const variants = { "source (src/)": await chain(source, sourceMemory), "built (dist/)": await chain(built, builtMemory) };
+type Name = keyof typeof variants;
+const names = Object.keys(variants) as Name[];
+const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Name, number[]>;
+
+for (const name of names) await opsPerSecond(variants[name].op, 200);
+for (let round = 0; round < ROUNDS; round++) {
+  for (const name of round % 2 ? [...names].reverse() : names)
+    samples[name].push(await opsPerSecond(variants[name].op, ROUND_MS));
+}
+for (const name of names) await variants[name].close();
+
+const medians = Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<Name, number>;
+const ratio = medians["built (dist/)"] / medians["source (src/)"];
+
+writeTopic("dist", {
+  title: "The built package on Bun (L1 hit)",
+  method: [
+    `\`cache.get\` by text of ${KEYS} keys (1 KB values) in a seeded random order, memory layer only, ${ROUNDS} rounds of ${ROUND_MS} ms per variant, interleaved; medians.`,
+    "`dist/` is `bun run build` (what an install runs); `src/` is the TypeScript this repo runs.",
+  ],
+  tables: [
+    {
+      columns: ["variant", "median ops/s", "× source"],
+      rows: names.map((name) => [name, formatOps(medians[name]), formatRatio(medians[name] / medians["source (src/)"])]),
+    },
+  ],
+  goals: [
+    {
+      goal: "the built package is not slower on an L1 hit (≥ 0.95× the source)",
+      met: ratio >= 0.95,
+      measured: formatRatio(ratio),
+    },
+  ],
+  notes: ["Numbers are indicative: the machine has 2 cores shared with other work."],
+  packages: ["lru-cache"],
+  data: { rounds: ROUNDS, roundMs: ROUND_MS, keys: KEYS, samples, medians, ratio },
+});
+console.log(
+  `L1 hit by text: ${names.map((name) => `${name} ${formatOps(medians[name])}`).join(", ")}; built/source ${formatRatio(ratio)}`,
+);

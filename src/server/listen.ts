@@ -1,0 +1,34 @@
+import { importPeer } from "../peer.ts";
+
+/** A listening HTTP server, whichever runtime serves it. */
+export interface Listener {
+  readonly hostname: string;
+  readonly port: number;
+  /** Stop accepting connections and resolve once in-flight requests have finished. */
+  stop(): Promise<void>;
+}
+
+type Fetch = (request: Request) => Response | Promise<Response>;
+
+/** Serves `fetch` with Bun.serve on Bun, and with @hono/node-server on Node and Deno. */
+export async function listen(fetch: Fetch, port: number, hostname: string): Promise<Listener> {
+  if (typeof Bun !== "undefined") {
+    const server = Bun.serve({ port, hostname, fetch });
+    return { hostname: server.hostname ?? hostname, port: server.port ?? port, stop: () => server.stop() };
+  }
+  const { serve } = await importPeer("@hono/node-server", "ragcache serve (outside Bun)", () => import("@hono/node-server"));
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname }, (info) =>
+      resolve({
+        hostname,
+        port: info.port,
+        stop: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            if ("closeIdleConnections" in server) server.closeIdleConnections();
+          }),
+      }),
+    );
+    server.once("error", reject);
+  });
+}
