@@ -30,6 +30,9 @@ export const configSchema = z.strictObject({
 
 export type MemoryOptions = z.input<typeof configSchema>;
 
+/** lru-cache allocates an options object per get when given none; it only writes `status` into it (undefined unless diagnostics listen). */
+const GET_OPTIONS: LRUCache.GetOptions<string, CacheEntry, unknown> = {};
+
 const EVICT_REASON: Partial<Record<LRUCache.DisposeReason, EvictReason>> = { evict: "capacity" };
 
 /**
@@ -81,7 +84,7 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
     // Expiry is read from the entry, not kept by lru-cache a second time: its per-entry TTL costs two
     // more memory loads on every hit (its start and TTL arrays), and the chain's clock is the one that counts.
     get(key: CacheKey) {
-      const entry = lru.get(key.id);
+      const entry = lru.get(key.id, GET_OPTIONS);
       if (entry === undefined || keepUntil(entry) > now()) return entry;
       lru.delete(key.id);
       context?.emit("evict", { layer: name, id: key.id, reason: "expired" });
