@@ -64,6 +64,11 @@ export class Pool {
     );
   }
 
+  /** Runs a rare housekeeping command (the bus's listener count) on a connection, outside the in-flight accounting. */
+  untracked<T>(command: (client: Client) => Promise<T>): Promise<T> {
+    return command(this.#pick().client);
+  }
+
   /**
    * PING every connection that is up (one still connecting or reconnecting would only fail fast);
    * resolves with the slowest round trip, rejects when one fails or none is up.
