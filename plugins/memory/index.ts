@@ -1,6 +1,7 @@
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import {
+  isNewer,
   keepUntil,
   parseOptions,
   serializedSize,
@@ -90,7 +91,10 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
       context?.emit("evict", { layer: name, id: key.id, reason: "expired" });
       return undefined;
     },
+    /** Never replaces an entry of the same key with an older write (a late back-fill, a slow load). */
     set(key: CacheKey, entry: CacheEntry) {
+      const current = lru.peek(key.id, { allowStale: true });
+      if (current !== undefined && current.digest === entry.digest && isNewer(current, entry)) return;
       if (keepUntil(entry) <= now()) return void lru.delete(key.id);
       lru.set(key.id, entry);
       for (const tag of entry.tags ?? []) {
