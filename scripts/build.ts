@@ -38,18 +38,32 @@ const builtInNextToDist = `export const BUILT_IN_PLUGINS = ${JSON.stringify(["me
 export function builtInSpecifier(name) { return new URL("./" + name + ".js", import.meta.url).href; }
 `;
 
+/**
+ * The library entries into dist/, and the bin with its own copy of the core and plugins into
+ * dist/cli/: built together, the server's extra zod (OpenAPI, JSON Schema) would sit in the chunk
+ * every library entry imports, and so in every edge bundle.
+ */
 async function bundle(): Promise<void> {
   await rm(ENTRY_DIR, { recursive: true, force: true });
   await mkdir(ENTRY_DIR, { recursive: true });
-  const entrypoints = [join(ROOT, "bin", "ragcache.ts")];
+  const library: string[] = [];
   for (const [name, source] of Object.entries(ENTRIES)) {
     const file = join(ENTRY_DIR, `${name}.ts`);
     await writeFile(file, `export * from ${JSON.stringify(join(ROOT, source))};\n`);
-    entrypoints.push(file);
+    library.push(file);
   }
+  const plugins = library.filter((file) => !/[\\/](index|hono|testing)\.ts$/.test(file));
+  await build(library, DIST, false);
+  // A program, not a library: minified, which keeps a memory-only install under 5 MB.
+  await build([join(ROOT, "bin", "ragcache.ts"), ...plugins], join(DIST, "cli"), true);
+  for (const file of await listFiles(DIST)) if (file.endsWith(".js.map")) await trimSourceMap(file);
+}
+
+async function build(entrypoints: string[], outdir: string, minify: boolean): Promise<void> {
   const result = await Bun.build({
     entrypoints,
-    outdir: DIST,
+    outdir,
+    minify,
     target: "node",
     format: "esm",
     splitting: true,
@@ -68,6 +82,13 @@ async function bundle(): Promise<void> {
     ],
   });
   if (!result.success) throw new AggregateError(result.logs, "bun build failed");
+}
+
+/** Source maps keep the text of ragcache's own sources; bundled libraries' text is theirs to ship. */
+async function trimSourceMap(file: string): Promise<void> {
+  const map = JSON.parse(await readFile(file, "utf8")) as { sources: string[]; sourcesContent?: (string | null)[] };
+  map.sourcesContent = map.sourcesContent?.map((text, i) => (map.sources[i]?.includes("node_modules/") ? null : text));
+  await writeFile(file, JSON.stringify(map));
 }
 
 async function declarations(): Promise<void> {
