@@ -25,6 +25,9 @@ const RUNTIMES = {
   croner: "11.0.1",
 };
 
+/** A guard against a library entry dragging server-only code (or all of a dependency) to the edge. */
+const EDGE_BUDGET_KB = 64;
+
 /** The lower bound of package.json's hono peer range (@hono/node-server 2 needs hono/ws of 4.7). */
 const OLDEST_HONO = "4.7.0";
 
@@ -271,7 +274,9 @@ await step("workerd runs examples/cloudflare-worker (ragcache + the latest hono)
     port,
     () => new Request(`http://127.0.0.1:${port}/answer?q=edge`),
   );
-  return `${marks}; edge bundle (hono + ragcache core + memory, minified): ${(gzipped / 1024).toFixed(1)} KB gzipped`;
+  const size = `edge bundle (hono + ragcache core + memory, minified): ${(gzipped / 1024).toFixed(1)} KB gzipped`;
+  if (gzipped > EDGE_BUDGET_KB * 1024) throw new Error(`${size}, over the ${EDGE_BUDGET_KB} KB budget`);
+  return `${marks}; ${size}`;
 });
 
 async function runtimesFor20(): Promise<string> {
