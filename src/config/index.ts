@@ -2,6 +2,7 @@ import type { ZodType } from "zod";
 import type { CacheOptions } from "../options.ts";
 import { RagCacheError } from "../errors.ts";
 import type { CachePlugin } from "../options.ts";
+import type { UpstreamConfig } from "../openai/options.ts";
 import type { CacheLayer } from "../types.ts";
 import { envValue, withEnv, type Env, type EnvAlias } from "./env.ts";
 import { jsonLogger } from "../log.ts";
@@ -62,6 +63,8 @@ function checkConfig(input: unknown, env: Env): { config: ParsedConfig; issues: 
   for (const [name, option] of Object.entries(TOP_LEVEL_ENV))
     if (env[name] !== undefined) raw[option] = envValue(env[name]!, ragConfigSchema.shape[option]);
   const switchIssues = applySwitches(raw, env);
+  if (env.RAG_UPSTREAM_URL)
+    raw.upstream = { ...(isPlainObject(raw.upstream) ? raw.upstream : {}), baseURL: env.RAG_UPSTREAM_URL };
   const parsed = ragConfigSchema.safeParse(raw);
   if (parsed.success) return { config: parsed.data, issues: switchIssues };
   const refs = (list: unknown) =>
@@ -95,7 +98,10 @@ function applySwitches(raw: Record<string, unknown>, env: Env): Issue[] {
  * const cache = createCache(await loadConfig("ragcache.json"));
  * ```
  */
-export async function loadConfig(source?: string | RagConfig, options: LoadConfigOptions = {}): Promise<CacheOptions> {
+export async function loadConfig(
+  source?: string | RagConfig,
+  options: LoadConfigOptions = {},
+): Promise<CacheOptions & { upstream?: UpstreamConfig }> {
   const env = options.env ?? process.env;
   const { resolve, dirname } = await import("node:path");
   let input: unknown = source ?? { layers: defaultLayers(env) };
@@ -144,7 +150,7 @@ export async function loadConfig(source?: string | RagConfig, options: LoadConfi
   };
   const layers = await Promise.all(config.layers.map((ref, i) => build(ref, `layers.${i}`)));
   const plugins = await Promise.all(config.plugins.map((ref, i) => build(ref, `plugins.${i}`)));
-  await warnUnknownEnv(env, [...applied, ...(options.knownEnv ?? [])], options.warn ?? warnAsJson);
+  await warnUnknownEnv(env, [...applied, "RAG_UPSTREAM_URL", ...(options.knownEnv ?? [])], options.warn ?? warnAsJson);
   if (issues.length) {
     await Promise.allSettled(layers.map((layer) => (layer as CacheLayer | undefined)?.close?.()));
     throw configError(issues);

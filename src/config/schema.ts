@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isDuration } from "../duration.ts";
 import type { Env } from "./env.ts";
+import { upstreamSchema } from "../openai/options.ts";
 
 /** A duration option: ms or "30s", "10m", "1h", "1d". */
 export const durationSchema = z.union([z.number().nonnegative(), z.string()]).refine(isDuration, {
@@ -28,6 +29,8 @@ export const ragConfigSchema = z.strictObject({
   maxKeyLength: z.number().int().positive().optional(),
   maxValueBytes: z.number().int().positive().optional(),
   sampleEvery: z.number().int().positive().optional(),
+  /** An OpenAI-compatible API the server proxies and caches (see ragcache/openai). Default none. */
+  upstream: upstreamSchema.optional(),
 });
 
 /**

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Cache } from "../chain/cache.ts";
+import type { OpenAIProxy } from "../openai/index.ts";
 import type { CachePlugin, PluginJob } from "../options.ts";
 import type { Guards } from "./access.ts";
 import { health, jobRoutes, metrics, stats } from "./api.ts";
@@ -11,8 +12,17 @@ import { statsOf, type LatencyWindow } from "./stats.ts";
 const NO_METRICS = { error: "no metrics plugin is configured", hint: 'add { "use": "metrics" } to "plugins" in the config' };
 const NO_WARMING = { error: "no warming plugin is configured", hint: 'add { "use": "warming" } to "plugins" in the config' };
 
-/** Health, metrics, stats, the plugins' jobs, the dashboard and the API docs: what each plugin declares in `capabilities`. */
-export function adminRoutes(cache: Cache, plugins: readonly CachePlugin[], latency: LatencyWindow, guards: Guards): OpenAPIHono {
+/**
+ * Health, metrics, stats, the plugins' jobs, the dashboard and the API docs: what each plugin declares
+ * in `capabilities`; the OpenAI proxy's counters in /metrics and /stats when there is one.
+ */
+export function adminRoutes(
+  cache: Cache,
+  plugins: readonly CachePlugin[],
+  latency: LatencyWindow,
+  guards: Guards,
+  gateway?: OpenAIProxy,
+): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: invalidRequest });
   const prometheus = plugins.find((plugin) => plugin.capabilities?.prometheus)?.capabilities!.prometheus;
   const jobs = plugins.flatMap((plugin) => (plugin.capabilities?.job ? [plugin.capabilities.job] : []));
@@ -23,12 +33,16 @@ export function adminRoutes(cache: Cache, plugins: readonly CachePlugin[], laten
   });
 
   app.openapi({ ...metrics, middleware: [guards.metrics] }, (c) =>
-    prometheus
-      ? c.text(prometheus(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" })
+    prometheus || gateway
+      ? c.text(`${prometheus?.() ?? ""}${gateway?.prometheus() ?? ""}`, 200, {
+          "content-type": "text/plain; version=0.0.4; charset=utf-8",
+        })
       : c.json(NO_METRICS, 501),
   );
 
-  app.openapi({ ...stats, middleware: [guards.admin] }, (c) => c.json(statsOf(cache, latency, plugins), 200));
+  app.openapi({ ...stats, middleware: [guards.admin] }, (c) =>
+    c.json({ ...statsOf(cache, latency, plugins), ...(gateway ? { gateway: gateway.stats() } : {}) }, 200),
+  );
 
   for (const job of jobs) mountJob(app, job.route, guards, job);
   if (!jobs.some((job) => job.route === "warm")) mountJob(app, "warm", guards);

@@ -4,6 +4,8 @@ import {
   entryParam,
   entryQuery,
   errorBody,
+  feedbackAnswer,
+  feedbackBody,
   healthAnswer,
   invalidateAnswer,
   invalidateBody,
@@ -81,6 +83,19 @@ export const lookup = postJson(
   lookupAnswer,
   "A hit with its value, or a miss.",
 );
+
+export const feedback = createRoute({
+  method: "post",
+  path: "/v1/feedback",
+  summary: "A verdict on a semantic match: wrong (never serve it for this query again) or right",
+  request: jsonBody(feedbackBody),
+  responses: {
+    200: json(feedbackAnswer, "Recorded by these layers."),
+    400: invalid,
+    401: unauthorized,
+    501: json(errorBody, "No layer of this cache takes feedback."),
+  },
+});
 
 export const invalidate = postJson(
   "/v1/invalidate",

@@ -4,6 +4,8 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Cache } from "../chain/cache.ts";
 import { isRagCacheError, type ErrorCode } from "../errors.ts";
+import { openAIProxy } from "../openai/index.ts";
+import type { UpstreamConfig } from "../openai/options.ts";
 import type { CachePlugin } from "../options.ts";
 import { guardsOf, hostGuard, type AccessOptions } from "./access.ts";
 import { adminRoutes } from "./admin-routes.ts";
@@ -18,7 +20,14 @@ export interface ServerAppOptions extends AccessOptions {
   allowedHosts?: readonly string[];
   /** Largest request body, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** An OpenAI-compatible API to proxy and cache under /v1 (chat, completions, embeddings). Default none. */
+  upstream?: UpstreamConfig;
+  /** Where `upstream.apiKeyEnv` is read. Default `process.env`. */
+  env?: Record<string, string | undefined>;
 }
+
+/** The server's own routes under /v1, which the OpenAI proxy leaves alone. */
+const SERVER_PATHS = ["/v1/cache", "/v1/lookup", "/v1/invalidate", "/v1/warm"];
 
 const STATUS_OF: Partial<Record<ErrorCode, 400 | 413 | 503>> = {
   E_INVALID_KEY: 400,
@@ -39,6 +48,20 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono & { clos
   const app = new OpenAPIHono();
 
   if (options.allowedHosts) app.use("*", hostGuard(options.allowedHosts));
+  const { upstream, env } = options;
+  // The job routes plugins declare (GET/POST /v1/<route>) are the server's too.
+  const jobPaths = plugins.flatMap((plugin) => (plugin.capabilities?.job ? [`/v1/${plugin.capabilities.job.route}`] : []));
+  const gateway =
+    upstream &&
+    openAIProxy({
+      cache,
+      upstream,
+      env,
+      exceptPaths: [...SERVER_PATHS, ...jobPaths],
+      guard: options.token ? guards.admin : undefined,
+    });
+  // Before the body limit and the JSON-only check: proxied requests (file uploads too) go upstream as they came.
+  if (gateway) app.route("/", gateway);
 
   app.use(
     "*",
@@ -54,7 +77,7 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono & { clos
     await next();
   });
   app.route("/", dataRoutes(cache, guards));
-  app.route("/", adminRoutes(cache, plugins, latency, guards));
+  app.route("/", adminRoutes(cache, plugins, latency, guards, gateway));
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.get("/openapi.json", guards.admin, (c) =>
     c.json(

@@ -145,6 +145,17 @@ function renderPluginPanels(stats) {
   byId("plugins").replaceChildren(...panels);
 }
 
+function renderGateway(models) {
+  byId("gateway-section").hidden = !models;
+  if (!models) return;
+  const rows = Object.entries(models).map(([model, m]) =>
+    el("tr", {}, cell(model, "model", model), cell(model, "hits", String(m.requests.hit)),
+      cell(model, "semantic", String(m.requests.semantic)), cell(model, "misses", String(m.requests.miss)),
+      cell(model, "upstreamCalls", String(m.upstreamCalls)),
+      cell(model, "savedTokens", String(m.savedPromptTokens + m.savedCompletionTokens)), cell(model, "savedCost", fixed(m.savedCost, 4))));
+  byId("models").replaceChildren(...rows);
+}
+
 function renderWarning(metrics) {
   const recent = metrics && metrics.overall.window;
   const low = Boolean(recent) && recent.requests >= recent.minRequests && recent.hitRate < recent.threshold;
@@ -166,6 +177,7 @@ function render(stats, health) {
   renderPools(stats, metrics);
   renderJobs(stats);
   renderPluginPanels(stats);
+  renderGateway(stats.gateway);
   byId("updated").textContent = new Date().toLocaleTimeString();
   byId("error").textContent = "";
 }

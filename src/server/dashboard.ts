@@ -4,7 +4,8 @@ import { TOKEN_FORM } from "./page-token.ts";
 /**
  * The dashboard at GET /: one self-contained page (no CDN, no build step) that polls /stats and
  * /health: overall and per-layer health (green / amber / red), hit rate, p50 / p95 / p99, errors per
- * second and sparklines; the connection pool, breaker and fallback; each plugin job (warming) with
+ * second and sparklines; the connection pool, breaker and fallback; with an upstream, the OpenAI
+ * proxy's hits and savings per model; each plugin job (warming) with
  * start and cancel; every other plugin's declared stats; the low hit-rate warning. A number without samples shows "—". Cells carry
  * `data-layer` and `data-field` so tests can read them. `?every=500` refreshes every 500 ms.
  */
@@ -51,6 +52,13 @@ ${TOKEN_FORM}
   <thead><tr><th>layer</th><th>open</th><th>busy</th><th>in flight</th><th>queued</th><th>exhausted</th><th>breaker</th>
     <th>to reconcile</th><th>fallback entries</th></tr></thead>
   <tbody id="pools"></tbody>
+</table>
+</section>
+<section id="gateway-section" hidden>
+<h2>LLM gateway</h2>
+<table>
+  <thead><tr><th>model</th><th>hits</th><th>semantic</th><th>misses</th><th>upstream calls</th><th>tokens saved</th><th>cost saved</th></tr></thead>
+  <tbody id="models"></tbody>
 </table>
 </section>
 <div id="jobs"></div>

@@ -2,10 +2,16 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Cache } from "../chain/cache.ts";
 import { documentTag } from "../rag/index.ts";
 import type { Guards } from "./access.ts";
-import { deleteEntry, getEntry, invalidate, lookup, putEntry } from "./api.ts";
+import type { CacheLayer } from "../types.ts";
+import { deleteEntry, feedback, getEntry, invalidate, lookup, putEntry } from "./api.ts";
 import { invalidRequest } from "./schemas.ts";
 
-/** The data routes: one entry by namespace and key, lookups, and invalidation. */
+/** A semantic layer that takes verdicts on its matches (the chroma layer's `feedback`). */
+type FeedbackLayer = CacheLayer & { feedback(verdict: unknown): Promise<void> };
+const takesFeedback = (layer: CacheLayer): layer is FeedbackLayer =>
+  typeof (layer as Partial<FeedbackLayer>).feedback === "function";
+
+/** The data routes: one entry by namespace and key, lookups, feedback on semantic matches, and invalidation. */
 export function dataRoutes(cache: Cache, { read, admin }: Guards): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: invalidRequest });
 
@@ -34,6 +40,15 @@ export function dataRoutes(cache: Cache, { read, admin }: Guards): OpenAPIHono {
     const { query, ...options } = c.req.valid("json");
     const found = await cache.lookup(query, options);
     return c.json(found ? { hit: true as const, ...found } : { hit: false as const }, 200);
+  });
+
+  app.openapi({ ...feedback, middleware: [admin] }, async (c) => {
+    const layers = cache.layers.filter(takesFeedback);
+    if (!layers.length)
+      return c.json({ error: "no layer of this cache takes feedback (a semantic layer such as chroma does)" }, 501);
+    const verdict = c.req.valid("json");
+    await Promise.all(layers.map((layer) => layer.feedback(verdict)));
+    return c.json({ recorded: verdict.verdict, layers: layers.map((layer) => layer.name) }, 200);
   });
 
   app.openapi({ ...invalidate, middleware: [admin] }, async (c) => {

@@ -42,6 +42,17 @@ export const lookupBody = z.strictObject({
   allowStale: z.boolean().optional(),
 });
 
+export const feedbackBody = z.strictObject({
+  query: z.string().min(1, "query must not be empty"),
+  namespace: namespace.optional(),
+  params: params.optional(),
+  matchedText: z.string().min(1, "matchedText must not be empty"),
+  verdict: z.enum(["wrong", "right"]),
+});
+
+/** What POST /v1/feedback answers: the verdict, and the layers that recorded it. */
+export const feedbackAnswer = z.object({ recorded: z.enum(["wrong", "right"]), layers: z.array(z.string()) });
+
 export const invalidateBody = z
   .strictObject({
     keys: z

@@ -56,10 +56,19 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   });
   const cache = createCache(cacheOptions);
   await cache.ready;
-  const app = createServerApp({ ...options, cache, plugins: cacheOptions.plugins, allowedHosts });
+  const app = createServerApp({
+    ...options,
+    cache,
+    plugins: cacheOptions.plugins,
+    allowedHosts,
+    upstream: cacheOptions.upstream,
+    env,
+  });
   let server: Listener;
   try {
-    server = await listen(app.fetch, options.port ?? 8787, hostname.replace(/^\[(.*)\]$/, "$1"));
+    // A proxied model may think for minutes between streamed chunks: the longest idle time Bun allows.
+    const idleTimeout = cacheOptions.upstream ? 255 : undefined;
+    server = await listen(app.fetch, options.port ?? 8787, hostname.replace(/^\[(.*)\]$/, "$1"), idleTimeout);
   } catch (error) {
     await cache.close();
     throw error;

@@ -69,6 +69,7 @@ describe("OpenAPI", () => {
         "get /stats",
         "get /v1/cache/{namespace}/{key}",
         "get /v1/warm",
+        "post /v1/feedback",
         "post /v1/invalidate",
         "post /v1/lookup",
         "post /v1/warm",
