@@ -37,7 +37,8 @@ const ZOD_TYPES = join(DIST, "types", "vendor", "zod");
 const LRU_CACHE_NEUTRAL = join(ROOT, "node_modules", "lru-cache", "dist", "esm", "browser", "index.min.js");
 
 /** In the build, built-in plugins are the entry files next to the code that loads them. */
-const builtInNextToDist = `export const BUILT_IN_PLUGINS = ${JSON.stringify(["memory", "redis", "file", "chroma", "metrics", "warming"])};
+const BUILT_IN_PLUGINS = ["memory", "redis", "file", "chroma", "metrics", "warming"];
+const builtInNextToDist = `export const BUILT_IN_PLUGINS = ${JSON.stringify(BUILT_IN_PLUGINS)};
 export function builtInSpecifier(name) { return new URL("./" + name + ".js", import.meta.url).href; }
 `;
 
@@ -55,7 +56,7 @@ async function bundle(): Promise<void> {
     await writeFile(file, `export * from ${JSON.stringify(join(ROOT, source))};\n`);
     library.push(file);
   }
-  const plugins = library.filter((file) => !/[\\/](index|hono|testing)\.ts$/.test(file));
+  const plugins = BUILT_IN_PLUGINS.map((name) => join(ENTRY_DIR, `${name}.ts`));
   await build(library, DIST, false);
   // A program, not a library: minified, which keeps a memory-only install under 5 MB.
   await build([join(ROOT, "bin", "ragcache.ts"), ...plugins], join(DIST, "cli"), true);
