@@ -32,7 +32,10 @@ export const configSchema = z.strictObject({
 
 export type MemoryOptions = z.input<typeof configSchema>;
 
-const EVICT_REASON: Partial<Record<LRUCache.DisposeReason, EvictReason>> = { evict: "capacity", expire: "expired" };
+/** lru-cache allocates an options object per get when given none; it only writes `status` into it (undefined unless diagnostics listen). */
+const GET_OPTIONS: LRUCache.GetOptions<string, CacheEntry, unknown> = {};
+
+const EVICT_REASON: Partial<Record<LRUCache.DisposeReason, EvictReason>> = { evict: "capacity" };
 
 /**
  * The L1 layer: an in-process LRU that keeps references to the cached values (no serialization on
@@ -62,6 +65,8 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
     },
   });
 
+  const now = () => context?.now() ?? Date.now();
+
   function untag(id: string, entry: CacheEntry): void {
     for (const tag of entry.tags ?? []) {
       const ids = byTag.get(tag);
@@ -78,8 +83,14 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
     attach(layerContext) {
       context = layerContext;
     },
+    // Expiry is read from the entry, not kept by lru-cache a second time: its per-entry TTL costs two
+    // more memory loads on every hit (its start and TTL arrays), and the chain's clock is the one that counts.
     get(key: CacheKey) {
-      return lru.get(key.id);
+      const entry = lru.get(key.id, GET_OPTIONS);
+      if (entry === undefined || keepUntil(entry) > now()) return entry;
+      lru.delete(key.id);
+      context?.emit("evict", { layer: name, id: key.id, reason: "expired" });
+      return undefined;
     },
     /**
      * A back-fill (`ifNewer`) never replaces an entry of the same key with an older write stamp. A plain
@@ -91,9 +102,8 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
         const current = lru.peek(key.id, { allowStale: true });
         if (current !== undefined && current.digest === entry.digest && isNewer(current, entry)) return;
       }
-      const ttl = keepUntil(entry) - (context?.now() ?? Date.now());
-      if (ttl <= 0) return void lru.delete(key.id);
-      lru.set(key.id, entry, { ttl: Number.isFinite(ttl) ? Math.ceil(ttl) : 0 });
+      if (keepUntil(entry) <= now()) return void lru.delete(key.id);
+      lru.set(key.id, entry);
       for (const tag of entry.tags ?? []) {
         let ids = byTag.get(tag);
         if (!ids) byTag.set(tag, (ids = new Set()));

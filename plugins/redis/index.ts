@@ -82,7 +82,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
         subscriber: connect(settings, "subscriber"),
         channel: `${settings.prefix}#invalidate`,
         publish: store.publish,
-        subscribers: settings.cluster ? undefined : store.subscribers,
+        presence: settings.cluster ? undefined : { subscribers: store.subscribers, announce: store.announce },
         onRemote: (invalidation) => {
           remoteInvalidations++;
           context?.track(context.invalidateAbove(invalidation));

@@ -139,10 +139,9 @@ export class Cache implements CacheHandle {
     if (running) return running;
     if (options.refresh) return this.#load(key, loader, options);
     const found = this.#sharedFind(key);
-    if (!(found instanceof Promise) && found?.fresh) return found.entry.value as V;
-    return Promise.resolve(found).then((result) =>
-      this.#settle(key, result, loader, options).then((resolution) => resolution.value),
-    );
+    if (!(found instanceof Promise))
+      return found?.fresh ? (found.entry.value as V) : this.#settledValue(key, found, loader, options);
+    return found.then((result) => (result?.fresh ? (result.entry.value as V) : this.#settledValue(key, result, loader, options)));
   }
 
   /** `getOrSet` that also says how the value was obtained (for X-Cache headers and lookups). */
@@ -265,6 +264,11 @@ export class Cache implements CacheHandle {
       similarity: entry.similarity,
       matchedText: entry.matchedText,
     };
+  }
+
+  /** A miss or an entry in grace, settled as getOrSet answers it: the value only. */
+  #settledValue<V>(key: CacheKey, found: Found | undefined, loader: Loader<V>, options: GetOrSetOptions<V>): Promise<V> {
+    return this.#settle(key, found, loader, options).then((resolution) => resolution.value);
   }
 
   async #settle<V>(
