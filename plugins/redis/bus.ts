@@ -71,7 +71,9 @@ export function invalidationBus(config: BusConfig) {
     }
     connectedOnce = true;
   });
-  const subscribed = join();
+  let closed = () => {};
+  // Settled by close() too: ioredis keeps a SUBSCRIBE queued for a Redis it never reached even after disconnect().
+  const subscribed = Promise.race([join(), new Promise<void>((resolve) => (closed = resolve))]);
   subscriber.on("message", (from: string, message: string) => {
     if (from !== channel || message.startsWith(ownPrefix)) return;
     let parsed: { o?: unknown; i?: Invalidation; h?: unknown };
@@ -100,6 +102,7 @@ export function invalidationBus(config: BusConfig) {
     close(): void {
       clearInterval(recounting);
       subscriber.disconnect();
+      closed();
     },
   };
 }
