@@ -24,6 +24,7 @@ import type {
   SetOptions,
 } from "../options.ts";
 import { callLayer } from "./layer-call.ts";
+import { judgeWrong } from "./reject.ts";
 import { LayerWalk, type Found } from "./walk.ts";
 import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, Duration, Invalidation, LayerHit, MaybePromise } from "../types.ts";
 
@@ -157,9 +158,10 @@ export class Cache implements CacheHandle {
   /** Where a query would be answered from now, without loading: a fresh hit, or with `allowStale` one in grace. */
   lookup<V = unknown>(query: Query, options: GetOptions = NO_OPTIONS): MaybePromise<Resolution<V> | undefined> {
     this.#assertOpen();
-    const found = this.#walk.find(this.key(query, options));
-    if (!(found instanceof Promise)) return this.#resolutionOf<V>(found, options.allowStale);
-    return found.then((result) => this.#resolutionOf<V>(result, options.allowStale));
+    const key = this.key(query, options);
+    const found = this.#walk.find(key);
+    if (!(found instanceof Promise)) return this.#resolutionOf<V>(key, found, options.allowStale);
+    return found.then((result) => this.#resolutionOf<V>(key, result, options.allowStale));
   }
 
   async delete(query: Query, options: KeyOptions = {}): Promise<void> {
@@ -175,6 +177,16 @@ export class Cache implements CacheHandle {
     }
     this.#counts.deletes++;
     this.#emitter.emit("delete", { key });
+  }
+
+  /**
+   * Correct a semantic hit of `lookup` or `resolve`: the layer that answered records the match as wrong
+   * for that query (every instance sharing its store stops serving it), then the copies back-filled
+   * under the query's key are deleted through the chain (a Redis layer tells the other processes).
+   */
+  async reject(resolution: Resolution): Promise<void> {
+    this.#assertOpen();
+    await this.delete(await judgeWrong(this.layers, resolution));
   }
 
   async clear(namespace?: string): Promise<void> {
@@ -268,11 +280,12 @@ export class Cache implements CacheHandle {
     return found.entry.value as V;
   }
 
-  #resolutionOf<V>(found: Found | undefined, allowStale = false): Resolution<V> | undefined {
+  #resolutionOf<V>(key: CacheKey, found: Found | undefined, allowStale = false): Resolution<V> | undefined {
     if (!found || (!found.fresh && !allowStale)) return undefined;
     const { entry } = found;
     return {
       value: entry.value as V,
+      key,
       status: found.fresh ? "hit" : "stale",
       layer: this.layers[found.index]!.name,
       similarity: entry.similarity,
@@ -292,7 +305,7 @@ export class Cache implements CacheHandle {
     options: GetOrSetOptions<V>,
   ): Promise<Resolution<V>> {
     if (!found) return { value: await this.#load(key, loader, options), status: "miss" };
-    const resolution = this.#resolutionOf<V>(found, true)!;
+    const resolution = this.#resolutionOf<V>(key, found, true)!;
     if (found.fresh) return resolution;
     if (options.staleWhileRevalidate) {
       this.#emitter.emit("stale", { key, layer: resolution.layer!, reason: "revalidate" });
