@@ -10,6 +10,7 @@ export type ErrorCode =
   | "E_INVALID_TTL"
   | "E_NOT_SERIALIZABLE"
   | "E_CLOSED"
+  | "E_LOADER_FAILED"
   | "E_MISSING_PEER";
 
 /**

@@ -75,6 +75,19 @@ export interface LayerContext {
 }
 
 /**
+ * One `getOrSet` load as a coordinating layer sees it: what to run when this process loads, and how
+ * to read the value another process stored.
+ */
+export interface Flight<V = unknown> {
+  /** Runs the loader and writes its value through the chain; answers the stored value. */
+  load(): Promise<V>;
+  /** The key's fresh value as the chain reads it now (through every layer, back-filling), or undefined. */
+  read(): Promise<V | undefined>;
+  /** The load replaces a fresh entry (`refresh: true`): a fresh value read before loading is no answer. */
+  readonly refresh: boolean;
+}
+
+/**
  * The contract every layer satisfies. Built-in layers and users' own layers look the same to
  * the chain; write a layer as `{ … } satisfies CacheLayer` and test it with `layerConformance` from `ragcache/testing`.
  */
@@ -95,6 +108,13 @@ export interface CacheLayer {
   clear(namespace?: string): MaybePromise<void>;
   /** Remove every entry carrying any of the tags. */
   invalidateTags(tags: readonly string[]): MaybePromise<void>;
+  /**
+   * Declared by a layer that processes share (redis): makes them load a key once between them. Runs
+   * `flight.load()` in one process and has the others wait for it and `flight.read()` its value; the
+   * chain calls it around a `getOrSet` loader after a miss. Rejects only with a loader's error (this
+   * process's, or the one another process reported); trouble with the layer itself means loading here.
+   */
+  coordinate?<V>(key: CacheKey, flight: Flight<V>): Promise<V>;
   health?(): MaybePromise<LayerHealth>;
   /** Layer-specific numbers for `stats()` (pool, size …). */
   stats?(): Record<string, unknown>;

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { CacheEntry, LayerHit } from "../../src/index.ts";
 import { decodeEntry, encodeEntry } from "./codec.ts";
 import type { Client } from "./connect.ts";
+import type { Fence } from "./lock.ts";
 import { Pool } from "./pool.ts";
 
 /**
@@ -30,7 +31,18 @@ end
 redis.call('UNLINK', KEYS[1])
 return #ids`;
 
+/**
+ * SET_TAGGED, only while the lock holds the writer's token (a fenced write: a load whose lease expired
+ * writes nothing). 1 when written, else 0. KEYS = lock, then SET_TAGGED's; ARGV = token, then SET_TAGGED's.
+ */
+const FENCED_SET_TAGGED = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local KEYS, ARGV = {unpack(KEYS, 2)}, {unpack(ARGV, 2)}
+${SET_TAGGED}
+return 1`;
+
 type Scripted = Client & {
+  ragFencedSet(keyCount: number, ...args: (string | number)[]): Promise<number>;
   ragSetTagged(keyCount: number, ...args: (string | number)[]): Promise<unknown>;
   ragInvalidateTag(tagKey: string, entryPrefix: string): Promise<number>;
 };
@@ -41,9 +53,16 @@ type Scripted = Client & {
  * entry and its tag sets sit in different slots, so there tagging and tag invalidation are plain
  * commands: per tag, the set's members are removed before the set, never atomically across slots.
  */
-export function redisStore(pool: Pool, prefix: string, clustered: boolean, source: string) {
+export function redisStore(
+  pool: Pool,
+  prefix: string,
+  clustered: boolean,
+  source: string,
+  fenceOf: (id: string) => Fence | undefined = () => undefined,
+) {
   const tagKey = (tag: string) => `${prefix}#tag:${tag}`;
   const pattern = prefix.replace(/[*?[\]\\]/g, "\\$&");
+  for (const client of pool.clients) client.defineCommand("ragFencedSet", { lua: FENCED_SET_TAGGED });
   if (!clustered) {
     for (const client of pool.clients) {
       client.defineCommand("ragSetTagged", { lua: SET_TAGGED });
@@ -59,7 +78,19 @@ export function redisStore(pool: Pool, prefix: string, clustered: boolean, sourc
     tags: readonly string[],
   ): Promise<void> {
     await (px > 0 ? client.set(prefix + id, payload, "PX", px) : client.set(prefix + id, payload));
+    await tagInCluster(client, id, px, tags);
+  }
+
+  async function tagInCluster(client: Client, id: string, px: number, tags: readonly string[]): Promise<void> {
     await Promise.all(tags.map((tag) => client.sadd(tagKey(tag), id).then(() => stretchExpiry(client, tagKey(tag), px))));
+  }
+
+  /** In a cluster the lock and the entry share a slot, the tag sets do not: they are added once the entry is written. */
+  async function fencedSet(client: Client, fence: Fence, id: string, payload: string, px: number, tags: readonly string[]) {
+    const keys = [fence.lock, prefix + id, ...(clustered ? [] : tags.map(tagKey))];
+    const written = await (client as Scripted).ragFencedSet(keys.length, ...keys, fence.token, payload, px, id);
+    if (!written) return fence.lost();
+    if (clustered && tags.length) await tagInCluster(client, id, px, tags);
   }
 
   /** NX gives a new set its first expiry, GT only ever lengthens it; 0 = a member never expires. */
@@ -97,6 +128,8 @@ export function redisStore(pool: Pool, prefix: string, clustered: boolean, sourc
     set(id: string, entry: CacheEntry, px: number): Promise<unknown> {
       const payload = encodeEntry(entry);
       const tags = entry.tags ?? [];
+      const fence = fenceOf(id);
+      if (fence) return pool.run((client) => fencedSet(client, fence, id, payload, px, tags));
       if (!tags.length)
         return pool.run((client) => (px > 0 ? client.set(prefix + id, payload, "PX", px) : client.set(prefix + id, payload)));
       if (clustered) return pool.run((client) => setTaggedInCluster(client, id, payload, px, tags));

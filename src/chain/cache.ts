@@ -50,6 +50,8 @@ export class Cache implements CacheHandle {
   #freezeValues: boolean;
   #keys: KeyMemo;
   #inflight = new Map<string, Promise<unknown>>();
+  /** The first layer that coordinates loads across processes, if any. */
+  #coordinator: CacheLayer | undefined;
   /** Lookups of get-or-load callers still waiting for a slower layer, shared by key. */
   #lookups = new Map<string, Promise<Found | undefined>>();
   #background = new Set<Promise<unknown>>();
@@ -63,6 +65,7 @@ export class Cache implements CacheHandle {
     const duplicate = names.find((name, i) => names.indexOf(name) !== i);
     if (duplicate) throw new RagCacheError("E_CONFIG_INVALID", `two layers are named "${duplicate}"; give one a \`name\``);
     this.layers = options.layers;
+    this.#coordinator = this.layers.find((layer) => layer.coordinate);
     this.now = options.now ?? coarseClock();
     this.#defaultTtl = options.defaultTtl ?? "10m";
     this.#defaultGrace = options.defaultGrace;
@@ -272,23 +275,32 @@ export class Cache implements CacheHandle {
     }
   }
 
-  #load<V>(key: CacheKey, loader: Loader<V>, options: SetOptions<V>, stale?: V): Promise<V> {
+  #load<V>(key: CacheKey, loader: Loader<V>, options: GetOrSetOptions<V>, stale?: V): Promise<V> {
     const running = this.#inflight.get(key.id) as Promise<V> | undefined;
     if (running) return running;
     this.#counts.loads++;
-    const loading = (async () => {
+    const loading = this.#coordinated(key, options, async () => {
       const value = await loader({ key, stale });
       // Nothing to cache: every waiter gets `undefined`, and the next call loads again.
       if (value === undefined) return value;
       // The stored form (frozen JSON), so that the first answer is the one every later hit gives.
       return this.#store(key, value, options);
-    })();
+    });
     this.#inflight.set(key.id, loading);
     loading.then(
       () => this.#inflight.delete(key.id),
       () => this.#inflight.delete(key.id),
     );
     return loading;
+  }
+
+  /** The load, run once among the processes sharing a coordinating layer (see `CacheLayer.coordinate`). */
+  #coordinated<V>(key: CacheKey, options: GetOrSetOptions<V>, load: () => Promise<V>): Promise<V> {
+    const coordinator = this.#coordinator;
+    if (!coordinator || options.distributed === false) return load();
+    const read = (): Promise<V | undefined> =>
+      Promise.resolve(this.#walk.find(key)).then((found) => (found?.fresh ? (found.entry.value as V) : undefined));
+    return coordinator.coordinate!(key, { load, read, refresh: options.refresh === true });
   }
 
   /** Writes through every layer; answers the value as stored. */
