@@ -1,6 +1,6 @@
 import { RagCacheError, toError, type CacheKey, type Flight, type LayerContext } from "../../src/index.ts";
 import type { Client } from "./connect.ts";
-import { lockKeyOf, type Fence, type LeaseCommands } from "./lock.ts";
+import { lockKeyOf, type Attempt, type Fence, type LeaseCommands } from "./lock.ts";
 
 /** How a holder's load ended, as published to the waiters: `{ k: entry id, s, e? }`. */
 type Outcome =
@@ -58,7 +58,7 @@ export function distributedFlights(config: FlightConfig) {
   }
 
   function onMessage(from: string, message: string): void {
-    if (from !== channel) return;
+    if (from !== channel || !watchers.size) return;
     let parsed: { k?: unknown } & Partial<Outcome>;
     try {
       parsed = JSON.parse(message);
@@ -133,26 +133,28 @@ export function distributedFlights(config: FlightConfig) {
 
   async function coordinate<V>(key: CacheKey, flight: Flight<V>): Promise<V> {
     if (config.unreachable() || !(await listen())) return alone(flight);
-    const lock = lockKeyOf(config.prefix + key.id);
+    const entry = config.prefix + key.id;
+    const lock = lockKeyOf(entry);
     const token = crypto.randomUUID();
     const deadline = performance.now() + config.waitMs;
     let waited = false;
     for (;;) {
       if (config.unreachable()) return alone(flight);
       const watcher = watch(key.id);
-      let holderMs: number;
+      let attempt: Attempt;
       try {
-        holderMs = await acquire(key, lock, token);
+        attempt = await acquire(key, lock, entry, token);
       } catch (error) {
         watcher.cancel();
         config.failed(toError(error), key);
         return alone(flight);
       }
-      if (holderMs === 0) {
+      if (attempt.taken) {
         watcher.cancel();
         counts[waited ? "tookOver" : "led"]++;
-        return lead(key, { lock, token, lost: () => lostLease(key) }, flight);
+        return lead(key, { lock, token, lost: () => lostLease(key) }, flight, attempt.entryExists);
       }
+      const { holderMs } = attempt;
       waited = true;
       const remaining = deadline - performance.now();
       if (remaining <= 0) {
@@ -177,25 +179,25 @@ export function distributedFlights(config: FlightConfig) {
     }
   }
 
-  /** 0 once this process holds the lock, else the holder's remaining ms; bounded, and released if it lands late. */
-  function acquire(key: CacheKey, lock: string, token: string): Promise<number> {
-    const attempt = config.lease.acquire(lock, token);
+  /** Bounded by the command timeout; a lock taken after that is released at once. */
+  function acquire(key: CacheKey, lock: string, entry: string, token: string): Promise<Attempt> {
+    const attempt = config.lease.acquire(lock, entry, token);
     return within(attempt, config.commandTimeoutMs).catch((error: unknown) => {
       attempt.then(
-        (late) => late === 0 && release(key, lock, token, { s: "abandoned" }),
+        (late) => late.taken && release(key, lock, token, { s: "abandoned" }),
         () => {},
       );
       throw error;
     });
   }
 
-  async function lead<V>(key: CacheKey, fence: Fence, flight: Flight<V>): Promise<V> {
+  async function lead<V>(key: CacheKey, fence: Fence, flight: Flight<V>, entryExists: boolean): Promise<V> {
     held.set(key.id, fence);
     const renewing = setInterval(() => config.lease.renew(fence.lock, fence.token).catch(() => {}), config.leaseMs / 3);
     let outcome: Outcome = { s: "done" };
     try {
       // Another process may have stored the value between this one's miss and its lock.
-      const stored = flight.refresh ? undefined : await flight.read();
+      const stored = flight.refresh || !entryExists ? undefined : await flight.read();
       if (stored !== undefined) return stored;
       const value = await flight.load();
       if (value === undefined) outcome = { s: "empty" };

@@ -1,10 +1,13 @@
 import type { Client } from "./connect.ts";
 import type { Pool } from "./pool.ts";
 
-/** SET the lock NX PX: 0 when taken, else the holder's remaining ms. KEYS = lock; ARGV = token, lease ms. */
+/**
+ * SET the lock NX PX: {1, whether the entry exists} when taken, else {0, the holder's remaining ms}.
+ * KEYS = lock, entry; ARGV = token, lease ms.
+ */
 const ACQUIRE = `
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
-return redis.call('PTTL', KEYS[1])`;
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, redis.call('EXISTS', KEYS[2])} end
+return {0, redis.call('PTTL', KEYS[1])}`;
 
 /** Lengthen the lease while it is still ours: 1, else 0. KEYS = lock; ARGV = token, lease ms. */
 const RENEW = `
@@ -23,7 +26,7 @@ redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1`;
 
 type Locking = Client & {
-  ragAcquire(lock: string, token: string, leaseMs: number): Promise<number>;
+  ragAcquire(lock: string, entry: string, token: string, leaseMs: number): Promise<[0 | 1, number]>;
   ragRenew(lock: string, token: string, leaseMs: number): Promise<number>;
   ragRelease(lock: string, token: string, channel: string, message: string): Promise<number>;
 };
@@ -46,16 +49,22 @@ export function lockKeyOf(entryKey: string): string {
   return `{${entryKey}}#lock`;
 }
 
-/** The lease commands on the pool: acquire (0 = taken, else the holder's remaining ms), renew, release. */
+/** What an attempt to take a lock found: taken (and whether the entry exists meanwhile), or held for `holderMs` more. */
+export type Attempt = { taken: true; entryExists: boolean } | { taken: false; holderMs: number };
+
+/** The lease commands on the pool: acquire, renew, release. */
 export function leaseCommands(pool: Pool, leaseMs: number) {
   for (const client of pool.clients) {
-    client.defineCommand("ragAcquire", { numberOfKeys: 1, lua: ACQUIRE });
+    client.defineCommand("ragAcquire", { numberOfKeys: 2, lua: ACQUIRE });
     client.defineCommand("ragRenew", { numberOfKeys: 1, lua: RENEW });
     client.defineCommand("ragRelease", { numberOfKeys: 1, lua: RELEASE });
   }
   const run = <T>(command: (client: Locking) => Promise<T>) => pool.run((client) => command(client as Locking));
   return {
-    acquire: (lock: string, token: string) => run((client) => client.ragAcquire(lock, token, leaseMs)),
+    acquire: (lock: string, entry: string, token: string): Promise<Attempt> =>
+      run((client) => client.ragAcquire(lock, entry, token, leaseMs)).then(([taken, found]) =>
+        taken ? { taken: true, entryExists: found === 1 } : { taken: false, holderMs: found },
+      ),
     renew: (lock: string, token: string) => run((client) => client.ragRenew(lock, token, leaseMs)),
     release: (lock: string, token: string, channel: string, message: string) =>
       run((client) => client.ragRelease(lock, token, channel, message)),

@@ -35,6 +35,11 @@ const slow =
     return value;
   };
 
+/** Resolves once `ready()` holds (a loader started, say), polling every 5 ms. */
+async function until(ready: () => boolean): Promise<void> {
+  while (!ready()) await Bun.sleep(5);
+}
+
 describe("lock key", () => {
   test("the lock sits in the entry's hash slot: the entry key is its tag, or its own tag is reused", () => {
     expect(lockKeyOf("ragcache:retrieval:9f")).toBe("{ragcache:retrieval:9f}#lock");
@@ -46,8 +51,8 @@ describe("redis single flight", () => {
   test("a waiting process is woken by the holder's release, long before the lease would expire", async () => {
     const [a, b] = [instance("wake:", { lockLease: "20s" }), instance("wake:", { lockLease: "20s" })];
     const runs: string[] = [];
-    const first = a.getOrSet("q", slow("from a", 150, runs, "a"));
-    await Bun.sleep(30);
+    const first = a.getOrSet("q", slow("from a", 800, runs, "a"));
+    await until(() => runs.length > 0);
     const started = performance.now();
     expect(await b.getOrSet("q", slow("from b", 150, runs, "b"))).toBe("from a");
     expect(await first).toBe("from a");
@@ -61,8 +66,8 @@ describe("redis single flight", () => {
     const [a, b] = [instance("fence:"), instance("fence:")];
     const key = a.key("q");
     const runs: string[] = [];
-    const late = a.getOrSet(key, slow("late", 300, runs, "a"));
-    await Bun.sleep(50);
+    const late = a.getOrSet(key, slow("late", 1500, runs, "a"));
+    await until(() => runs.length > 0);
     expect(await admin.del(lockKeyOf(`fence:${key.id}`))).toBe(1);
     expect(await b.getOrSet(key, slow("newer", 10, runs, "b"))).toBe("newer");
     expect(await late).toBe("late");
@@ -73,11 +78,24 @@ describe("redis single flight", () => {
     expect(a.stats().layers[1]).toMatchObject({ flights: { led: 1, fenced: 1 } });
   });
 
+  test("a process that takes the lock after another one stored the value reads it instead of loading", async () => {
+    const writer = instance("recheck:");
+    const layer = redis({ url: server.url, prefix: "recheck:", log: () => {} });
+    const key = writer.key("q");
+    await writer.set(key, "stored meanwhile");
+    let loads = 0;
+    const flight = { load: async () => `loaded ${++loads}`, read: async () => writer.get<string>(key), refresh: false };
+    expect(await layer.coordinate!(key, flight)).toBe("stored meanwhile");
+    expect(await layer.coordinate!(key, { ...flight, refresh: true })).toBe("loaded 1");
+    expect(await layer.coordinate!(writer.key("absent"), flight)).toBe("loaded 2");
+    await layer.close!();
+  });
+
   test("past lockWait a waiting process runs its own loader", async () => {
     const [a, b] = [instance("deadline:"), instance("deadline:", { lockWait: "100ms" })];
     const runs: string[] = [];
-    const first = a.getOrSet("q", slow("from a", 600, runs, "a"));
-    await Bun.sleep(30);
+    const first = a.getOrSet("q", slow("from a", 2000, runs, "a"));
+    await until(() => runs.length > 0);
     expect(await b.getOrSet("q", slow("from b", 10, runs, "b"))).toBe("from b");
     expect(await first).toBe("from a");
     expect(runs).toEqual(["a", "b"]);
@@ -87,8 +105,8 @@ describe("redis single flight", () => {
   test("distributed: false and singleFlight: false keep single flight to the process", async () => {
     const [a, b, c] = [instance("local:"), instance("local:"), instance("local:", { singleFlight: false })];
     const runs: string[] = [];
-    const first = a.getOrSet("q", slow("from a", 150, runs, "a"));
-    await Bun.sleep(30);
+    const first = a.getOrSet("q", slow("from a", 800, runs, "a"));
+    await until(() => runs.length > 0);
     const [fromB, fromC] = await Promise.all([
       b.getOrSet("q", slow("from b", 10, runs, "b"), { distributed: false }),
       c.getOrSet("q", slow("from c", 10, runs, "c")),
@@ -100,11 +118,13 @@ describe("redis single flight", () => {
 
   test("a failing holder's error reaches the waiter as E_LOADER_FAILED with its message", async () => {
     const [a, b] = [instance("failing:"), instance("failing:")];
+    let started = false;
     const first = a.getOrSet("q", async () => {
-      await Bun.sleep(100);
+      started = true;
+      await Bun.sleep(600);
       throw new Error("upstream 503");
     });
-    await Bun.sleep(30);
+    await until(() => started);
     const waiting = Promise.resolve(b.getOrSet("q", () => "never"));
     await expect(first).rejects.toThrow("upstream 503");
     const error = await waiting.then(
@@ -118,8 +138,8 @@ describe("redis single flight", () => {
   test("a loader answering undefined answers every process undefined, and nothing is stored", async () => {
     const [a, b] = [instance("empty:"), instance("empty:")];
     const runs: string[] = [];
-    const first = a.getOrSet("q", slow(undefined, 100, runs, "a"));
-    await Bun.sleep(30);
+    const first = a.getOrSet("q", slow(undefined, 600, runs, "a"));
+    await until(() => runs.length > 0);
     expect(await b.getOrSet("q", slow("from b", 10, runs, "b"))).toBeUndefined();
     expect(await first).toBeUndefined();
     expect(runs).toEqual(["a"]);
