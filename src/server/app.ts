@@ -6,6 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import type { Cache } from "../chain/cache.ts";
 import { isRagCacheError, type ErrorCode } from "../errors.ts";
 import type { CachePlugin } from "../options.ts";
+import { corpusRoutes } from "./corpus-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { dataRoutes } from "./routes.ts";
 import { watchLatency } from "./stats.ts";
@@ -52,6 +53,7 @@ export function createServerApp(options: ServerAppOptions): Hono & { close(): vo
     await next();
   });
   app.route("/", dataRoutes(cache, guard));
+  app.route("/", corpusRoutes(cache, guard));
   app.route("/", adminRoutes(cache, plugins, latency, guard));
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {

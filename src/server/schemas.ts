@@ -57,6 +57,15 @@ export const invalidateBody = z
     "give at least one of keys, tags or documents",
   );
 
+/** POST /v1/corpus/version: `{}` bumps to a new version, `{ "version": "v2", "cleanup": true }` to v2, deleting earlier ones. */
+export const corpusBody = z.strictObject({
+  version: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'a corpus version is 1-32 characters of A-Z, a-z, 0-9, "_", "." or "-"')
+    .optional(),
+  cleanup: z.boolean().optional(),
+});
+
 /** POST /v1/warm: `{}` starts a pass, `{ "cancel": true }` stops the running one. */
 export const warmBody = z.strictObject({ cancel: z.boolean().optional() });
 
