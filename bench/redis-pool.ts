@@ -5,7 +5,7 @@
  * `bun run bench/redis-pool.ts` → bench/results/redis-pool.{json,md}.
  */
 import { Redis } from "ioredis";
-import { createCache, createKey, type CacheKey } from "../src/index.ts";
+import { createCache, createKey, nextStamp, type CacheKey } from "../src/index.ts";
 import { redis } from "../plugins/redis/index.ts";
 import { decodeEntry, encodeEntry } from "../plugins/redis/codec.ts";
 import { resolveOptions } from "../plugins/redis/options.ts";
@@ -79,7 +79,14 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 /** The storage format: ours (a JSON array) against the plain JSON of the CacheEntry object, encode + decode of one 1 KB entry. */
-const sample = { value: document(1), expiresAt: Date.now() + 3_600_000, createdAt: Date.now(), tags: ["doc:1"] };
+const sample = {
+  value: document(1),
+  expiresAt: Date.now() + 3_600_000,
+  createdAt: Date.now(),
+  stamp: nextStamp(),
+  digest: createKey("sample").digest,
+  tags: ["doc:1"],
+};
 const formats: Record<string, { bytes: number; roundTrip: () => unknown }> = {
   "JSON array (ragcache)": { bytes: encodeEntry(sample).length, roundTrip: () => decodeEntry(encodeEntry(sample), "bench") },
   "JSON object of the entry": { bytes: JSON.stringify(sample).length, roundTrip: () => JSON.parse(JSON.stringify(sample)) },

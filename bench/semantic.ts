@@ -1,5 +1,5 @@
 import { ChromaClient, type Collection, type Where } from "chromadb";
-import { createKey, normalizeText } from "ragcache";
+import { createKey, nextStamp, normalizeText } from "ragcache";
 import { localEmbedder, setEmbeddingMemoLimit } from "ragcache/chroma";
 import { chroma, meaningGuard, type ChromaLayer } from "ragcache/chroma";
 import { encode } from "../plugins/chroma/codec.ts";
@@ -108,7 +108,13 @@ async function accuracy() {
   const writer = chroma({ url: server.url, collection });
   const now = Date.now();
   for (const [i, pair] of pairsFile.pairs.entries()) {
-    await writer.set(createKey(pair.a, { namespace: `pair-${i}` }), { value: i, createdAt: now, expiresAt: now + 3_600_000 });
+    await writer.set(createKey(pair.a, { namespace: `pair-${i}` }), {
+      value: i,
+      createdAt: now,
+      expiresAt: now + 3_600_000,
+      stamp: nextStamp(),
+      digest: createKey(pair.a, { namespace: `pair-${i}` }).digest,
+    });
   }
   const layer = { guarded: await pairRates(true, collection), unguarded: await pairRates(false, collection) };
   const guard = meaningGuard();
@@ -164,7 +170,11 @@ async function load(collection: Collection, questions: string[]): Promise<{ embe
       embeddings: vectors,
       documents: keys.map((key) => key.text),
       metadatas: keys.map((key, i) =>
-        encode(key, { value: { answer: i }, createdAt: now, expiresAt: now + 86_400_000 }, embedder.id),
+        encode(
+          key,
+          { value: { answer: i }, createdAt: now, expiresAt: now + 86_400_000, stamp: nextStamp(), digest: key.digest },
+          embedder.id,
+        ),
       ),
     });
   });

@@ -1,8 +1,9 @@
 import { LRUCache } from "lru-cache";
-import { createCache, type CacheEntry, type CacheKey, type CacheLayer } from "../src/index.ts";
+import { createCache } from "../src/index.ts";
 import { memory } from "../plugins/memory/index.ts";
-import { formatOps, formatRatio, median, opsPerSecond, seeded } from "./lib/measure.ts";
+import { formatOps, formatRatio, interleavedOps, seeded } from "./lib/measure.ts";
 import { writeTopic } from "./lib/report.ts";
+import { jsonLayer } from "./lib/json-layer.ts";
 import { retrievalResult } from "./lib/workloads.ts";
 
 /**
@@ -22,22 +23,6 @@ const KEYS = 10_000;
 function taggedResult(i: number): object {
   const base = retrievalResult(i) as { query: string; docs: object[] };
   return { ...base, docs: base.docs.map((doc, d) => ({ ...doc, tags: [`topic-${d}`, "kb"] })) };
-}
-
-/** Remote-like: keeps JSON text, answers with a fresh decode behind a promise. */
-function jsonLayer(): CacheLayer {
-  const texts = new Map<string, string>();
-  return {
-    name: "json",
-    get: (key: CacheKey) => {
-      const text = texts.get(key.id);
-      return Promise.resolve(text === undefined ? undefined : (JSON.parse(text) as CacheEntry));
-    },
-    set: (key: CacheKey, entry: CacheEntry) => void texts.set(key.id, JSON.stringify(entry)),
-    delete: (key: CacheKey) => void texts.delete(key.id),
-    clear: () => texts.clear(),
-    invalidateTags: () => {},
-  };
 }
 
 const order = (() => {
@@ -116,12 +101,7 @@ const groups = {
 };
 const variants: Record<string, (n: number) => unknown> = { ...groups.l1, ...groups.write, ...groups.read };
 const names = Object.keys(variants);
-const samples = Object.fromEntries(names.map((name) => [name, [] as number[]]));
-for (const name of names) await opsPerSecond(variants[name]!, 100);
-for (let round = 0; round < ROUNDS; round++) {
-  for (const name of round % 2 ? [...names].reverse() : names) samples[name]!.push(await opsPerSecond(variants[name]!, ROUND_MS));
-}
-const medians = Object.fromEntries(names.map((name) => [name, median(samples[name]!)]));
+const { samples, medians } = await interleavedOps(variants, ROUNDS, ROUND_MS);
 const lruOps = medians["lru-cache get (raw baseline)"]!;
 const ns = (ops: number) => `${(1e9 / ops).toFixed(0)} ns`;
 const row = (name: string, against: number) => [

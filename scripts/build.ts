@@ -2,8 +2,9 @@
  * `bun run build`: ESM JavaScript with source maps for every public entry point into dist/ (one file
  * per entry, shared code in chunks), then the declarations with tsc into dist/types. What
  * package.json lists as a dependency or peer stays an import; everything else the code uses (zod,
- * lru-cache, @hono/zod-validator) is bundled, so a memory-only install is ragcache + hono. zod's
- * declarations ship in dist/types/vendor/zod (MIT), so consumers type-check without installing it.
+ * lru-cache, @hono/zod-validator, @noble/hashes) is bundled, so a memory-only install is ragcache +
+ * hono. zod's declarations ship in dist/types/vendor/zod (MIT), so consumers type-check without
+ * installing it.
  */
 import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";

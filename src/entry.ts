@@ -87,6 +87,8 @@ export function boundedTtl(duration: Duration, what: string, maxTtl: number): nu
 }
 
 export interface EntryOptions {
+  /** The digest of the key the entry answers. */
+  digest: string;
   ttl: Duration;
   grace?: Duration;
   tags?: readonly string[];
@@ -96,6 +98,34 @@ export interface EntryOptions {
   /** Store a frozen copy of the value as JSON gives it back (every tier then serves the same), not the caller's object. */
   freeze: boolean;
   now: number;
+}
+
+let lastStamp = 0;
+
+/**
+ * A write stamp later than every one this process made before: wall-clock ms × 1000 plus a sequence
+ * within the millisecond, so stamps of different processes compare by time too (to the clocks' skew).
+ * Stays a safe integer until the year 2255.
+ * @example
+ * ```ts
+ * await layer.set(key, { ...fields, digest: key.digest, stamp: nextStamp() });
+ * ```
+ */
+export function nextStamp(): number {
+  lastStamp = Math.max(lastStamp + 1, Date.now() * 1000);
+  return lastStamp;
+}
+
+/**
+ * Whether `candidate` was written after `current` (an absent `current` is older than anything).
+ * The one rule every path that replaces an entry follows: never an older write over a newer one.
+ * @example
+ * ```ts
+ * if (isNewer(incoming, stored)) map.set(key.id, incoming);
+ * ```
+ */
+export function isNewer(candidate: { readonly stamp: number }, current: { readonly stamp: number } | undefined): boolean {
+  return current === undefined || candidate.stamp > current.stamp;
 }
 
 export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
@@ -109,7 +139,14 @@ export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
   const expiresAt = options.now + boundedTtl(options.ttl, "ttl", options.maxTtl);
   const grace = options.grace === undefined ? 0 : boundedTtl(options.grace, "grace", options.maxTtl);
   const stored: V = options.freeze ? deepFreeze(JSON.parse(json)) : value;
-  const entry: CacheEntry<V> = { value: stored, expiresAt, createdAt: options.now, size };
+  const entry: CacheEntry<V> = {
+    value: stored,
+    expiresAt,
+    createdAt: options.now,
+    stamp: nextStamp(),
+    digest: options.digest,
+    size,
+  };
   if (grace > 0) entry.graceUntil = expiresAt + grace;
   if (options.tags?.length) entry.tags = validTags(options.tags);
   jsonOfEntry.set(entry, json);

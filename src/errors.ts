@@ -9,6 +9,7 @@ export type ErrorCode =
   | "E_INVALID_DURATION"
   | "E_INVALID_TTL"
   | "E_NOT_SERIALIZABLE"
+  | "E_INTEGRITY"
   | "E_CLOSED"
   | "E_LOADER_FAILED"
   | "E_MISSING_PEER";

@@ -14,10 +14,19 @@ export type {
   SetOptions,
 } from "./options.ts";
 export { toMs, isDuration } from "./duration.ts";
-export { keepUntil, serializedSize, valueJson } from "./entry.ts";
+export { isNewer, keepUntil, nextStamp, serializedSize, valueJson } from "./entry.ts";
 export { RagCacheError, isRagCacheError, toError, type ErrorCode } from "./errors.ts";
 export { importPeer } from "./peer.ts";
-export { canonicalJson, createKey, hash128, keyFromId, normalizeText, DEFAULT_NAMESPACE, type KeyOptions } from "./key.ts";
+export {
+  canonicalJson,
+  createKey,
+  keyFromId,
+  keyOf,
+  normalizeText,
+  sha256Hex,
+  DEFAULT_NAMESPACE,
+  type KeyOptions,
+} from "./key.ts";
 export {
   defaultConfig,
   durationSchema,

@@ -13,7 +13,7 @@ export type KeyParams = Record<string, unknown>;
  * plugin replays `text` + `params`).
  */
 export interface CacheKey {
-  /** `${namespace}:${hash}`: stable across processes and versions of the same major. */
+  /** `${namespace}:<first 32 hex digits of digest>`: stable across processes and versions of the same major. */
   readonly id: string;
   readonly namespace: string;
   /** The normalized query text (NFKC, lower case, collapsed whitespace). Empty when only the id is known. */
@@ -22,6 +22,12 @@ export interface CacheKey {
   readonly params: string;
   /** Hash of `params`: the semantic layer only matches entries with the same one. */
   readonly paramsHash: string;
+  /**
+   * SHA-256 (hex) of namespace, text and parameters. Every stored entry carries the digest of the key
+   * it answers; an exact layer's answer whose digest differs is a miss (E_INTEGRITY). "" when only
+   * the id is known (`keyFromId`): such a key deletes and invalidates but never reads an entry.
+   */
+  readonly digest: string;
 }
 
 /** What a layer stores. Times are epoch milliseconds of the chain's clock. */
@@ -33,6 +39,13 @@ export interface CacheEntry<V = unknown> {
   graceUntil?: number;
   tags?: readonly string[];
   createdAt: number;
+  /**
+   * Write stamp (`nextStamp()`): orders writes of one key across processes. Whatever replaces an
+   * entry (back-fill, bus, reconcile, warming, refresh) never replaces it with an older stamp.
+   */
+  stamp: number;
+  /** `digest` of the key this entry answers. */
+  digest: string;
   /** Serialized size in bytes, when the chain already measured it. */
   size?: number;
 }
@@ -61,6 +74,15 @@ export type Invalidation =
   | { type: "delete"; ids: readonly string[] }
   | { type: "tags"; tags: readonly string[] }
   | { type: "clear"; namespace?: string };
+
+/** How the chain asks a layer to store an entry. */
+export interface LayerSetOptions {
+  /**
+   * The entry is a copy read from a slower layer (a back-fill): store it only where the layer holds
+   * no entry for the key or one with an older `stamp`. Plain writes never set it.
+   */
+  readonly ifNewer?: boolean;
+}
 
 /** Handed to each layer by the chain once, before first use. */
 export interface LayerContext {
@@ -102,7 +124,7 @@ export interface CacheLayer {
   readonly timeout?: number;
   attach?(context: LayerContext): void;
   get(key: CacheKey): MaybePromise<LayerHit | undefined>;
-  set(key: CacheKey, entry: CacheEntry): MaybePromise<void>;
+  set(key: CacheKey, entry: CacheEntry, options?: LayerSetOptions): MaybePromise<void>;
   delete(key: CacheKey): MaybePromise<void>;
   /** Remove every entry, or every entry of one namespace. */
   clear(namespace?: string): MaybePromise<void>;

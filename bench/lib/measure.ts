@@ -33,6 +33,25 @@ export async function opsPerSecond(op: (i: number) => unknown, ms: number): Prom
   return n / ((now - start) / 1000);
 }
 
+/**
+ * Every variant measured `rounds` times for `roundMs`, after a warm-up, in alternating order so that
+ * machine noise hits them alike: the samples and their medians, by variant name.
+ */
+export async function interleavedOps(
+  variants: Record<string, (i: number) => unknown>,
+  rounds: number,
+  roundMs: number,
+): Promise<{ samples: Record<string, number[]>; medians: Record<string, number> }> {
+  const names = Object.keys(variants);
+  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]]));
+  for (const name of names) await opsPerSecond(variants[name]!, 100);
+  for (let round = 0; round < rounds; round++) {
+    for (const name of round % 2 ? [...names].reverse() : names)
+      samples[name]!.push(await opsPerSecond(variants[name]!, roundMs));
+  }
+  return { samples, medians: Object.fromEntries(names.map((name) => [name, median(samples[name]!)])) };
+}
+
 /** Operations per second with `inflight` callers each awaiting its previous operation. */
 export async function opsPerSecondConcurrent(op: (i: number) => unknown, inflight: number, ms: number): Promise<number> {
   let n = 0;

@@ -11,6 +11,10 @@ interface StoredEntry {
   /** expiresAt; null for Infinity (JSON has no Infinity). */
   e: number | null;
   c: number;
+  /** Write stamp. */
+  w: number;
+  /** Digest of the key the entry answers. */
+  d: string;
   g?: number;
   t?: readonly string[];
   s?: number;
@@ -22,6 +26,8 @@ export function encode(key: CacheKey, entry: CacheEntry, embedderId: string): Me
     v: entry.value,
     e: Number.isFinite(entry.expiresAt) ? entry.expiresAt : null,
     c: entry.createdAt,
+    w: entry.stamp,
+    d: entry.digest,
   };
   if (entry.graceUntil !== undefined) stored.g = entry.graceUntil;
   if (entry.tags?.length) stored.t = entry.tags;
@@ -38,9 +44,17 @@ export function encode(key: CacheKey, entry: CacheEntry, embedderId: string): Me
   return metadata;
 }
 
-export function decode(metadata: Metadata): CacheEntry {
+/** The stored entry, or undefined for one written by an older version (no write stamp or digest). */
+export function decode(metadata: Metadata): CacheEntry | undefined {
   const stored = JSON.parse(String(metadata.entry)) as StoredEntry;
-  const entry: CacheEntry = { value: stored.v, expiresAt: stored.e ?? Infinity, createdAt: stored.c };
+  if (typeof stored.w !== "number" || typeof stored.d !== "string") return undefined;
+  const entry: CacheEntry = {
+    value: stored.v,
+    expiresAt: stored.e ?? Infinity,
+    createdAt: stored.c,
+    stamp: stored.w,
+    digest: stored.d,
+  };
   if (stored.g !== undefined) entry.graceUntil = stored.g;
   if (stored.t) entry.tags = stored.t;
   if (stored.s !== undefined) entry.size = stored.s;

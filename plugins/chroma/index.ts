@@ -1,6 +1,7 @@
 import {
   parseOptions,
   keepUntil,
+  RagCacheError,
   toMs,
   type CacheEntry,
   type CacheKey,
@@ -12,7 +13,7 @@ import { localEmbedder, openAIEmbedder, type Embedder } from "./embedders/index.
 import { TAG_PREFIX, decode, encode } from "./codec.ts";
 import { ChromaConnection } from "./connection.ts";
 import { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
-import { INCLUDE, nearest, type LookupSettings } from "./lookup.ts";
+import { INCLUDE, answers, nearest, type LookupSettings } from "./lookup.ts";
 import { QueryBatcher } from "./query-batch.ts";
 import { optionsSchema, type ChromaOptions, type EmbedderConfig } from "./options.ts";
 import { WriteQueue, hasAnyTag, type PendingWrite } from "./writes.ts";
@@ -54,7 +55,21 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
   const threshold = options.threshold ?? embedder.threshold ?? 0.9;
   const guard = guardOf(options.guard);
   const counts = { lookups: 0, hits: 0, belowThreshold: 0, guarded: 0, filtered: 0, queries: 0, writeBatches: 0 };
-  const lookup: LookupSettings = { embedderId: embedder.id, threshold, guard, candidates: options.candidates, counts };
+  const onForeignEntry = (key: CacheKey) =>
+    context?.emit("error", {
+      layer: name,
+      operation: "get",
+      key,
+      error: new RagCacheError("E_INTEGRITY", "a stored entry answers another key (digest mismatch); skipped", { source: name }),
+    });
+  const lookup: LookupSettings = {
+    embedderId: embedder.id,
+    threshold,
+    guard,
+    candidates: options.candidates,
+    counts,
+    onForeignEntry,
+  };
   const sweepEvery = toMs(options.sweepInterval, "sweepInterval");
   const requestTimeout = toMs(options.timeout, "timeout");
   const scope = options.namespaces ? new Set(options.namespaces) : undefined;
@@ -136,9 +151,10 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
       counts.lookups++;
       sweepWhenDue();
       const queued = writes.pending(key.id);
-      if (queued && Number(queued.metadata.keep) > now()) {
+      const queuedEntry = queued && Number(queued.metadata.keep) > now() ? decode(queued.metadata) : undefined;
+      if (queuedEntry && answers(queuedEntry.digest, key, queued!.text)) {
         counts.hits++;
-        return { ...decode(queued.metadata), similarity: 1, matchedText: queued.text };
+        return { ...queuedEntry, similarity: 1, matchedText: queued!.text };
       }
       const [vector] = await embedder.embed([key.text]);
       const hit = await nearest(batcher, (work) => connection.run("get", work), key, vector!, now(), lookup);

@@ -1,5 +1,5 @@
 import type { Collection, Metadata, Where } from "chromadb";
-import type { CacheKey, LayerHit } from "../../src/index.ts";
+import { keyOf, type CacheKey, type LayerHit } from "../../src/index.ts";
 import { decode } from "./codec.ts";
 import type { SemanticGuard } from "./guard.ts";
 import type { Neighbours, QueryBatcher } from "./query-batch.ts";
@@ -11,6 +11,8 @@ export interface LookupSettings {
   /** Neighbours per query. */
   candidates: number;
   counts: { belowThreshold: number; guarded: number; filtered: number };
+  /** A neighbour whose entry was not stored for its own text (and the query's namespace and parameters). */
+  onForeignEntry: (key: CacheKey) => void;
 }
 
 interface Choice {
@@ -70,20 +72,30 @@ function choose(key: CacheKey, found: Neighbours, now: number, settings: LookupS
       return { settled: true };
     }
     const metadata = found.metadatas[i];
-    if (!metadata || !ownPartition(metadata, key, settings.embedderId, now)) {
+    const entry = metadata && ownPartition(metadata, key, settings.embedderId, now) ? decode(metadata) : undefined;
+    if (!entry) {
       foreign++;
       continue;
     }
     const matchedText = found.documents[i] ?? "";
+    if (!answers(entry.digest, key, matchedText)) {
+      settings.onForeignEntry(key);
+      continue;
+    }
     if (!settings.guard(key.text, matchedText)) {
       settings.counts.guarded++;
       continue;
     }
-    return { hit: { ...decode(metadata), similarity, matchedText }, settled: true };
+    return { hit: { ...entry, similarity, matchedText }, settled: true };
   }
   // Settled when the collection holds no more to look at, or when every neighbour was of the key's
   // own partition and refused by the guard: a filtered query would return the same ones.
   return { settled: ids.length < settings.candidates || foreign === 0 };
+}
+
+/** Whether the entry was stored for `text` under the query's namespace and parameters. */
+export function answers(digest: string, key: CacheKey, text: string): boolean {
+  return digest === (text === key.text ? key.digest : keyOf(key.namespace, text, key.params).digest);
 }
 
 function ownPartition(metadata: Metadata, key: CacheKey, embedderId: string, now: number): boolean {

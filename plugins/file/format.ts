@@ -10,12 +10,12 @@ export interface FileMeta {
 }
 
 /**
- * One JSON document per file: `{"v":1,"id":…,"entry":{…}}`. The id is stored so that a file is only
+ * One JSON document per file: `{"v":3,"id":…,"entry":{…}}` (files of an older version are misses). The id is stored so that a file is only
  * ever served for the key it was written for; `expiresAt` is null for never (JSON has no Infinity).
  */
 export function encodeFile(id: string, entry: CacheEntry): string {
   const { size: _size, ...stored } = entry;
-  return JSON.stringify({ v: 1, id, entry: { ...stored, expiresAt: Number.isFinite(entry.expiresAt) ? entry.expiresAt : null } });
+  return JSON.stringify({ v: 3, id, entry: { ...stored, expiresAt: Number.isFinite(entry.expiresAt) ? entry.expiresAt : null } });
 }
 
 /** The entry a file holds, or undefined when the bytes are not one this layer wrote (corrupt, truncated, foreign). */
@@ -28,11 +28,15 @@ export function decodeFile(text: string): { id: string; entry: LayerHit } | unde
   }
   if (typeof doc !== "object" || doc === null) return undefined;
   const { v, id, entry } = doc as { v?: unknown; id?: unknown; entry?: Record<string, unknown> };
-  if (v !== 1 || typeof id !== "string" || typeof entry !== "object" || entry === null || !("value" in entry)) return undefined;
-  if (typeof entry.createdAt !== "number" || (entry.expiresAt !== null && typeof entry.expiresAt !== "number")) return undefined;
+  if (v !== 3 || typeof id !== "string" || typeof entry !== "object" || entry === null || !("value" in entry)) return undefined;
+  if (typeof entry.createdAt !== "number" || typeof entry.stamp !== "number" || typeof entry.digest !== "string")
+    return undefined;
+  if (entry.expiresAt !== null && typeof entry.expiresAt !== "number") return undefined;
   const hit: LayerHit = {
     value: entry.value,
     createdAt: entry.createdAt,
+    stamp: entry.stamp,
+    digest: entry.digest,
     expiresAt: (entry.expiresAt as number | null) ?? Infinity,
   };
   if (typeof entry.graceUntil === "number") hit.graceUntil = entry.graceUntil;

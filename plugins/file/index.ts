@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import {
-  hash128,
+  sha256Hex,
   keepUntil,
   parseOptions,
   RagCacheError,
@@ -76,8 +76,8 @@ export function file(options: FileOptions = {}): FileLayer {
   let loaded: Promise<void> | undefined;
   let cleaning: Promise<void> | undefined;
   const now = () => context?.now() ?? Date.now();
-  const folderOf = (namespace: string) => hash128(namespace).slice(0, 16);
-  const fileOf = (key: CacheKey) => join(folderOf(key.namespace), `${hash128(key.id)}.json`);
+  const folderOf = (namespace: string) => sha256Hex(namespace).slice(0, 16);
+  const fileOf = (key: CacheKey) => join(folderOf(key.namespace), `${sha256Hex(key.id).slice(0, 32)}.json`);
 
   const failed = (operation: string, error: unknown) =>
     new RagCacheError("E_LAYER_FAILED", `${operation} in ${dir} failed: ${(error as Error).message}`, {

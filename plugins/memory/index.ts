@@ -1,6 +1,7 @@
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import {
+  isNewer,
   keepUntil,
   parseOptions,
   serializedSize,
@@ -79,7 +80,10 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
     get(key: CacheKey) {
       return lru.get(key.id);
     },
+    /** Never replaces an entry of the same key with an older write (a late back-fill, a slow load). */
     set(key: CacheKey, entry: CacheEntry) {
+      const current = lru.peek(key.id, { allowStale: true });
+      if (current !== undefined && current.digest === entry.digest && isNewer(current, entry)) return;
       const ttl = keepUntil(entry) - (context?.now() ?? Date.now());
       if (ttl <= 0) return void lru.delete(key.id);
       lru.set(key.id, entry, { ttl: Number.isFinite(ttl) ? Math.ceil(ttl) : 0 });

@@ -38,7 +38,7 @@ export interface WriteConfig {
 
 /** One write as the router sees it; `operation` names it in error events. */
 export type Change =
-  | { operation: "set"; key: CacheKey; entry: CacheEntry; px: number }
+  | { operation: "set"; key: CacheKey; entry: CacheEntry; px: number; ifNewer?: boolean }
   | { operation: "delete"; key: CacheKey }
   | { operation: "clear"; namespace?: string }
   | { operation: "invalidateTags"; tags: readonly string[] };
@@ -139,7 +139,7 @@ export class WriteRouter {
 
   #toRedis(change: Change): Promise<unknown> {
     const { store } = this.#config;
-    if (change.operation === "set") return store.set(change.key.id, change.entry, change.px);
+    if (change.operation === "set") return store.set(change.key.id, change.entry, change.px, change.ifNewer);
     if (change.operation === "delete") return store.delete([change.key.id]);
     if (change.operation === "clear") return store.clear(change.namespace);
     return store.invalidateTags(change.tags);

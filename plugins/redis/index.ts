@@ -199,10 +199,11 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
         (error) => readFailed(error, key),
       );
     },
-    set(key, entry: CacheEntry) {
+    set(key, entry: CacheEntry, options) {
       const keep = keepUntil(entry) - now();
       if (keep <= 0) return deleteKey(key);
-      return writes.route({ operation: "set", key, entry, px: Number.isFinite(keep) ? Math.ceil(keep) : 0 });
+      const px = Number.isFinite(keep) ? Math.ceil(keep) : 0;
+      return writes.route({ operation: "set", key, entry, px, ifNewer: options?.ifNewer });
     },
     delete: deleteKey,
     clear: (namespace) => writes.route({ operation: "clear", namespace }),

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { CacheEntry, LayerHit } from "../../src/index.ts";
-import { decodeEntry, encodeEntry } from "./codec.ts";
+import { FORMAT_VERSION, decodeEntry, encodeEntry } from "./codec.ts";
 import type { Client } from "./connect.ts";
 import type { Fence } from "./lock.ts";
 import { Pool } from "./pool.ts";
@@ -19,6 +19,20 @@ for i = 2, #KEYS do
   if px == 0 then redis.call('PERSIST', KEYS[i])
   elseif existed == 0 or (ttl >= 0 and ttl < px) then redis.call('PEXPIRE', KEYS[i], px) end
 end`;
+
+/**
+ * SET_TAGGED for a back-fill: only when the key holds no entry or one with an older write stamp (the
+ * stamp is the array's second element, so it is read without decoding the value); 1 when written.
+ * Same KEYS; ARGV adds the entry's stamp. In a cluster it gets the entry key alone.
+ */
+const SET_IF_NEWER = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local stored = tonumber(string.match(current, '^%[${FORMAT_VERSION},(%d+),'))
+  if stored and stored >= tonumber(ARGV[4]) then return 0 end
+end
+${SET_TAGGED}
+return 1`;
 
 /** Remove every entry of one tag and the tag's set, atomically. KEYS = tag key; ARGV = entry key prefix. */
 const INVALIDATE_TAG = `
@@ -44,6 +58,7 @@ return 1`;
 type Scripted = Client & {
   ragFencedSet(keyCount: number, ...args: (string | number)[]): Promise<number>;
   ragSetTagged(keyCount: number, ...args: (string | number)[]): Promise<unknown>;
+  ragSetIfNewer(keyCount: number, ...args: (string | number)[]): Promise<number>;
   ragInvalidateTag(tagKey: string, entryPrefix: string): Promise<number>;
 };
 
@@ -62,7 +77,10 @@ export function redisStore(
 ) {
   const tagKey = (tag: string) => `${prefix}#tag:${tag}`;
   const pattern = prefix.replace(/[*?[\]\\]/g, "\\$&");
-  for (const client of pool.clients) client.defineCommand("ragFencedSet", { lua: FENCED_SET_TAGGED });
+  for (const client of pool.clients) {
+    client.defineCommand("ragSetIfNewer", { lua: SET_IF_NEWER });
+    client.defineCommand("ragFencedSet", { lua: FENCED_SET_TAGGED });
+  }
   if (!clustered) {
     for (const client of pool.clients) {
       client.defineCommand("ragSetTagged", { lua: SET_TAGGED });
@@ -81,8 +99,21 @@ export function redisStore(
     await tagInCluster(client, id, px, tags);
   }
 
-  async function tagInCluster(client: Client, id: string, px: number, tags: readonly string[]): Promise<void> {
-    await Promise.all(tags.map((tag) => client.sadd(tagKey(tag), id).then(() => stretchExpiry(client, tagKey(tag), px))));
+  function tagInCluster(client: Client, id: string, px: number, tags: readonly string[]): Promise<unknown> {
+    return Promise.all(tags.map((tag) => client.sadd(tagKey(tag), id).then(() => stretchExpiry(client, tagKey(tag), px))));
+  }
+
+  async function setIfNewer(
+    client: Scripted,
+    id: string,
+    payload: string,
+    px: number,
+    stamp: number,
+    tags: readonly string[],
+  ): Promise<void> {
+    const tagKeys = clustered ? [] : tags.map(tagKey);
+    const written = await client.ragSetIfNewer(1 + tagKeys.length, prefix + id, ...tagKeys, payload, px, id, stamp);
+    if (written && clustered) await tagInCluster(client, id, px, tags);
   }
 
   /** In a cluster the lock and the entry share a slot, the tag sets do not: they are added once the entry is written. */
@@ -124,10 +155,11 @@ export function redisStore(
     decode(raw: string | null): LayerHit | undefined {
       return raw === null ? undefined : decodeEntry(raw, source);
     },
-    /** `px` 0 = no expiry. */
-    set(id: string, entry: CacheEntry, px: number): Promise<unknown> {
+    /** `px` 0 = no expiry. `ifNewer` (back-fills): never over an entry with a newer write stamp. */
+    set(id: string, entry: CacheEntry, px: number, ifNewer = false): Promise<unknown> {
       const payload = encodeEntry(entry);
       const tags = entry.tags ?? [];
+      if (ifNewer) return pool.run((client) => setIfNewer(client as Scripted, id, payload, px, entry.stamp, tags));
       const fence = fenceOf(id);
       if (fence) return pool.run((client) => fencedSet(client, fence, id, payload, px, tags));
       if (!tags.length)

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createKey, hash128, type CacheHandle, type CacheKey, type CacheLayer } from "../../src/index.ts";
+import { createKey, keyOf, nextStamp, type CacheHandle, type CacheKey, type CacheLayer } from "../../src/index.ts";
 import type { Counter } from "./heavy-hitters.ts";
 
 /** The reserved namespace the table is kept under in a persistent layer. */
@@ -65,7 +65,13 @@ function layerStore(cache: CacheHandle, layer: CacheLayer, source: string): Freq
     },
     async save(counters) {
       const now = cache.now();
-      await layer.set(key, { value: encode(counters), createdAt: now, expiresAt: now + KEEP_MS });
+      await layer.set(key, {
+        value: encode(counters),
+        createdAt: now,
+        expiresAt: now + KEEP_MS,
+        stamp: nextStamp(),
+        digest: key.digest,
+      });
     },
   };
 }
@@ -87,10 +93,8 @@ function encode(counters: readonly Counter<CacheKey>[]): Saved {
 function decode(value: unknown, where: string): Counter<CacheKey>[] {
   const parsed = savedSchema.safeParse(value);
   if (!parsed.success) throw new Error(`the frequency table in ${where} is not one this version wrote; starting afresh`);
-  return parsed.data.counters.map(({ id, namespace, text, params, count, error }) => ({
-    id,
-    count,
-    error,
-    item: { id, namespace, text, params, paramsHash: params ? hash128(params) : "" },
-  }));
+  return parsed.data.counters.map(({ namespace, text, params, count, error }) => {
+    const item = keyOf(namespace, text, params);
+    return { id: item.id, count, error, item };
+  });
 }

@@ -1,11 +1,12 @@
 import { coarseClock } from "./clock.ts";
 import { toMs } from "../duration.ts";
-import { boundedTtl, keepUntil, createEntry, maxTtlMs } from "../entry.ts";
+import { boundedTtl, keepUntil, createEntry, maxTtlMs, nextStamp } from "../entry.ts";
 import { RagCacheError, toError } from "../errors.ts";
 import { Emitter, type Listener } from "./events.ts";
 import { chainHealth, type ChainHealth } from "./health.ts";
 import { keyFromId, type KeyOptions } from "../key.ts";
 import { KeyMemo } from "./key-memo.ts";
+import { NewestWrites } from "./newest-writes.ts";
 import { deepFreeze } from "../value.ts";
 import type {
   CacheHandle,
@@ -26,6 +27,7 @@ import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, Duration, Invalidat
 
 /** Shared default, so a call without options allocates nothing. */
 const NO_OPTIONS = Object.freeze({});
+const IF_NEWER = Object.freeze({ ifNewer: true });
 
 /**
  * The chain: layers fastest first, one lookup walks them and back-fills the faster ones on a lower
@@ -52,6 +54,9 @@ export class Cache implements CacheHandle {
   #inflight = new Map<string, Promise<unknown>>();
   /** The first layer that coordinates loads across processes, if any. */
   #coordinator: CacheLayer | undefined;
+  /** Keys whose running load a set or delete overtook: the load's value is returned, not stored. */
+  #overtakenLoads = new Set<string>();
+  #newestWrites = new NewestWrites();
   /** Lookups of get-or-load callers still waiting for a slower layer, shared by key. */
   #lookups = new Map<string, Promise<Found | undefined>>();
   #background = new Set<Promise<unknown>>();
@@ -119,7 +124,9 @@ export class Cache implements CacheHandle {
   /** Write through every layer. Resolves when every layer has answered or timed out. */
   async set<V>(query: Query, value: V, options: SetOptions<V> = {}): Promise<void> {
     this.#assertOpen();
-    await this.#store(this.key(query, options), value, options);
+    const key = this.key(query, options);
+    this.#overtakeLoad(key.id);
+    await this.#store(key, value, options);
   }
 
   /** The cached value, or the loader's, run once for all concurrent callers of one key. */
@@ -157,6 +164,8 @@ export class Cache implements CacheHandle {
   async delete(query: Query, options: KeyOptions = {}): Promise<void> {
     this.#assertOpen();
     const key = this.key(query, options);
+    this.#overtakeLoad(key.id);
+    this.#newestWrites.record(key.id, nextStamp());
     await this.#allLayers("delete", (layer) => layer.delete(key), key);
     this.#counts.deletes++;
     this.#emitter.emit("delete", { key });
@@ -284,13 +293,17 @@ export class Cache implements CacheHandle {
       // Nothing to cache: every waiter gets `undefined`, and the next call loads again.
       if (value === undefined) return value;
       // The stored form (frozen JSON), so that the first answer is the one every later hit gives.
-      return this.#store(key, value, options);
+      const entry = this.#entryOf(key, value, options);
+      // A set or delete of the key got in meanwhile: this value answers its callers, the newer write stays.
+      if (!this.#overtakenLoads.has(key.id)) await this.#write(key, entry);
+      return entry.value;
     });
     this.#inflight.set(key.id, loading);
-    loading.then(
-      () => this.#inflight.delete(key.id),
-      () => this.#inflight.delete(key.id),
-    );
+    const done = () => {
+      this.#inflight.delete(key.id);
+      this.#overtakenLoads.delete(key.id);
+    };
+    loading.then(done, done);
     return loading;
   }
 
@@ -303,10 +316,21 @@ export class Cache implements CacheHandle {
     return coordinator.coordinate!(key, { load, read, refresh: options.refresh === true });
   }
 
+  #overtakeLoad(id: string): void {
+    if (this.#inflight.has(id)) this.#overtakenLoads.add(id);
+  }
+
   /** Writes through every layer; answers the value as stored. */
   async #store<V>(key: CacheKey, value: V, options: SetOptions<V>): Promise<V> {
+    const entry = this.#entryOf(key, value, options);
+    await this.#write(key, entry);
+    return entry.value;
+  }
+
+  #entryOf<V>(key: CacheKey, value: V, options: SetOptions<V>): CacheEntry<V> {
     const tags = typeof options.tags === "function" ? options.tags(value) : options.tags;
-    const entry = createEntry(value, {
+    return createEntry(value, {
+      digest: key.digest,
       ttl: options.ttl ?? this.#defaultTtl,
       grace: options.grace ?? this.#defaultGrace,
       tags,
@@ -315,10 +339,13 @@ export class Cache implements CacheHandle {
       freeze: this.#freezeValues,
       now: this.now(),
     });
+  }
+
+  async #write(key: CacheKey, entry: CacheEntry): Promise<void> {
+    this.#newestWrites.record(key.id, entry.stamp);
     const written = await this.#allLayers("set", (layer) => layer.set(key, entry), key);
     this.#counts.sets++;
     this.#emitter.emit("set", { key, layers: written });
-    return entry.value;
   }
 
   /**
@@ -352,15 +379,17 @@ export class Cache implements CacheHandle {
     return pending ? Promise.all(pending).then(() => succeeded) : succeeded;
   }
 
+  /** Copies a lower layer's hit into the faster layers, unless this chain wrote or deleted the key since. */
   #backfill(key: CacheKey, found: Found): void {
     const entry: LayerHit = found.entry;
-    if (keepUntil(entry) <= this.now()) return;
-    const exact: CacheEntry = entry.similarity === undefined && entry.matchedText === undefined ? entry : withoutMatch(entry);
-    const written = this.#allLayers("backfill", (layer) => layer.set(key, exact), key, found.index);
+    if (keepUntil(entry) <= this.now() || this.#newestWrites.supersedes(key.id, entry.stamp)) return;
+    const exact: CacheEntry = entry.similarity === undefined && entry.matchedText === undefined ? entry : answerTo(key, entry);
+    const written = this.#allLayers("backfill", (layer) => layer.set(key, exact, IF_NEWER), key, found.index);
     if (written instanceof Promise) this.#track(written);
   }
 
   async #invalidateLayers(below: number, invalidation: Invalidation): Promise<void> {
+    if (invalidation.type === "delete") for (const id of invalidation.ids) this.#overtakeLoad(id);
     const run = (layer: CacheLayer): MaybePromise<void> => {
       if (invalidation.type === "tags") return layer.invalidateTags(invalidation.tags);
       if (invalidation.type === "clear") return layer.clear(invalidation.namespace);
@@ -403,8 +432,9 @@ function freezeValueOf(entry: LayerHit | undefined): LayerHit | undefined {
   return entry;
 }
 
-function withoutMatch({ similarity: _similarity, matchedText: _matchedText, ...entry }: LayerHit): CacheEntry {
-  return entry;
+/** A semantic match, stored above as the query's own answer: the query's digest, the match's stamp. */
+function answerTo(key: CacheKey, { similarity: _similarity, matchedText: _matchedText, ...entry }: LayerHit): CacheEntry {
+  return { ...entry, digest: key.digest };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { toError } from "../errors.ts";
+import { RagCacheError, toError } from "../errors.ts";
 import type { Emitter } from "./events.ts";
 import { settle } from "./layer-call.ts";
 import type { CacheKey, CacheLayer, LayerHit, MaybePromise } from "../types.ts";
@@ -148,7 +148,12 @@ export class LayerWalk {
     return this.#miss(key, stale, started);
   }
 
-  /** A fresh hit (counted, back-filled), the stale candidate to keep, or undefined to go on. */
+  /**
+   * A fresh hit (counted, back-filled), the stale candidate to keep, or undefined to go on. An exact
+   * layer's entry must carry the query's digest: one stored for another key (a hash collision, bytes
+   * copied between keys, an older format) is a miss and an E_INTEGRITY error. Semantic layers answer
+   * with other keys' entries by design and check what they match themselves.
+   */
   #consider(
     key: CacheKey,
     index: number,
@@ -157,6 +162,10 @@ export class LayerWalk {
     started: number,
     layerStarted: number,
   ): Found | undefined {
+    if (entry !== undefined && entry.digest !== key.digest && !this.#layers[index]!.semantic) {
+      this.#onError(this.#layers[index]!, "get", foreignEntry(this.#layers[index]!.name), key);
+      entry = undefined;
+    }
     if (entry !== undefined) {
       const now = this.#now();
       if (entry.expiresAt > now) {
@@ -191,4 +200,10 @@ export class LayerWalk {
     if (started !== UNTIMED) this.#timedEnd(key, -1, started);
     return stale;
   }
+}
+
+function foreignEntry(layer: string): RagCacheError {
+  return new RagCacheError("E_INTEGRITY", "the stored entry answers another key (digest mismatch); treated as a miss", {
+    source: layer,
+  });
 }

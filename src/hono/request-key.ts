@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { canonicalJson, hash128 } from "../key.ts";
+import { canonicalJson, sha256Hex } from "../key.ts";
 import type { KeyParams } from "../types.ts";
 
 /** What the middleware keys a request by: `text` is normalized by the chain, `params` are kept exact. */
@@ -60,7 +60,7 @@ export function requestParts(c: Context): RequestParts | Promise<RequestParts> {
 export function keyOfParts({ method, path, query, body }: RequestParts): RequestKey {
   return {
     text: `${method} ${path}`,
-    params: { path, query, body: body === undefined ? undefined : hash128(canonicalBody(body)) },
+    params: { path, query, body: body === undefined ? undefined : sha256Hex(canonicalBody(body)) },
   };
 }
 

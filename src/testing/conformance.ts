@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { nextStamp } from "../entry.ts";
 import { createKey } from "../key.ts";
-import type { CacheEntry, CacheLayer, LayerContext } from "../types.ts";
+import type { CacheEntry, CacheKey, CacheLayer, LayerContext } from "../types.ts";
 import { manualClock } from "./clock.ts";
 
 /** How `layerConformance` makes, checks and extends the suite for one layer. */
@@ -21,6 +22,19 @@ export interface ConformanceOptions {
 export type TestContext = LayerContext & { events: { event: string; payload: unknown }[]; tracked: Promise<unknown>[] };
 
 const HOUR = 3_600_000;
+
+/**
+ * A valid entry for `key`, as the chain would make it: the key's digest, a new write stamp, fresh for
+ * an hour. For tests that call a layer directly; `extra` overrides any field.
+ * @example
+ * ```ts
+ * await layer.set(key, testEntry(key, { docs: [1] }, { tags: ["doc:1"] }));
+ * ```
+ */
+export function testEntry<V>(key: CacheKey, value: V, extra: Partial<CacheEntry<V>> = {}): CacheEntry<V> {
+  const now = Date.now();
+  return { value, createdAt: now, expiresAt: now + HOUR, stamp: nextStamp(), digest: key.digest, ...extra };
+}
 
 /**
  * A context that records what the layer emits and tracks, as a chain would.
@@ -72,12 +86,9 @@ function sharedTests(makeLayer: () => CacheLayer | Promise<CacheLayer>, options:
   const clock = manualClock();
   const key = (text: string, namespace = "conformance", params?: Record<string, unknown>) =>
     createKey(text, { namespace, params });
-  const entry = <V>(value: V, extra: Partial<CacheEntry<V>> = {}): CacheEntry<V> => ({
-    value,
-    createdAt: clock.now(),
-    expiresAt: clock.now() + HOUR,
-    ...extra,
-  });
+  const entry = <V>(at: CacheKey, value: V, extra: Partial<CacheEntry<V>> = {}): CacheEntry<V> =>
+    testEntry(at, value, { createdAt: clock.now(), expiresAt: clock.now() + HOUR, ...extra });
+  const put = (at: CacheKey, value: unknown, extra?: Partial<CacheEntry>) => layer.set(at, entry(at, value, extra));
 
   beforeEach(async () => {
     layer = await makeLayer();
@@ -93,45 +104,48 @@ function sharedTests(makeLayer: () => CacheLayer | Promise<CacheLayer>, options:
     expect(await layer.get(key("never stored"))).toBeUndefined();
   });
 
-  test("set then get returns the value and the entry's times and tags", async () => {
+  test("set then get returns the value and the entry's times, write stamp, digest and tags", async () => {
     const stored = entry(
+      key("what is rag"),
       { docs: [{ id: 1, text: "héllo ✓" }], score: 0.5, none: null },
       { tags: ["doc:1"], graceUntil: clock.now() + 2 * HOUR },
     );
     await layer.set(key("what is rag"), stored);
     const hit = await layer.get(key("what is rag"));
     expect(hit?.value).toEqual(stored.value);
+    expect(hit?.stamp).toBe(stored.stamp);
+    expect(hit?.digest).toBe(stored.digest);
     expect(hit?.expiresAt).toBe(stored.expiresAt);
     expect(hit?.graceUntil).toBe(stored.graceUntil!);
     expect(hit?.tags).toEqual(["doc:1"]);
   });
 
   test("set replaces an existing value", async () => {
-    await layer.set(key("q"), entry("first"));
-    await layer.set(key("q"), entry("second"));
+    await put(key("q"), "first");
+    await put(key("q"), "second");
     expect((await layer.get(key("q")))?.value).toBe("second");
   });
 
   test("keys differing in namespace or parameters are separate entries", async () => {
-    await layer.set(key("q", "a"), entry("a"));
-    await layer.set(key("q", "b"), entry("b"));
-    await layer.set(key("q", "a", { k: 5 }), entry("a5"));
+    await put(key("q", "a"), "a");
+    await put(key("q", "b"), "b");
+    await put(key("q", "a", { k: 5 }), "a5");
     expect((await layer.get(key("q", "a")))?.value).toBe("a");
     expect((await layer.get(key("q", "b")))?.value).toBe("b");
     expect((await layer.get(key("q", "a", { k: 5 })))?.value).toBe("a5");
   });
 
   test("delete removes one entry", async () => {
-    await layer.set(key("gone"), entry(1));
-    await layer.set(key("kept"), entry(2));
+    await put(key("gone"), 1);
+    await put(key("kept"), 2);
     await layer.delete(key("gone"));
     expect(await layer.get(key("gone"))).toBeUndefined();
     expect((await layer.get(key("kept")))?.value).toBe(2);
   });
 
   test("clear(namespace) removes only that namespace, clear() everything", async () => {
-    await layer.set(key("q", "one"), entry(1));
-    await layer.set(key("q", "two"), entry(2));
+    await put(key("q", "one"), 1);
+    await put(key("q", "two"), 2);
     await layer.clear("one");
     expect(await layer.get(key("q", "one"))).toBeUndefined();
     expect((await layer.get(key("q", "two")))?.value).toBe(2);
@@ -140,10 +154,10 @@ function sharedTests(makeLayer: () => CacheLayer | Promise<CacheLayer>, options:
   });
 
   test("invalidateTags removes every entry with any of the tags and nothing else", async () => {
-    await layer.set(key("a"), entry("a", { tags: ["doc:1", "doc:2"] }));
-    await layer.set(key("b"), entry("b", { tags: ["doc:2"] }));
-    await layer.set(key("c"), entry("c", { tags: ["doc:3"] }));
-    await layer.set(key("d"), entry("d"));
+    await put(key("a"), "a", { tags: ["doc:1", "doc:2"] });
+    await put(key("b"), "b", { tags: ["doc:2"] });
+    await put(key("c"), "c", { tags: ["doc:3"] });
+    await put(key("d"), "d");
     await layer.invalidateTags(["doc:2", "doc:404"]);
     expect(await layer.get(key("a"))).toBeUndefined();
     expect(await layer.get(key("b"))).toBeUndefined();
@@ -153,7 +167,7 @@ function sharedTests(makeLayer: () => CacheLayer | Promise<CacheLayer>, options:
 
   test("an entry is kept through its grace and dropped once the grace has passed", async () => {
     const now = clock.now();
-    await layer.set(key("short"), entry("x", { expiresAt: now + 100, graceUntil: now + 200 }));
+    await put(key("short"), "x", { expiresAt: now + 100, graceUntil: now + 200 });
     if (options.realTimeExpiryMs === undefined) {
       clock.advance(150);
       expect((await layer.get(key("short")))?.value).toBe("x");
@@ -163,7 +177,7 @@ function sharedTests(makeLayer: () => CacheLayer | Promise<CacheLayer>, options:
   });
 
   test("an already expired entry is not stored", async () => {
-    await layer.set(key("past"), entry("x", { expiresAt: clock.now() - 1 }));
+    await put(key("past"), "x", { expiresAt: clock.now() - 1 });
     expect(await layer.get(key("past"))).toBeUndefined();
   });
 

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { canonicalJson, createKey, hash128, isRagCacheError, normalizeText } from "ragcache";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import { canonicalJson, createKey, isRagCacheError, keyFromId, keyOf, normalizeText, sha256Hex } from "ragcache";
 
 describe("keys", () => {
   test("normalization folds Unicode compatibility forms, case and whitespace", () => {
@@ -53,9 +55,29 @@ describe("keys", () => {
     }
   });
 
-  test("hash128 is 32 hex digits and spreads similar inputs", () => {
-    const hashes = new Set(Array.from({ length: 10_000 }, (_, i) => hash128(`query ${i}`)));
-    expect(hashes.size).toBe(10_000);
-    expect(hash128("a")).toMatch(/^[0-9a-f]{32}$/);
+  test("sha256Hex is standard SHA-256 of the UTF-8 bytes, the same as the portable implementation's", () => {
+    expect(sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    for (const text of ["", "what is rag?", "ＲＡＧ ✓ 𝒳 é", 'ns\u0000text\u0000{"k":5}']) {
+      expect(sha256Hex(text)).toBe(bytesToHex(sha256(utf8ToBytes(text))));
+    }
+  });
+
+  test("a key's digest covers namespace, text and parameters; its id is the digest's first 128 bits", () => {
+    const key = createKey("What is RAG?", { namespace: "retrieval", params: { k: 5 } });
+    expect(key.digest).toBe(sha256Hex('retrieval\u0000what is rag?\u0000{"k":5}'));
+    expect(key.id).toBe(`retrieval:${key.digest.slice(0, 32)}`);
+    expect(keyOf("retrieval", "what is rag?", '{"k":5}')).toEqual(key);
+    const digests = [
+      createKey("q"),
+      createKey("q", { namespace: "other" }),
+      createKey("q", { params: { k: 5 } }),
+      createKey("q2"),
+    ];
+    expect(new Set(digests.map((k) => k.digest)).size).toBe(4);
+  });
+
+  test("a key known only by id has no digest, so it can delete but never match an entry", () => {
+    const key = keyFromId(createKey("q").id);
+    expect(key).toMatchObject({ id: createKey("q").id, namespace: "default", digest: "" });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { median, opsPerSecond, percentile, pool, seeded, zipf } from "../../../bench/lib/measure.ts";
+import { interleavedOps, median, opsPerSecond, percentile, pool, seeded, zipf } from "../../../bench/lib/measure.ts";
 
 describe("bench measure helpers", () => {
   test("median of odd and even counts, NaN for none", () => {
@@ -59,5 +59,12 @@ describe("bench measure helpers", () => {
     let awaited = 0;
     await opsPerSecond(() => Promise.resolve().then(() => awaited++), 5);
     expect(awaited).toBeGreaterThan(0);
+  });
+
+  test("interleavedOps samples every variant once per round and gives each one's median", async () => {
+    const { samples, medians } = await interleavedOps({ fast: () => 1, slow: () => Bun.sleep(1) }, 3, 10);
+    expect([samples.fast!.length, samples.slow!.length]).toEqual([3, 3]);
+    expect(medians.fast!).toBe(median(samples.fast!));
+    expect(medians.fast!).toBeGreaterThan(medians.slow!);
   });
 });

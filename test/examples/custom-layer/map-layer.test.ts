@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { createKey } from "ragcache";
-import { layerConformance, testContext } from "ragcache/testing";
+import { layerConformance, testContext, testEntry } from "ragcache/testing";
 import { mapLayer } from "../../../examples/custom-layer/map-layer.ts";
 
 layerConformance("map layer (examples/custom-layer)", () => mapLayer(), { additionalTests: mapLayerTests });
@@ -10,7 +10,7 @@ function mapLayerTests(): void {
   test("stats counts the entries", () => {
     const layer = mapLayer();
     layer.attach(testContext());
-    layer.set(createKey("q"), { value: 1, createdAt: Date.now(), expiresAt: Date.now() + 60_000 });
+    layer.set(createKey("q"), testEntry(createKey("q"), 1));
     expect(layer.stats()).toEqual({ entries: 1 });
   });
 }

@@ -3,20 +3,14 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCache, createKey, isRagCacheError, type CacheEntry, type CacheEvents } from "ragcache";
+import { createCache, createKey, isRagCacheError, type CacheEvents } from "ragcache";
 import { file } from "ragcache/file";
-import { layerConformance, manualClock, testContext } from "ragcache/testing";
+import { layerConformance, manualClock, testContext, testEntry } from "ragcache/testing";
 
 const root = mkdtempSync(join(tmpdir(), "ragcache-file-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshDir = () => join(root, `t${n++}`);
-const entry = (value: unknown, extra: Partial<CacheEntry> = {}): CacheEntry => ({
-  value,
-  createdAt: Date.now(),
-  expiresAt: Date.now() + 60_000,
-  ...extra,
-});
 
 /** Every file under a folder, as paths relative to it. */
 function filesIn(dir: string): string[] {
@@ -33,7 +27,7 @@ function fileLayerTests(): void {
     const dir = freshDir();
     const layer = file({ dir });
     const key = createKey("../../../etc/passwd \u0000 /root", { namespace: ".." });
-    await layer.set(key, entry("x"));
+    await layer.set(key, testEntry(key, "x"));
     expect((await layer.get(key))?.value).toBe("x");
     const files = filesIn(dir);
     expect(files).toHaveLength(1);
@@ -50,7 +44,7 @@ function fileLayerTests(): void {
     const reads: Promise<void>[] = [];
     for (const value of values) {
       reads.push(Promise.resolve(layer.get(key)).then((hit) => void seen.push(hit?.value)));
-      await layer.set(key, entry(value));
+      await layer.set(key, testEntry(key, value));
     }
     await Promise.all(reads);
     for (const value of seen) if (value !== undefined) expect(values as unknown[]).toContainEqual(value);
@@ -69,7 +63,7 @@ function fileLayerTests(): void {
       const context = testContext();
       layer.attach!(context);
       const key = createKey(damage);
-      await layer.set(key, entry({ docs: ["a", "b"] }, { tags: ["doc:1"] }));
+      await layer.set(key, testEntry(key, { docs: ["a", "b"] }, { tags: ["doc:1"] }));
       const [path] = filesIn(dir);
       writeFileSync(join(dir, path!), spoil(readFileSync(join(dir, path!), "utf8")));
       expect(await layer.get(key)).toBeUndefined();
@@ -85,7 +79,7 @@ function fileLayerTests(): void {
     const blocker = join(freshDir() + "-file");
     writeFileSync(blocker, "a file where the folder should be");
     const layer = file({ dir: join(blocker, "cache") });
-    const error = await Promise.resolve(layer.set(createKey("q"), entry(1))).catch((e: unknown) => e);
+    const error = await Promise.resolve(layer.set(createKey("q"), testEntry(createKey("q"), 1))).catch((e: unknown) => e);
     expect(isRagCacheError(error, "E_LAYER_FAILED")).toBe(true);
     expect((error as Error).message).toMatch(/^file: write in .* failed/);
     expect((await layer.health!()).state).toBe("down");
@@ -105,12 +99,12 @@ function fileLayerTests(): void {
     const context = testContext();
     layer.attach!(context);
     const now = Date.now();
-    await layer.set(createKey("old"), entry("old"));
-    await layer.set(createKey("expiring"), entry("e", { expiresAt: now + 50 }));
-    await layer.set(createKey("b"), entry("b"));
+    await layer.set(createKey("old"), testEntry(createKey("old"), "old"));
+    await layer.set(createKey("expiring"), testEntry(createKey("expiring"), "e", { expiresAt: now + 50 }));
+    await layer.set(createKey("b"), testEntry(createKey("b"), "b"));
     await Bun.sleep(60);
-    await layer.set(createKey("c"), entry("c"));
-    await layer.set(createKey("d"), entry("d"));
+    await layer.set(createKey("c"), testEntry(createKey("c"), "c"));
+    await layer.set(createKey("d"), testEntry(createKey("d"), "d"));
     expect(layer.stats().entries).toBe(3);
     expect(await layer.get(createKey("old"))).toBeUndefined();
     expect((await layer.get(createKey("d")))?.value).toBe("d");
@@ -120,7 +114,7 @@ function fileLayerTests(): void {
 
   test("maxBytes bounds the folder's entry bytes", async () => {
     const layer = file({ dir: freshDir(), maxBytes: 5_000 });
-    for (let i = 0; i < 10; i++) await layer.set(createKey(`q${i}`), entry("x".repeat(1_000)));
+    for (let i = 0; i < 10; i++) await layer.set(createKey(`q${i}`), testEntry(createKey(`q${i}`), "x".repeat(1_000)));
     expect(layer.stats().bytes).toBeLessThanOrEqual(5_000);
     expect(layer.stats().entries).toBe(4);
     expect((await layer.get(createKey("q9")))?.value).toBe("x".repeat(1_000));
@@ -129,8 +123,8 @@ function fileLayerTests(): void {
   test("a new layer on the same folder rebuilds its index: tags still invalidate, leftovers and corrupt files are removed", async () => {
     const dir = freshDir();
     const first = file({ dir });
-    await first.set(createKey("a"), entry("a", { tags: ["doc:7"] }));
-    await first.set(createKey("b"), entry("b"));
+    await first.set(createKey("a"), testEntry(createKey("a"), "a", { tags: ["doc:7"] }));
+    await first.set(createKey("b"), testEntry(createKey("b"), "b"));
     await first.close!();
     const folder = filesIn(dir)[0]!.split("/")[0]!;
     writeFileSync(join(dir, folder, "x.json.123.tmp"), "half");
@@ -157,11 +151,11 @@ function fileLayerTests(): void {
 
   test("writes racing a clear() of their namespace still land", async () => {
     const layer = file({ dir: freshDir() });
-    await layer.set(createKey("first"), entry(0));
-    const writes = Array.from({ length: 50 }, (_, i) => layer.set(createKey(`q${i}`), entry(i)));
+    await layer.set(createKey("first"), testEntry(createKey("first"), 0));
+    const writes = Array.from({ length: 50 }, (_, i) => layer.set(createKey(`q${i}`), testEntry(createKey(`q${i}`), i)));
     await layer.clear("default");
     await Promise.all(writes);
-    await layer.set(createKey("after"), entry("after"));
+    await layer.set(createKey("after"), testEntry(createKey("after"), "after"));
     expect((await layer.get(createKey("after")))?.value).toBe("after");
   });
 }

@@ -2,7 +2,7 @@
 import { expect, test } from "bun:test";
 import { createCache, createKey } from "ragcache";
 import { memory } from "ragcache/memory";
-import { layerConformance, manualClock, testContext } from "ragcache/testing";
+import { layerConformance, manualClock, testContext, testEntry } from "ragcache/testing";
 
 layerConformance("memory layer", () => memory({ max: 100 }), { realTimeExpiryMs: 300, additionalTests: memoryLayerTests });
 
@@ -11,7 +11,7 @@ function memoryLayerTests(): void {
   test("get answers synchronously, with the stored object itself", () => {
     const layer = memory();
     const value = { docs: [1, 2, 3] };
-    layer.set(createKey("q"), { value, createdAt: Date.now(), expiresAt: Date.now() + 60_000 });
+    layer.set(createKey("q"), testEntry(createKey("q"), value));
     const hit = layer.get(createKey("q"));
     expect(hit instanceof Promise).toBe(false);
     expect((hit as { value: unknown }).value).toBe(value);
@@ -21,7 +21,7 @@ function memoryLayerTests(): void {
     const layer = memory({ max: 2 });
     const context = testContext();
     layer.attach!(context);
-    const put = (q: string) => layer.set(createKey(q), { value: q, createdAt: Date.now(), expiresAt: Date.now() + 60_000 });
+    const put = (q: string) => layer.set(createKey(q), testEntry(createKey(q), q));
     put("a");
     put("b");
     layer.get(createKey("a"));
@@ -35,8 +35,7 @@ function memoryLayerTests(): void {
     const layer = memory({ maxBytes: 250 });
     const context = testContext();
     layer.attach!(context);
-    for (let i = 0; i < 5; i++)
-      layer.set(createKey(`q${i}`), { value: "x".repeat(98), createdAt: 0, expiresAt: Date.now() + 60_000 });
+    for (let i = 0; i < 5; i++) layer.set(createKey(`q${i}`), testEntry(createKey(`q${i}`), "x".repeat(98)));
     expect(layer.size).toBe(2);
     expect(layer.stats!().bytes).toBe(200);
     expect(context.events.map((e) => (e.payload as { reason: string }).reason)).toEqual(["size", "size", "size"]);

@@ -125,7 +125,7 @@ describe("redis layer degradation", () => {
     expect(await cache.get("written while down")).toBe("fresh");
     expect(await cache.get("untouched")).toBe("kept");
     expect(await probe.get(`${prefix}${cache.key("deleted while down").id}`)).toBeNull();
-    expect(JSON.parse((await probe.get(`${prefix}${cache.key("changed while down").id}`))!)[1]).toBe("new");
+    expect(JSON.parse((await probe.get(`${prefix}${cache.key("changed while down").id}`))!)[3]).toBe("new");
     probe.disconnect();
     expect(layer.stats().state).toBe("up");
     expect(seen.degraded[0]!.reason).toMatch(/failed|connection lost/);

@@ -8,6 +8,7 @@ import { createCache, type CacheEvents } from "ragcache";
 import { file } from "ragcache/file";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
+import { testEntry } from "ragcache/testing";
 import { startRedis, type RedisServer } from "../../support/redis-server.ts";
 
 let server: RedisServer;
@@ -71,7 +72,9 @@ describe("redis reply errors", () => {
     const { cache, l2, degraded } = chain("bad-expiry:");
     try {
       const now = Date.now();
-      const refused = await Promise.resolve(l2.set(cache.key("q"), { value: 1, createdAt: now, expiresAt: now + 1e308 })).then(
+      const refused = await Promise.resolve(
+        l2.set(cache.key("q"), testEntry(cache.key("q"), 1, { createdAt: now, expiresAt: now + 1e308 })),
+      ).then(
         () => undefined,
         (error: Error) => error,
       );

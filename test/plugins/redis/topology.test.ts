@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import { createCache } from "ragcache";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
-import { layerConformance } from "ragcache/testing";
+import { layerConformance, testEntry } from "ragcache/testing";
 import { lockKeyOf } from "../../../plugins/redis/lock.ts";
 import { startRedis, startSentinel, type RedisServer } from "../../support/redis-server.ts";
 
@@ -51,6 +51,21 @@ describe("redis layer topologies", () => {
       expect(await other.get("q")).toBeUndefined();
       expect(cache.stats().layers[1]).toMatchObject({ connections: 2, open: 2 });
       await other.close();
+      await cache.close();
+    }
+  });
+
+  test("a back-fill write never replaces a newer entry, and keeps its tags, on a cluster and through Sentinel", async () => {
+    for (const where of [{ cluster: cluster() }, { sentinel: viaSentinel() }]) {
+      const cache = createCache({ layers: [redis({ ...where, prefix: "ifnewer:", log: () => {} })] });
+      const layer = cache.layers[0]!;
+      const key = cache.key("q");
+      const [older, newer] = [testEntry(key, "older"), testEntry(key, "newer", { tags: ["doc:2"] })];
+      await layer.set(key, newer, { ifNewer: true });
+      await layer.set(key, older, { ifNewer: true });
+      expect(await cache.get("q")).toBe("newer");
+      await cache.invalidateTags(["doc:2"]);
+      expect(await cache.get("q")).toBeUndefined();
       await cache.close();
     }
   });
