@@ -88,6 +88,11 @@ export interface LayerSetOptions {
 export interface LayerContext {
   /** The layer's position in the chain, 0 = fastest. */
   readonly index: number;
+  /**
+   * Every layer of the chain, fastest first (this one at `index`): for a layer that keeps data of its
+   * own in the others, as the semantic layer shares embeddings through the exact ones.
+   */
+  readonly layers: readonly CacheLayer[];
   readonly now: () => number;
   readonly emit: <E extends keyof CacheEvents & string>(event: E, payload: CacheEvents[E]) => void;
   /** Apply an invalidation received from elsewhere to the layers above this one (no re-publish). */

@@ -10,6 +10,7 @@ import {
   type LayerHit,
 } from "../../src/index.ts";
 import { localEmbedder, openAIEmbedder, type Embedder } from "./embedders/index.ts";
+import { shareEmbeddings } from "./embedders/shared.ts";
 import { TAG_PREFIX, decode, encode } from "./codec.ts";
 import { ChromaConnection } from "./connection.ts";
 import { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
@@ -51,7 +52,11 @@ export type ChromaLayer = CacheLayer & {
 export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
   const options = parseOptions(optionsSchema, chromaOptions, "chroma");
   const { name } = options;
-  const embedder = embedderOf(options.embedder);
+  const ownEmbedder = embedderOf(options.embedder);
+  const shared = options.sharedEmbeddings
+    ? shareEmbeddings(ownEmbedder, () => context, toMs(options.embeddingTtl, "embeddingTtl"))
+    : undefined;
+  const embedder = shared ?? ownEmbedder;
   const threshold = options.threshold ?? embedder.threshold ?? 0.9;
   const guard = guardOf(options.guard);
   const counts = { lookups: 0, hits: 0, belowThreshold: 0, guarded: 0, filtered: 0, queries: 0, writeBatches: 0 };
@@ -212,6 +217,7 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
       pendingInvalidations: connection.pendingInvalidations,
       embedder: embedder.id,
       threshold,
+      ...(shared ? { sharedEmbeddings: { ...shared.counts } } : {}),
     }),
     flush: () => writes.flush(),
     close: () => writes.flush(),

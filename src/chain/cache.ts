@@ -98,6 +98,7 @@ export class Cache implements CacheHandle {
     this.layers.forEach((layer, index) =>
       layer.attach?.({
         index,
+        layers: this.layers,
         now: this.now,
         emit: (event, payload) => this.#emitter.emit(event, payload),
         invalidateAbove: (invalidation) => this.#invalidateLayers(index, invalidation),
