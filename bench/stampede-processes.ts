@@ -1,6 +1,9 @@
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { formatMs, median, sleep } from "./lib/measure.ts";
+import { createCache } from "ragcache";
+import { memory } from "ragcache/memory";
+import { redis } from "ragcache/redis";
+import { formatMs, formatOps, formatRatio, interleavedOps, median, sleep } from "./lib/measure.ts";
 import { benchRedis, commandCalls } from "./lib/redis-server.ts";
 import { writeTopic } from "./lib/report.ts";
 import { bentocacheRedis } from "./peers/bentocache.ts";
@@ -38,6 +41,28 @@ async function commandsSince(before: Map<string, number>): Promise<number> {
   return total;
 }
 
+/**
+ * The price of the lock when nobody contends: getOrSet of a new key each time (a miss that loads
+ * at once and writes through memory and Redis), one process, single flight across processes on and off.
+ */
+async function uncontendedMisses(redisUrl: string): Promise<Record<string, number>> {
+  const value = { answer: "a".repeat(600), sources: ["doc-1", "doc-2"] };
+  const chains = [true, false].map((singleFlight) =>
+    createCache({ layers: [memory(), redis({ url: redisUrl, prefix: `miss-${singleFlight}:`, singleFlight, log: () => {} })] }),
+  );
+  let next = 0;
+  const { medians } = await interleavedOps(
+    {
+      "singleFlight on (default)": () => chains[0]!.getOrSet(`miss:${next++}`, () => value),
+      "singleFlight off": () => chains[1]!.getOrSet(`miss:${next++}`, () => value),
+    },
+    ROUNDS,
+    300,
+  );
+  await Promise.all(chains.map((chain) => chain.close()));
+  return medians;
+}
+
 /** One worker process and a way to send it a line and read its next answer line. */
 function spawnWorker(name: string, redisUrl: string) {
   const child = Bun.spawn(
@@ -67,6 +92,7 @@ const server = await benchRedis();
 const admin = new Redis(server.url);
 const results = new Map<string, Round[]>(CONTENDERS.map((spec) => [spec.name, []]));
 let rtts: number[] = [];
+let missOps: Record<string, number> = {};
 try {
   const fleets = new Map<string, ReturnType<typeof spawnWorker>[]>();
   for (const spec of CONTENDERS) {
@@ -93,6 +119,7 @@ try {
   }
   for (const fleet of fleets.values()) for (const worker of fleet) worker.send("exit");
   await Promise.all([...fleets.values()].flat().map((worker) => worker.child.exited));
+  missOps = await uncontendedMisses(server.url);
   rtts = [];
   for (let i = 0; i < 50; i++) {
     const started = performance.now();
@@ -138,6 +165,15 @@ writeTopic("stampede-processes", {
       ],
       rows,
     },
+    {
+      caption: "getOrSet of a new key each time (a miss, loaded and written through memory + Redis), one process, no contention",
+      columns: ["ragcache redis layer", "ops/s (median)", "ratio to off"],
+      rows: Object.entries(missOps).map(([variant, ops]) => [
+        variant,
+        formatOps(ops),
+        formatRatio(ops / missOps["singleFlight off"]!),
+      ]),
+    },
   ],
   goals: [
     {
@@ -156,6 +192,6 @@ writeTopic("stampede-processes", {
     },
   ],
   packages: ["ioredis", "bentocache", "cache-manager"],
-  data: { config: { PROCESSES, CALLERS, LOADER_MS, ROUNDS }, rttMs: rtt, results: Object.fromEntries(results) },
+  data: { config: { PROCESSES, CALLERS, LOADER_MS, ROUNDS }, rttMs: rtt, results: Object.fromEntries(results), missOps },
 });
 console.log("wrote bench/results/stampede-processes.{json,md}");

@@ -152,7 +152,7 @@ export function distributedFlights(config: FlightConfig) {
       if (attempt.taken) {
         watcher.cancel();
         counts[waited ? "tookOver" : "led"]++;
-        return lead(key, { lock, token, lost: () => lostLease(key) }, flight, attempt.entryExists);
+        return lead(key, lock, token, flight, attempt.entryExists);
       }
       const { holderMs } = attempt;
       waited = true;
@@ -191,9 +191,21 @@ export function distributedFlights(config: FlightConfig) {
     });
   }
 
-  async function lead<V>(key: CacheKey, fence: Fence, flight: Flight<V>, entryExists: boolean): Promise<V> {
+  async function lead<V>(key: CacheKey, lock: string, token: string, flight: Flight<V>, entryExists: boolean): Promise<V> {
+    let released = false;
+    const fence: Fence = {
+      lock,
+      token,
+      channel,
+      done: JSON.stringify({ k: key.id, s: "done" }),
+      lost: () => lostLease(key),
+      released: () => {
+        released = true;
+        held.delete(key.id);
+      },
+    };
     held.set(key.id, fence);
-    const renewing = setInterval(() => config.lease.renew(fence.lock, fence.token).catch(() => {}), config.leaseMs / 3);
+    const renewing = setInterval(() => config.lease.renew(lock, token).catch(() => {}), config.leaseMs / 3);
     let outcome: Outcome = { s: "done" };
     try {
       // Another process may have stored the value between this one's miss and its lock.
@@ -208,7 +220,8 @@ export function distributedFlights(config: FlightConfig) {
     } finally {
       clearInterval(renewing);
       if (held.get(key.id) === fence) held.delete(key.id);
-      release(key, fence.lock, fence.token, outcome);
+      // Unless the value's write released the lock already (the usual end of a load).
+      if (!released) release(key, lock, token, outcome);
     }
   }
 

@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import type { CacheEntry, LayerHit } from "../../src/index.ts";
 import { FORMAT_VERSION, decodeEntry, encodeEntry } from "./codec.ts";
 import type { Client } from "./connect.ts";
-import type { Fence } from "./lock.ts";
+import { RELEASE_IF_HELD, waitersOf, type Fence } from "./lock.ts";
 import { Pool } from "./pool.ts";
 
 /**
@@ -46,12 +46,12 @@ redis.call('UNLINK', KEYS[1])
 return #ids`;
 
 /**
- * SET_TAGGED, only while the lock holds the writer's token (a fenced write: a load whose lease expired
- * writes nothing). 1 when written, else 0. KEYS = lock, then SET_TAGGED's; ARGV = token, then SET_TAGGED's.
+ * SET_TAGGED as the last step of a load that holds the key's lock: only while the lock holds the
+ * writer's token (a load whose lease expired writes nothing), releasing it and waking the waiters in
+ * the same command. 1 when written, else 0. KEYS = RELEASE_IF_HELD's, then SET_TAGGED's; ARGV likewise.
  */
-const FENCED_SET_TAGGED = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-local KEYS, ARGV = {unpack(KEYS, 2)}, {unpack(ARGV, 2)}
+const FENCED_SET_TAGGED = `${RELEASE_IF_HELD}
+local KEYS, ARGV = {unpack(KEYS, 3)}, {unpack(ARGV, 4)}
 ${SET_TAGGED}
 return 1`;
 
@@ -116,11 +116,13 @@ export function redisStore(
     if (written && clustered) await tagInCluster(client, id, px, tags);
   }
 
-  /** In a cluster the lock and the entry share a slot, the tag sets do not: they are added once the entry is written. */
+  /** In a cluster the lock, its flag and the entry share a slot, the tag sets do not: they are added once the entry is written. */
   async function fencedSet(client: Client, fence: Fence, id: string, payload: string, px: number, tags: readonly string[]) {
-    const keys = [fence.lock, prefix + id, ...(clustered ? [] : tags.map(tagKey))];
-    const written = await (client as Scripted).ragFencedSet(keys.length, ...keys, fence.token, payload, px, id);
+    const keys = [fence.lock, waitersOf(fence.lock), prefix + id, ...(clustered ? [] : tags.map(tagKey))];
+    const args = [fence.token, fence.channel, fence.done, payload, px, id];
+    const written = await (client as Scripted).ragFencedSet(keys.length, ...keys, ...args);
     if (!written) return fence.lost();
+    fence.released();
     if (clustered && tags.length) await tagInCluster(client, id, px, tags);
   }
 
