@@ -146,9 +146,9 @@ function ratioOf<T>(results: Rounds<T>, name: string, base: string, pick: (resul
 }
 
 const memoryTier = contenders.filter((spec) => spec.tiers === "memory");
-const redisTier = contenders.filter((spec) => spec.tiers !== "memory" && !spec.l1Variant);
+const redisTier = contenders.filter((spec) => spec.tiers !== "memory");
 // Get-or-load workloads: every contender with a loader API (raw clients have none).
-const loading = contenders.filter((spec) => !spec.l1Variant && (!spec.baseline || spec.tiers === "memory+redis"));
+const loading = contenders.filter((spec) => !spec.variant && (!spec.baseline || spec.tiers === "memory+redis"));
 const chained = loading.filter((spec) => spec.tiers === "memory+redis");
 
 const order = randomOrder(L1_KEYS);

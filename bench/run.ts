@@ -13,6 +13,8 @@ import { BENCH_DIR, RESULTS_DIR, markdownTable, type Goal } from "./lib/report.t
  */
 
 const HELPERS = new Set(["run.ts", "svg.ts"]);
+/** Profiles that explain the figures (CPU profiles, cache simulations), written by hand with their date and load. */
+const PROFILES = join(BENCH_DIR, "profiles.md");
 const TIMEOUT_S = Number(process.env.BENCH_TIMEOUT_S ?? 300);
 const only = process.argv.slice(2);
 
@@ -115,6 +117,7 @@ const markdown = [
   markdownTable({ caption: "Goals", columns: ["topic", "verdict", "goal", "measured"], rows: goals }),
   "",
   ...fresh.map((run) => readFileSync(join(RESULTS_DIR, `${run.topic}.md`), "utf8").trim() + "\n"),
+  ...(existsSync(PROFILES) ? [readFileSync(PROFILES, "utf8").trim(), ""] : []),
   ...closingNote,
   "",
 ].join("\n");

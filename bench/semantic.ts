@@ -127,7 +127,7 @@ async function accuracy() {
         same: pair.same,
         heldOut: pair.set === "held-out",
         similarity: va!.reduce((sum, x, i) => sum + x * vb![i]!, 0),
-        guard: guard(b, a),
+        guard: guard(b, a) === true,
       };
     }),
   );

@@ -19,6 +19,9 @@ export const ENTRIES: Record<string, string> = {
   index: "src/index.ts",
   hono: "src/hono/index.ts",
   testing: "src/testing/index.ts",
+  openai: "src/openai/index.ts",
+  "ai-sdk": "src/ai-sdk/index.ts",
+  langchain: "src/langchain/index.ts",
   memory: "plugins/memory/index.ts",
   redis: "plugins/redis/index.ts",
   file: "plugins/file/index.ts",
@@ -31,20 +34,12 @@ const external = [...Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies 
 const ZOD = join(ROOT, "node_modules", "zod");
 const ZOD_TYPES = join(DIST, "types", "vendor", "zod");
 
-const LRU_CACHE_NEUTRAL = join(ROOT, "node_modules", "lru-cache", "dist", "esm", "browser", "index.js");
+const LRU_CACHE_NEUTRAL = join(ROOT, "node_modules", "lru-cache", "dist", "esm", "browser", "index.min.js");
 
 /** In the build, built-in plugins are the entry files next to the code that loads them. */
 const builtInNextToDist = `export const BUILT_IN_PLUGINS = ${JSON.stringify(["memory", "redis", "file", "chroma", "metrics", "warming"])};
 export function builtInSpecifier(name) { return new URL("./" + name + ".js", import.meta.url).href; }
 `;
-
-/**
- * Module-level zod schemas marked pure, so an app that never loads config (an edge worker) drops
- * them, and with them zod, from its bundle.
- */
-function pureSchemas(source: string): string {
-  return source.replace(/^((?:export )?const \w+(?:: [\w<>]+)? = )(z\b)/gm, "$1/* @__PURE__ */ $2");
-}
 
 async function bundle(): Promise<void> {
   await rm(ENTRY_DIR, { recursive: true, force: true });
@@ -71,10 +66,6 @@ async function bundle(): Promise<void> {
           // lru-cache's neutral build: the same cache without node:diagnostics_channel, so it runs on the edge.
           build.onResolve({ filter: /^lru-cache$/ }, () => ({ path: LRU_CACHE_NEUTRAL }));
           build.onLoad({ filter: /src[\\/]config[\\/]built-in\.ts$/ }, () => ({ contents: builtInNextToDist, loader: "js" }));
-          build.onLoad({ filter: /(src|plugins)[\\/].*\.ts$/ }, async ({ path }) => ({
-            contents: pureSchemas(await readFile(path, "utf8")),
-            loader: "ts",
-          }));
         },
       },
     ],

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs what ragcache needs on a machine that has only Node/npm: Bun, the locked dependencies,
-# and with "test" the servers and browser the tests drive (redis-server, chromium from Debian).
+# and with "test" the servers and tools the tests drive (redis-server, chromium, promtool from Debian).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,8 @@ if [ "${1:-}" = "test" ]; then
   missing=""
   command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
   [ -x /usr/bin/chromium ] || missing="$missing chromium"
+  # promtool (in Debian's prometheus package) is the reference check of the /metrics exposition.
+  [ -x /usr/bin/promtool ] || missing="$missing prometheus"
   if [ -n "$missing" ]; then
     echo "setup: installing$missing from Debian" >&2
     apt-get update -qq >/dev/null

@@ -4,6 +4,8 @@ export type {
   CacheHandle,
   CacheOptions,
   CachePlugin,
+  PluginCapabilities,
+  PluginJob,
   CacheStats,
   GetOptions,
   GetOrSetOptions,
@@ -14,6 +16,8 @@ export type {
   SetOptions,
 } from "./options.ts";
 export { toMs, isDuration } from "./duration.ts";
+export { Histogram, type LatencySummary } from "./histogram.ts";
+export { jsonLogger, logEvents, logLevelOf, type JsonLoggerOptions, type LogFields, type Logger, type LogLevel } from "./log.ts";
 export { isNewer, keepUntil, nextStamp, serializedSize, valueJson } from "./entry.ts";
 export { RagCacheError, isRagCacheError, toError, type ErrorCode } from "./errors.ts";
 export { importPeer } from "./peer.ts";
@@ -25,10 +29,12 @@ export {
   normalizeText,
   sha256Hex,
   DEFAULT_NAMESPACE,
+  RESERVED_NAMESPACE,
   type KeyOptions,
 } from "./key.ts";
 export {
   defaultConfig,
+  defaultLayers,
   durationSchema,
   functionSchema,
   layerSchema,
@@ -37,6 +43,7 @@ export {
   positiveDurationSchema,
   parseConfig,
   pluginRefSchema,
+  type EnvAlias,
   type PluginRef,
   type RagConfig,
 } from "./config/index.ts";

@@ -1,4 +1,5 @@
 import type { KeyOptions } from "./key.ts";
+import type { Logger } from "./log.ts";
 import type { CacheEvents, CacheKey, CacheLayer, Duration, MaybePromise } from "./types.ts";
 
 /**
@@ -40,6 +41,12 @@ export interface CacheOptions {
   sampleEvery?: number;
   /** Epoch-ms clock; inject one to test TTLs without sleeping. Default: `Date.now`, read at most once per ms. */
   now?: () => number;
+  /**
+   * Where events worth an operator's attention (layer errors, degraded / recovered, pool exhausted, low
+   * hit rate, warming) are logged; `false` for nowhere. Default `jsonLogger()`: JSON lines on stderr at
+   * `RAG_LOG_LEVEL` (default "info"), rate-limited per kind.
+   */
+  log?: Logger | false;
 }
 
 /** What names an entry: the query text (namespace and parameters in the options), or a key from `cache.key`. */
@@ -161,4 +168,32 @@ export interface CacheHandle {
 export interface CachePlugin {
   readonly name: string;
   setup(cache: CacheHandle): MaybePromise<void | (() => MaybePromise<void>)>;
+  /** What the standalone server mounts for this plugin (routes, /stats and dashboard panels). Default none. */
+  readonly capabilities?: PluginCapabilities;
+}
+
+/**
+ * What a plugin offers the standalone server, declared rather than guessed from its name and methods.
+ * Every reader here is free of side effects: a scrape or a dashboard refresh never starts work.
+ * @example
+ * const plugin: CachePlugin = { name: "hits", setup() {}, capabilities: { stats: () => ({ seen: 1 }) } };
+ */
+export interface PluginCapabilities {
+  /** Prometheus text exposition (format 0.0.4) served at GET /metrics. */
+  prometheus?: () => string;
+  /** JSON shown under `plugins.<name>` in GET /stats, and as a panel on the dashboard. */
+  stats?: () => unknown;
+  /** A background job: GET /v1/<route> is its status, POST starts it, POST `{ "cancel": true }` stops it. */
+  job?: PluginJob;
+}
+
+/** A background job a plugin lets operators start, follow and cancel (the warming pass). */
+export interface PluginJob {
+  /** The path under /v1/, e.g. "warm". */
+  readonly route: string;
+  /** Starts a run, or joins the running one; `trigger` says who asked ("api"). */
+  start(trigger: string): void;
+  cancel(): void;
+  /** `running` plus whatever the job reports: progress, last and next run. */
+  status(): { running: boolean } & Record<string, unknown>;
 }

@@ -12,12 +12,18 @@ export function deepFreeze<V>(value: V): V {
   if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
   const pending: object[] = [value];
   while (pending.length) {
-    const item = pending.pop()! as Record<string, unknown>;
+    const item = pending.pop()!;
     Object.freeze(item);
-    for (const name in item) {
-      const child = item[name];
-      if (typeof child === "object" && child !== null && !Object.isFrozen(child)) pending.push(child);
+    // An array by index: for-in would walk it by string keys, the slow way to read an array.
+    if (Array.isArray(item)) {
+      for (let i = 0; i < item.length; i++) freezeLater(item[i], pending);
+    } else {
+      for (const name in item) freezeLater((item as Record<string, unknown>)[name], pending);
     }
   }
   return value;
+}
+
+function freezeLater(child: unknown, pending: object[]): void {
+  if (typeof child === "object" && child !== null && !Object.isFrozen(child)) pending.push(child);
 }

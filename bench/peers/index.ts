@@ -11,6 +11,7 @@ import {
   ragcacheMemoryMetricsKeyed,
   ragcacheRedis,
   ragcacheRedisOnly,
+  ragcacheRedisUnfrozen,
 } from "./ragcache.ts";
 import type { ContenderSpec } from "./types.ts";
 
@@ -28,6 +29,7 @@ export const contenders: readonly ContenderSpec[] = [
   ragcacheMemoryMetricsKeyed,
   ragcacheRedisOnly,
   ragcacheRedis,
+  ragcacheRedisUnfrozen,
   bentocacheMemory,
   bentocacheRedis,
   cacheManagerMemory,

@@ -18,21 +18,28 @@ interface Variant {
   precomputed?: boolean;
   /** With the metrics plugin observing the chain. */
   metrics?: boolean;
+  /** `freezeValues: false`: values kept as given and served unfrozen (the documented opt-out), to show what freezing costs. */
+  unfrozen?: boolean;
 }
 
 /** The chain as users build it. */
 function ragcache(tiers: Tiers, variant: Variant = {}): ContenderSpec {
-  const labels = [tiers, variant.precomputed && "precomputed key", variant.metrics && "metrics"].filter(Boolean);
+  const labels = [
+    tiers,
+    variant.precomputed && "precomputed key",
+    variant.metrics && "metrics",
+    variant.unfrozen && "freezeValues: false",
+  ].filter(Boolean);
   return {
     name: `ragcache (${labels.join(", ")})`,
     tiers,
-    l1Variant: variant.precomputed || variant.metrics,
+    variant: Boolean(variant.precomputed || variant.metrics || variant.unfrozen),
     async create({ redisUrl, l1Max, ttlMs }: ContenderSetup): Promise<Contender> {
       const layers: CacheLayer[] = tiers === "redis" ? [] : [memory({ max: l1Max })];
       // A prefix (and so a bus channel) per contender: two contenders on one Redis are not one application's processes.
-      if (tiers !== "memory") layers.push(await redisLayer(redisUrl, `bench-${tiers}:`));
+      if (tiers !== "memory") layers.push(await redisLayer(redisUrl, `bench-${labels.join("-").replace(/\W+/g, "-")}:`));
       const plugins = variant.metrics ? [await metricsPlugin()] : [];
-      const cache = createCache({ layers, plugins, defaultTtl: ttlMs });
+      const cache = createCache({ layers, plugins, defaultTtl: ttlMs, freezeValues: !variant.unfrozen });
       await cache.ready;
       return {
         key: variant.precomputed ? (text) => cache.key(text) : undefined,
@@ -51,3 +58,4 @@ export const ragcacheMemoryMetrics = ragcache("memory", { metrics: true });
 export const ragcacheMemoryMetricsKeyed = ragcache("memory", { precomputed: true, metrics: true });
 export const ragcacheRedisOnly = ragcache("redis");
 export const ragcacheRedis = ragcache("memory+redis");
+export const ragcacheRedisUnfrozen = ragcache("memory+redis", { unfrozen: true });

@@ -26,7 +26,11 @@ export interface ContenderSpec {
   tiers: Tiers;
   /** A raw client that the ratios are taken against. */
   baseline?: boolean;
-  /** Another way to call the same contender (a precomputed key, a plugin): measured on L1 hits only. */
-  l1Variant?: boolean;
+  /**
+   * Another way to call or configure the same contender (a precomputed key, a plugin, an option),
+   * measured only in the workloads of its tier: L1 hits for a memory variant, L2 hits and
+   * miss + set for a Redis one; never in the get-or-load workloads.
+   */
+  variant?: boolean;
   create(setup: ContenderSetup): Promise<Contender>;
 }

@@ -1,6 +1,6 @@
 // A Cloudflare Worker: Hono with ragcache's middleware over the memory layer (one per isolate).
-// Bundle it (`bun build worker.mjs --target=browser --outfile dist/worker.js`), then run it with
-// `workerd serve config.capnp` or deploy it with wrangler.
+// `npm run build && npm start` bundles it and serves it with workerd (config.capnp) on :8788;
+// `npx wrangler dev` / `npx wrangler deploy` use wrangler.toml instead.
 import { Hono } from "hono";
 import { createCache } from "ragcache";
 import { ragcache } from "ragcache/hono";

@@ -1,42 +1,55 @@
 import {
-  parseOptions,
-  keepUntil,
+  createKey,
   RagCacheError,
+  keepUntil,
+  normalizeText,
   toMs,
   type CacheEntry,
   type CacheKey,
-  type CacheLayer,
   type LayerContext,
   type LayerHit,
 } from "../../src/index.ts";
-import { localEmbedder, openAIEmbedder, type Embedder } from "./embedders/index.ts";
 import { shareEmbeddings } from "./embedders/shared.ts";
 import { TAG_PREFIX, decode, encode } from "./codec.ts";
+import type { Collection } from "chromadb";
 import { ChromaConnection } from "./connection.ts";
-import { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
-import { INCLUDE, answers, nearest, type LookupSettings } from "./lookup.ts";
+import { FeedbackStore } from "./feedback.ts";
+import { verdictOf } from "./verify.ts";
+import { INCLUDE, answers, cosine, nearest, type LookupSettings, type Refusal } from "./lookup.ts";
+import type { ChromaLayer, ChromaOptions } from "./options.ts";
+import { layerSettings } from "./settings.ts";
 import { QueryBatcher } from "./query-batch.ts";
-import { optionsSchema, type ChromaOptions, type EmbedderConfig } from "./options.ts";
 import { WriteQueue, hasAnyTag, type PendingWrite } from "./writes.ts";
 
 export * from "./embedders/index.ts";
 export { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
-export { configSchema, envAliases, type ChromaOptions, type EmbedderConfig } from "./options.ts";
+export { createLexicon, type Lexicon, type LexiconOptions } from "./lexicon.ts";
+export type { Refusal } from "./lookup.ts";
+export type { Feedback, Verdict } from "./feedback.ts";
+export { chatVerifier, type ChatVerifierOptions, type Verifier } from "./verify.ts";
+export {
+  configSchema,
+  envAliases,
+  type ChromaLayer,
+  type ChromaOptions,
+  type EmbedderConfig,
+  type Explanation,
+  type VerifyOptions,
+} from "./options.ts";
 
+declare module "../../src/types.ts" {
+  interface CacheEvents {
+    /** The semantic layer found a close stored question and refused to serve it. */
+    guard: { key: CacheKey; layer: string; matchedText: string; similarity: number; reason: string };
+  }
+}
+
+/** Why a match judged wrong by feedback is not served. */
+const JUDGED_WRONG = "judged wrong for this query (feedback)";
 /** Retries (after 50, 100, 200 ms) of a query that met a new collection's index segment being created. */
 const NEW_SEGMENT_RETRIES = 3;
 /** Extra write deadline per record of a batch: a few times what Chroma 1.0 spends on each (see the README). */
 const WRITE_MS_PER_RECORD = 5;
-
-/** The semantic layer plus what it can tell beyond the contract. */
-export type ChromaLayer = CacheLayer & {
-  readonly embedder: Embedder;
-  readonly threshold: number;
-  /** Delete every entry whose grace (or expiry) has passed; runs by itself every `sweepInterval`. */
-  purgeExpired(): Promise<void>;
-  /** Resolves once every queued write has reached Chroma (writes go behind, in batches). */
-  flush(): Promise<void>;
-};
 
 /**
  * The semantic layer (L3): stores each question's embedding in a Chroma collection with its entry,
@@ -45,21 +58,32 @@ export type ChromaLayer = CacheLayer & {
  * layers under the new key. Chroma down or slow → a miss and an `error` event.
  * @example
  * ```ts
- * const cache = createCache({ layers: [memory(), chroma({ url: "http://127.0.0.1:8000", embedder: localEmbedder() })] });
+ * const cache = createCache({ layers: [memory(), chroma({ url: "http://127.0.0.1:8000", thresholds: { answer: 0.7 } })] });
+ * await cache.set("How do I reset my password?", answer);
  * await cache.lookup("How can I reset my password"); // answered by "How do I reset my password?"
  * ```
  */
 export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
-  const options = parseOptions(optionsSchema, chromaOptions, "chroma");
+  const { options, embedder: ownEmbedder, threshold, thresholdOf, lexicon, guard, verify } = layerSettings(chromaOptions);
   const { name } = options;
-  const ownEmbedder = embedderOf(options.embedder);
   const shared = options.sharedEmbeddings
     ? shareEmbeddings(ownEmbedder, () => context, toMs(options.embeddingTtl, "embeddingTtl"))
     : undefined;
   const embedder = shared ?? ownEmbedder;
-  const threshold = options.threshold ?? embedder.threshold ?? 0.9;
-  const guard = guardOf(options.guard);
-  const counts = { lookups: 0, hits: 0, belowThreshold: 0, guarded: 0, filtered: 0, queries: 0, writeBatches: 0 };
+  const counts = {
+    lookups: 0,
+    hits: 0,
+    belowThreshold: 0,
+    guarded: 0,
+    filtered: 0,
+    queries: 0,
+    writeBatches: 0,
+    judgedWrong: 0,
+    verified: 0,
+    unverified: 0,
+    rejected: 0,
+    confirmed: 0,
+  };
   const onForeignEntry = (key: CacheKey) =>
     context?.emit("error", {
       layer: name,
@@ -69,29 +93,43 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
     });
   const lookup: LookupSettings = {
     embedderId: embedder.id,
-    threshold,
+    thresholdOf,
     guard,
     candidates: options.candidates,
     counts,
     onForeignEntry,
   };
-  const sweepEvery = toMs(options.sweepInterval, "sweepInterval");
-  const requestTimeout = toMs(options.timeout, "timeout");
+  const embed = async (text: string) => (await embedder.embed([lexicon.text(text)]))[0]!;
+  const sweepEvery = toMs(options.sweepInterval ?? "1m", "sweepInterval");
+  const requestTimeout = toMs(options.timeout ?? "750ms", "timeout");
   const scope = options.namespaces ? new Set(options.namespaces) : undefined;
   const matchable = (key: CacheKey) => key.text !== "" && (scope === undefined || scope.has(key.namespace));
   let context: LayerContext | undefined;
   let lastSweep: number | undefined;
   const now = () => context?.now() ?? Date.now();
-  const connection = new ChromaConnection({
+  const connectionOptions = {
     name,
-    url: options.url,
-    collection: options.collection,
+    url: options.url ?? "http://127.0.0.1:8000",
+    collection: options.collection ?? "ragcache",
     headers: options.headers,
     requestTimeout,
-    retryAfter: toMs(options.retryAfter, "retryAfter"),
+    retryAfter: toMs(options.retryAfter ?? "1s", "retryAfter"),
+  };
+  const connection = new ChromaConnection({
+    ...connectionOptions,
     onDown: (reason) => context?.emit("degraded", { layer: name, reason }),
     onUp: (downMs) => context?.emit("recovered", { layer: name, downMs }),
   });
+  // Outages of the one server are reported by the entries' connection.
+  const feedback = new FeedbackStore(
+    new ChromaConnection({
+      ...connectionOptions,
+      collection: `${connectionOptions.collection}-feedback`,
+      onDown: () => {},
+      onUp: () => {},
+    }),
+    () => now(),
+  );
 
   // Lookups skip expired entries anyway: the purge only frees space, so it is not replayed after an outage.
   const purgeExpired = async () =>
@@ -142,6 +180,37 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
     upsert(batch).catch((error: Error) => context?.emit("error", { layer: name, operation: "set", error })),
   );
 
+  const find = async (key: CacheKey, refused: (refusal: Refusal) => void): Promise<LayerHit | undefined> => {
+    if (!matchable(key)) return undefined;
+    counts.lookups++;
+    sweepWhenDue();
+    const queued = writes.pending(key.id);
+    const queuedEntry = queued && Number(queued.metadata.keep) > now() ? decode(queued.metadata) : undefined;
+    if (queuedEntry && answers(queuedEntry.digest, key, queued!.text)) {
+      counts.hits++;
+      return { ...queuedEntry, similarity: 1, matchedText: queued!.text };
+    }
+    const run = <T>(work: (collection: Collection) => Promise<T>) => connection.run("get", work);
+    const match = await nearest(batcher, run, key, await embed(key.text), now(), lookup, writes.records(), refused);
+    if (!match) return undefined;
+    if (match.id !== key.id && (await feedback.isWrong(key.id, match.id))) {
+      counts.judgedWrong++;
+      refused({ matchedText: match.hit.matchedText ?? "", similarity: match.hit.similarity ?? 0, reason: JUDGED_WRONG });
+      return undefined;
+    }
+    if (verify && match.id !== key.id && (match.hit.similarity ?? 1) < thresholdOf(key.namespace) + verify.band) {
+      counts.verified++;
+      const verdict = await verdictOf(verify.verifier, key.text, match.hit.matchedText ?? "", verify.timeout);
+      if (verdict !== true) {
+        counts.unverified++;
+        refused({ matchedText: match.hit.matchedText ?? "", similarity: match.hit.similarity ?? 0, reason: verdict });
+        return undefined;
+      }
+    }
+    counts.hits++;
+    return match.hit;
+  };
+
   const layer: ChromaLayer = {
     name,
     semantic: true,
@@ -152,26 +221,50 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
       context = layerContext;
     },
     async get(key: CacheKey): Promise<LayerHit | undefined> {
-      if (!matchable(key)) return undefined;
-      counts.lookups++;
-      sweepWhenDue();
-      const queued = writes.pending(key.id);
-      const queuedEntry = queued && Number(queued.metadata.keep) > now() ? decode(queued.metadata) : undefined;
-      if (queuedEntry && answers(queuedEntry.digest, key, queued!.text)) {
-        counts.hits++;
-        return { ...queuedEntry, similarity: 1, matchedText: queued!.text };
-      }
-      const [vector] = await embedder.embed([key.text]);
-      const hit = await nearest(batcher, (work) => connection.run("get", work), key, vector!, now(), lookup);
-      if (hit) counts.hits++;
-      return hit;
+      const layerContext = context;
+      const refused = (refusal: Refusal) => {
+        if (!refusal.reason.startsWith("similarity")) layerContext?.emit("guard", { key, layer: name, ...refusal });
+      };
+      return find(key, refused);
     },
+    async feedback(input) {
+      if (input.verdict !== "wrong" && input.verdict !== "right")
+        throw new RagCacheError("E_CONFIG_INVALID", `verdict must be "wrong" or "right", got ${JSON.stringify(input.verdict)}`, {
+          source: name,
+        });
+      const keyOptions = { namespace: input.namespace, params: input.params };
+      const key = createKey(input.query, keyOptions);
+      const matched = createKey(input.matchedText, keyOptions);
+      counts[input.verdict === "wrong" ? "rejected" : "confirmed"]++;
+      await feedback.record(key, matched.id, matched.text, input.verdict, await embed(key.text));
+      // The match was back-filled under the query's key into the exact layers: it must go at once.
+      if (input.verdict === "wrong") await context?.invalidateAbove({ type: "delete", ids: [key.id] });
+    },
+    reject: (query, lookup, keyOptions) => {
+      if (lookup.matchedText === undefined)
+        throw new RagCacheError("E_CONFIG_INVALID", "reject() takes a semantic lookup: this one has no matchedText", {
+          source: name,
+        });
+      return layer.feedback({ query, ...keyOptions, matchedText: lookup.matchedText, verdict: "wrong" });
+    },
+    recordedFeedback: () => feedback.all(),
+    async score(query, candidate) {
+      const [asked, stored] = [normalizeText(query), normalizeText(candidate)];
+      const [a, b] = await Promise.all([embed(asked), embed(stored)]);
+      const verdict = guard(asked, stored);
+      return { similarity: cosine(a, b), verdict: verdict === true ? true : verdict || "refused by the guard" };
+    },
+    async explain(query, keyOptions) {
+      const refused: Refusal[] = [];
+      const hit = await find(createKey(query, keyOptions), (refusal) => refused.push(refusal));
+      return hit ? { hit, refused } : { refused };
+    },
+    thresholdOf,
     async set(key: CacheKey, entry: CacheEntry) {
       if (!matchable(key)) return;
       sweepWhenDue();
       if (keepUntil(entry) <= now()) return layer.delete(key);
-      const [vector] = await embedder.embed([key.text]);
-      const record = { id: key.id, vector: vector!, text: key.text, metadata: encode(key, entry, embedder.id) };
+      const record = { id: key.id, vector: await embed(key.text), text: key.text, metadata: encode(key, entry, embedder.id) };
       // Without a chain there is nobody to report a failed background write to: write through.
       if (!context) return upsert([record]);
       const flushing = writes.put(record);
@@ -223,18 +316,4 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
     close: () => writes.flush(),
   };
   return layer;
-}
-
-function embedderOf(option: Embedder | EmbedderConfig | undefined): Embedder {
-  if (option === undefined || option === "local") return localEmbedder();
-  if (option === "openai") return openAIEmbedder();
-  if ("embed" in option) return option;
-  const { type, ...settings } = option;
-  return type === "local" ? localEmbedder(settings) : openAIEmbedder(settings);
-}
-
-function guardOf(option: boolean | GuardOptions | SemanticGuard): SemanticGuard {
-  if (option === false) return () => true;
-  if (option === true) return meaningGuard();
-  return typeof option === "function" ? option : meaningGuard(option);
 }

@@ -3,10 +3,20 @@ import { keyOf, type CacheKey, type LayerHit } from "../../src/index.ts";
 import { decode } from "./codec.ts";
 import type { SemanticGuard } from "./guard.ts";
 import type { Neighbours, QueryBatcher } from "./query-batch.ts";
+import type { PendingWrite } from "./writes.ts";
+
+/** A stored question close to the query that was not served, and why. */
+export interface Refusal {
+  matchedText: string;
+  similarity: number;
+  /** "below threshold 0.7", or the guard's reason ("number differs: 5 vs 10"). */
+  reason: string;
+}
 
 export interface LookupSettings {
   embedderId: string;
-  threshold: number;
+  /** Least similarity for a key's namespace. */
+  thresholdOf: (namespace: string) => number;
   guard: SemanticGuard;
   /** Neighbours per query. */
   candidates: number;
@@ -15,8 +25,14 @@ export interface LookupSettings {
   onForeignEntry: (key: CacheKey) => void;
 }
 
+/** The entry found, and the id of the stored question it belongs to. */
+export interface Match {
+  hit: LayerHit;
+  id: string;
+}
+
 interface Choice {
-  hit?: LayerHit;
+  match?: Match;
   /** False when a closer entry of the key's own partition may lie beyond the neighbours seen. */
   settled: boolean;
 }
@@ -25,11 +41,13 @@ export const INCLUDE = ["metadatas", "distances", "documents"] as const;
 
 /**
  * The nearest neighbour of `vector` within the key's namespace, parameters and embedder, if close
- * enough and allowed by the guard. Chroma 1.0 answers a metadata-filtered query by scanning every
- * matching record, an unfiltered one from its HNSW index (far faster on a large collection: see the
- * README's semantic layer section), so the first query is unfiltered and the filter is applied here. Only when every neighbour seen is
- * close enough yet unusable and some of them belong to another namespace, parameters or embedder
- * (or expired) does a second, filtered query look further.
+ * enough and allowed by the guard, among Chroma's neighbours and the `pending` writes not yet sent
+ * (so a question is matched by meaning as soon as `set` returns). Chroma 1.0 answers a
+ * metadata-filtered query by scanning every matching record, an unfiltered one from its HNSW index
+ * (far faster on a large collection: see the README's semantic layer section), so the first query
+ * is unfiltered and the filter is applied here. Only when every neighbour seen is close enough yet
+ * unusable and some of them belong to another namespace, parameters or embedder (or expired) does
+ * a second, filtered query look further. `refused` hears every close match not served, with the reason.
  */
 export async function nearest(
   batcher: QueryBatcher,
@@ -38,9 +56,13 @@ export async function nearest(
   vector: number[],
   now: number,
   settings: LookupSettings,
-): Promise<LayerHit | undefined> {
-  const choice = choose(key, await batcher.neighbours(vector), now, settings);
-  if (choice.settled) return choice.hit;
+  pending: readonly PendingWrite[],
+  refused: (refusal: Refusal) => void,
+): Promise<Match | undefined> {
+  const queued = queuedNeighbours(key, vector, pending, settings, now);
+  const first = await batcher.neighbours(vector);
+  const choice = choose(key, merge(first, queued), first.ids.length < settings.candidates, now, settings, refused);
+  if (choice.settled) return choice.match;
   settings.counts.filtered++;
   const where: Where = {
     $and: [
@@ -59,43 +81,106 @@ export async function nearest(
     documents: second.documents[0] ?? [],
     metadatas: second.metadatas[0] ?? [],
   };
-  return choose(key, neighbours, now, settings).hit;
+  return choose(key, neighbours, true, now, settings, () => {}).match;
 }
 
-function choose(key: CacheKey, found: Neighbours, now: number, settings: LookupSettings): Choice {
+function choose(
+  key: CacheKey,
+  found: Neighbours,
+  exhausted: boolean,
+  now: number,
+  settings: LookupSettings,
+  refused: (refusal: Refusal) => void,
+): Choice {
   const { ids } = found;
+  const threshold = settings.thresholdOf(key.namespace);
   let foreign = 0;
   for (let i = 0; i < ids.length; i++) {
     const similarity = ids[i] === key.id ? 1 : Math.min(1, 1 - (found.distances[i] ?? 1));
-    if (similarity < settings.threshold) {
+    const metadata = found.metadatas[i];
+    const own = metadata && ownPartition(metadata, key, settings.embedderId, now);
+    const matchedText = found.documents[i] ?? "";
+    if (similarity < threshold) {
       settings.counts.belowThreshold++;
+      if (own) refused({ matchedText, similarity, reason: `similarity ${similarity.toFixed(3)} below threshold ${threshold}` });
       return { settled: true };
     }
-    const metadata = found.metadatas[i];
-    const entry = metadata && ownPartition(metadata, key, settings.embedderId, now) ? decode(metadata) : undefined;
+    const entry = own ? decode(metadata) : undefined;
     if (!entry) {
       foreign++;
       continue;
     }
-    const matchedText = found.documents[i] ?? "";
     if (!answers(entry.digest, key, matchedText)) {
       settings.onForeignEntry(key);
       continue;
     }
-    if (!settings.guard(key.text, matchedText)) {
+    const verdict = settings.guard(key.text, matchedText);
+    if (verdict !== true) {
       settings.counts.guarded++;
+      refused({ matchedText, similarity, reason: verdict || "refused by the guard" });
       continue;
     }
-    return { hit: { ...entry, similarity, matchedText }, settled: true };
+    return { match: { hit: { ...entry, similarity, matchedText }, id: ids[i]! }, settled: true };
   }
   // Settled when the collection holds no more to look at, or when every neighbour was of the key's
   // own partition and refused by the guard: a filtered query would return the same ones.
-  return { settled: ids.length < settings.candidates || foreign === 0 };
+  return { settled: exhausted || foreign === 0 };
 }
 
 /** Whether the entry was stored for `text` under the query's namespace and parameters. */
 export function answers(digest: string, key: CacheKey, text: string): boolean {
   return digest === (text === key.text ? key.digest : keyOf(key.namespace, text, key.params).digest);
+}
+
+/** Writes still queued for Chroma that belong to the key's partition, as neighbours. */
+function queuedNeighbours(
+  key: CacheKey,
+  vector: number[],
+  pending: readonly PendingWrite[],
+  settings: LookupSettings,
+  now: number,
+): Neighbours {
+  // The nearest `candidates`, as Chroma would answer: each neighbour may cost a guard call.
+  const own = pending
+    .filter((record) => ownPartition(record.metadata, key, settings.embedderId, now))
+    .map((record) => ({ record, distance: 1 - cosine(vector, record.vector) }))
+    .sort((a, b) => a.distance - b.distance)
+    .slice(0, settings.candidates);
+  return {
+    ids: own.map((o) => o.record.id),
+    distances: own.map((o) => o.distance),
+    documents: own.map((o) => o.record.text),
+    metadatas: own.map((o) => o.record.metadata),
+  };
+}
+
+/** Both lists as one, nearest first; a queued write replaces Chroma's older copy of the same id. */
+function merge(stored: Neighbours, queued: Neighbours): Neighbours {
+  if (!queued.ids.length) return stored;
+  const newer = new Set(queued.ids);
+  const rows = [
+    ...stored.ids.map((id, i) => ({ id, source: stored, i })).filter((row) => !newer.has(row.id)),
+    ...queued.ids.map((id, i) => ({ id, source: queued, i })),
+  ].sort((a, b) => (a.source.distances[a.i] ?? 1) - (b.source.distances[b.i] ?? 1));
+  return {
+    ids: rows.map((row) => row.id),
+    distances: rows.map((row) => row.source.distances[row.i] ?? 1),
+    documents: rows.map((row) => row.source.documents[row.i] ?? null),
+    metadatas: rows.map((row) => row.source.metadatas[row.i] ?? null),
+  };
+}
+
+/** Cosine similarity of two vectors (0 when either is zero). */
+export function cosine(a: number[], b: number[]): number {
+  let dot = 0;
+  let normA = 0;
+  let normB = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    normA += a[i]! * a[i]!;
+    normB += b[i]! * b[i]!;
+  }
+  return normA && normB ? dot / Math.sqrt(normA * normB) : 0;
 }
 
 function ownPartition(metadata: Metadata, key: CacheKey, embedderId: string, now: number): boolean {

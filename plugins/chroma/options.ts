@@ -1,7 +1,17 @@
 import { z } from "zod";
-import { durationSchema, functionSchema, positiveDurationSchema } from "../../src/index.ts";
+import {
+  durationSchema,
+  functionSchema,
+  positiveDurationSchema,
+  type CacheLayer,
+  type KeyOptions,
+  type LayerHit,
+} from "../../src/index.ts";
 import type { Embedder } from "./embedders/index.ts";
+import type { Feedback } from "./feedback.ts";
 import type { SemanticGuard } from "./guard.ts";
+import type { Refusal } from "./lookup.ts";
+import type { Verifier } from "./verify.ts";
 
 const embedderSchema = z.union([
   z.enum(["local", "openai"]),
@@ -25,13 +35,33 @@ const embedderSchema = z.union([
 /** The embedder as plain config: a built-in by name, or with its options. */
 export type EmbedderConfig = z.infer<typeof embedderSchema>;
 
+const synonymsSchema = z.array(z.array(z.string().min(1)).min(2));
+const abbreviationsSchema = z.record(z.string().min(1), z.string().min(1));
+const fillersSchema = z.array(z.string().min(1));
+
 const guardSchema = z.strictObject({
   numbers: z.boolean().optional(),
   negations: z.boolean().optional(),
   contentWords: z.boolean().optional(),
   order: z.boolean().optional(),
-  synonyms: z.array(z.array(z.string().min(1)).min(2)).optional(),
+  typos: z.boolean().optional(),
+  synonyms: synonymsSchema.optional(),
+  abbreviations: abbreviationsSchema.optional(),
+  fillers: fillersSchema.optional(),
   ignore: z.array(z.string().min(1)).optional(),
+});
+
+const verifySchema = z.strictObject({
+  /** Chat model of the built-in verifier. Default "gpt-4o-mini". */
+  model: z.string().min(1).optional(),
+  /** Server root of the built-in verifier (`{baseURL}/v1/chat/completions`). Default "https://api.openai.com". */
+  baseURL: z.url().optional(),
+  /** Environment variable holding its API key. Default "OPENAI_API_KEY". */
+  apiKeyEnv: z.string().min(1).optional(),
+  /** Matches whose similarity lies below the threshold + band are verified. Default 0.05. */
+  band: z.number().min(0).max(1).default(0.05),
+  /** No answer within this long: the match is not served. Keep it below the chain's `layerTimeout`. Default "800ms". */
+  timeout: positiveDurationSchema.default("800ms"),
 });
 
 const COLLECTION = /^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{1,510})[a-zA-Z0-9]$/;
@@ -56,15 +86,34 @@ export const configSchema = z.strictObject({
   embedder: embedderSchema.optional(),
   /**
    * Least cosine similarity for a stored question to answer a new one, from 0 to 1. Default: the
-   * embedder's own hint (0.8 for the local embedder, 0.9 for OpenAI), else 0.9 (env `RAG_SEMANTIC_THRESHOLD`).
+   * embedder's own hint (0.6 for the local embedder, 0.9 for OpenAI), else 0.9; at least 0.9 with
+   * `guard: false` (env `RAG_SEMANTIC_THRESHOLD`).
    */
   threshold: z.number().gt(0).max(1).optional(),
   /**
+   * Thresholds of single namespaces, overriding `threshold` there: retrieval may accept looser
+   * matches than answers, e.g. `{ retrieval: 0.5, answer: 0.7 }` (env `RAG_SEMANTIC_THRESHOLDS` as JSON).
+   */
+  thresholds: z.record(z.string().min(1), z.number().gt(0).max(1)).default({}),
+  /** Short forms and two-word phrases and what they stand for, added to the built-in vocabulary: `{ sla: "service level agreement" }`. */
+  abbreviations: abbreviationsSchema.optional(),
+  /** Groups of words that count as the same, added to the built-in ones: `[["switch", "toggle"]]`. */
+  synonyms: synonymsSchema.optional(),
+  /** Phrases that only wrap a question ("quick question"), added to the built-in ones. */
+  fillers: fillersSchema.optional(),
+  /**
    * The false-positive check run on a close match before it is served: `true` for `meaningGuard()`
-   * (numbers, negations, content words and their order must agree), its options, or `false` to trust
-   * similarity alone. Default true.
+   * (numbers, negations, content words and their direction must agree), its options, or `false` to
+   * trust similarity alone. Default true. `abbreviations`, `synonyms` and `fillers` apply to it and
+   * to the text embedded.
    */
   guard: z.union([z.boolean(), guardSchema]).default(true),
+  /**
+   * A second opinion on borderline matches (those that passed the guard below threshold + `band`):
+   * the built-in chat verifier's settings; from code also your own `verifier`. Not served when it
+   * says no, fails or is late. Default: no verifier.
+   */
+  verify: verifySchema.optional(),
   /**
    * Neighbours fetched per lookup; the closest of the key's namespace and parameters that passes the
    * guard wins. When all of them are close enough but unusable and some belong to other namespaces
@@ -108,20 +157,82 @@ export const optionsSchema = configSchema.extend({
   embedder: z.union([embedderObject, embedderSchema]).optional(),
   /**
    * The false-positive check run on a close match before it is served: `true` for `meaningGuard()`
-   * (numbers, negations, content words and their order must agree), its options, your own
-   * function, or `false` to trust similarity alone. Default true.
+   * (numbers, negations, content words and their direction must agree), its options, your own
+   * function returning true or the reason to refuse, or `false` to trust similarity alone. Default true.
    */
   guard: z.union([z.boolean(), guardSchema, functionSchema<SemanticGuard>()]).default(true),
+  /** As in config, plus `verifier`: your own `(query, candidate) => Promise<boolean>` instead of the chat verifier. */
+  verify: verifySchema.extend({ verifier: functionSchema<Verifier>().optional() }).optional(),
 });
 
 /**
- * What `chroma()` takes: the server and collection, the embedder, and when a neighbour may answer.
+ * What `chroma()` takes: the server and collection, the embedder, when a neighbour may answer
+ * (thresholds, guard, verifier) and the vocabulary the guard and the embedded text share.
  * @example
  * ```ts
- * chroma({ url: "http://127.0.0.1:8000", collection: "ragcache", threshold: 0.85, namespaces: ["retrieval"] });
+ * chroma({ url: "http://127.0.0.1:8000", collection: "ragcache", thresholds: { answer: 0.7 }, namespaces: ["retrieval", "answer"] });
  * ```
  */
 export type ChromaOptions = z.input<typeof optionsSchema>;
 
-/** `RAG_SEMANTIC_THRESHOLD=0.85` sets `threshold` (besides `RAG_CHROMA_THRESHOLD`). */
-export const envAliases = { RAG_SEMANTIC_THRESHOLD: "threshold" };
+/**
+ * `RAG_SEMANTIC_THRESHOLD=0.85` sets `threshold` and `RAG_SEMANTIC_THRESHOLDS='{"answer":0.9}'` sets
+ * `thresholds` (besides `RAG_CHROMA_THRESHOLD(S)`); `RAG_SEMANTIC_ABBREVIATIONS` and
+ * `RAG_SEMANTIC_SYNONYMS` take JSON too.
+ */
+export const envAliases = {
+  RAG_SEMANTIC_THRESHOLD: "threshold",
+  RAG_SEMANTIC_THRESHOLDS: "thresholds",
+  RAG_SEMANTIC_ABBREVIATIONS: "abbreviations",
+  RAG_SEMANTIC_SYNONYMS: "synonyms",
+};
+
+/** What `explain` found for a query: the match it would serve, and the close ones it refused and why. */
+export interface Explanation {
+  hit?: LayerHit;
+  refused: Refusal[];
+}
+
+/** The semantic layer plus what it can tell beyond the contract. */
+export type ChromaLayer = CacheLayer & {
+  readonly embedder: Embedder;
+  readonly threshold: number;
+  /** The threshold applied in a namespace (`thresholds[namespace]`, else `threshold`). */
+  thresholdOf(namespace: string): number;
+  /**
+   * The lookup `get` would make for a query, told in full: the match served, if any, and every
+   * close stored question refused, with the reason ("number differs: 5 vs 10", "similarity 0.61
+   * below threshold 0.7"). Counts like a lookup; emits no events.
+   */
+  explain(query: string, options?: KeyOptions): Promise<Explanation>;
+  /**
+   * Record a user's verdict on a semantic match. "wrong": that stored question never answers this
+   * query again (kept in Chroma beside the entries: across restarts and instances), and the copy
+   * back-filled under the query's key leaves the exact layers at once. "right": a confirmed pair.
+   * Counted in `stats()` (`rejected`, `confirmed`, `judgedWrong` for matches refused since).
+   */
+  feedback(feedback: Feedback): Promise<void>;
+  /**
+   * `feedback` with verdict "wrong" for a lookup's answer.
+   * @example
+   * ```ts
+   * const hit = await cache.lookup("how do I reset my email password");
+   * if (hit && userSaysWrong) await semantic.reject("how do I reset my email password", hit);
+   * ```
+   */
+  reject(query: string, lookup: { matchedText?: string }, options?: KeyOptions): Promise<void>;
+  /** Every verdict recorded with `feedback` on this layer's server and collection. */
+  recordedFeedback(): Promise<Feedback[]>;
+  /**
+   * How the layer judges a pair without storing anything: the similarity of the two questions (its
+   * embedder, its vocabulary) and the guard's verdict. What `bun run calibrate` measures.
+   */
+  score(query: string, candidate: string): Promise<{ similarity: number; verdict: true | string }>;
+  /** Delete every entry whose grace (or expiry) has passed; runs by itself every `sweepInterval`. */
+  purgeExpired(): Promise<void>;
+  /** Resolves once every queued write has reached Chroma (writes go behind, in batches). */
+  flush(): Promise<void>;
+};
+
+/** The `verify` option: your verifier, or the built-in chat verifier's settings, and when to call it. */
+export type VerifyOptions = NonNullable<ChromaOptions["verify"]>;

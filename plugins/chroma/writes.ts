@@ -18,8 +18,8 @@ const MAX_QUEUED = 10_000;
  * Writes behind, in batches. Chroma 1.0 serializes writes and a single-record upsert is slow, so
  * concurrent misses writing one by one queue up behind each other (past any sane deadline); one
  * upsert of many records costs far less per record. While a batch is in flight the
- * next one gathers; the latest write of an id wins. Until flushed, a record is visible to lookups of
- * its own key (see `pending`), not yet to paraphrases.
+ * next one gathers; the latest write of an id wins. Until flushed, lookups see a record from here
+ * (`pending` for its own key, `records` for paraphrases).
  */
 export class WriteQueue {
   readonly #queue = new Map<string, PendingWrite>();
@@ -56,6 +56,11 @@ export class WriteQueue {
   /** The not yet written record of an id: queued, or in the batch being sent. */
   pending(id: string): PendingWrite | undefined {
     return this.#queue.get(id) ?? this.#inFlight.get(id);
+  }
+
+  /** Every record not yet written, queued or in flight. */
+  records(): PendingWrite[] {
+    return [...this.#inFlight.values(), ...this.#queue.values()];
   }
 
   /** Forget queued writes an invalidation covers, then wait for the batch in flight: a delete sent now lands after it. */

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import {
   sha256Hex,
+  isNewer,
   keepUntil,
   parseOptions,
   RagCacheError,
@@ -13,9 +14,11 @@ import {
   type LayerContext,
   type LayerHealth,
   type LayerHit,
+  type LayerSetOptions,
 } from "../../src/index.ts";
 import { FileIndex } from "./file-index.ts";
 import { decodeFile, encodeFile } from "./format.ts";
+import { SerialWrites } from "./serial-writes.ts";
 
 /** Folders a clear() moved aside to remove; a leftover one (a crash mid-clear) is removed at load. */
 const TRASH_PREFIX = ".trash-";
@@ -27,7 +30,7 @@ const TRASH_PREFIX = ".trash-";
 export const configSchema = z.strictObject({
   /** Layer name in events, stats and X-Cache-Layer. Default "file". */
   name: z.string().min(1).default("file"),
-  /** The folder entries live in, created when missing; relative paths resolve from the working directory. Default ".cache/ragcache". */
+  /** The folder entries live in, created when missing; relative paths resolve from the working directory (in a config file, from its folder). Default ".cache/ragcache". */
   dir: z.string().min(1).default(".cache/ragcache"),
   /** Most entries kept; past it expired entries go first, then the oldest writes. Default 100 000. */
   maxEntries: z.number().int().positive().default(100_000),
@@ -50,6 +53,9 @@ export const configSchema = z.strictObject({
  */
 export type FileOptions = z.input<typeof configSchema>;
 
+/** Options that are paths: a config file's relative ones resolve from its folder. */
+export const pathOptions = ["dir"];
+
 /** The file layer: a `CacheLayer` that also tells its folder and how much it holds. */
 export type FileLayer = CacheLayer & { readonly dir: string; stats(): { dir: string; entries: number; bytes: number } };
 
@@ -71,10 +77,13 @@ export function file(options: FileOptions = {}): FileLayer {
   const { name, maxEntries, maxBytes } = settings;
   const dir = resolve(settings.dir);
   const index = new FileIndex();
+  const writes = new SerialWrites();
   const folders = new Set<string>();
   let context: LayerContext | undefined;
   let loaded: Promise<void> | undefined;
   let cleaning: Promise<void> | undefined;
+  /** Why the last write failed, and since when; cleared by the next write that succeeds. */
+  let writeFailure: { reason: string; since: number } | undefined;
   const now = () => context?.now() ?? Date.now();
   const folderOf = (namespace: string) => sha256Hex(namespace).slice(0, 16);
   const fileOf = (key: CacheKey) => join(folderOf(key.namespace), `${sha256Hex(key.id).slice(0, 32)}.json`);
@@ -172,15 +181,31 @@ export function file(options: FileOptions = {}): FileLayer {
     return decoded.entry;
   }
 
-  async function write(key: CacheKey, entry: CacheEntry): Promise<void> {
+  /** The entry in the key's file now, when it was written for this key: what a back-fill compares with. */
+  async function current(relative: string, key: CacheKey): Promise<CacheEntry | undefined> {
+    const text = await readFile(join(dir, relative), "utf8").catch(() => undefined);
+    const decoded = text === undefined ? undefined : decodeFile(text);
+    return decoded?.id === key.id ? decoded.entry : undefined;
+  }
+
+  async function write(key: CacheKey, entry: CacheEntry, options?: LayerSetOptions): Promise<void> {
     const until = keepUntil(entry);
-    if (until <= now()) return remove(key);
+    if (until <= now()) return options?.ifNewer ? undefined : remove(key);
     await load();
     const relative = fileOf(key);
+    // One write of a file at a time, so that a back-fill's compare and its rename see no write in between.
+    return writes.serial(relative, () => place(key, entry, relative, until, options?.ifNewer === true));
+  }
+
+  async function place(key: CacheKey, entry: CacheEntry, relative: string, until: number, ifNewer: boolean): Promise<void> {
+    if (ifNewer) {
+      const stored = await current(relative, key);
+      if (stored && stored.digest === entry.digest && !isNewer(entry, stored)) return;
+    }
     const folder = folderOf(key.namespace);
     const text = encodeFile(key.id, entry);
     const temporary = join(dir, `${relative}.${crypto.randomUUID()}.tmp`);
-    const place = async () => {
+    const attempt = async () => {
       if (!folders.has(folder)) await mkdir(join(dir, folder), { recursive: true });
       folders.add(folder);
       await writeFile(temporary, text);
@@ -188,18 +213,33 @@ export function file(options: FileOptions = {}): FileLayer {
     };
     try {
       // A clear() running at the same time may remove the folder between mkdir and the write: once more.
-      await place().catch((error: NodeJS.ErrnoException) => {
+      await attempt().catch((error: NodeJS.ErrnoException) => {
         if (error.code !== "ENOENT") throw error;
         folders.delete(folder);
-        return place();
+        return attempt();
       });
     } catch (error) {
       await unlink(temporary).catch(() => {});
       folders.delete(folder);
+      writesFailing(error);
       throw failed("write", error);
     }
+    writesWork();
     index.add(relative, { id: key.id, bytes: Buffer.byteLength(text), keepUntil: until, tags: entry.tags ?? [] });
     if (index.size > maxEntries || index.bytes > maxBytes) await cleanUp();
+  }
+
+  function writesFailing(error: unknown): void {
+    if (writeFailure) return;
+    writeFailure = { reason: (error as Error).message, since: Date.now() };
+    context?.emit("degraded", { layer: name, reason: `writes to ${dir} fail: ${writeFailure.reason}` });
+  }
+
+  function writesWork(): void {
+    if (!writeFailure) return;
+    const downMs = Date.now() - writeFailure.since;
+    writeFailure = undefined;
+    context?.emit("recovered", { layer: name, downMs });
   }
 
   async function remove(key: CacheKey): Promise<void> {
@@ -231,16 +271,24 @@ export function file(options: FileOptions = {}): FileLayer {
     for (const relative of index.tagged(tags)) await drop(relative);
   }
 
+  /** Up while writes work; degraded while they fail (disk full, no permission) but the folder reads; else down. */
   async function health(): Promise<LayerHealth> {
     const probe = join(dir, `.health.${crypto.randomUUID()}.tmp`);
+    const sizes = { entries: index.size, bytes: index.bytes };
     try {
       await mkdir(dir, { recursive: true });
       await writeFile(probe, "ok");
       await unlink(probe);
-      return { state: "up", entries: index.size, bytes: index.bytes };
     } catch (error) {
-      return { state: "down", detail: `${dir} is not writable: ${(error as Error).message}` };
+      const detail = `${dir} is not writable: ${(error as Error).message}`;
+      const readable = await readdir(dir).then(
+        () => true,
+        () => false,
+      );
+      return readable ? { state: "degraded", detail, ...sizes } : { state: "down", detail };
     }
+    if (writeFailure) return { state: "degraded", detail: `writes fail: ${writeFailure.reason}`, ...sizes };
+    return { state: "up", ...sizes };
   }
 
   return {

@@ -10,6 +10,7 @@ import {
   type CacheLayer,
   type EvictReason,
   type LayerContext,
+  type LayerSetOptions,
 } from "../../src/index.ts";
 
 /**
@@ -31,7 +32,10 @@ export const configSchema = z.strictObject({
 
 export type MemoryOptions = z.input<typeof configSchema>;
 
-const EVICT_REASON: Partial<Record<LRUCache.DisposeReason, EvictReason>> = { evict: "capacity", expire: "expired" };
+/** lru-cache allocates an options object per get when given none; it only writes `status` into it (undefined unless diagnostics listen). */
+const GET_OPTIONS: LRUCache.GetOptions<string, CacheEntry, unknown> = {};
+
+const EVICT_REASON: Partial<Record<LRUCache.DisposeReason, EvictReason>> = { evict: "capacity" };
 
 /**
  * The L1 layer: an in-process LRU that keeps references to the cached values (no serialization on
@@ -61,6 +65,8 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
     },
   });
 
+  const now = () => context?.now() ?? Date.now();
+
   function untag(id: string, entry: CacheEntry): void {
     for (const tag of entry.tags ?? []) {
       const ids = byTag.get(tag);
@@ -77,16 +83,27 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
     attach(layerContext) {
       context = layerContext;
     },
+    // Expiry is read from the entry, not kept by lru-cache a second time: its per-entry TTL costs two
+    // more memory loads on every hit (its start and TTL arrays), and the chain's clock is the one that counts.
     get(key: CacheKey) {
-      return lru.get(key.id);
+      const entry = lru.get(key.id, GET_OPTIONS);
+      if (entry === undefined || keepUntil(entry) > now()) return entry;
+      lru.delete(key.id);
+      context?.emit("evict", { layer: name, id: key.id, reason: "expired" });
+      return undefined;
     },
-    /** Never replaces an entry of the same key with an older write (a late back-fill, a slow load). */
-    set(key: CacheKey, entry: CacheEntry) {
-      const current = lru.peek(key.id, { allowStale: true });
-      if (current !== undefined && current.digest === entry.digest && isNewer(current, entry)) return;
-      const ttl = keepUntil(entry) - (context?.now() ?? Date.now());
-      if (ttl <= 0) return void lru.delete(key.id);
-      lru.set(key.id, entry, { ttl: Number.isFinite(ttl) ? Math.ceil(ttl) : 0 });
+    /**
+     * A back-fill (`ifNewer`) never replaces an entry of the same key with an older write stamp. A plain
+     * write always lands: the chain orders its own writes, and another process's clock running ahead
+     * must not make this process's newer write bounce off the entry it back-filled.
+     */
+    set(key: CacheKey, entry: CacheEntry, options?: LayerSetOptions) {
+      if (options?.ifNewer) {
+        const current = lru.peek(key.id, { allowStale: true });
+        if (current !== undefined && current.digest === entry.digest && isNewer(current, entry)) return;
+      }
+      if (keepUntil(entry) <= now()) return void lru.delete(key.id);
+      lru.set(key.id, entry);
       for (const tag of entry.tags ?? []) {
         let ids = byTag.get(tag);
         if (!ids) byTag.set(tag, (ids = new Set()));

@@ -1,5 +1,5 @@
 import type { CacheHandle, CacheEvents } from "../../src/index.ts";
-import { Histogram, type LatencySummary } from "./histogram.ts";
+import { Histogram, type LatencySummary } from "../../src/index.ts";
 
 /** Numbers a pooled layer (redis) reports in its `stats()`, read at snapshot time. */
 const POOL_FIELDS = [

@@ -32,11 +32,19 @@ export class HitRateWindow {
   #marks: Mark[] = [];
   #warnedAt = -Infinity;
   warnings = 0;
-  current = { requests: 0, hitRate: 0 };
 
   constructor(options: WindowOptions) {
     this.#options = options;
     this.#slotMs = options.windowMs / options.slots;
+  }
+
+  /** The window's numbers as of `now`, without moving it or warning. */
+  view(now: number, hits: number, misses: number): { requests: number; hitRate: number } {
+    let base = 0;
+    while (base + 1 < this.#marks.length && now - this.#marks[base + 1]!.at >= this.#options.windowMs) base++;
+    const mark = this.#marks[base] ?? { hits, misses };
+    const requests = hits - mark.hits + misses - mark.misses;
+    return { requests, hitRate: requests ? (hits - mark.hits) / requests : 0 };
   }
 
   /** Feed the cumulative counters; returns a warning at most once per window, never below `minRequests`. */
@@ -44,11 +52,7 @@ export class HitRateWindow {
     const last = this.#marks.at(-1);
     if (!last || now - last.at >= this.#slotMs) this.#marks.push({ at: now, hits, misses });
     while (this.#marks.length > 1 && now - this.#marks[1]!.at >= this.#options.windowMs) this.#marks.shift();
-    const base = this.#marks[0]!;
-    const windowHits = hits - base.hits;
-    const requests = windowHits + misses - base.misses;
-    const hitRate = requests ? windowHits / requests : 0;
-    this.current = { requests, hitRate };
+    const { requests, hitRate } = this.view(now, hits, misses);
     const { threshold, minRequests, windowMs } = this.#options;
     if (requests < minRequests || hitRate >= threshold || now - this.#warnedAt < windowMs) return undefined;
     this.#warnedAt = now;

@@ -7,10 +7,10 @@ import { renderPrometheus } from "./render.ts";
 import { buildSnapshot, type MetricsSnapshot } from "./snapshot.ts";
 
 export type { LayerMetrics, MetricsSnapshot } from "./snapshot.ts";
-export type { LatencySummary } from "./histogram.ts";
+export type { LatencySummary } from "../../src/index.ts";
 export type { WarmingMetrics } from "./collector.ts";
 export type { LowHitRate } from "./hit-rate-window.ts";
-export { Histogram } from "./histogram.ts";
+export { Histogram } from "../../src/index.ts";
 
 declare module "../../src/types.ts" {
   interface CacheEvents {
@@ -33,8 +33,8 @@ export const configSchema = z.strictObject({
 
 /** Every option of `metrics()`: the config's, plus those only code can give. The one source of their types, defaults and validation. */
 const optionsSchema = configSchema.extend({
-  /** Where the warning line goes. Default `console.warn`. */
-  log: functionSchema<(line: string) => void>().default(() => (line: string) => console.warn(line)),
+  /** Where a plain warning line goes. Default none: the chain's logger reports the `low-hit-rate` event as a JSON line. */
+  log: functionSchema<(line: string) => void>().default(() => () => {}),
 });
 
 /**
@@ -113,10 +113,9 @@ export function metrics(options: MetricsOptions = {}): MetricsPlugin {
     return low;
   };
 
-  const snapshot = (): MetricsSnapshot => {
-    check();
-    return buildSnapshot(attached(), collector, window, settings);
-  };
+  /** Reads only: a scrape or a /stats call never advances the window nor emits `low-hit-rate`. */
+  const snapshot = (): MetricsSnapshot => buildSnapshot(attached(), collector, window, settings);
+  const prometheus = () => renderPrometheus(snapshot(), collector);
 
   return {
     name,
@@ -133,6 +132,7 @@ export function metrics(options: MetricsOptions = {}): MetricsPlugin {
     },
     check,
     snapshot,
-    prometheus: () => renderPrometheus(snapshot(), collector),
+    prometheus,
+    capabilities: { prometheus, stats: snapshot },
   };
 }

@@ -1,4 +1,4 @@
-import type { Histogram } from "./histogram.ts";
+import type { Histogram } from "../../src/index.ts";
 
 export type Labels = Record<string, string>;
 type MetricType = "counter" | "gauge" | "histogram";

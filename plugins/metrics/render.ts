@@ -61,8 +61,8 @@ export function renderPrometheus(snapshot: MetricsSnapshot, collector: Collector
     for (const [trigger, runs] of Object.entries(warming.runs))
       out.counter("ragcache_warming_runs_total", "Warming passes started, by trigger.", runs, { trigger });
     out.gauge("ragcache_warming_running", "1 while a warming pass runs.", warming.running ? 1 : 0);
-    out.gauge("ragcache_warming_done", "Items processed by the current or last pass.", warming.done);
-    out.gauge("ragcache_warming_total", "Items in the current or last pass.", warming.total);
+    out.gauge("ragcache_warming_pass_items", "Items in the current or last pass.", warming.total);
+    out.gauge("ragcache_warming_pass_items_done", "Items processed by the current or last pass.", warming.done);
     out.counter("ragcache_warming_items_total", "Items warmed over all passes, by result.", warming.warmed, { result: "ok" });
     out.counter("ragcache_warming_items_total", "Items warmed over all passes, by result.", warming.failures, {
       result: "failed",

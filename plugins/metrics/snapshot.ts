@@ -1,6 +1,6 @@
 import type { CacheHandle } from "../../src/index.ts";
 import { poolOf, type Collector, type LayerErrors, type WarmingMetrics } from "./collector.ts";
-import type { LatencySummary } from "./histogram.ts";
+import type { LatencySummary } from "../../src/index.ts";
 import type { HitRateWindow } from "./hit-rate-window.ts";
 
 /** One layer's row in a metrics snapshot: its counters, sampled latency, state, pool and own stats. */
@@ -105,7 +105,7 @@ export function buildSnapshot(
       missLatency: collector.misses.summary(),
       window: {
         ms: settings.windowMs,
-        ...window.current,
+        ...window.view(cache.now(), stats.hits, stats.misses),
         threshold: settings.threshold,
         minRequests: settings.minRequests,
         lowHitRateWarnings: window.warnings,

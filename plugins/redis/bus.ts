@@ -11,10 +11,14 @@ export interface BusConfig {
   /** Publishes on a pooled connection (auto-pipelined with the write it follows). */
   publish: (channel: string, message: string) => Promise<unknown>;
   /**
-   * Subscribers of the channel, this process included (PUBSUB NUMSUB). Absent where the count is
-   * not global (a cluster counts per node): then every invalidation is published.
+   * How many listen and how to say hello, off the pool's accounting. Absent where the count is not
+   * global (a cluster counts per node): then every invalidation is published.
    */
-  subscribers?: (channel: string) => Promise<number>;
+  presence?: {
+    /** Subscribers of the channel, this process included (PUBSUB NUMSUB). */
+    subscribers: (channel: string) => Promise<number>;
+    announce: (channel: string, message: string) => Promise<unknown>;
+  };
   /** An invalidation from another process. */
   onRemote: (invalidation: Invalidation) => void;
   /** The subscription was lost and is back: messages may have been missed meanwhile. */
@@ -40,14 +44,14 @@ export function invalidationBus(config: BusConfig) {
     subscriber.subscribe(channel).then(
       () => {
         listening = true;
-        send({ h: 1 }).catch(() => {});
+        config.presence?.announce(channel, JSON.stringify({ o: origin, h: 1 })).catch(() => {});
         recount();
       },
       () => {},
     );
   const recount = () => {
-    if (!config.subscribers) return;
-    config.subscribers(channel).then(
+    if (!config.presence) return;
+    config.presence.subscribers(channel).then(
       (count) => presence.counted(listening ? count - 1 : count),
       () => presence.counted(undefined),
     );
@@ -67,7 +71,9 @@ export function invalidationBus(config: BusConfig) {
     }
     connectedOnce = true;
   });
-  const subscribed = join();
+  let closed = () => {};
+  // Settled by close() too: ioredis keeps a SUBSCRIBE queued for a Redis it never reached even after disconnect().
+  const subscribed = Promise.race([join(), new Promise<void>((resolve) => (closed = resolve))]);
   subscriber.on("message", (from: string, message: string) => {
     if (from !== channel || message.startsWith(ownPrefix)) return;
     let parsed: { o?: unknown; i?: Invalidation; h?: unknown };
@@ -96,6 +102,7 @@ export function invalidationBus(config: BusConfig) {
     close(): void {
       clearInterval(recounting);
       subscriber.disconnect();
+      closed();
     },
   };
 }

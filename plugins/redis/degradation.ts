@@ -1,16 +1,9 @@
-import {
-  RagCacheError,
-  type CacheEntry,
-  type CacheKey,
-  type CacheLayer,
-  type Invalidation,
-  type LayerContext,
-  type MaybePromise,
-} from "../../src/index.ts";
+import { RagCacheError, type CacheLayer, type Invalidation, type LayerContext, type MaybePromise } from "../../src/index.ts";
 import { toError } from "../../src/index.ts";
 import type { Breaker } from "./breaker.ts";
 import { isCommandError } from "./connect.ts";
-import { reconcile, type Journal } from "./journal.ts";
+import { invalidationOf, invalidationsOf, keyOf, type Change, type Journal } from "./journal.ts";
+import { replay } from "./replay.ts";
 import type { RedisStore } from "./store.ts";
 
 /** What a call gets while the breaker is open and there is no fallback to turn to. */
@@ -20,6 +13,12 @@ export function circuitOpen(layer: string, operation: string): RagCacheError {
     `${operation} skipped: Redis is unreachable (circuit open) and there is no fallback`,
     { source: layer },
   );
+}
+
+/** Lines a crash tore before their write was acknowledged: skipped by the replay, reported once. */
+function tornLines(layer: string, count: number): RagCacheError {
+  const message = `${count} journal line(s) unreadable (torn by a crash before being acknowledged); skipped`;
+  return new RagCacheError("E_LAYER_FAILED", message, { source: layer });
 }
 
 export interface WriteConfig {
@@ -34,25 +33,6 @@ export interface WriteConfig {
   publish?: (invalidation: Invalidation) => Promise<unknown> | undefined;
   /** Background work that `close()` waits for: the publish after a write. */
   track: (work: Promise<unknown>) => void;
-}
-
-/** One write as the router sees it; `operation` names it in error events. */
-export type Change =
-  | { operation: "set"; key: CacheKey; entry: CacheEntry; px: number; ifNewer?: boolean }
-  | { operation: "delete"; key: CacheKey }
-  | { operation: "clear"; namespace?: string }
-  | { operation: "invalidateTags"; tags: readonly string[] };
-
-/** The key a change concerns, for error events; clears and tag invalidations have none. */
-function keyOf(change: Change): CacheKey | undefined {
-  return "key" in change ? change.key : undefined;
-}
-
-/** What other processes must forget after the change. */
-function invalidationOf(change: Change): Invalidation {
-  if (change.operation === "clear") return { type: "clear", namespace: change.namespace };
-  if (change.operation === "invalidateTags") return { type: "tags", tags: change.tags };
-  return { type: "delete", ids: [change.key.id] };
 }
 
 /**
@@ -94,9 +74,8 @@ export class WriteRouter {
         // Redis answered and refused this one write: the caller hears of it, the tier stays up.
         if (isCommandError(toError(error))) throw error;
         if (!fallback) {
-          this.#remember(change);
           breaker.failure(toError(error));
-          throw error;
+          return this.#remember(change).then(() => Promise.reject(error));
         }
         emit("error", { layer: name, operation: change.operation, error: toError(error), key: keyOf(change) });
         breaker.open(`${change.operation} failed: ${toError(error).message}`);
@@ -106,31 +85,31 @@ export class WriteRouter {
   }
 
   /**
-   * Called by the breaker once Redis answers again: waits for fallback writes in progress, copies the
-   * journal over, empties the fallback and closes the breaker, all before any queued write proceeds.
+   * Called by the breaker once Redis answers again (and at start, for a journal left on disk): waits
+   * for fallback writes in progress, replays the journal into Redis, empties the fallback and the
+   * journal and closes the breaker, all before any queued write proceeds. A failure keeps the journal.
    */
   recover(close: () => void): Promise<void> {
-    const { journal, store, fallback, now, publish } = this.#config;
+    const { journal, store, fallback, now, publish, emit, name } = this.#config;
     this.#recovering = (async () => {
       while (this.#pending.size) await Promise.allSettled([...this.#pending]);
-      const changes = journal.take();
-      try {
-        await reconcile(changes, store, fallback, now);
-      } catch (error) {
-        journal.restore(changes);
-        throw error;
-      }
-      if (publish) for (const invalidation of changes.invalidations()) await publish(invalidation)?.catch(() => {});
+      const plan = await journal.plan();
+      if (plan.unreadable) emit("error", { layer: name, operation: "replay", error: tornLines(name, plan.unreadable) });
+      await replay(plan, store, now);
+      await fallback?.clear();
+      await journal.forget(plan);
+      if (publish) for (const invalidation of invalidationsOf(plan)) await publish(invalidation)?.catch(() => {});
       close();
     })().finally(() => (this.#recovering = undefined));
     return this.#recovering;
   }
 
+  /** The journal goes to disk (or memory) before the fallback: an acknowledged write is always journaled. */
   #degraded(change: Change): Promise<void> {
-    this.#remember(change);
     const { fallback } = this.#config;
-    if (!fallback) return Promise.reject(circuitOpen(this.#config.name, change.operation));
-    const written = Promise.resolve().then(() => this.#toFallback(fallback, change));
+    const journaled = this.#remember(change);
+    if (!fallback) return journaled.then(() => Promise.reject(circuitOpen(this.#config.name, change.operation)));
+    const written = journaled.then(() => this.#toFallback(fallback, change));
     this.#pending.add(written);
     const forget = () => void this.#pending.delete(written);
     written.then(forget, forget);
@@ -146,17 +125,18 @@ export class WriteRouter {
   }
 
   #toFallback(fallback: CacheLayer, change: Change): MaybePromise<void> {
-    if (change.operation === "set") return fallback.set(change.key, change.entry);
+    if (change.operation === "set") return fallback.set(change.key, change.entry, { ifNewer: change.ifNewer });
     if (change.operation === "delete") return fallback.delete(change.key);
     if (change.operation === "clear") return fallback.clear(change.namespace);
     return fallback.invalidateTags(change.tags);
   }
 
-  /** Journals what the change touches, for recovery. */
-  #remember(change: Change): void {
-    const { journal } = this.#config;
-    if (change.operation === "clear") journal.clear(change.namespace);
-    else if (change.operation === "invalidateTags") journal.tag(change.tags);
-    else journal.id(change.key.id);
+  /**
+   * Journals the change for recovery. Without a fallback a set was stored nowhere: Redis must forget
+   * the key's older value instead.
+   */
+  #remember(change: Change): Promise<void> {
+    const { journal, fallback } = this.#config;
+    return journal.record(change.operation === "set" && !fallback ? { operation: "delete", key: change.key } : change);
   }
 }

@@ -16,6 +16,7 @@ import { connect, isCommandError } from "./connect.ts";
 import { circuitOpen, WriteRouter } from "./degradation.ts";
 import { distributedFlights } from "./flight.ts";
 import { Journal } from "./journal.ts";
+import { fileLog, memoryLog } from "./journal-log.ts";
 import { leaseCommands } from "./lock.ts";
 import { resolveOptions, type RedisLayerOptions } from "./options.ts";
 import { Pool } from "./pool.ts";
@@ -46,7 +47,8 @@ export type RedisLayer = CacheLayer & {
 /**
  * The L2 layer: Redis through a pool of auto-pipelined connections (standalone, Sentinel or Cluster),
  * behind a circuit breaker that moves reads and writes to `fallback` while Redis is unreachable and
- * reconciles on recovery, with a pub/sub bus that keeps other processes' faster layers coherent.
+ * journals them on disk beside it, replayed into Redis on recovery or by the next process to start
+ * there, with a pub/sub bus that keeps other processes' faster layers coherent.
  * @example
  * ```ts
  * const l2 = redis({ url: "redis://localhost:6379", maxConnections: 2, fallback: file({ dir: ".cache" }) });
@@ -56,6 +58,13 @@ export type RedisLayer = CacheLayer & {
 export function redis(options: RedisLayerOptions = {}): RedisLayer {
   const settings = resolveOptions(options);
   const { name, log, fallback } = settings;
+  // First: a folder another process holds is refused before any connection is opened.
+  const journal = new Journal(settings.journalDir ? fileLog(settings.journalDir, settings.journalSync, name) : memoryLog(), {
+    changes: settings.maxJournal,
+    bytes: settings.maxJournalBytes,
+  });
+  /** A journal left by an earlier process, replayed before any read reaches Redis. */
+  let replaying: Promise<void> | undefined;
   let context: LayerContext | undefined;
   const now = () => context?.now() ?? Date.now();
   const emit: LayerContext["emit"] = (event, payload) => context?.emit(event, payload);
@@ -88,14 +97,13 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
       })
     : undefined;
   const store = redisStore(pool, settings.prefix, settings.cluster !== undefined, name, flights?.fenceOf);
-  const journal = new Journal(settings.maxJournal);
   let remoteInvalidations = 0;
   const bus = settings.invalidationBus
     ? invalidationBus({
         subscriber: connect(settings, "subscriber"),
         channel: `${settings.prefix}#invalidate`,
         publish: store.publish,
-        subscribers: settings.cluster ? undefined : store.subscribers,
+        presence: settings.cluster ? undefined : { subscribers: store.subscribers, announce: store.announce },
         onRemote: (invalidation) => {
           remoteInvalidations++;
           context?.track(context.invalidateAbove(invalidation));
@@ -165,6 +173,25 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
     return writes.route({ operation: "delete", key });
   }
 
+  function read(key: CacheKey): MaybePromise<LayerHit | undefined> {
+    if (replaying) return replaying.then(() => read(key));
+    if (breaker.isOpen) {
+      if (!fallback) throw circuitOpen(name, "get");
+      return fallback.get(key);
+    }
+    const seen = remoteInvalidations;
+    return store.get(key.id).then(
+      (raw) => {
+        breaker.success();
+        // An invalidation that overtook this read may concern the value it carries; the chain would
+        // back-fill that value into the layers the invalidation just cleared, so read it again.
+        if (seen !== remoteInvalidations) return store.get(key.id).then(store.decode);
+        return store.decode(raw);
+      },
+      (error) => readFailed(error, key),
+    );
+  }
+
   return {
     name,
     persistent: true,
@@ -172,33 +199,19 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
     attach(layerContext) {
       context = layerContext;
       fallback?.attach?.({ ...layerContext, invalidateAbove: async () => {} });
-      if (fallback)
-        layerContext.track(
-          pool
-            .run((client) => client.ping())
-            .then(
-              () => fallback.clear(),
-              () => {},
-            ),
-        );
+      if (!fallback && journal.size === 0) return;
+      // Writes wait for the start (a replay, or emptying the fallback of what no journal line covers); reads
+      // too when a journal was left behind, so that none reaches Redis before it has caught up.
+      const left = journal.size > 0;
+      const started = writes
+        .recover(() => {})
+        .catch((error: unknown) => {
+          if (left) breaker.open(`replaying the journal left by an earlier process failed: ${toError(error).message}`);
+        });
+      if (left) replaying = started.finally(() => (replaying = undefined));
+      layerContext.track(started);
     },
-    get(key) {
-      if (breaker.isOpen) {
-        if (!fallback) throw circuitOpen(name, "get");
-        return fallback.get(key);
-      }
-      const seen = remoteInvalidations;
-      return store.get(key.id).then(
-        (raw) => {
-          breaker.success();
-          // An invalidation that overtook this read may concern the value it carries; the chain would
-          // back-fill that value into the layers the invalidation just cleared, so read it again.
-          if (seen !== remoteInvalidations) return store.get(key.id).then(store.decode);
-          return store.decode(raw);
-        },
-        (error) => readFailed(error, key),
-      );
-    },
+    get: read,
     set(key, entry: CacheEntry, options) {
       const keep = keepUntil(entry) - now();
       if (keep <= 0) return deleteKey(key);
@@ -224,11 +237,13 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
       breaker.stop();
       clearInterval(healthTimer);
       await breaker.probing;
-      await bus?.subscribed;
+      // Disconnected first: a SUBSCRIBE still waiting for a Redis that never answered then settles at once.
       bus?.close();
       flights?.close();
+      await bus?.subscribed;
       await pool.close();
       await fallback?.close?.();
+      await journal.close();
     },
   };
 }

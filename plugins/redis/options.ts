@@ -7,6 +7,7 @@ import {
   pluginRefSchema,
   positiveDurationSchema,
   toMs,
+  type EnvAlias,
 } from "../../src/index.ts";
 
 const node = z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65_535) });
@@ -44,7 +45,7 @@ const jsonOptions = z.strictObject({
   connectTimeout: positiveDurationSchema.default("1s"),
   /** Budget of one command; a timed-out command is retried (see `retries`). Default "250ms". */
   commandTimeout: positiveDurationSchema.default("250ms"),
-  /** A socket silent this long while commands wait is dropped and reconnected. Default "5s". */
+  /** A socket silent this long while commands wait is dropped and reconnected. Default "5s". Env `RAG_SOCKET_TIMEOUT` (seconds). */
   socketTimeout: positiveDurationSchema.default("5s"),
   /** Retries of a command that timed out, on the least busy connection (every command here is idempotent). Default 1. */
   retries: z.number().int().min(0).max(10).default(1),
@@ -60,8 +61,27 @@ const jsonOptions = z.strictObject({
   failureThreshold: z.number().int().min(1).max(20).default(5),
   /** While the breaker is open, how often Redis is probed. Default "500ms". */
   probeInterval: positiveDurationSchema.default("500ms"),
-  /** Keys/tags/namespaces remembered while degraded; past it, recovery clears this prefix in Redis instead. Default 10 000. */
+  /** Changes journaled while degraded; past it, recovery clears this prefix in Redis instead. Default 10 000. */
   maxJournal: z.number().int().positive().default(10_000),
+  /** Bytes of the journal (each change carries its entry); past it, the same as past `maxJournal`. Default 256 MiB. */
+  maxJournalBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
+  /**
+   * The folder of the journal: every change made while Redis is unreachable, replayed into Redis on
+   * recovery or by the next process that starts with this folder. One process per folder (a lock file
+   * refuses a second). Default: the fallback's `dir` (a `file()` fallback), else the journal is kept in
+   * memory and dies with the process.
+   */
+  journalDir: z.string().min(1).optional(),
+  /**
+   * "always": a change made during an outage is fsynced to the journal before it is acknowledged
+   * (survives a power loss; concurrent writes share one fsync). "never": written, left to the OS to
+   * flush (survives the process being killed, not the machine losing power). Default "always".
+   */
+  journalSync: z.enum(["always", "never"]).default("always"),
   /** Publish invalidations on a Redis channel so other processes evict their faster layers. Default true. */
   invalidationBus: z.boolean().default(true),
   /**
@@ -104,12 +124,12 @@ const optionsSchema = jsonOptions
   .extend({
     /**
      * Where reads and writes go while Redis is unreachable (usually `file()`). It is emptied whenever
-     * Redis is reachable (at start, after recovery), so it only ever holds what was written during an
+     * Redis has caught up (at start, after recovery), so it only ever holds what was written during an
      * outage. Default: none (misses + error events).
      */
     fallback: layerSchema.optional(),
-    /** Where the degraded/recovered log lines go. Default `console.warn`. */
-    log: functionSchema<(line: string) => void>().default(() => (line: string) => console.warn(line)),
+    /** Where plain degraded/recovered lines go. Default none: the chain's logger reports those events as JSON lines. */
+    log: functionSchema<(line: string) => void>().default(() => () => {}),
   })
   .refine(oneTopology.check, { message: oneTopology.message });
 
@@ -123,8 +143,11 @@ const optionsSchema = jsonOptions
  */
 export type RedisLayerOptions = z.input<typeof optionsSchema>;
 
-/** Env vars that set options besides the generic `RAG_REDIS_<OPTION>`. */
-export const envAliases = { RAG_HEALTH_CHECK_INTERVAL: "healthCheckInterval" };
+/** Env vars that set options besides the generic `RAG_REDIS_<OPTION>`; `RAG_SOCKET_TIMEOUT=5.0` is seconds. */
+export const envAliases: Record<string, EnvAlias> = {
+  RAG_HEALTH_CHECK_INTERVAL: "healthCheckInterval",
+  RAG_SOCKET_TIMEOUT: { option: "socketTimeout", unit: "s" },
+};
 
 export type Settings = ReturnType<typeof resolveOptions>;
 
@@ -142,5 +165,12 @@ export function resolveOptions(options: RedisLayerOptions) {
     probeIntervalMs: toMs(parsed.probeInterval, "probeInterval"),
     lockLeaseMs: toMs(parsed.lockLease, "lockLease"),
     lockWaitMs: toMs(parsed.lockWait, "lockWait"),
+    journalDir: parsed.journalDir ?? dirOf(parsed.fallback),
   };
+}
+
+/** The folder a fallback keeps its files in, when it has one (`file()` exposes `dir`). */
+function dirOf(fallback: unknown): string | undefined {
+  const dir = (fallback as { dir?: unknown } | undefined)?.dir;
+  return typeof dir === "string" ? dir : undefined;
 }

@@ -17,7 +17,7 @@ export interface PoolConfig {
 }
 
 /**
- * ioredis has no pool: this is one. N connections, auto-pipelined while busy; a command goes to the least busy
+ * ioredis has no pool: this is one. N connections, auto-pipelined while the pool is busy; a command goes to the least busy
  * ready one, and waits in a queue only when every connection has `maxInFlightPerConnection` commands
  * out. A command that timed out is retried once more on the then least busy connection.
  */
@@ -49,8 +49,8 @@ export class Pool {
     slot.inFlight++;
     this.#inFlight++;
     // Auto-pipelining batches the commands of one tick into one write but holds each back for a turn
-    // of the event loop (setImmediate): worth it only while the connection already has commands out.
-    slot.client.options.enableAutoPipelining = slot.inFlight > 1;
+    // of the event loop (setImmediate): worth it only while the pool has other commands out.
+    slot.client.options.enableAutoPipelining = this.#inFlight > 1;
     return command(slot.client).then(
       (result) => {
         this.#release(slot);
@@ -62,6 +62,11 @@ export class Pool {
         throw error;
       },
     );
+  }
+
+  /** Runs a rare housekeeping command (the bus's listener count) on a connection, outside the in-flight accounting. */
+  untracked<T>(command: (client: Client) => Promise<T>): Promise<T> {
+    return command(this.#pick().client);
   }
 
   /**

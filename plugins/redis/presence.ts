@@ -14,7 +14,10 @@ const REPLAY_MAX = 1_024;
  */
 export class Presence {
   #others = Number.POSITIVE_INFINITY;
-  #unpublished: { at: number; invalidation: Invalidation }[] = [];
+  /** Unpublished invalidations in two generations of REPLAY_MS each: the older one is dropped whole, never filtered. */
+  #recent: Kept[] = [];
+  #older: Kept[] = [];
+  #recentSince = performance.now();
   #overflowedAt = Number.NEGATIVE_INFINITY;
 
   /** No other process listens: an invalidation can stay unpublished (kept for replay). */
@@ -35,13 +38,16 @@ export class Presence {
   /** Keeps an invalidation that was not published, for a process that turns out to have joined meanwhile. */
   unpublished(invalidation: Invalidation): void {
     const at = performance.now();
-    if (this.#unpublished.length && this.#unpublished[0]!.at < at - REPLAY_MS)
-      this.#unpublished = this.#unpublished.filter((kept) => kept.at >= at - REPLAY_MS);
-    if (this.#unpublished.length >= REPLAY_MAX) {
-      this.#unpublished = [];
+    if (at - this.#recentSince > REPLAY_MS) {
+      this.#older = this.#recent;
+      this.#recent = [];
+      this.#recentSince = at;
+    }
+    if (this.#recent.length >= REPLAY_MAX) {
+      this.#recent = [];
       this.#overflowedAt = at;
     }
-    this.#unpublished.push({ at, invalidation });
+    this.#recent.push({ at, invalidation });
   }
 
   /** Another process said hello: from now on publish, and what it may have missed is answered. */
@@ -49,6 +55,11 @@ export class Presence {
     this.heard();
     const since = performance.now() - REPLAY_MS;
     if (this.#overflowedAt >= since) return [{ type: "clear" }];
-    return this.#unpublished.filter((kept) => kept.at >= since).map((kept) => kept.invalidation);
+    return [...this.#older, ...this.#recent].filter((kept) => kept.at >= since).map((kept) => kept.invalidation);
   }
+}
+
+interface Kept {
+  at: number;
+  invalidation: Invalidation;
 }

@@ -194,9 +194,13 @@ export function redisStore(
     publish(channel: string, message: string): Promise<unknown> {
       return pool.run((client) => client.publish(channel, message));
     },
-    /** Subscribers of a pub/sub channel on this server (PUBSUB NUMSUB). */
+    /** Subscribers of a pub/sub channel on this server (PUBSUB NUMSUB); housekeeping, outside the pool's accounting. */
     subscribers(channel: string): Promise<number> {
-      return pool.run((client) => client.pubsub("NUMSUB", channel)).then((reply) => Number((reply as unknown[])[1] ?? 0));
+      return pool.untracked((client) => client.pubsub("NUMSUB", channel)).then((reply) => Number((reply as unknown[])[1] ?? 0));
+    },
+    /** A bus message that is not an invalidation (a hello); housekeeping, outside the pool's accounting. */
+    announce(channel: string, message: string): Promise<unknown> {
+      return pool.untracked((client) => client.publish(channel, message));
     },
   };
 }

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { createCache, isRagCacheError, loadConfig, type RagConfig } from "../../src/index.ts";
+import { createCache, isRagCacheError, jsonLogger, loadConfig, type RagConfig } from "../../src/index.ts";
 import { defaultConfig, type PluginRef } from "../../src/index.ts";
 import type { WarmingPlugin } from "./index.ts";
 import { progressReporter } from "./progress-bar.ts";
@@ -65,9 +65,14 @@ async function main(): Promise<void> {
   const options = await loadConfig(config, { baseDir }).catch((error: Error) =>
     fail(isRagCacheError(error) ? error.message : `cannot load the config: ${error.message}`),
   );
-  const cache = createCache(options);
-  await cache.ready.catch((error: Error) => fail(error.message));
   const plugin = options.plugins!.find((candidate): candidate is WarmingPlugin => "run" in candidate && "plan" in candidate)!;
+  // The pass's own progress and failures are printed below; the log keeps what else goes wrong.
+  const logger = jsonLogger();
+  const cache = createCache({
+    ...options,
+    log: { log: (level, fields) => fields.layer !== plugin.name && logger.log(level, fields) },
+  });
+  await cache.ready.catch((error: Error) => fail(error.message));
   const show = progressReporter(process.stdout);
   cache.on("warming", show);
   const pass = plugin.run({ trigger: "cli" });

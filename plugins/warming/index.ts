@@ -84,6 +84,9 @@ export type WarmingOptions = z.input<typeof optionsSchema>;
 /** `RAG_CACHE_WARMING_TOP_N` and `RAG_CACHE_WARMING_HOUR` set `topN` and `hour` (besides `RAG_WARMING_<OPTION>`). */
 export const envAliases = { RAG_CACHE_WARMING_TOP_N: "topN", RAG_CACHE_WARMING_HOUR: "hour" };
 
+/** Options that are paths: a config file's relative ones resolve from its folder. */
+export const pathOptions = ["warmList", "stateFile"];
+
 /** What `status()` answers (and `GET /v1/warm` shows): the pass, the schedule, the frequency table. */
 export interface WarmingStatus {
   running: boolean;
@@ -185,6 +188,23 @@ export function warming(warmingOptions: WarmingOptions = {}): WarmingPlugin {
     return [...items.values()].sort((a, b) => b.priority - a.priority || b.count - a.count);
   }
 
+  function cancel(): void {
+    current?.cancel();
+  }
+
+  function status(): WarmingStatus {
+    return {
+      running: current?.progress.running ?? false,
+      progress: current?.progress,
+      schedule: pattern,
+      topN,
+      nextRun: job?.nextRun()?.toISOString(),
+      tracked: sketch.size,
+      capacity: sketch.capacity,
+      persistence: store?.where ?? "none",
+    };
+  }
+
   async function save(): Promise<void> {
     try {
       await store?.save(sketch.counters());
@@ -252,17 +272,12 @@ export function warming(warmingOptions: WarmingOptions = {}): WarmingPlugin {
       };
     },
     run,
-    cancel: () => current?.cancel(),
-    status: () => ({
-      running: current?.progress.running ?? false,
-      progress: current?.progress,
-      schedule: pattern,
-      topN,
-      nextRun: job?.nextRun()?.toISOString(),
-      tracked: sketch.size,
-      capacity: sketch.capacity,
-      persistence: store?.where ?? "none",
-    }),
+    cancel,
+    status,
+    capabilities: {
+      stats: status,
+      job: { route: "warm", start: (trigger) => void run({ trigger }), cancel, status: () => ({ ...status() }) },
+    },
     record: (query, keyOptions = {}) => learn(attached().key(query, keyOptions)),
     plan,
     save,

@@ -1,4 +1,4 @@
-// Runs under Node from a project that installed the packed ragcache: every check prints one line.
+// Runs under Node (and Bun) from a project that installed the packed ragcache: every check prints one line.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,6 +9,7 @@ import { createCache, isRagCacheError, loadConfig, toMs } from "ragcache";
 import { file } from "ragcache/file";
 import { ragcache } from "ragcache/hono";
 import { memory } from "ragcache/memory";
+import { openAIProxy } from "ragcache/openai";
 import { redis } from "ragcache/redis";
 
 const results = { passed: 0, failed: 0 };
@@ -24,7 +25,8 @@ async function check(name, body) {
 }
 
 const dir = await mkdtemp(join(tmpdir(), "ragcache-node-smoke-"));
-console.log(`node ${process.version}`);
+const runtime = typeof Bun === "undefined" ? `node ${process.version}` : `bun ${Bun.version}`;
+console.log(runtime);
 
 await check("core + memory: the loader runs once, then a hit", async () => {
   const cache = createCache({ layers: [memory()], defaultTtl: "1h30m" });
@@ -99,6 +101,60 @@ await check("Hono middleware on @hono/node-server: MISS then HIT", async () => {
   await cache.close();
 });
 
+/** Serves a Hono app on @hono/node-server at a free loopback port. */
+function listen(app) {
+  return new Promise((resolve) => {
+    const listening = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) =>
+      resolve({ listening, port: info.port }),
+    );
+  });
+}
+
+await check("OpenAI proxy on @hono/node-server: a streamed MISS, then the same content replayed as a HIT", async () => {
+  let upstreamCalls = 0;
+  const chunk = (delta, finish_reason = null) =>
+    `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason }] })}\n\n`;
+  const upstreamApp = new Hono().post("/v1/chat/completions", () => {
+    upstreamCalls++;
+    const body = [
+      chunk({ role: "assistant", content: "" }),
+      chunk({ content: "forty " }),
+      chunk({ content: "two" }),
+      chunk({}, "stop"),
+      "data: [DONE]\n\n",
+    ];
+    return new Response(body.join(""), { headers: { "content-type": "text/event-stream" } });
+  });
+  const upstream = await listen(upstreamApp);
+  const cache = createCache({ layers: [memory()] });
+  const proxy = await listen(
+    new Hono().route("/", openAIProxy({ cache, upstream: { baseURL: `http://127.0.0.1:${upstream.port}/v1` }, env: {} })),
+  );
+  const ask = () =>
+    fetch(`http://127.0.0.1:${proxy.port}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer sk" },
+      body: JSON.stringify({ model: "m", temperature: 0, stream: true, messages: [{ role: "user", content: "q" }] }),
+    });
+  const contentOf = (text) =>
+    text
+      .split("\n\n")
+      .filter((event) => event.startsWith("data: {"))
+      .map((event) => JSON.parse(event.slice(6)).choices[0].delta.content ?? "")
+      .join("");
+  const miss = await ask();
+  const missText = await miss.text();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const hit = await ask();
+  assert.equal(miss.headers.get("x-ragcache"), "MISS");
+  assert.equal(hit.headers.get("x-ragcache"), "HIT");
+  assert.equal(contentOf(await hit.text()), "forty two");
+  assert.equal(contentOf(missText), "forty two");
+  assert.equal(upstreamCalls, 1);
+  await Promise.all([upstream, proxy].map((server) => new Promise((resolve) => server.listening.close(resolve))));
+  await cache.close();
+});
+
 await rm(dir, { recursive: true, force: true });
-console.log(`node ${process.version}: ${results.passed} passed, ${results.failed} failed`);
+console.log(`${runtime}: ${results.passed} passed, ${results.failed} failed`);
 process.exit(results.failed ? 1 : 0);

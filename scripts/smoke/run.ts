@@ -25,6 +25,9 @@ const RUNTIMES = {
   croner: "11.0.1",
 };
 
+/** The lower bound of package.json's hono peer range (@hono/node-server 2 needs hono/ws of 4.7). */
+const OLDEST_HONO = "4.7.0";
+
 const results: { name: string; ok: boolean; detail: string }[] = [];
 
 async function run(cmd: string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 240_000): Promise<string> {
@@ -111,19 +114,43 @@ async function waitForHttp(url: string, timeoutMs = 15_000): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-/** Starts a server process, sends the same request twice, and returns the X-Cache of each. */
-async function missThenHit(cmd: string[], cwd: string, port: number, request: () => Request): Promise<string> {
+/** Starts a server process, waits until it answers, runs `check` against it, then stops it. */
+async function withServer(cmd: string[], cwd: string, port: number, check: () => Promise<string>): Promise<string> {
   const child = Bun.spawn(cmd, { cwd, env: { ...process.env, PORT: String(port) }, stdout: "pipe", stderr: "pipe" });
   try {
     await waitForHttp(`http://127.0.0.1:${port}/`);
-    const marks: string[] = [];
-    for (let i = 0; i < 2; i++) marks.push((await fetch(request())).headers.get("x-cache") ?? "none");
-    if (marks.join(" ") !== "MISS HIT") throw new Error(`expected MISS then HIT, got ${marks.join(" then ")}`);
-    return marks.join(" then ");
+    return await check();
   } finally {
     child.kill();
     await child.exited;
   }
+}
+
+/** Sends the same request twice to a server process and returns the X-Cache of each. */
+const missThenHit = (cmd: string[], cwd: string, port: number, request: () => Request) =>
+  withServer(cmd, cwd, port, async () => {
+    const marks: string[] = [];
+    for (let i = 0; i < 2; i++) marks.push((await fetch(request())).headers.get("x-cache") ?? "none");
+    if (marks.join(" ") !== "MISS HIT") throw new Error(`expected MISS then HIT, got ${marks.join(" then ")}`);
+    return marks.join(" then ");
+  });
+
+/** The standalone server from the bin: a PUT then a GET of the same entry. */
+async function serveRoundTrip(cmd: string[], cwd: string): Promise<string> {
+  const port = await freePort();
+  return withServer([...cmd, "--port", String(port)], cwd, port, async () => {
+    const url = `http://127.0.0.1:${port}/v1/cache/smoke/question`;
+    const put = await fetch(url, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ value: { answer: 42 }, ttl: "1h30m" }),
+    });
+    const got = await fetch(url);
+    const body = (await got.json()) as { value?: unknown };
+    if (put.status !== 200 || got.status !== 200 || JSON.stringify(body.value) !== '{"answer":42}')
+      throw new Error(`PUT ${put.status}, GET ${got.status} ${JSON.stringify(body)}`);
+    return `PUT then GET on :${port}: ${JSON.stringify(body.value)}`;
+  });
 }
 
 const started = performance.now();
@@ -136,16 +163,17 @@ await run(["npm", "pack", "--pack-destination", work, "--loglevel=error"], ROOT)
 const tarball = join(work, (await readdir(work)).find((file) => file.endsWith(".tgz"))!);
 console.log(`packed ${tarball} (${mb((await stat(tarball)).size)})`);
 
-await step("memory-only install (ragcache + hono) under 5 MB", async () => {
-  const dir = await project(work, "memory-only", tarball, ["hono"]);
-  const bytes = await directorySize(join(dir, "node_modules"));
-  const packages = (await readdir(join(dir, "node_modules"))).filter((name) => !name.startsWith("."));
+const memoryOnly = await project(work, "memory-only", tarball, ["hono"]);
+await step("memory-only install (ragcache + the latest hono) under 5 MB", async () => {
+  const bytes = await directorySize(join(memoryOnly, "node_modules"));
+  const packages = (await readdir(join(memoryOnly, "node_modules"))).filter((name) => !name.startsWith("."));
   const line = `memory-only install: ${mb(bytes)} (${packages.join(", ")})`;
   if (bytes >= 5 * 1024 * 1024) throw new Error(line);
   return line;
 });
 
-const app = await project(work, "app", tarball, ["hono", "ioredis", "@hono/node-server", "croner"]);
+// The app is on the oldest hono the peer range allows, so types and middleware are proven across 4.x.
+const app = await project(work, "app", tarball, [`hono@${OLDEST_HONO}`, "ioredis", "@hono/node-server", "croner"]);
 const redisServer = await startRedis({ private: true });
 try {
   await cp(join(HERE, "node-smoke.mjs"), join(app, "node-smoke.mjs"));
@@ -153,7 +181,7 @@ try {
   if (systemNodeMajor === 20) nodes.unshift(["20", "node"]);
   else nodes.unshift(["20", join(await runtimesFor20(), "node_modules", ".bin", "node")]);
   for (const [major, node] of nodes) {
-    await step(`Node ${major}: core, memory, file, redis, Hono on @hono/node-server`, async () => {
+    await step(`Node ${major}: core, memory, file, redis, Hono ${OLDEST_HONO} on @hono/node-server`, async () => {
       const out = await run([node, "node-smoke.mjs"], app, { REDIS_URL: redisServer.url });
       return out.trim().split("\n").at(-1)!;
     });
@@ -161,6 +189,33 @@ try {
 } finally {
   await redisServer.stop();
 }
+
+await step("Bun on the packed tarball: the same checks, and ragcache/testing's conformance suite", async () => {
+  await writeFile(
+    join(app, "conformance.test.mjs"),
+    'import { layerConformance } from "ragcache/testing";\nimport { memory } from "ragcache/memory";\nlayerConformance("memory", () => memory(), { realTimeExpiryMs: 300 });\n',
+  );
+  const redisServer = await startRedis({ private: true });
+  try {
+    const checks = await run(["bun", "node-smoke.mjs"], app, { REDIS_URL: redisServer.url });
+    const suite = await run(["bun", "test", "./conformance.test.mjs"], app);
+    return `${checks.trim().split("\n").at(-1)}; conformance: ${suite.match(/(\d+) pass/)?.[0]}, ${suite.match(/(\d+) fail/)?.[0]}`;
+  } finally {
+    await redisServer.stop();
+  }
+});
+
+await step("bin: npx ragcache serve (Node), bunx --bun ragcache serve (Bun), ragcache warm", async () => {
+  const node = await serveRoundTrip(["npx", "--no-install", "ragcache", "serve"], app);
+  const bun = await serveRoundTrip(["bunx", "--bun", "ragcache", "serve"], app);
+  await writeFile(join(app, "warm.json"), JSON.stringify([{ query: "what is rag?" }]));
+  const warm = await run(
+    ["npx", "--no-install", "ragcache", "warm", "--list", "warm.json", "--loader", "default=http://127.0.0.1:9/"],
+    app,
+  );
+  if (!/done: warmed/.test(warm)) throw new Error(warm);
+  return `node: ${node}\nbun: ${bun}\nwarm: ${warm.trim().split("\n").at(-1)}`;
+});
 
 await step("examples/node-server as written: MISS then HIT", async () => {
   await cp(join(ROOT, "examples", "node-server", "server.mjs"), join(app, "server.mjs"));
@@ -171,10 +226,12 @@ await step("examples/node-server as written: MISS then HIT", async () => {
   return missThenHit(["node", "server.mjs"], app, port, request);
 });
 
-await step("strict consumer typechecks against the packed .d.ts (no skipLibCheck)", async () => {
-  await cp(join(HERE, "consumer.ts"), join(app, "consumer.ts"));
-  await cp(join(HERE, "consumer.tsconfig.json"), join(app, "tsconfig.json"));
-  await run([bin("tsc"), "-p", "tsconfig.json", "--typeRoots", join(tools, "node_modules", "@types")], app);
+// On the latest hono (whose types, unlike 4.7's, need no DOM lib), after the memory-only size was taken.
+await step("strict consumer typechecks against the packed .d.ts (no skipLibCheck, no DOM lib)", async () => {
+  await npmInstall(memoryOnly, ["ioredis", "croner"]);
+  await cp(join(HERE, "consumer.ts"), join(memoryOnly, "consumer.ts"));
+  await cp(join(HERE, "consumer.tsconfig.json"), join(memoryOnly, "tsconfig.json"));
+  await run([bin("tsc"), "-p", "tsconfig.json", "--typeRoots", join(tools, "node_modules", "@types")], memoryOnly);
   return "strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess: 0 errors";
 });
 
@@ -184,7 +241,15 @@ await step("Deno 2 through npm: specifiers: MISS then HIT", async () => {
   return (await run([bin("deno"), "run", "-A", "deno-smoke.ts"], app, { DENO_DIR: join(CACHE, "deno"), NO_COLOR: "1" })).trim();
 });
 
-await step("jsr.json passes deno publish --dry-run", async () => {
+await step("jsr.json matches package.json and passes deno publish --dry-run", async () => {
+  const [npm, jsr] = await Promise.all(
+    ["package.json", "jsr.json"].map(async (file) => JSON.parse(await readFile(join(ROOT, file), "utf8"))),
+  );
+  const npmEntries = Object.keys(npm.exports).filter((entry) => !["./testing", "./package.json"].includes(entry));
+  if (jsr.version !== npm.version || JSON.stringify(Object.keys(jsr.exports).sort()) !== JSON.stringify(npmEntries.sort()))
+    throw new Error(
+      `jsr.json (${jsr.version}: ${Object.keys(jsr.exports)}) differs from package.json (${npm.version}: ${npmEntries})`,
+    );
   const out = await run(
     [bin("deno"), "publish", "--dry-run", "--allow-dirty", "--allow-slow-types", "--config", "jsr.json"],
     ROOT,
@@ -193,8 +258,8 @@ await step("jsr.json passes deno publish --dry-run", async () => {
   return out.trim().split("\n").at(-1)!;
 });
 
-await step("workerd runs examples/cloudflare-worker: MISS then HIT", async () => {
-  const worker = join(app, "cloudflare-worker");
+await step("workerd runs examples/cloudflare-worker (ragcache + the latest hono): MISS then HIT", async () => {
+  const worker = join(memoryOnly, "cloudflare-worker");
   await cp(join(ROOT, "examples", "cloudflare-worker"), worker, { recursive: true });
   await rm(join(worker, "package.json"));
   await run(["bun", "build", "worker.mjs", "--target=browser", "--minify", "--outfile", "dist/worker.js"], worker);
@@ -219,7 +284,6 @@ async function runtimesFor20(): Promise<string> {
 
 await rm(work, { recursive: true, force: true });
 const failed = results.filter((result) => !result.ok).length;
-console.log(
-  `smoke: ${results.length - failed} passed, ${failed} failed (${((performance.now() - started) / 1000).toFixed(0)} s)`,
-);
+console.log(`smoke took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+console.log(`smoke: ${results.length - failed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -1,5 +1,6 @@
 import { RagCacheError, toError } from "../errors.ts";
 import type { CacheLayer, MaybePromise } from "../types.ts";
+import { Deadlines } from "./deadlines.ts";
 
 export type LayerErrorHandler = (error: Error) => void;
 
@@ -25,6 +26,9 @@ export function callLayer<T>(
   return result instanceof Promise ? settle(result, timeoutMs, layer.name, operation, onError) : result;
 }
 
+/** One deadline queue per timeout length (a chain has a few: its default and the layers' own). */
+const deadlines = new Map<number, Deadlines>();
+
 /** The promise's value, or `undefined` once it rejects or outlives `timeoutMs` (reported once). */
 export function settle<T>(
   result: Promise<T>,
@@ -33,23 +37,29 @@ export function settle<T>(
   operation: string,
   onError: LayerErrorHandler,
 ): Promise<T | undefined> {
+  if (!Number.isFinite(timeoutMs))
+    return result.then(undefined, (error: unknown) => {
+      onError(toError(error));
+      return undefined;
+    });
+  let queue = deadlines.get(timeoutMs);
+  if (!queue) deadlines.set(timeoutMs, (queue = new Deadlines(timeoutMs)));
+  const waitingIn = queue;
   return new Promise<T | undefined>((resolve) => {
-    let timedOut = false;
-    const timer = Number.isFinite(timeoutMs)
-      ? setTimeout(() => {
-          timedOut = true;
-          onError(new RagCacheError("E_LAYER_TIMEOUT", `${operation} took longer than ${timeoutMs} ms`, { source: layer }));
-          resolve(undefined);
-        }, timeoutMs)
-      : undefined;
+    const waiting = waitingIn.add(() => {
+      onError(new RagCacheError("E_LAYER_TIMEOUT", `${operation} took longer than ${timeoutMs} ms`, { source: layer }));
+      resolve(undefined);
+    });
     result.then(
       (value) => {
-        clearTimeout(timer);
+        if (waiting.done) return;
+        waiting.done = true;
         resolve(value);
       },
       (error) => {
-        clearTimeout(timer);
-        if (!timedOut) onError(toError(error));
+        if (waiting.done) return;
+        waiting.done = true;
+        onError(toError(error));
         resolve(undefined);
       },
     );

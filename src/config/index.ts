@@ -2,30 +2,37 @@ import type { ZodType } from "zod";
 import type { CacheOptions } from "../options.ts";
 import { RagCacheError } from "../errors.ts";
 import type { CachePlugin } from "../options.ts";
+import type { UpstreamConfig } from "../openai/options.ts";
 import type { CacheLayer } from "../types.ts";
-import { BUILT_IN_PLUGINS, builtInSpecifier } from "./built-in.ts";
-import { envValue, withEnv, type Env } from "./env.ts";
-import { defaultConfig, pluginRefSchema, ragConfigSchema, TOP_LEVEL_ENV, type PluginRef, type RagConfig } from "./schema.ts";
+import { envValue, withEnv, type Env, type EnvAlias } from "./env.ts";
+import { jsonLogger } from "../log.ts";
+import { warnUnknownEnv } from "./known-env.ts";
+import { importPlugin, resolvePaths, shapeOf, type PluginModule } from "./plugin-module.ts";
+import {
+  defaultLayers,
+  pluginRefSchema,
+  PLUGIN_SWITCHES,
+  ragConfigSchema,
+  TOP_LEVEL_ENV,
+  type PluginRef,
+  type RagConfig,
+} from "./schema.ts";
 
-export { defaultConfig, durationSchema, pluginRefSchema, type PluginRef, type RagConfig } from "./schema.ts";
-export { envName, envValue } from "./env.ts";
+export { defaultConfig, defaultLayers, durationSchema, pluginRefSchema, type PluginRef, type RagConfig } from "./schema.ts";
+export { envName, envValue, type EnvAlias } from "./env.ts";
 export { functionSchema, layerSchema, parseOptions, positiveDurationSchema } from "./plugin-options.ts";
-
 export { BUILT_IN_PLUGINS } from "./built-in.ts";
-
-/** What a plugin module may export besides its factory, for config loading. */
-interface PluginModule {
-  configSchema?: ZodType;
-  /** Extra env var names for options, e.g. `{ RAG_HEALTH_CHECK_INTERVAL: "healthCheckInterval" }`. */
-  envAliases?: Record<string, string>;
-  [exported: string]: unknown;
-}
+export type { PluginModule } from "./plugin-module.ts";
 
 export interface LoadConfigOptions {
   /** Environment to read `RAG_*` overrides from. Default `process.env`. */
   env?: Env;
-  /** Where relative module paths resolve from. Default: the config file's folder, else the working directory. */
+  /** Where relative module and file paths resolve from. Default: the config file's folder, else the working directory. */
   baseDir?: string;
+  /** `RAG_*` names the caller reads itself (the server's port, token …): not warned about. */
+  knownEnv?: readonly string[];
+  /** Where the warning about an unknown `RAG_*` variable goes. Default: a `jsonLogger()` line. */
+  warn?: (message: string) => void;
 }
 
 interface Issue {
@@ -53,15 +60,33 @@ function checkConfig(input: unknown, env: Env): { config: ParsedConfig; issues: 
   if (!isPlainObject(input))
     return { config: { layers: [], plugins: [] }, issues: [{ path: "", message: "config must be a JSON object" }] };
   const raw: Record<string, unknown> = { ...input };
-  for (const [name, option] of Object.entries(TOP_LEVEL_ENV)) if (env[name] !== undefined) raw[option] = envValue(env[name]!);
+  for (const [name, option] of Object.entries(TOP_LEVEL_ENV))
+    if (env[name] !== undefined) raw[option] = envValue(env[name]!, ragConfigSchema.shape[option]);
+  const switchIssues = applySwitches(raw, env);
+  if (env.RAG_UPSTREAM_URL)
+    raw.upstream = { ...(isPlainObject(raw.upstream) ? raw.upstream : {}), baseURL: env.RAG_UPSTREAM_URL };
   const parsed = ragConfigSchema.safeParse(raw);
-  if (parsed.success) return { config: parsed.data, issues: [] };
+  if (parsed.success) return { config: parsed.data, issues: switchIssues };
   const refs = (list: unknown) =>
     (Array.isArray(list) ? list.filter((ref) => pluginRefSchema.safeParse(ref).success) : []) as PluginRef[];
   return {
     config: { layers: refs(raw.layers), plugins: refs(raw.plugins) },
-    issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    issues: [...switchIssues, ...parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }))],
   };
+}
+
+/** `RAG_ENABLE_…=true` adds its plugin when the config lacks it, `false` removes it. */
+function applySwitches(raw: Record<string, unknown>, env: Env): Issue[] {
+  const issues: Issue[] = [];
+  for (const [name, use] of Object.entries(PLUGIN_SWITCHES)) {
+    const value = env[name]?.trim().toLowerCase();
+    if (value === undefined || value === "") continue;
+    const plugins = (Array.isArray(raw.plugins) ? raw.plugins : []) as { use?: unknown }[];
+    if (value === "true" || value === "1") raw.plugins = plugins.some((ref) => ref.use === use) ? plugins : [...plugins, { use }];
+    else if (value === "false" || value === "0") raw.plugins = plugins.filter((ref) => ref.use !== use);
+    else issues.push({ path: name, message: `expected true or false, got "${env[name]}"` });
+  }
+  return issues;
 }
 
 /**
@@ -74,12 +99,12 @@ function checkConfig(input: unknown, env: Env): { config: ParsedConfig; issues: 
  * ```
  */
 export async function loadConfig(
-  source: string | RagConfig = defaultConfig,
+  source?: string | RagConfig,
   options: LoadConfigOptions = {},
-): Promise<CacheOptions> {
+): Promise<CacheOptions & { upstream?: UpstreamConfig }> {
   const env = options.env ?? process.env;
   const { resolve, dirname } = await import("node:path");
-  let input: unknown = source;
+  let input: unknown = source ?? { layers: defaultLayers(env) };
   let baseDir = options.baseDir ?? process.cwd();
   if (typeof source === "string") {
     const path = resolve(source);
@@ -88,12 +113,16 @@ export async function loadConfig(
   }
   const { config, issues } = checkConfig(input, env);
   const modules = new Map<string, PluginModule>();
+  const applied = new Set<string>();
   const build = async (ref: PluginRef, path: string): Promise<unknown> => {
     const module = await importPlugin(ref.use, baseDir, modules).catch(
       (error: Error) => void issues.push({ path: `${path}.use`, message: error.message }),
     );
     if (!module) return undefined;
-    const { use, export: exportName, ...rawOptions } = withEnv(ref, env, module.envAliases);
+    const shape = shapeOf(module.configSchema);
+    const fromEnv = withEnv(await resolvePaths(ref, module.pathOptions, baseDir), env, { shape, aliases: module.envAliases });
+    for (const name of fromEnv.applied) applied.add(name);
+    const { use, export: exportName, ...rawOptions } = fromEnv.ref;
     const factory = factoryOf(module, use, exportName);
     if (!factory)
       return void issues.push({
@@ -121,12 +150,17 @@ export async function loadConfig(
   };
   const layers = await Promise.all(config.layers.map((ref, i) => build(ref, `layers.${i}`)));
   const plugins = await Promise.all(config.plugins.map((ref, i) => build(ref, `plugins.${i}`)));
+  await warnUnknownEnv(env, [...applied, "RAG_UPSTREAM_URL", ...(options.knownEnv ?? [])], options.warn ?? warnAsJson);
   if (issues.length) {
     await Promise.allSettled(layers.map((layer) => (layer as CacheLayer | undefined)?.close?.()));
     throw configError(issues);
   }
   const { layers: _refs, plugins: _pluginRefs, ...rest } = config;
   return { ...rest, layers: layers as CacheLayer[], plugins: plugins as CachePlugin[] };
+}
+
+function warnAsJson(message: string): void {
+  jsonLogger().log("warn", { kind: "config", message });
 }
 
 async function readJson(path: string): Promise<unknown> {
@@ -142,24 +176,6 @@ async function readJson(path: string): Promise<unknown> {
   } catch (error) {
     throw configError([{ path: "", message: `${path} is not valid JSON: ${(error as Error).message}` }]);
   }
-}
-
-async function importPlugin(use: string, baseDir: string, cache: Map<string, PluginModule>): Promise<PluginModule> {
-  const builtIn = BUILT_IN_PLUGINS.find((name) => name === use);
-  const { resolve } = await import("node:path");
-  const specifier = builtIn ? builtInSpecifier(builtIn) : use.startsWith(".") ? resolve(baseDir, use) : use;
-  if (!cache.has(specifier)) {
-    try {
-      cache.set(specifier, (await import(specifier)) as PluginModule);
-    } catch (error) {
-      const hint =
-        builtIn !== undefined
-          ? ""
-          : ` (built-ins: ${BUILT_IN_PLUGINS.join(", ")}; a custom plugin is a module path such as "./my-layer.ts")`;
-      throw new Error(`cannot load plugin "${use}": ${(error as Error).message}${hint}`);
-    }
-  }
-  return cache.get(specifier)!;
 }
 
 type Factory = (options: Record<string, unknown>) => unknown;

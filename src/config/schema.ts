@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { isDuration } from "../duration.ts";
+import type { Env } from "./env.ts";
+import { upstreamSchema } from "../openai/options.ts";
 
 /** A duration option: ms or "30s", "10m", "1h", "1d". */
 export const durationSchema = z.union([z.number().nonnegative(), z.string()]).refine(isDuration, {
@@ -27,6 +29,8 @@ export const ragConfigSchema = z.strictObject({
   maxKeyLength: z.number().int().positive().optional(),
   maxValueBytes: z.number().int().positive().optional(),
   sampleEvery: z.number().int().positive().optional(),
+  /** An OpenAI-compatible API the server proxies and caches (see ragcache/openai). Default none. */
+  upstream: upstreamSchema.optional(),
 });
 
 /**
@@ -40,6 +44,24 @@ export type RagConfig = z.input<typeof ragConfigSchema>;
 
 /** The chain used when no config is given: memory in front of files, nothing external needed. */
 export const defaultConfig: RagConfig = { layers: [{ use: "memory" }, { use: "file" }] };
+
+/**
+ * The default chain as env shapes it, for a start without a config file: memory, then Redis with a
+ * file fallback when `RAG_REDIS_URL` is set (else files), then Chroma when `RAG_CHROMA_URL` is set.
+ */
+export function defaultLayers(env: Env): PluginRef[] {
+  return [
+    { use: "memory" },
+    env.RAG_REDIS_URL ? { use: "redis", fallback: { use: "file" } } : { use: "file" },
+    ...(env.RAG_CHROMA_URL ? [{ use: "chroma" }] : []),
+  ];
+}
+
+/** Env switches that add (`true`) or remove (`false`) a plugin, whatever the config says. */
+export const PLUGIN_SWITCHES: Record<string, string> = {
+  RAG_ENABLE_ENHANCED_METRICS: "metrics",
+  RAG_ENABLE_CACHE_WARMING: "warming",
+};
 
 /** Top-level options and the env vars that set them. */
 export const TOP_LEVEL_ENV: Record<string, keyof RagConfig> = {

@@ -49,6 +49,7 @@ class NotCacheable extends Error {}
 const NO_STORE = /(^|[\s,])no-store\b/i;
 const NO_CACHE = /(^|[\s,])no-cache\b/i;
 const TAGS_HEADER = "x-cache-tags";
+const ALLOW_STALE = Object.freeze({ allowStale: true });
 
 /**
  * Caches 2xx responses of the routes it is mounted on in a ragcache chain. Concurrent identical
@@ -77,6 +78,18 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
     } catch (error) {
       report(cache, "key", error);
       return bypass(c, next);
+    }
+    const refresh = directives !== undefined && NO_CACHE.test(directives);
+    let cached: Resolution<unknown> | undefined;
+    if (!refresh) {
+      try {
+        const found = cache.lookup(key, ALLOW_STALE);
+        cached = found instanceof Promise ? await found : found;
+      } catch (error) {
+        report(cache, "lookup", error, key);
+        return bypass(c, next);
+      }
+      if (cached?.status === "hit" && isStoredResponse(cached.value)) return replay(cached.value, "HIT", cached.layer);
     }
     let ran = false;
     let ownSucceeded = false;
@@ -108,18 +121,6 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
       ...(typeof tagsOption === "function" ? tagsOption(c, stored) : tagsOption),
       ...handlerTags,
     ];
-    const refresh = directives !== undefined && NO_CACHE.test(directives);
-    let cached: Resolution<unknown> | undefined;
-    if (!refresh) {
-      try {
-        const found = cache.lookup(key, { allowStale: true });
-        cached = found instanceof Promise ? await found : found;
-      } catch (error) {
-        report(cache, "lookup", error, key);
-        return bypass(c, next);
-      }
-      if (cached?.status === "hit" && isStoredResponse(cached.value)) return replay(cached.value, "HIT", cached.layer);
-    }
     let resolution;
     try {
       // Only an entry in grace needs the chain's stale-if-error walk; otherwise the lookup already missed.

@@ -62,17 +62,18 @@ export function storeResponse(response: Response, bytes: Uint8Array, headerNames
 }
 
 /** Response headers per stored response and outcome, built once: a hit then only allocates the Response. */
-const prepared = new WeakMap<StoredResponse, Map<string, Record<string, string>>>();
+const prepared = new WeakMap<StoredResponse, Record<"HIT" | "MISS" | "STALE", Map<string, Record<string, string>>>>();
 
 export function replay(stored: StoredResponse, outcome: "HIT" | "MISS" | "STALE", layer?: string): Response {
   let byOutcome = prepared.get(stored);
-  if (!byOutcome) prepared.set(stored, (byOutcome = new Map()));
-  const id = `${outcome} ${layer ?? ""}`;
-  let headers = byOutcome.get(id);
+  if (!byOutcome) prepared.set(stored, (byOutcome = { HIT: new Map(), MISS: new Map(), STALE: new Map() }));
+  const byLayer = byOutcome[outcome];
+  const layerName = outcome === "MISS" ? "" : (layer ?? "");
+  let headers = byLayer.get(layerName);
   if (!headers) {
     headers = { ...stored.headers, "x-cache": outcome };
-    if (layer && outcome !== "MISS") headers["x-cache-layer"] = layer;
-    byOutcome.set(id, headers);
+    if (layerName) headers["x-cache-layer"] = layerName;
+    byLayer.set(layerName, headers);
   }
   return new Response(stored.base64 ? fromBase64(stored.body) : stored.body, { status: stored.status, headers });
 }

@@ -1,25 +1,34 @@
-import { Hono } from "hono";
-import type { MiddlewareHandler } from "hono";
-import { bearerAuth } from "hono/bearer-auth";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import pkg from "../../package.json" with { type: "json" };
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Cache } from "../chain/cache.ts";
 import { isRagCacheError, type ErrorCode } from "../errors.ts";
+import { openAIProxy } from "../openai/index.ts";
+import type { UpstreamConfig } from "../openai/options.ts";
 import type { CachePlugin } from "../options.ts";
+import { guardsOf, hostGuard, type AccessOptions } from "./access.ts";
 import { corpusRoutes } from "./corpus-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { dataRoutes } from "./routes.ts";
 import { watchLatency } from "./stats.ts";
 
-export interface ServerAppOptions {
+export interface ServerAppOptions extends AccessOptions {
   cache: Cache;
-  /** The chain's plugins, found by name (metrics, warming). Default none. */
+  /** The chain's plugins; the server mounts what their `capabilities` declare (metrics, warming). Default none. */
   plugins?: readonly CachePlugin[];
-  /** When set, writes and admin routes need `Authorization: Bearer <token>`. Default: no token, open. */
-  token?: string;
+  /** When set, requests whose Host is none of these (nor a loopback name) get 421. Default: any Host. */
+  allowedHosts?: readonly string[];
   /** Largest request body, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** An OpenAI-compatible API to proxy and cache under /v1 (chat, completions, embeddings). Default none. */
+  upstream?: UpstreamConfig;
+  /** Where `upstream.apiKeyEnv` is read. Default `process.env`. */
+  env?: Record<string, string | undefined>;
 }
+
+/** The server's own routes under /v1, which the OpenAI proxy leaves alone. */
+const SERVER_PATHS = ["/v1/cache", "/v1/lookup", "/v1/invalidate", "/v1/warm"];
 
 const STATUS_OF: Partial<Record<ErrorCode, 400 | 413 | 503>> = {
   E_INVALID_KEY: 400,
@@ -32,12 +41,28 @@ const STATUS_OF: Partial<Record<ErrorCode, 400 | 413 | 503>> = {
 };
 
 /** The standalone server's routes as a Hono app, for Bun.serve or `app.request()` in tests. */
-export function createServerApp(options: ServerAppOptions): Hono & { close(): void } {
+export function createServerApp(options: ServerAppOptions): OpenAPIHono & { close(): void } {
   const { cache, plugins = [] } = options;
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const latency = watchLatency(cache);
-  const guard: MiddlewareHandler = options.token ? bearerAuth({ token: options.token }) : (_c, next) => next();
-  const app = new Hono();
+  const guards = guardsOf(options);
+  const app = new OpenAPIHono();
+
+  if (options.allowedHosts) app.use("*", hostGuard(options.allowedHosts));
+  const { upstream, env } = options;
+  // The job routes plugins declare (GET/POST /v1/<route>) are the server's too.
+  const jobPaths = plugins.flatMap((plugin) => (plugin.capabilities?.job ? [`/v1/${plugin.capabilities.job.route}`] : []));
+  const gateway =
+    upstream &&
+    openAIProxy({
+      cache,
+      upstream,
+      env,
+      exceptPaths: [...SERVER_PATHS, ...jobPaths],
+      guard: options.token ? guards.admin : undefined,
+    });
+  // Before the body limit and the JSON-only check: proxied requests (file uploads too) go upstream as they came.
+  if (gateway) app.route("/", gateway);
 
   app.use(
     "*",
@@ -52,9 +77,23 @@ export function createServerApp(options: ServerAppOptions): Hono & { close(): vo
     }
     await next();
   });
-  app.route("/", dataRoutes(cache, guard));
-  app.route("/", corpusRoutes(cache, guard));
-  app.route("/", adminRoutes(cache, plugins, latency, guard));
+  app.route("/", dataRoutes(cache, guards));
+  app.route("/", corpusRoutes(cache, guards));
+  app.route("/", adminRoutes(cache, plugins, latency, guards, gateway));
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  app.get("/openapi.json", guards.admin, (c) =>
+    c.json(
+      app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "ragcache",
+          version: pkg.version,
+          description: "The standalone ragcache server; the docs page is GET /docs.",
+        },
+        security: options.token ? [{ bearer: [] }] : [],
+      }),
+    ),
+  );
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
     if (error instanceof HTTPException) {

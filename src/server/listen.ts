@@ -10,10 +10,13 @@ export interface Listener {
 
 type Fetch = (request: Request) => Response | Promise<Response>;
 
-/** Serves `fetch` with Bun.serve on Bun, and with @hono/node-server on Node and Deno. */
-export async function listen(fetch: Fetch, port: number, hostname: string): Promise<Listener> {
+/**
+ * Serves `fetch` with Bun.serve on Bun, and with @hono/node-server on Node and Deno. `idleTimeout`
+ * (seconds, Bun only) bounds how long a connection may stay silent. Default: Bun's 10 s.
+ */
+export async function listen(fetch: Fetch, port: number, hostname: string, idleTimeout?: number): Promise<Listener> {
   if (typeof Bun !== "undefined") {
-    const server = Bun.serve({ port, hostname, fetch });
+    const server = Bun.serve({ port, hostname, fetch, idleTimeout });
     return { hostname: server.hostname ?? hostname, port: server.port ?? port, stop: () => server.stop() };
   }
   const { serve } = await importPeer("@hono/node-server", "ragcache serve (outside Bun)", () => import("@hono/node-server"));

@@ -1,48 +1,64 @@
-import { Hono } from "hono";
-import type { MiddlewareHandler } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Cache } from "../chain/cache.ts";
 import { documentTag } from "../rag/index.ts";
-import { entryParam, entryQuery, invalidateBody, lookupBody, putBody, validate } from "./schemas.ts";
+import type { Guards } from "./access.ts";
+import type { CacheLayer } from "../types.ts";
+import { deleteEntry, feedback, getEntry, invalidate, lookup, putEntry } from "./api.ts";
+import { invalidRequest } from "./schemas.ts";
 
-/** The data routes: one entry by namespace and key, lookups, and invalidation. */
-export function dataRoutes(cache: Cache, guard: MiddlewareHandler): Hono {
-  const app = new Hono();
+/** A semantic layer that takes verdicts on its matches (the chroma layer's `feedback`). */
+type FeedbackLayer = CacheLayer & { feedback(verdict: unknown): Promise<void> };
+const takesFeedback = (layer: CacheLayer): layer is FeedbackLayer =>
+  typeof (layer as Partial<FeedbackLayer>).feedback === "function";
 
-  app.get("/v1/cache/:namespace/:key", validate("param", entryParam), validate("query", entryQuery), async (c) => {
+/** The data routes: one entry by namespace and key, lookups, feedback on semantic matches, and invalidation. */
+export function dataRoutes(cache: Cache, { read, admin }: Guards): OpenAPIHono {
+  const app = new OpenAPIHono({ defaultHook: invalidRequest });
+
+  app.openapi({ ...getEntry, middleware: [read] }, async (c) => {
     const { namespace, key } = c.req.valid("param");
     const { params, stale } = c.req.valid("query");
     const found = await cache.lookup(key, { namespace, params, allowStale: stale === "true" });
-    if (!found) return c.json({ error: "not found", namespace, key }, 404);
-    return c.json(found);
+    if (!found) return c.json({ error: "not found" as const, namespace, key }, 404);
+    return c.json(found, 200);
   });
 
-  app.put("/v1/cache/:namespace/:key", guard, validate("param", entryParam), validate("json", putBody), async (c) => {
+  app.openapi({ ...putEntry, middleware: [admin] }, async (c) => {
     const { namespace, key } = c.req.valid("param");
     const { value, params, ...options } = c.req.valid("json");
     await cache.set(key, value, { namespace, params, ...options });
     return c.json({ id: cache.key(key, { namespace, params }).id }, 200);
   });
 
-  app.delete("/v1/cache/:namespace/:key", guard, validate("param", entryParam), validate("query", entryQuery), async (c) => {
+  app.openapi({ ...deleteEntry, middleware: [admin] }, async (c) => {
     const { namespace, key } = c.req.valid("param");
     await cache.delete(key, { namespace, params: c.req.valid("query").params });
     return c.body(null, 204);
   });
 
-  app.post("/v1/lookup", validate("json", lookupBody), async (c) => {
+  app.openapi({ ...lookup, middleware: [read] }, async (c) => {
     const { query, ...options } = c.req.valid("json");
     const found = await cache.lookup(query, options);
-    return c.json(found ? { hit: true, ...found } : { hit: false });
+    return c.json(found ? { hit: true as const, ...found } : { hit: false as const }, 200);
   });
 
-  app.post("/v1/invalidate", guard, validate("json", invalidateBody), async (c) => {
+  app.openapi({ ...feedback, middleware: [admin] }, async (c) => {
+    const layers = cache.layers.filter(takesFeedback);
+    if (!layers.length)
+      return c.json({ error: "no layer of this cache takes feedback (a semantic layer such as chroma does)" }, 501);
+    const verdict = c.req.valid("json");
+    await Promise.all(layers.map((layer) => layer.feedback(verdict)));
+    return c.json({ recorded: verdict.verdict, layers: layers.map((layer) => layer.name) }, 200);
+  });
+
+  app.openapi({ ...invalidate, middleware: [admin] }, async (c) => {
     const { keys = [], tags = [], documents = [] } = c.req.valid("json");
     const allTags = [...tags, ...documents.map(documentTag)];
     await Promise.all([
       ...keys.map(({ key, namespace, params }) => cache.delete(key, { namespace, params })),
       cache.invalidateTags(allTags),
     ]);
-    return c.json({ deleted: keys.length, tags: allTags });
+    return c.json({ deleted: keys.length, tags: allTags }, 200);
   });
 
   return app;

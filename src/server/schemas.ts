@@ -1,6 +1,5 @@
-import type { Context, Env, ValidationTargets } from "hono";
-import { zValidator } from "@hono/zod-validator";
-import { z, type ZodType } from "zod";
+import type { Context, Env } from "hono";
+import { z } from "zod";
 import { durationSchema } from "../config/index.ts";
 
 const namespace = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a namespace is 1-64 characters of A-Z, a-z, 0-9, "_", "." or "-"');
@@ -43,6 +42,17 @@ export const lookupBody = z.strictObject({
   allowStale: z.boolean().optional(),
 });
 
+export const feedbackBody = z.strictObject({
+  query: z.string().min(1, "query must not be empty"),
+  namespace: namespace.optional(),
+  params: params.optional(),
+  matchedText: z.string().min(1, "matchedText must not be empty"),
+  verdict: z.enum(["wrong", "right"]),
+});
+
+/** What POST /v1/feedback answers: the verdict, and the layers that recorded it. */
+export const feedbackAnswer = z.object({ recorded: z.enum(["wrong", "right"]), layers: z.array(z.string()) });
+
 export const invalidateBody = z
   .strictObject({
     keys: z
@@ -57,23 +67,71 @@ export const invalidateBody = z
     "give at least one of keys, tags or documents",
   );
 
-/** POST /v1/corpus/version: `{}` bumps to a new version, `{ "version": "v2", "cleanup": true }` to v2, deleting earlier ones. */
-export const corpusBody = z.strictObject({
-  version: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'a corpus version is 1-32 characters of A-Z, a-z, 0-9, "_", "." or "-"')
-    .optional(),
-  cleanup: z.boolean().optional(),
+/** POST /v1/<job> (e.g. /v1/warm): `{}` starts a run, `{ "cancel": true }` stops the running one. */
+export const jobBody = z.strictObject({ cancel: z.boolean().optional() });
+
+/** Validation failures as 400s listing every problem as `path: message` (the OpenAPI apps' default hook). */
+export function invalidRequest(result: { success: boolean; target: string; error?: z.ZodError }, c: Context<Env>) {
+  if (result.success || !result.error) return;
+  const { target } = result;
+  const issues = result.error.issues.map((issue) => ({ path: [target, ...issue.path].join("."), message: issue.message }));
+  return c.json({ error: `invalid ${target}`, issues }, 400);
+}
+
+export const errorBody = z.object({
+  error: z.string(),
+  code: z.string().optional(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  hint: z.string().optional(),
 });
 
-/** POST /v1/warm: `{}` starts a pass, `{ "cancel": true }` stops the running one. */
-export const warmBody = z.strictObject({ cancel: z.boolean().optional() });
+/** How a lookup was answered (`Resolution`). */
+export const resolution = z.object({
+  value: z.unknown(),
+  status: z.enum(["hit", "miss", "stale"]),
+  layer: z.string().optional(),
+  similarity: z.number().optional(),
+  matchedText: z.string().optional(),
+});
 
-/** zValidator whose failures are 400s listing every problem as `path: message`. */
-export function validate<T extends ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) {
-  return zValidator(target, schema, (result, c: Context<Env>) => {
-    if (result.success) return;
-    const issues = result.error.issues.map((issue) => ({ path: [target, ...issue.path].join("."), message: issue.message }));
-    return c.json({ error: `invalid ${target}`, issues }, 400);
-  });
-}
+export const notFound = z.object({ error: z.literal("not found"), namespace: z.string(), key: z.string() });
+export const putAnswer = z.object({ id: z.string() });
+export const lookupAnswer = z.union([resolution.extend({ hit: z.literal(true) }), z.object({ hit: z.literal(false) })]);
+export const invalidateAnswer = z.object({ deleted: z.number().int(), tags: z.array(z.string()) });
+
+const state = z.enum(["up", "degraded", "down"]);
+export const healthAnswer = z.object({
+  state,
+  layers: z.array(z.looseObject({ name: z.string(), state, detail: z.string().optional() })),
+});
+
+const recentLatency = z.object({
+  samples: z.number().int(),
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+});
+export const statsAnswer = z.looseObject({
+  at: z.string(),
+  hits: z.number(),
+  misses: z.number(),
+  hitRate: z.number(),
+  sets: z.number(),
+  deletes: z.number(),
+  loads: z.number(),
+  errors: z.number(),
+  inflight: z.number(),
+  layers: z.array(
+    z.looseObject({
+      name: z.string(),
+      hits: z.number(),
+      misses: z.number(),
+      hitRate: z.number().nullable(),
+      latencyMs: recentLatency,
+    }),
+  ),
+  missLatencyMs: recentLatency,
+  plugins: z.record(z.string(), z.unknown()),
+  jobs: z.array(z.object({ plugin: z.string(), route: z.string() })),
+});
+export const jobStatus = z.looseObject({ running: z.boolean() });

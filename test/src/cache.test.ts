@@ -1,6 +1,6 @@
 // Pins src/chain/cache.ts with walk.ts, layer-call.ts, events.ts and src/entry.ts.
 import { describe, expect, test } from "bun:test";
-import { createCache, isRagCacheError, type CacheEvents, type CacheLayer } from "ragcache";
+import { createCache, isRagCacheError, type CacheEvents, type CacheLayer, type CachePlugin } from "ragcache";
 import { memory } from "ragcache/memory";
 import { chaos, manualClock } from "ragcache/testing";
 
@@ -242,6 +242,25 @@ describe("chain: failing layers degrade to misses", () => {
 });
 
 describe("chain: limits, events and lifecycle", () => {
+  test("every plugin's setup starts in the constructor: usable before ready; one failing rejects ready, the rest are torn down", async () => {
+    const attached: string[] = [];
+    const tornDown: string[] = [];
+    const plugin = (name: string, fail = false): CachePlugin => ({
+      name,
+      async setup() {
+        attached.push(name);
+        await Bun.sleep(5);
+        if (fail) throw new Error(`${name} could not start`);
+        return () => void tornDown.push(name);
+      },
+    });
+    const cache = createCache({ layers: [memory()], plugins: [plugin("a"), plugin("b", true), plugin("c")], log: false });
+    expect(attached).toEqual(["a", "b", "c"]);
+    await expect(cache.ready).rejects.toThrow("b could not start");
+    await cache.close();
+    expect(tornDown.sort()).toEqual(["a", "c"]);
+  });
+
   test("a value above maxValueBytes is refused with a typed error that names the limit", async () => {
     const cache = createCache({ layers: [memory()], maxValueBytes: 100 });
     const error = await cache.set("q", "x".repeat(200)).catch((e) => e);

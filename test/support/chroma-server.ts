@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "bun:test";
 import type { Subprocess } from "bun";
 import { freePort } from "./redis-server.ts";
 
@@ -101,4 +102,24 @@ async function waitForHeartbeat(url: string, timeoutMs: number, exited: () => bo
     await Bun.sleep(50);
   }
   throw new Error(`no heartbeat within ${timeoutMs} ms`);
+}
+
+/**
+ * A Chroma for the calling test file, started before its first test and stopped after its last,
+ * with a fresh collection name per call of `collection()` so tests never see each other's entries.
+ */
+export function chromaForTests(prefix: string): { readonly url: string; collection(): string } {
+  let server: ChromaServer | undefined;
+  let collections = 0;
+  beforeAll(async () => {
+    server = await startChroma();
+  });
+  afterAll(() => server?.stop());
+  return {
+    get url() {
+      if (!server) throw new Error("the test Chroma is not started yet: use it inside a test");
+      return server.url;
+    },
+    collection: () => `${prefix}-${process.pid}-${++collections}`,
+  };
 }

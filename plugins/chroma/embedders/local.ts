@@ -27,9 +27,10 @@ const BIGRAM_WEIGHT = 0.5;
  * (so "dict"/"dicts" or a typo still overlap) and pairs of neighbouring content words (some word
  * order). No model, no download, no network, cheap enough for every lookup. It sees spelling, not
  * meaning, so it recognizes rewordings that keep most words; an API embedder finds more paraphrases.
+ * Its threshold hint (0.6) is loose on purpose: the semantic layer's guard decides each match.
  * @example
  * ```ts
- * chroma({ embedder: localEmbedder(), threshold: 0.8 });
+ * chroma({ embedder: localEmbedder({ dimensions: 1024 }), threshold: 0.65 });
  * ```
  */
 export function localEmbedder(options: LocalEmbedderOptions = {}): Embedder {
@@ -70,7 +71,7 @@ export function localEmbedder(options: LocalEmbedderOptions = {}): Embedder {
   return memoizeEmbedder({
     id: `${VERSION}-${dimensions}${stopWordWeight === 0.3 ? "" : `-s${stopWordWeight}`}`,
     dimensions,
-    threshold: 0.8,
+    threshold: 0.6,
     embed: async (texts) => texts.map(vectorOf),
   });
 }

@@ -137,6 +137,6 @@ function vectorsOf(json: EmbeddingResponse, count: number, dimensions: number, e
 }
 
 /** Read without importing node:process, so the module stays runnable where `process` does not exist. */
-function envVar(name: string): string | undefined {
+export function envVar(name: string): string | undefined {
   return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
 }

@@ -15,7 +15,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
     "what which who whom whose when where why how whether " +
     "of in on at to for from with by about as into onto over under between through during within upon per via " +
     "and or but if then so than too also just very really quite only even still please " +
-    "there here out up s t ll ve re d"
+    "there here out up s t ll ve re d m"
   ).split(" "),
 );
 
@@ -90,8 +90,8 @@ const KEEP = new Set(
 );
 
 /**
- * A light suffix stripper (plural, -ing, -ed, final e) so "databases"/"database" and
- * "caching"/"cache" meet; far cruder than Porter, on purpose: it must never merge two different words
+ * A light suffix stripper (plural, -ing, -ed, -ly, final e) so "databases"/"database",
+ * "caching"/"cache", "setting"/"set" and "safely"/"safe" meet; far cruder than Porter, on purpose: it must never merge two different words
  * often enough to let the guard pass a different question.
  */
 export function stem(word: string): string {
@@ -100,8 +100,14 @@ export function stem(word: string): string {
   if (s.endsWith("ies") && s.length > 4) s = `${s.slice(0, -3)}y`;
   else if (s.endsWith("sses")) s = s.slice(0, -2);
   else if (s.endsWith("s") && !/(ss|us|is)$/.test(s)) s = s.slice(0, -1);
-  if (s.length > 5 && s.endsWith("ing") && !KEEP.has(s)) s = s.slice(0, -3);
-  else if (s.length > 4 && s.endsWith("ed") && !s.endsWith("eed") && !KEEP.has(s)) s = s.slice(0, -2);
+  if (s.length > 5 && s.endsWith("ing") && !KEEP.has(s)) s = undouble(s.slice(0, -3));
+  else if (s.length > 4 && s.endsWith("ed") && !s.endsWith("eed") && !KEEP.has(s)) s = undouble(s.slice(0, -2));
+  else if (s.length >= 6 && s.endsWith("ly") && !/(ply|bly|ily|fly)$/.test(s)) s = s.slice(0, -2);
   if (s.length > 3 && s.endsWith("e")) s = s.slice(0, -1);
   return s;
+}
+
+/** "sett" (from "setting") → "set", "stopp" → "stop"; "call", "pass" and short stems ("add") stay. */
+function undouble(stemmed: string): string {
+  return stemmed.length > 3 && /([^aeiouylsz])\1$/.test(stemmed) ? stemmed.slice(0, -1) : stemmed;
 }

@@ -1,26 +1,21 @@
 // Pins plugins/chroma/index.ts with lookup.ts, writes.ts, query-batch.ts, codec.ts and guard.ts, on a live Chroma.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { createCache, createKey, loadConfig, type CacheEvents, type CacheLayer } from "ragcache";
 import { chroma, type ChromaOptions } from "ragcache/chroma";
 import { memory } from "ragcache/memory";
 import { layerConformance, manualClock } from "ragcache/testing";
-import { startChroma, type ChromaServer } from "../../support/chroma-server.ts";
+import { chromaForTests } from "../../support/chroma-server.ts";
 
-let server: ChromaServer;
-let collections = 0;
-beforeAll(async () => {
-  server = await startChroma();
-});
-afterAll(() => server.stop());
+const server = chromaForTests("test");
 
 /**
  * A layer on a collection of its own, so tests never see each other's entries. Generous deadlines:
  * other suites load the machine, and these tests are about behaviour (outage.test.ts is about time).
  */
 const layerFor = (options: ChromaOptions = {}) =>
-  chroma({ url: server.url, collection: `test-${process.pid}-${++collections}`, timeout: "5s", ...options });
+  chroma({ url: server.url, collection: server.collection(), timeout: "5s", ...options });
 
-/** A chain ending in a fresh chroma layer; its `set` also waits until the write reached Chroma (writes go behind). */
+/** A chain ending in a fresh chroma layer; its `set` also waits until the write reached Chroma, so lookups exercise the query path. */
 function semanticCache(options: ChromaOptions = {}, extra: { before?: CacheLayer[]; now?: () => number } = {}) {
   const layer = layerFor(options);
   const cache = createCache({ layers: [...(extra.before ?? []), layer], now: extra.now, layerTimeout: "10s" });
@@ -92,15 +87,15 @@ function chromaLayerTests(): void {
   test("close neighbours of other namespaces do not hide the key's own entry", async () => {
     const { cache, layer, set } = semanticCache({ candidates: 2 });
     for (const namespace of ["a", "b", "c"]) await set("how do i reset my password", namespace, { namespace });
-    await set("how do i reset my password please", "mine", { namespace: "mine" });
+    await set("how can i reset my password", "mine", { namespace: "mine" });
     expect(await cache.get("how do i reset my password", { namespace: "mine" })).toBe("mine");
     expect(await cache.get("how do i reset my password", { namespace: "other" })).toBeUndefined();
     expect(layer.stats!()).toMatchObject({ hits: 1, filtered: 2 });
     await cache.close();
   });
 
-  test("writes go behind: the key itself answers at once, paraphrases once flushed, and close() flushes", async () => {
-    const collection = `test-${process.pid}-${++collections}`;
+  test("writes go behind: the key itself answers at once, and close() flushes them to Chroma", async () => {
+    const collection = server.collection();
     const layer = chroma({ url: server.url, collection, timeout: "5s" });
     const cache = createCache({ layers: [layer], layerTimeout: "10s" });
     await cache.set("how do i reset my password", "queued");
@@ -161,7 +156,7 @@ function chromaLayerTests(): void {
       ["is there no way to undo a git commit", "is there a way to undo a git commit"],
     ];
     for (const guard of [true, false]) {
-      const { cache, set } = semanticCache({ guard });
+      const { cache, set } = semanticCache({ guard, threshold: 0.6 });
       for (const [stored, asked] of pairs) {
         await set(stored!, stored);
         expect(await cache.get(asked!)).toBe(guard ? undefined : stored);
@@ -268,6 +263,6 @@ function chromaLayerTests(): void {
 
   test("health reports up while Chroma answers, with the embedder and threshold", async () => {
     const layer = layerFor();
-    expect(await layer.health!()).toMatchObject({ state: "up", embedder: "local-v1-512", threshold: 0.8 });
+    expect(await layer.health!()).toMatchObject({ state: "up", embedder: "local-v1-512", threshold: 0.6 });
   });
 }

@@ -3,8 +3,9 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCache, createKey, isRagCacheError, type CacheEvents } from "ragcache";
+import { createCache, createKey, isRagCacheError, type CacheEvents, type CacheLayer, type LayerHit } from "ragcache";
 import { file } from "ragcache/file";
+import { memory } from "ragcache/memory";
 import { layerConformance, manualClock, testContext, testEntry } from "ragcache/testing";
 
 const root = mkdtempSync(join(tmpdir(), "ragcache-file-"));
@@ -74,6 +75,35 @@ function fileLayerTests(): void {
       expect(errors[0]!.error.message).toContain("corrupt or truncated");
     });
   }
+
+  test("health is degraded while writes fail and up again once one succeeds, with degraded and recovered events", async () => {
+    const dir = freshDir();
+    const layer = file({ dir });
+    const context = testContext();
+    layer.attach!(context);
+    await layer.set(createKey("first", { namespace: "ns" }), testEntry(createKey("first", { namespace: "ns" }), 1));
+    const [folder] = readdirSync(dir);
+    // A file where the namespace's folder should be: every write there fails (root ignores chmod, not this).
+    rmSync(join(dir, folder!), { recursive: true });
+    writeFileSync(join(dir, folder!), "in the way");
+    const failing = await Promise.resolve(
+      layer.set(createKey("second", { namespace: "ns" }), testEntry(createKey("second", { namespace: "ns" }), 2)),
+    ).catch((e) => e);
+    expect(isRagCacheError(failing, "E_LAYER_FAILED")).toBe(true);
+    const degraded = await layer.health!();
+    expect(degraded).toMatchObject({ state: "degraded" });
+    expect(degraded.detail).toContain("writes fail");
+    await Promise.resolve(
+      layer.set(createKey("third", { namespace: "ns" }), testEntry(createKey("third", { namespace: "ns" }), 3)),
+    ).catch(() => {});
+    expect((await layer.health!()).state).toBe("degraded");
+
+    rmSync(join(dir, folder!));
+    await layer.set(createKey("fourth", { namespace: "ns" }), testEntry(createKey("fourth", { namespace: "ns" }), 4));
+    expect(await layer.health!()).toMatchObject({ state: "up", entries: 2 });
+    const events = context.events.map((e) => e.event).filter((e) => e === "degraded" || e === "recovered");
+    expect(events).toEqual(["degraded", "recovered"]);
+  });
 
   test("an unwritable folder: set rejects with E_LAYER_FAILED, the chain reports an error and misses, health is down", async () => {
     const blocker = join(freshDir() + "-file");
@@ -157,5 +187,50 @@ function fileLayerTests(): void {
     await Promise.all(writes);
     await layer.set(createKey("after"), testEntry(createKey("after"), "after"));
     expect((await layer.get(createKey("after")))?.value).toBe("after");
+  });
+
+  test("a back-fill (ifNewer) stores over an older entry or none, never over a newer one", async () => {
+    const layer = file({ dir: freshDir() });
+    const key = createKey("q");
+    const [older, newer, newest] = [testEntry(key, "older"), testEntry(key, "newer"), testEntry(key, "newest")];
+    await layer.set(key, older, { ifNewer: true });
+    expect((await layer.get(key))?.value).toBe("older");
+    await layer.set(key, newer);
+    await layer.set(key, older, { ifNewer: true });
+    expect((await layer.get(key))?.value).toBe("newer");
+    await layer.set(key, newest, { ifNewer: true });
+    expect((await layer.get(key))?.value).toBe("newest");
+  });
+
+  test("back-fills racing newer plain writes of the same keys never land over them (100 keys)", async () => {
+    const layer = file({ dir: freshDir() });
+    const keys = Array.from({ length: 100 }, (_, i) => createKey(`q${i}`));
+    const olders = keys.map((key) => testEntry(key, "older"));
+    const newers = keys.map((key) => testEntry(key, "newer"));
+    await Promise.all(
+      keys.map((key, i) => Promise.all([layer.set(key, newers[i]!), layer.set(key, olders[i]!, { ifNewer: true })])),
+    );
+    const stale = [];
+    for (const key of keys) if ((await layer.get(key))?.value !== "newer") stale.push(key.text);
+    expect(stale).toEqual([]);
+  });
+
+  test("in a chain, a back-fill read from a lower layer before another writer's newer entry landed in the file is dropped", async () => {
+    const upper = file({ dir: freshDir() });
+    const lower = memory({ name: "lower" });
+    const key = createKey("q");
+    lower.set(key, testEntry(key, "old"));
+    const writtenMeanwhile = testEntry(key, "new");
+    const late: CacheLayer = {
+      ...lower,
+      get: (asked) => {
+        const hit = lower.get(asked);
+        return Promise.resolve(upper.set(key, writtenMeanwhile)).then(() => hit as LayerHit | undefined);
+      },
+    };
+    const cache = createCache({ layers: [upper, late] });
+    expect(await cache.get(key)).toBe("old");
+    await cache.close();
+    expect((await upper.get(key))?.value).toBe("new");
   });
 }

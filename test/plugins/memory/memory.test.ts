@@ -4,7 +4,7 @@ import { createCache, createKey } from "ragcache";
 import { memory } from "ragcache/memory";
 import { layerConformance, manualClock, testContext, testEntry } from "ragcache/testing";
 
-layerConformance("memory layer", () => memory({ max: 100 }), { realTimeExpiryMs: 300, additionalTests: memoryLayerTests });
+layerConformance("memory layer", () => memory({ max: 100 }), { additionalTests: memoryLayerTests });
 
 /** What this layer does beyond the shared suite, in the same `describe`. */
 function memoryLayerTests(): void {
@@ -29,6 +29,21 @@ function memoryLayerTests(): void {
     expect(layer.get(createKey("b"))).toBeUndefined();
     expect(layer.get(createKey("a"))).toBeDefined();
     expect(context.events).toEqual([{ event: "evict", payload: { layer: "memory", id: createKey("b").id, reason: "capacity" } }]);
+  });
+
+  test("an entry read after its grace is dropped, with an evict event of reason expired", () => {
+    const clock = manualClock();
+    const layer = memory();
+    const context = testContext(0, clock.now);
+    layer.attach!(context);
+    layer.set(
+      createKey("q"),
+      testEntry(createKey("q"), "v", { createdAt: clock.now(), expiresAt: clock.now() + 100, graceUntil: clock.now() + 200 }),
+    );
+    clock.advance(201);
+    expect(layer.get(createKey("q"))).toBeUndefined();
+    expect(layer.size).toBe(0);
+    expect(context.events).toEqual([{ event: "evict", payload: { layer: "memory", id: createKey("q").id, reason: "expired" } }]);
   });
 
   test("maxBytes bounds the JSON size of the values, evicting with reason size", () => {

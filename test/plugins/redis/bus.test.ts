@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createCache, type Resolution } from "ragcache";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
+import { startLineProcess } from "../../support/line-process.ts";
 import { startRedis, type RedisServer } from "../../support/redis-server.ts";
 
 const PREFIX = "bus:";
@@ -20,30 +21,11 @@ afterAll(async () => {
 
 /** The other process: each `ask` writes one command line and resolves with its answer line. */
 function startPeer(url: string) {
-  const child = Bun.spawn(["bun", "run", join(import.meta.dir, "peer.ts"), url, PREFIX], {
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  const reader = child.stdout.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  const nextLine = async (): Promise<string> => {
-    while (!buffered.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("the peer process exited");
-      buffered += decoder.decode(value);
-    }
-    const newline = buffered.indexOf("\n");
-    const line = buffered.slice(0, newline);
-    buffered = buffered.slice(newline + 1);
-    return line;
-  };
+  const peer = startLineProcess(["bun", "run", join(import.meta.dir, "peer.ts"), url, PREFIX]);
   return {
     async ask(command: object): Promise<Resolution | null> {
-      child.stdin.write(`${JSON.stringify(command)}\n`);
-      child.stdin.flush();
-      return JSON.parse(await nextLine());
+      peer.send(JSON.stringify(command));
+      return JSON.parse(await peer.nextLine());
     },
   };
 }
@@ -110,5 +92,17 @@ describe("redis layer invalidation bus", () => {
     await Bun.sleep(30);
     expect(await cache.lookup("own")).toMatchObject({ layer: "memory" });
     await cache.close();
+  });
+});
+
+describe("closing with the bus on", () => {
+  test("close() returns while Redis is unreachable (the subscription never settles)", async () => {
+    const dead = await startRedis();
+    await dead.stop();
+    const cache = createCache({ layers: [memory(), redis({ url: dead.url, prefix: PREFIX, log: () => {} })] });
+    cache.on("error", () => {});
+    expect(await cache.get("q")).toBeUndefined();
+    const closed = await Promise.race([cache.close().then(() => "closed"), Bun.sleep(5_000).then(() => "still waiting")]);
+    expect(closed).toBe("closed");
   });
 });

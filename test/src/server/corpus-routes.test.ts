@@ -30,7 +30,8 @@ describe("corpus version routes", () => {
     const { cache, app, post } = setup();
     const rag = new RagCache({ cache });
     await rag.retrieve("q", {}, () => ["old"]);
-    expect(await (await app.request("/v1/corpus/version")).json()).toEqual({
+    const read = await app.request("/v1/corpus/version", { headers: { authorization: "Bearer secret" } });
+    expect(await read.json()).toEqual({
       version: "",
       namespaces: { retrieval: "retrieval", answer: "answer" },
     });

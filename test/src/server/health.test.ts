@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type RunningServer } from "../../../src/server/start.ts";
+import { fastFailingRedis } from "../../support/redis-config.ts";
 import { startRedis, type RedisServer } from "../../support/redis-server.ts";
 
 let redisServer: RedisServer | undefined;
@@ -20,17 +21,7 @@ describe("server health", () => {
     redisServer = await startRedis({ private: true });
     dir = await mkdtemp(join(tmpdir(), "ragcache-health-"));
     const config = {
-      layers: [
-        { use: "memory" },
-        {
-          use: "redis",
-          url: redisServer.url,
-          connectTimeout: "200ms",
-          commandTimeout: "200ms",
-          retries: 0,
-          fallback: { use: "file", dir },
-        },
-      ],
+      layers: [{ use: "memory" }, fastFailingRedis(redisServer.url, dir)],
       layerTimeout: "1s",
     };
     server = await startServer({ config, port: 0 });

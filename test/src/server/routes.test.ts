@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { createCache } from "ragcache";
+import { createCache, type CachePlugin } from "ragcache";
 import { memory } from "ragcache/memory";
+import { metrics } from "ragcache/metrics";
 import { chaos } from "ragcache/testing";
 import { warming } from "ragcache/warming";
 import { createServerApp, type ServerAppOptions } from "../../../src/server/app.ts";
@@ -11,7 +12,7 @@ afterEach(async () => {
 });
 
 function setup(options: Partial<ServerAppOptions> = {}, layers = [memory({ name: "l1" }), memory({ name: "l2" })]) {
-  const cache = createCache({ layers, sampleEvery: 1 });
+  const cache = createCache({ layers, sampleEvery: 1, plugins: options.plugins as CachePlugin[] | undefined });
   const app = createServerApp({ cache, ...options });
   closers.push(
     () => app.close(),
@@ -124,19 +125,66 @@ describe("server routes", () => {
     expect((await response.json()).error).toContain("64 bytes");
   });
 
-  test("with a token, writes and admin routes need it and reads do not", async () => {
-    const { call } = setup({ token: "s3cret" });
-    expect((await call("PUT", "/v1/cache/ns/k", { value: 1 })).status).toBe(401);
-    expect((await call("PUT", "/v1/cache/ns/k", { value: 1 }, { Authorization: "Bearer wrong" })).status).toBe(401);
-    expect((await call("DELETE", "/v1/cache/ns/k")).status).toBe(401);
-    expect((await call("POST", "/v1/invalidate", { tags: ["t"] })).status).toBe(401);
-    expect((await call("POST", "/v1/warm", {})).status).toBe(401);
-    expect((await call("GET", "/v1/warm")).status).toBe(401);
-    expect((await call("PUT", "/v1/cache/ns/k", { value: 1 }, { Authorization: "Bearer s3cret" })).status).toBe(200);
+  test("with a token, every route but /health needs it: reads, lookups, stats, metrics and warming included", async () => {
+    const plugins = [metrics()];
+    const { call, cache } = setup({ token: "s3cret", plugins });
+    await cache.ready;
+    const bearer = { Authorization: "Bearer s3cret" };
+    const routes: [string, string, unknown?][] = [
+      ["PUT", "/v1/cache/ns/k", { value: 1 }],
+      ["GET", "/v1/cache/ns/k"],
+      ["POST", "/v1/lookup", { query: "k", namespace: "ns" }],
+      ["POST", "/v1/invalidate", { tags: ["t"] }],
+      ["GET", "/stats"],
+      ["GET", "/metrics"],
+      ["GET", "/v1/warm"],
+      ["POST", "/v1/warm", {}],
+      ["DELETE", "/v1/cache/ns/k"],
+    ];
+    for (const [method, path, body] of routes) {
+      expect({ method, path, status: (await call(method, path, body)).status }).toEqual({ method, path, status: 401 });
+      const wrong = await call(method, path, body, { Authorization: "Bearer wrong" });
+      expect({ method, path, status: wrong.status }).toEqual({ method, path, status: 401 });
+    }
+    expect((await call("PUT", "/v1/cache/ns/k", { value: 1 }, bearer)).status).toBe(200);
+    expect((await call("GET", "/v1/cache/ns/k", undefined, bearer)).status).toBe(200);
+    expect((await call("POST", "/v1/lookup", { query: "k", namespace: "ns" }, bearer)).status).toBe(200);
+    expect((await call("GET", "/stats", undefined, bearer)).status).toBe(200);
+    expect((await call("GET", "/metrics", undefined, bearer)).status).toBe(200);
+    expect((await call("GET", "/health")).status).toBe(200);
+  });
+
+  test("reads and /metrics open only when asked, writes and stats keep needing the token", async () => {
+    const { call, cache } = setup({ token: "s3cret", publicReads: true, publicMetrics: true, plugins: [metrics()] });
+    await cache.ready;
+    await cache.set("k", 1, { namespace: "ns" });
     expect((await call("GET", "/v1/cache/ns/k")).status).toBe(200);
     expect((await call("POST", "/v1/lookup", { query: "k", namespace: "ns" })).status).toBe(200);
-    expect((await call("GET", "/health")).status).toBe(200);
-    expect((await call("GET", "/stats")).status).toBe(200);
+    expect((await call("GET", "/metrics")).status).toBe(200);
+    expect((await call("GET", "/stats")).status).toBe(401);
+    expect((await call("PUT", "/v1/cache/ns/k", { value: 2 })).status).toBe(401);
+    expect((await call("POST", "/v1/invalidate", { tags: ["t"] })).status).toBe(401);
+  });
+
+  test("the dashboard page carries no token and no data: it asks for the token and sends it from script", async () => {
+    const { call } = setup({ token: "s3cret" });
+    const page = await call("GET", "/");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).not.toContain("s3cret");
+    expect(html).toContain("Bearer");
+  });
+
+  test("with an allow list, a Host that is neither listed nor loopback gets 421 (DNS rebinding)", async () => {
+    const { app } = setup({ allowedHosts: ["127.0.0.1", "cache.internal"] });
+    const at = (host: string) => app.request(`http://${host}/health`);
+    for (const host of ["127.0.0.1:8787", "localhost:8787", "[::1]:8787", "cache.internal", "CACHE.internal:80"])
+      expect({ host, status: (await at(host)).status }).toEqual({ host, status: 200 });
+    for (const host of ["evil.example", "127.0.0.1.evil.example:8787", "cache.internal.evil.example"]) {
+      const response = await at(host);
+      expect({ host, status: response.status }).toEqual({ host, status: 421 });
+      expect((await response.json()).error).toContain("RAG_ALLOWED_HOSTS");
+    }
   });
 
   test("GET /health reports each layer's state, and 503 when one is down", async () => {
@@ -184,7 +232,7 @@ describe("server routes", () => {
     expect((await call("GET", "/v1/warm")).status).toBe(501);
   });
 
-  test("POST /v1/warm runs the warming plugin found by name, GET /v1/warm reports it, cancel stops it", async () => {
+  test("POST /v1/warm runs the job the warming plugin declares, GET /v1/warm reports it, cancel stops it", async () => {
     const loaded: string[] = [];
     const plugin = warming({
       schedule: false,

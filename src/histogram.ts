@@ -20,7 +20,8 @@ export interface LatencySummary {
 }
 
 /**
- * Latencies in fixed log-scale buckets: constant memory (≈2 KB) whatever the traffic, O(1) to record,
+ * The one percentile implementation: /stats, the dashboard and the metrics plugin all read latencies
+ * from it. Latencies in fixed log-scale buckets: constant memory (≈2 KB) whatever the traffic, O(1) to record,
  * and a percentile within ±4.5 % of the true sample (the bucket's geometric middle, clamped to the
  * observed min and max). Prometheus buckets are every 8th boundary (powers of two), so they are exact.
  * @example
@@ -45,6 +46,16 @@ export class Histogram {
     this.sum += ms;
     if (ms < this.min) this.min = ms;
     if (ms > this.max) this.max = ms;
+  }
+
+  /** Adds another histogram's recordings to this one (to combine time slices). */
+  add(other: Histogram): this {
+    for (let i = 0; i <= BUCKETS; i++) this.#counts[i]! += other.#counts[i]!;
+    this.count += other.count;
+    this.sum += other.sum;
+    this.min = Math.min(this.min, other.min);
+    this.max = Math.max(this.max, other.max);
+    return this;
   }
 
   /** The value below which a fraction `p` (0..1) of the recorded latencies lie, in ms. */

@@ -1,0 +1,169 @@
+import type { Context } from "hono";
+import type { Cache } from "../chain/cache.ts";
+import { toError } from "../errors.ts";
+import type { CacheKey } from "../types.ts";
+import type { Accounting } from "./accounting.ts";
+import { isObject, type Json } from "./answer.ts";
+import type { UpstreamConfig } from "./options.ts";
+import { embeddingKeys } from "./plan.ts";
+import { parseJson, passThrough } from "./forward.ts";
+import type { Scopes } from "./scope.ts";
+import { forwardedHeaders, openAIError, UpstreamFailure, type Upstream } from "./upstream.ts";
+
+/** One cached input: its vector (numbers, or base64 as the request asked) and its share of the batch's tokens. */
+interface StoredEmbedding {
+  embedding: number[] | string;
+  tokens: number;
+}
+
+interface EmbeddingDeps {
+  cache: Cache;
+  config: UpstreamConfig;
+  upstream: Upstream;
+  scopes: Scopes;
+  accounting: Accounting;
+}
+
+/**
+ * POST /v1/embeddings, cached per input string: only the inputs not in the cache go upstream, in
+ * one request, and the answer is put back together in the caller's order. Token inputs pass through.
+ */
+export function embeddingsHandler({ cache, config, upstream, scopes, accounting }: EmbeddingDeps) {
+  /** Inputs being asked for right now, by key id: a concurrent batch waits for them instead of asking again. */
+  const inFlight = new Map<string, Promise<StoredEmbedding | undefined>>();
+
+  /**
+   * The missing inputs' embeddings: those another batch is asking for are awaited, the rest asked
+   * for in one call (`ask`) and stored. A failed shared call fails the batches that joined it.
+   */
+  async function askShared(
+    missing: { input: string; key: CacheKey }[],
+    ask: (inputs: string[]) => Promise<Map<string, StoredEmbedding> | Response>,
+  ): Promise<Map<string, StoredEmbedding> | Response> {
+    const joined = missing
+      .filter(({ key }) => inFlight.has(key.id))
+      .map((item) => ({ ...item, shared: inFlight.get(item.key.id)! }));
+    const asking = missing.filter(({ key }) => !inFlight.has(key.id));
+    const request = asking.length ? ask(asking.map(({ input }) => input)) : Promise.resolve(new Map<string, StoredEmbedding>());
+    for (const { input, key } of asking) {
+      const shared = request.then(
+        (result) => (result instanceof Response ? undefined : result.get(input)),
+        () => undefined,
+      );
+      inFlight.set(key.id, shared);
+      shared.then(() => inFlight.delete(key.id));
+    }
+    const fetched = await request;
+    if (fetched instanceof Response) return fetched;
+    for (const { input, key } of asking) {
+      const stored = fetched.get(input);
+      if (stored) cache.track(cache.set(key, stored, { ttl: config.ttl }).catch((error) => report(cache, error, key)));
+    }
+    for (const { input, shared } of joined) {
+      const stored = await shared;
+      if (!stored) return openAIError(502, "the upstream call this batch shared failed", "upstream_error");
+      fetched.set(input, stored);
+    }
+    return fetched;
+  }
+
+  return async (c: Context): Promise<Response> => {
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    const body = parseJson(raw);
+    if (!body) return openAIError(400, "the body must be a JSON object", "invalid_request_error");
+    const model = typeof body.model === "string" ? body.model : "(none)";
+    const inputs = typeof body.input === "string" ? [body.input] : body.input;
+    const noStore = /(^|[\s,])no-store\b/i.test(c.req.header("cache-control") ?? "");
+    if (!isStrings(inputs) || inputs.length === 0 || typeof body.model !== "string" || noStore) {
+      accounting.count(model, "bypass");
+      return passThrough(c, upstream, {
+        path: "/embeddings",
+        body: raw,
+        reason: noStore ? "Cache-Control: no-store" : "input is not text",
+      });
+    }
+    const scope = scopes.of(c.req.header("authorization") ?? c.req.header("api-key"));
+    const keys = embeddingKeys(cache, inputs, body, scope);
+    const noCache = /(^|[\s,])no-cache\b/i.test(c.req.header("cache-control") ?? "");
+    const found = noCache ? keys.map(() => undefined) : await Promise.all(keys.map((key) => cached(cache, key)));
+    const missing = [...new Set(inputs.filter((_, i) => !found[i]))];
+    if (missing.length) {
+      const keyOf = (input: string) => keys[inputs.indexOf(input)]!;
+      const fetched = await askShared(
+        missing.map((input) => ({ input, key: keyOf(input) })),
+        (asking) => {
+          accounting.upstreamCall(model);
+          return fetchMissing(c, upstream, body, asking);
+        },
+      );
+      if (fetched instanceof Response) return fetched;
+      for (let i = 0; i < inputs.length; i++) found[i] ??= fetched.get(inputs[i]!);
+    }
+    const cachedTokens = sum(found.filter((_, i) => !missing.includes(inputs[i]!)));
+    const hits = inputs.length - inputs.filter((input) => missing.includes(input)).length;
+    accounting.count(model, missing.length ? "miss" : "hit", { prompt_tokens: cachedTokens });
+    const tokens = sum(found);
+    const answer = {
+      object: "list",
+      data: found.map((stored, index) => ({ object: "embedding", index, embedding: stored!.embedding })),
+      model,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    };
+    return Response.json(answer, {
+      headers: { "x-ragcache": missing.length ? "MISS" : "HIT", "x-ragcache-cached": `${hits}/${inputs.length}` },
+    });
+  };
+}
+
+function isStrings(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === "string");
+}
+
+async function cached(cache: Cache, key: CacheKey): Promise<StoredEmbedding | undefined> {
+  try {
+    const found = (await cache.get(key)) as StoredEmbedding | undefined;
+    return isObject(found) && (Array.isArray(found.embedding) || typeof found.embedding === "string") ? found : undefined;
+  } catch (error) {
+    report(cache, error, key);
+    return undefined;
+  }
+}
+
+/** Asks the upstream for the missing inputs; their tokens are its `prompt_tokens` shared out by length. */
+async function fetchMissing(
+  c: Context,
+  upstream: Upstream,
+  body: Json,
+  missing: string[],
+): Promise<Map<string, StoredEmbedding> | Response> {
+  try {
+    const request = JSON.stringify({ ...body, input: missing });
+    const { response } = await upstream.send("/embeddings", c.req.raw.headers, { method: "POST", body: request });
+    const bytes = await upstream.readAll(response);
+    const answer = response.ok ? parseJson(bytes) : undefined;
+    const data = answer?.data;
+    if (!Array.isArray(data) || data.length !== missing.length)
+      return new Response(bytes, { status: response.ok ? 502 : response.status, headers: forwardedHeaders(response) });
+    const usage = (answer!.usage as { prompt_tokens?: number } | undefined)?.prompt_tokens ?? 0;
+    const length = missing.reduce((total, input) => total + input.length, 0) || 1;
+    const fetched = new Map<string, StoredEmbedding>();
+    for (const item of data as Json[]) {
+      const input = missing[item.index as number];
+      if (input === undefined || !(Array.isArray(item.embedding) || typeof item.embedding === "string"))
+        return openAIError(502, "the upstream's embeddings do not match the inputs", "upstream_error");
+      fetched.set(input, { embedding: item.embedding as number[] | string, tokens: Math.round((usage * input.length) / length) });
+    }
+    return fetched;
+  } catch (error) {
+    if (error instanceof UpstreamFailure) return error.toResponse();
+    throw error;
+  }
+}
+
+function sum(found: (StoredEmbedding | undefined)[]): number {
+  return found.reduce((total, stored) => total + (stored?.tokens ?? 0), 0);
+}
+
+function report(cache: Cache, error: unknown, key: CacheKey): void {
+  cache.emit("error", { layer: "openai", operation: "embeddings", error: toError(error), key });
+}

@@ -1,0 +1,75 @@
+// Pins src/openai/embeddings.ts: embeddings cached per input string, through the openai SDK.
+import { afterEach, describe, expect, test } from "bun:test";
+import { vectorOf } from "../../support/openai-upstream.ts";
+import { startGateway, type TestGateway } from "../../support/gateway.ts";
+
+const gateways: TestGateway[] = [];
+afterEach(async () => {
+  await Promise.all(gateways.splice(0).map((gateway) => gateway.stop()));
+});
+
+async function gateway(): Promise<TestGateway> {
+  const started = await startGateway();
+  gateways.push(started);
+  return started;
+}
+
+const texts = Array.from({ length: 10 }, (_, i) => `document number ${i}`);
+
+describe("openai proxy embeddings", () => {
+  test("a batch of 10 inputs with 3 cached asks the upstream for the other 7, and answers in the caller's order", async () => {
+    const { client, upstream, proxy } = await gateway();
+    await client.embeddings.create({ model: "embed", input: [texts[2]!, texts[5]!, texts[7]!], encoding_format: "float" });
+    const batch = await client.embeddings.create({ model: "embed", input: texts, encoding_format: "float" }).withResponse();
+    expect(upstream.calls["/v1/embeddings"]).toBe(2);
+    expect((upstream.bodies.at(-1)!.input as string[]).length).toBe(7);
+    expect(batch.response.headers.get("x-ragcache")).toBe("MISS");
+    expect(batch.response.headers.get("x-ragcache-cached")).toBe("3/10");
+    expect(batch.data.data.map((item) => item.index)).toEqual(texts.map((_, i) => i));
+    expect(batch.data.data.map((item) => item.embedding)).toEqual(texts.map((text) => vectorOf(text)));
+    const again = await client.embeddings.create({ model: "embed", input: texts, encoding_format: "float" }).withResponse();
+    expect(again.response.headers.get("x-ragcache")).toBe("HIT");
+    expect(again.data.usage.prompt_tokens).toBe(batch.data.usage.prompt_tokens);
+    expect(upstream.calls["/v1/embeddings"]).toBe(2);
+    const saved = proxy.stats().embed!;
+    expect(saved.requests).toMatchObject({ hit: 1, miss: 2 });
+    const partial = [2, 5, 7].reduce((total, i) => total + texts[i]!.split(" ").length, 0);
+    expect(saved.savedPromptTokens).toBe(partial + again.data.usage.prompt_tokens);
+  });
+
+  test("inputs are cached by their exact text, model and dimensions", async () => {
+    const { client, upstream } = await gateway();
+    await client.embeddings.create({ model: "embed", input: "Apple", encoding_format: "float" });
+    await client.embeddings.create({ model: "embed", input: "apple", encoding_format: "float" });
+    await client.embeddings.create({ model: "other", input: "Apple", encoding_format: "float" });
+    const short = await client.embeddings.create({ model: "embed", input: "Apple", dimensions: 4, encoding_format: "float" });
+    expect(short.data[0]!.embedding).toEqual(vectorOf("Apple", 4));
+    expect(upstream.calls["/v1/embeddings"]).toBe(4);
+  });
+
+  test("concurrent batches share the inputs one of them is already asking for", async () => {
+    const { client, upstream } = await gateway();
+    upstream.behave({ headerDelayMs: 40 });
+    const first = client.embeddings.create({ model: "embed", input: ["a", "b", "c"], encoding_format: "float" });
+    await Bun.sleep(10);
+    const second = await client.embeddings.create({ model: "embed", input: ["b", "c", "d"], encoding_format: "float" });
+    await first;
+    expect(upstream.bodies.map((body) => body.input)).toEqual([["a", "b", "c"], ["d"]]);
+    expect(second.data.map((item) => item.embedding)).toEqual([vectorOf("b"), vectorOf("c"), vectorOf("d")]);
+  });
+
+  test("the same input twice in one batch is asked for once", async () => {
+    const { client, upstream } = await gateway();
+    const answer = await client.embeddings.create({ model: "embed", input: ["a", "b", "a"], encoding_format: "float" });
+    expect(upstream.bodies.at(-1)!.input).toEqual(["a", "b"]);
+    expect(answer.data.map((item) => item.embedding)).toEqual([vectorOf("a"), vectorOf("b"), vectorOf("a")]);
+  });
+
+  test("the SDK's default base64 encoding round-trips through the cache", async () => {
+    const { client, upstream } = await gateway();
+    const first = await client.embeddings.create({ model: "embed", input: "base64 please" });
+    const second = await client.embeddings.create({ model: "embed", input: "base64 please" });
+    expect(second.data[0]!.embedding).toEqual(first.data[0]!.embedding);
+    expect(upstream.calls["/v1/embeddings"]).toBe(1);
+  });
+});
