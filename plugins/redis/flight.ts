@@ -42,6 +42,11 @@ export interface FlightConfig {
  * publishes when it releases the lock, then read its value. A holder that dies stops renewing: its
  * lock expires and the first waiter to take it over loads instead. Redis missing or slow at any step
  * means loading here at once, with per-process single flight (the chain's own).
+ * @example
+ * ```ts
+ * const flights = distributedFlights({ name, prefix, lease: leaseCommands(pool, 5_000), leaseMs: 5_000, … });
+ * return { …layer, coordinate: flights.coordinate }; // and redisStore(…, flights.fenceOf) fences the writes
+ * ```
  */
 export function distributedFlights(config: FlightConfig) {
   const channel = `${config.prefix}#flights`;

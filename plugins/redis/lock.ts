@@ -62,7 +62,14 @@ export const waitersOf = (lock: string) => `${lock}:waiters`;
 /** What an attempt to take a lock found: taken (and whether the entry exists meanwhile), or held for `holderMs` more. */
 export type Attempt = { taken: true; entryExists: boolean } | { taken: false; holderMs: number };
 
-/** The lease commands on the pool: acquire, renew, release. */
+/**
+ * The lease commands on the pool: acquire, renew, release.
+ * @example
+ * ```ts
+ * const lease = leaseCommands(pool, 5_000);
+ * const attempt = await lease.acquire(lockKeyOf(entryKey), entryKey, crypto.randomUUID());
+ * ```
+ */
 export function leaseCommands(pool: Pool, leaseMs: number) {
   for (const client of pool.clients) {
     client.defineCommand("ragAcquire", { numberOfKeys: 3, lua: ACQUIRE });
