@@ -1,29 +1,22 @@
 // Pins src/hono/middleware.ts over a redis layer: two chains on one Redis act as two processes.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Hono } from "hono";
-import { createCache, type Cache } from "ragcache";
+import { createCache } from "ragcache";
 import { ragcache } from "ragcache/hono";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
-import { startRedis, type RedisServer } from "../../support/redis-server.ts";
+import { redisForTests } from "../../support/redis-for-tests.ts";
 
-let server: RedisServer;
-const caches: Cache[] = [];
-beforeAll(async () => {
-  server = await startRedis();
-});
-afterAll(async () => {
-  await Promise.all(caches.map((cache) => cache.close()));
-  await server.stop();
-});
+const shared = redisForTests();
 
 /** Two "processes": each its own chain (memory over the shared Redis) and app, one shared handler count. */
 function processes(prefix: string, status: number) {
   let runs = 0;
   const errors: string[] = [];
   const apps = [0, 1].map(() => {
-    const cache = createCache({ layers: [memory(), redis({ url: server.url, prefix, log: () => {} })], log: false });
-    caches.push(cache);
+    const cache = shared.track(
+      createCache({ layers: [memory(), redis({ url: shared.url, prefix, log: () => {} })], log: false }),
+    );
     cache.on("error", ({ layer, operation }) => errors.push(`${layer} ${operation}`));
     const app = new Hono();
     app.use("/rag/*", ragcache({ cache, ttl: "1m" }));
