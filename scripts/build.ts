@@ -2,7 +2,7 @@
  * `bun run build`: ESM JavaScript with source maps for every public entry point into dist/ (one file
  * per entry, shared code in chunks), then the declarations with tsc into dist/types. What
  * package.json lists as a dependency or peer stays an import; everything else the code uses (zod,
- * lru-cache, @hono/zod-validator, @noble/hashes) is bundled, so a memory-only install is ragcache +
+ * @hono/zod-validator, @noble/hashes) is bundled, so a memory-only install is ragcache +
  * hono. zod's declarations ship in dist/types/vendor/zod (MIT), so consumers type-check without
  * installing it.
  */
@@ -33,8 +33,6 @@ export const ENTRIES: Record<string, string> = {
 const external = [...Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies }), "hono/*", "bun:*"];
 const ZOD = join(ROOT, "node_modules", "zod");
 const ZOD_TYPES = join(DIST, "types", "vendor", "zod");
-
-const LRU_CACHE_NEUTRAL = join(ROOT, "node_modules", "lru-cache", "dist", "esm", "browser", "index.min.js");
 
 /** In the build, built-in plugins are the entry files next to the code that loads them. */
 const BUILT_IN_PLUGINS = ["memory", "redis", "file", "chroma", "metrics", "warming"];
@@ -82,8 +80,6 @@ async function build(
       {
         name: "built-in-plugins",
         setup(build) {
-          // lru-cache's neutral build: the same cache without node:diagnostics_channel, so it runs on the edge.
-          build.onResolve({ filter: /^lru-cache$/ }, () => ({ path: LRU_CACHE_NEUTRAL }));
           build.onLoad({ filter: /src[\\/]config[\\/]built-in\.ts$/ }, () => ({ contents: builtInNextToDist, loader: "js" }));
         },
       },

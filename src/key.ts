@@ -119,7 +119,7 @@ export function createKey(text: string, options: KeyOptions = {}, maxKeyLength =
 export function keyOf(namespace: string, text: string, params: string): CacheKey {
   const digest = sha256Hex(`${namespace}\u0000${text}\u0000${params}`);
   const paramsHash = params === "" ? "" : sha256Hex(params).slice(0, 32);
-  return { id: `${namespace}:${digest.slice(0, 32)}`, namespace, text, params, paramsHash, digest };
+  return withLayerRef({ id: `${namespace}:${digest.slice(0, 32)}`, namespace, text, params, paramsHash, digest });
 }
 
 /**
@@ -132,7 +132,19 @@ export function keyOf(namespace: string, text: string, params: string): CacheKey
  */
 export function keyFromId(id: string): CacheKey {
   const colon = id.indexOf(":");
-  return { id, namespace: colon > 0 ? id.slice(0, colon) : DEFAULT_NAMESPACE, text: "", params: "", paramsHash: "", digest: "" };
+  return withLayerRef({
+    id,
+    namespace: colon > 0 ? id.slice(0, colon) : DEFAULT_NAMESPACE,
+    text: "",
+    params: "",
+    paramsHash: "",
+    digest: "",
+  });
+}
+
+/** Adds the empty `layerRef` slot, hidden from enumeration so that keys still compare and serialize by their parts. */
+function withLayerRef(key: CacheKey): CacheKey {
+  return Object.defineProperty(key, "layerRef", { value: undefined, writable: true, enumerable: false });
 }
 
 /** Refuses the reserved namespace for keys made through a chain (the chain's own state lives there). */

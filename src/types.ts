@@ -28,6 +28,12 @@ export interface CacheKey {
    * the id is known (`keyFromId`): such a key deletes and invalidates but never reads an entry.
    */
   readonly digest: string;
+  /**
+   * Where an in-process layer keeps its record of this key object, to find its entry without a lookup
+   * on the next read of the same key. Not part of the key (not enumerable, never serialized); a layer
+   * trusts it only after checking that the record is its own and still current.
+   */
+  layerRef?: unknown;
 }
 
 /** What a layer stores. Times are epoch milliseconds of the chain's clock. */

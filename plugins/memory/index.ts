@@ -1,4 +1,3 @@
-import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import {
   isNewer,
@@ -12,6 +11,7 @@ import {
   type LayerContext,
   type LayerSetOptions,
 } from "../../src/index.ts";
+import { Lru, type LruNode, type RemoveReason } from "./lru.ts";
 
 /**
  * Options of `memory()`, from code or as plain config (`{ "use": "memory", "max": 10000 }`): the one
@@ -32,10 +32,7 @@ export const configSchema = z.strictObject({
 
 export type MemoryOptions = z.input<typeof configSchema>;
 
-/** lru-cache allocates an options object per get when given none; it only writes `status` into it (undefined unless diagnostics listen). */
-const GET_OPTIONS: LRUCache.GetOptions<string, CacheEntry, unknown> = {};
-
-const EVICT_REASON: Partial<Record<LRUCache.DisposeReason, EvictReason>> = { evict: "capacity" };
+const EVICT_REASON: Partial<Record<RemoveReason, EvictReason>> = { evict: "capacity" };
 
 /**
  * The L1 layer: an in-process LRU that keeps references to the cached values (no serialization on
@@ -49,16 +46,13 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
   const { name, max, maxBytes } = parseOptions(configSchema, options, "memory");
   let context: LayerContext | undefined;
   const byTag = new Map<string, Set<string>>();
-  const lru = new LRUCache<string, CacheEntry>({
+  const lru = new Lru({
     max,
     ...(maxBytes
-      ? {
-          maxSize: maxBytes,
-          sizeCalculation: (entry: CacheEntry) => Math.max(1, entry.size ?? serializedSize(entry.value)),
-        }
+      ? { maxSize: maxBytes, sizeOf: (entry: CacheEntry) => Math.max(1, entry.size ?? serializedSize(entry.value)) }
       : {}),
-    dispose: (entry, id, reason) => {
-      if (reason !== "set") untag(id, entry);
+    onRemove: (id, entry, reason) => {
+      untag(id, entry);
       const evicted = EVICT_REASON[reason];
       if (evicted && context)
         context.emit("evict", { layer: name, id, reason: maxBytes && evicted === "capacity" ? "size" : evicted });
@@ -83,11 +77,19 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
     attach(layerContext) {
       context = layerContext;
     },
-    // Expiry is read from the entry, not kept by lru-cache a second time: its per-entry TTL costs two
-    // more memory loads on every hit (its start and TTL arrays), and the chain's clock is the one that counts.
+    // A key object read before holds this layer's node: a repeated read by the same key (a key memo,
+    // a precomputed key) costs no lookup. The node is trusted only while it is this list's and live.
+    // Expiry is read from the entry, and the chain's clock is the one that counts.
     get(key: CacheKey) {
-      const entry = lru.get(key.id, GET_OPTIONS);
-      if (entry === undefined || keepUntil(entry) > now()) return entry;
+      let node = key.layerRef as LruNode | undefined;
+      if (node !== undefined && node.owner === lru && node.live) lru.touch(node);
+      else {
+        node = lru.get(key.id);
+        if (node === undefined) return undefined;
+        if ("layerRef" in key) key.layerRef = node;
+      }
+      const entry = node.entry;
+      if (keepUntil(entry) > now()) return entry;
       lru.delete(key.id);
       context?.emit("evict", { layer: name, id: key.id, reason: "expired" });
       return undefined;
@@ -99,7 +101,7 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
      */
     set(key: CacheKey, entry: CacheEntry, options?: LayerSetOptions) {
       if (options?.ifNewer) {
-        const current = lru.peek(key.id, { allowStale: true });
+        const current = lru.peek(key.id);
         if (current !== undefined && current.digest === entry.digest && isNewer(current, entry)) return;
       }
       if (keepUntil(entry) <= now()) return void lru.delete(key.id);
@@ -116,12 +118,12 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
     clear(namespace?: string) {
       if (namespace === undefined) return lru.clear();
       const prefix = `${namespace}:`;
-      for (const id of [...lru.keys()]) if (id.startsWith(prefix)) lru.delete(id);
+      for (const id of lru.keys()) if (id.startsWith(prefix)) lru.delete(id);
     },
     invalidateTags(tags: readonly string[]) {
       for (const tag of tags) {
         for (const id of [...(byTag.get(tag) ?? [])]) {
-          if (lru.peek(id, { allowStale: true })?.tags?.includes(tag)) lru.delete(id);
+          if (lru.peek(id)?.tags?.includes(tag)) lru.delete(id);
         }
         byTag.delete(tag);
       }

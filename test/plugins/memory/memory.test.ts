@@ -56,6 +56,35 @@ function memoryLayerTests(): void {
     expect(context.events.map((e) => (e.payload as { reason: string }).reason)).toEqual(["size", "size", "size"]);
   });
 
+  test("a key object read before sees later writes, deletes and evictions, and another layer's reads", () => {
+    const layer = memory({ max: 2 });
+    const other = memory();
+    const key = createKey("q");
+    layer.set(key, testEntry(key, "first"));
+    other.set(key, testEntry(key, "elsewhere"));
+    expect((layer.get(key) as { value: unknown }).value).toBe("first");
+    expect((other.get(key) as { value: unknown }).value).toBe("elsewhere");
+    layer.set(key, testEntry(key, "second"));
+    expect((layer.get(key) as { value: unknown }).value).toBe("second");
+    layer.delete(key);
+    expect(layer.get(key)).toBeUndefined();
+    layer.set(key, testEntry(key, "third"));
+    expect((layer.get(key) as { value: unknown }).value).toBe("third");
+    for (const q of ["a", "b"]) layer.set(createKey(q), testEntry(createKey(q), q));
+    expect(layer.get(key)).toBeUndefined();
+    expect(Object.keys(key)).not.toContain("layerRef");
+    expect(JSON.stringify(key)).not.toContain("layerRef");
+  });
+
+  test("an entry larger than maxBytes is not kept, and the older entry of its key is dropped", () => {
+    const layer = memory({ maxBytes: 50 });
+    const key = createKey("q");
+    layer.set(key, testEntry(key, "small"));
+    layer.set(key, testEntry(key, "x".repeat(100)));
+    expect(layer.get(key)).toBeUndefined();
+    expect(layer.stats!().bytes).toBe(0);
+  });
+
   test("the chain's injected clock decides expiry, so TTL tests need no sleep", async () => {
     const clock = manualClock();
     const cache = createCache({ layers: [memory()], now: clock.now });
