@@ -82,11 +82,14 @@ export function embeddingsHandler({ cache, config, upstream, scopes, accounting 
     }
     const keys = embeddingKeys(cache, inputs, body, scopes.of(request.credential));
     const found = request.noCache ? keys.map(() => undefined) : await Promise.all(keys.map((key) => cached(cache, key)));
-    const missing = [...new Set(inputs.filter((_, i) => !found[i]))];
-    if (missing.length) {
-      const keyOf = (input: string) => keys[inputs.indexOf(input)]!;
+    /** The inputs no entry answered, each once, with its key. */
+    const missing = new Map<string, CacheKey>();
+    inputs.forEach((input, i) => {
+      if (!found[i] && !missing.has(input)) missing.set(input, keys[i]!);
+    });
+    if (missing.size) {
       const fetched = await askShared(
-        missing.map((input) => ({ input, key: keyOf(input) })),
+        [...missing].map(([input, key]) => ({ input, key })),
         (asking) => {
           accounting.upstreamCall(model);
           return fetchMissing(c, upstream, body, asking);
@@ -95,9 +98,9 @@ export function embeddingsHandler({ cache, config, upstream, scopes, accounting 
       if (fetched instanceof Response) return fetched;
       for (let i = 0; i < inputs.length; i++) found[i] ??= fetched.get(inputs[i]!);
     }
-    const cachedTokens = sum(found.filter((_, i) => !missing.includes(inputs[i]!)));
-    const hits = inputs.length - inputs.filter((input) => missing.includes(input)).length;
-    accounting.count(model, missing.length ? "miss" : "hit", { prompt_tokens: cachedTokens });
+    const cachedTokens = sum(found.filter((_, i) => !missing.has(inputs[i]!)));
+    const hits = inputs.filter((input) => !missing.has(input)).length;
+    accounting.count(model, missing.size ? "miss" : "hit", { prompt_tokens: cachedTokens });
     const tokens = sum(found);
     const answer = {
       object: "list",
@@ -106,7 +109,7 @@ export function embeddingsHandler({ cache, config, upstream, scopes, accounting 
       usage: { prompt_tokens: tokens, total_tokens: tokens },
     };
     return Response.json(answer, {
-      headers: { "x-ragcache": missing.length ? "MISS" : "HIT", "x-ragcache-cached": `${hits}/${inputs.length}` },
+      headers: { "x-ragcache": missing.size ? "MISS" : "HIT", "x-ragcache-cached": `${hits}/${inputs.length}` },
     });
   };
 }
