@@ -97,6 +97,8 @@ export interface GetOrSetOptions<V = unknown> extends SetOptions<V> {
 /** How a request was answered: where from, and for a semantic hit what it matched. */
 export interface Resolution<V = unknown> {
   value: V;
+  /** With a hit or a stale entry: the key looked up, which `cache.reject` needs to correct a semantic hit. */
+  key?: CacheKey;
   /** "hit": a fresh entry; "stale": an entry in grace (loader failed, or revalidating); "miss": the loader ran (or was joined). */
   status: "hit" | "miss" | "stale";
   /** The layer that answered a hit or a stale entry. */

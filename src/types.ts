@@ -58,6 +58,9 @@ export interface LayerHit<V = unknown> extends CacheEntry<V> {
   matchedText?: string;
 }
 
+/** A user's judgement of a semantic match: "wrong" (never serve it for that query again) or "right" (confirmed). */
+export type Verdict = "wrong" | "right";
+
 /** "degraded" still answers (from a fallback, say); "down" does not, and makes `GET /health` answer 503. */
 export type LayerState = "up" | "degraded" | "down";
 
@@ -117,6 +120,12 @@ export interface CacheLayer {
   clear(namespace?: string): MaybePromise<void>;
   /** Remove every entry carrying any of the tags. */
   invalidateTags(tags: readonly string[]): MaybePromise<void>;
+  /**
+   * A semantic layer that takes corrections (the chroma layer): records a verdict on its match of the
+   * stored question `matchedText` for `key`, where every instance sharing the layer's store sees it on
+   * its next lookup. "wrong": that match never answers `key` again. `cache.reject` calls it.
+   */
+  judge?(key: CacheKey, matchedText: string, verdict: Verdict): Promise<void>;
   health?(): MaybePromise<LayerHealth>;
   /** Layer-specific numbers for `stats()` (pool, size …). */
   stats?(): Record<string, unknown>;

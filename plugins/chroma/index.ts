@@ -2,6 +2,7 @@ import {
   createKey,
   RagCacheError,
   keepUntil,
+  keyOf,
   normalizeText,
   type CacheEntry,
   type CacheKey,
@@ -179,16 +180,18 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
       };
       return find(key, refused);
     },
-    async feedback(input) {
-      if (input.verdict !== "wrong" && input.verdict !== "right")
-        throw new RagCacheError("E_CONFIG_INVALID", `verdict must be "wrong" or "right", got ${JSON.stringify(input.verdict)}`, {
+    async judge(key, matchedText, verdict) {
+      if (verdict !== "wrong" && verdict !== "right")
+        throw new RagCacheError("E_CONFIG_INVALID", `verdict must be "wrong" or "right", got ${JSON.stringify(verdict)}`, {
           source: name,
         });
-      const keyOptions = { namespace: input.namespace, params: input.params };
-      const key = createKey(input.query, keyOptions);
-      const matched = createKey(input.matchedText, keyOptions);
-      counts[input.verdict === "wrong" ? "rejected" : "confirmed"]++;
-      await feedback.record(key, matched.id, matched.text, input.verdict, await embed(key.text));
+      const matched = keyOf(key.namespace, normalizeText(matchedText), key.params);
+      counts[verdict === "wrong" ? "rejected" : "confirmed"]++;
+      await feedback.record(key, matched.id, matched.text, verdict, await embed(key.text));
+    },
+    async feedback(input) {
+      const key = createKey(input.query, { namespace: input.namespace, params: input.params });
+      await layer.judge(key, input.matchedText, input.verdict);
       // The match was back-filled under the query's key into the exact layers: it must go at once.
       if (input.verdict === "wrong") await context?.invalidateAbove({ type: "delete", ids: [key.id] });
     },

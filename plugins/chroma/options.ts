@@ -3,9 +3,11 @@ import {
   durationSchema,
   functionSchema,
   positiveDurationSchema,
+  type CacheKey,
   type CacheLayer,
   type KeyOptions,
   type LayerHit,
+  type Verdict,
 } from "../../src/index.ts";
 import type { Embedder } from "./embedders/index.ts";
 import type { Feedback } from "./feedback.ts";
@@ -196,6 +198,8 @@ export type ChromaLayer = CacheLayer & {
    * below threshold 0.7"). Counts like a lookup; emits no events.
    */
   explain(query: string, options?: KeyOptions): Promise<Explanation>;
+  /** A verdict on this layer's match of `matchedText` for `key`, stored only: `cache.reject` calls it. */
+  judge(key: CacheKey, matchedText: string, verdict: Verdict): Promise<void>;
   /**
    * Record a user's verdict on a semantic match. "wrong": that stored question never answers this
    * query again (kept in Chroma beside the entries: across restarts and instances), and the copy

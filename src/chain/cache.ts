@@ -1,11 +1,11 @@
 import { jsonLogger, logEvents } from "../log.ts";
 import { coarseClock } from "./clock.ts";
 import { toMs } from "../duration.ts";
-import { boundedTtl, keepUntil, createEntry, maxTtlMs, nextStamp } from "../entry.ts";
+import { boundedTtl, keepUntil, createEntry, maxTtlMs, nextStamp, validTags } from "../entry.ts";
 import { RagCacheError, toError } from "../errors.ts";
 import { Emitter, type Listener } from "./events.ts";
 import { chainHealth, type ChainHealth } from "./health.ts";
-import { keyFromId, type KeyOptions } from "../key.ts";
+import { assertNamespace, keyFromId, type KeyOptions } from "../key.ts";
 import { KeyMemo } from "./key-memo.ts";
 import { Invalidations } from "./invalidations.ts";
 import { NewestWrites } from "./newest-writes.ts";
@@ -24,6 +24,7 @@ import type {
   SetOptions,
 } from "../options.ts";
 import { callLayer } from "./layer-call.ts";
+import { judgeWrong } from "./reject.ts";
 import { LayerWalk, type Found } from "./walk.ts";
 import type { CacheEntry, CacheEvents, CacheKey, CacheLayer, Duration, Invalidation, LayerHit, MaybePromise } from "../types.ts";
 
@@ -157,9 +158,10 @@ export class Cache implements CacheHandle {
   /** Where a query would be answered from now, without loading: a fresh hit, or with `allowStale` one in grace. */
   lookup<V = unknown>(query: Query, options: GetOptions = NO_OPTIONS): MaybePromise<Resolution<V> | undefined> {
     this.#assertOpen();
-    const found = this.#walk.find(this.key(query, options));
-    if (!(found instanceof Promise)) return this.#resolutionOf<V>(found, options.allowStale);
-    return found.then((result) => this.#resolutionOf<V>(result, options.allowStale));
+    const key = this.key(query, options);
+    const found = this.#walk.find(key);
+    if (!(found instanceof Promise)) return this.#resolutionOf<V>(key, found, options.allowStale);
+    return found.then((result) => this.#resolutionOf<V>(key, result, options.allowStale));
   }
 
   async delete(query: Query, options: KeyOptions = {}): Promise<void> {
@@ -168,22 +170,46 @@ export class Cache implements CacheHandle {
     this.#overtakeLoad(key.id);
     this.#newestWrites.record(key.id, nextStamp());
     const end = this.#invalidations.beginWrite(key.id);
-    await Promise.resolve(this.#allLayers("delete", (layer) => layer.delete(key), key)).finally(end);
+    try {
+      await this.#allLayers("delete", (layer) => layer.delete(key), key);
+    } finally {
+      end();
+    }
     this.#counts.deletes++;
     this.#emitter.emit("delete", { key });
   }
 
+  /**
+   * Correct a semantic hit of `lookup` or `resolve`: the layer that answered records the match as wrong
+   * for that query (every instance sharing its store stops serving it), then the copies back-filled
+   * under the query's key are deleted through the chain (a Redis layer tells the other processes).
+   */
+  async reject(resolution: Resolution): Promise<void> {
+    this.#assertOpen();
+    await this.delete(await judgeWrong(this.layers, resolution));
+  }
+
   async clear(namespace?: string): Promise<void> {
     this.#assertOpen();
+    // A namespace is checked as for keys: a layer may match it as a pattern (Redis SCAN), so "*" would clear every namespace.
+    if (namespace !== undefined) assertNamespace(namespace);
     const end = this.#invalidations.begin({ type: "clear", namespace });
-    await Promise.resolve(this.#allLayers("clear", (layer) => layer.clear(namespace))).finally(end);
+    try {
+      await this.#allLayers("clear", (layer) => layer.clear(namespace));
+    } finally {
+      end();
+    }
   }
 
   async invalidateTags(tags: readonly string[]): Promise<void> {
     this.#assertOpen();
-    if (!tags.length) return;
+    if (!validTags(tags).length) return;
     const end = this.#invalidations.begin({ type: "tags", tags });
-    await Promise.resolve(this.#allLayers("invalidateTags", (layer) => layer.invalidateTags(tags))).finally(end);
+    try {
+      await this.#allLayers("invalidateTags", (layer) => layer.invalidateTags(tags));
+    } finally {
+      end();
+    }
   }
 
   on<E extends keyof CacheEvents & string>(event: E, listener: Listener<E>): () => void {
@@ -254,11 +280,12 @@ export class Cache implements CacheHandle {
     return found.entry.value as V;
   }
 
-  #resolutionOf<V>(found: Found | undefined, allowStale = false): Resolution<V> | undefined {
+  #resolutionOf<V>(key: CacheKey, found: Found | undefined, allowStale = false): Resolution<V> | undefined {
     if (!found || (!found.fresh && !allowStale)) return undefined;
     const { entry } = found;
     return {
       value: entry.value as V,
+      key,
       status: found.fresh ? "hit" : "stale",
       layer: this.layers[found.index]!.name,
       similarity: entry.similarity,
@@ -278,7 +305,7 @@ export class Cache implements CacheHandle {
     options: GetOrSetOptions<V>,
   ): Promise<Resolution<V>> {
     if (!found) return { value: await this.#load(key, loader, options), status: "miss" };
-    const resolution = this.#resolutionOf<V>(found, true)!;
+    const resolution = this.#resolutionOf<V>(key, found, true)!;
     if (found.fresh) return resolution;
     if (options.staleWhileRevalidate) {
       this.#emitter.emit("stale", { key, layer: resolution.layer!, reason: "revalidate" });
@@ -346,7 +373,12 @@ export class Cache implements CacheHandle {
   async #write(key: CacheKey, entry: CacheEntry): Promise<void> {
     this.#newestWrites.record(key.id, entry.stamp);
     const end = this.#invalidations.beginWrite(key.id);
-    const written = await Promise.resolve(this.#allLayers("set", (layer) => layer.set(key, entry), key)).finally(end);
+    let written: number;
+    try {
+      written = await this.#allLayers("set", (layer) => layer.set(key, entry), key);
+    } finally {
+      end();
+    }
     this.#counts.sets++;
     this.#emitter.emit("set", { key, layers: written });
   }
@@ -403,7 +435,11 @@ export class Cache implements CacheHandle {
       if (invalidation.type === "clear") return layer.clear(invalidation.namespace);
       return Promise.all(invalidation.ids.map((id) => layer.delete(keyFromId(id)))).then(() => {});
     };
-    await Promise.resolve(this.#allLayers(`remote ${invalidation.type}`, run, undefined, below)).finally(end);
+    try {
+      await this.#allLayers(`remote ${invalidation.type}`, run, undefined, below);
+    } finally {
+      end();
+    }
     if (invalidation.type === "delete") {
       for (const id of invalidation.ids)
         for (const layer of this.layers.slice(0, below)) this.#emitter.emit("evict", { layer: layer.name, id, reason: "remote" });

@@ -1,6 +1,6 @@
 import type { Cache } from "../chain/cache.ts";
 import { toMs } from "../duration.ts";
-import { assertNamespace } from "../key.ts";
+import { assertNamespace, sha256Hex } from "../key.ts";
 import type { Resolution } from "../options.ts";
 import type { Duration, KeyParams, MaybePromise } from "../types.ts";
 
@@ -42,15 +42,20 @@ export interface RagCacheOptions {
 
 const DEFAULT_TTL: Record<RagStage, Duration> = { expansion: "1d", retrieval: "1h", answer: "10m" };
 
+/** Longer ids are tagged by their SHA-256, so that any id (a long URL) fits in a tag's 256 characters. */
+const LONGEST_TAGGED_ID = 200;
+
 /**
- * The tag a cached retrieval or answer carries for each document it used.
+ * The tag a cached retrieval or answer carries for each document it used: `doc:<id>`, or
+ * `doc:sha256:<hex>` for an id longer than 200 characters.
  * @example
  * ```ts
  * await cache.invalidateTags([documentTag(17)]); // the same as rag.invalidateDocuments([17])
  * ```
  */
 export function documentTag(id: DocumentId): string {
-  return `doc:${id}`;
+  const text = String(id);
+  return text.length > LONGEST_TAGGED_ID ? `doc:sha256:${sha256Hex(text)}` : `doc:${text}`;
 }
 
 /**

@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Cache } from "../chain/cache.ts";
 import { documentTag } from "../rag/index.ts";
 import type { Guards } from "./access.ts";
+import type { Resolution } from "../options.ts";
 import type { CacheLayer } from "../types.ts";
 import { deleteEntry, feedback, getEntry, invalidate, lookup, putEntry } from "./api.ts";
 import { invalidRequest } from "./schemas.ts";
@@ -20,7 +21,7 @@ export function dataRoutes(cache: Cache, { read, admin }: Guards): OpenAPIHono {
     const { params, stale } = c.req.valid("query");
     const found = await cache.lookup(key, { namespace, params, allowStale: stale === "true" });
     if (!found) return c.json({ error: "not found" as const, namespace, key }, 404);
-    return c.json(found, 200);
+    return c.json(withoutKey(found), 200);
   });
 
   app.openapi({ ...putEntry, middleware: [admin] }, async (c) => {
@@ -39,7 +40,7 @@ export function dataRoutes(cache: Cache, { read, admin }: Guards): OpenAPIHono {
   app.openapi({ ...lookup, middleware: [read] }, async (c) => {
     const { query, ...options } = c.req.valid("json");
     const found = await cache.lookup(query, options);
-    return c.json(found ? { hit: true as const, ...found } : { hit: false as const }, 200);
+    return c.json(found ? { hit: true as const, ...withoutKey(found) } : { hit: false as const }, 200);
   });
 
   app.openapi({ ...feedback, middleware: [admin] }, async (c) => {
@@ -63,3 +64,6 @@ export function dataRoutes(cache: Cache, { read, admin }: Guards): OpenAPIHono {
 
   return app;
 }
+
+/** A lookup's answer as the routes show it: the key the caller named stays out of the body. */
+const withoutKey = ({ key: _key, ...shown }: Resolution) => shown;
