@@ -4,11 +4,13 @@ import {
   keepUntil,
   keyOf,
   normalizeText,
+  toMs,
   type CacheEntry,
   type CacheKey,
   type LayerContext,
   type LayerHit,
 } from "../../src/index.ts";
+import { shareEmbeddings } from "./embedders/shared.ts";
 import { TAG_PREFIX, decode, encode } from "./codec.ts";
 import { ChromaConnection } from "./connection.ts";
 import { FeedbackStore } from "./feedback.ts";
@@ -60,8 +62,12 @@ const JUDGED_WRONG = "judged wrong for this query (feedback)";
  */
 export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
   const settings = layerSettings(chromaOptions);
-  const { options, embedder, threshold, thresholdOf, lexicon, guard, verify, sweepEvery } = settings;
+  const { options, embedder: ownEmbedder, threshold, thresholdOf, lexicon, guard, verify, sweepEvery } = settings;
   const { name } = options;
+  const shared = options.sharedEmbeddings
+    ? shareEmbeddings(ownEmbedder, () => context, toMs(options.embeddingTtl, "embeddingTtl"))
+    : undefined;
+  const embedder = shared ?? ownEmbedder;
   const counts = {
     lookups: 0,
     hits: 0,
@@ -265,6 +271,7 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
       pendingInvalidations: connection.pendingInvalidations,
       embedder: embedder.id,
       threshold,
+      ...(shared ? { sharedEmbeddings: { ...shared.counts } } : {}),
     }),
     flush: () => writes.flush(),
     close: () => writes.flush(),

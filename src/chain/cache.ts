@@ -55,6 +55,8 @@ export class Cache implements CacheHandle {
   #freezeValues: boolean;
   #keys: KeyMemo;
   #inflight = new Map<string, Promise<unknown>>();
+  /** The first layer that coordinates loads across processes, if any. */
+  #coordinator: CacheLayer | undefined;
   /** Keys whose running load a set or delete overtook: the load's value is returned, not stored. */
   #overtakenLoads = new Set<string>();
   #newestWrites = new NewestWrites();
@@ -72,6 +74,7 @@ export class Cache implements CacheHandle {
     const duplicate = names.find((name, i) => names.indexOf(name) !== i);
     if (duplicate) throw new RagCacheError("E_CONFIG_INVALID", `two layers are named "${duplicate}"; give one a \`name\``);
     this.layers = options.layers;
+    this.#coordinator = this.layers.find((layer) => layer.coordinate);
     this.now = options.now ?? coarseClock();
     this.#defaultTtl = options.defaultTtl ?? "10m";
     this.#defaultGrace = options.defaultGrace;
@@ -100,6 +103,7 @@ export class Cache implements CacheHandle {
     this.layers.forEach((layer, index) =>
       layer.attach?.({
         index,
+        layers: this.layers,
         now: this.now,
         emit: (event, payload) => this.#emitter.emit(event, payload),
         invalidateAbove: (invalidation) => this.#invalidateLayers(index, invalidation),
@@ -321,12 +325,12 @@ export class Cache implements CacheHandle {
     }
   }
 
-  #load<V>(key: CacheKey, loader: Loader<V>, options: SetOptions<V>, stale?: V): Promise<V> {
+  #load<V>(key: CacheKey, loader: Loader<V>, options: GetOrSetOptions<V>, stale?: V): Promise<V> {
     const running = this.#inflight.get(key.id) as Promise<V> | undefined;
     if (running) return running;
     this.#counts.loads++;
     const since = this.#invalidations.generation;
-    const loading = (async () => {
+    const loading = this.#coordinated(key, options, async () => {
       const value = await loader({ key, stale });
       // Nothing to cache: every waiter gets `undefined`, and the next call loads again.
       if (value === undefined) return value;
@@ -335,7 +339,7 @@ export class Cache implements CacheHandle {
       // A set, delete or invalidation of the key got in meanwhile: this value answers its callers, the newer write stays.
       if (!this.#overtakenLoads.has(key.id) && !this.#invalidations.covers(since, key, entry.tags)) await this.#write(key, entry);
       return entry.value;
-    })();
+    });
     this.#inflight.set(key.id, loading);
     const done = () => {
       this.#inflight.delete(key.id);
@@ -343,6 +347,15 @@ export class Cache implements CacheHandle {
     };
     loading.then(done, done);
     return loading;
+  }
+
+  /** The load, run once among the processes sharing a coordinating layer (see `CacheLayer.coordinate`). */
+  #coordinated<V>(key: CacheKey, options: GetOrSetOptions<V>, load: () => Promise<V>): Promise<V> {
+    const coordinator = this.#coordinator;
+    if (!coordinator || options.distributed === false) return load();
+    const read = (): Promise<V | undefined> =>
+      Promise.resolve(this.#walk.find(key)).then((found) => (found?.fresh ? (found.entry.value as V) : undefined));
+    return coordinator.coordinate!(key, { load, read, refresh: options.refresh === true });
   }
 
   #overtakeLoad(id: string): void {

@@ -136,7 +136,8 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
       // Only an entry in grace needs the chain's stale-if-error walk; otherwise the lookup already missed.
       resolution = await cache.resolve<StoredResponse>(key, loader, { ttl, grace, tags, refresh: cached?.status !== "stale" });
     } catch (error) {
-      if (!(error instanceof NotCacheable)) report(cache, "store", error, key);
+      // E_LOADER_FAILED: another process's handler ran for this key and gave nothing to cache; it reported why.
+      if (!(error instanceof NotCacheable) && !isRagCacheError(error, "E_LOADER_FAILED")) report(cache, "store", error, key);
       if (!ran) return bypass(c, next);
       c.header("X-Cache", "MISS");
       return;

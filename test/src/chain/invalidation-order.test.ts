@@ -4,6 +4,7 @@ import { createCache, type Cache, type CacheKey, type CacheLayer, type LayerHit 
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { testEntry } from "ragcache/testing";
+import { heldLoad } from "../../support/held-load.ts";
 import { lateOnce } from "../../support/late-once.ts";
 import { startRedis, type RedisServer } from "../../support/redis-server.ts";
 
@@ -71,13 +72,10 @@ describe("a read racing an invalidation never brings the invalidated entry back"
 });
 
 describe("a load racing an invalidation does not store what it loaded", () => {
-  /** Starts a load of "q" tagged doc:1 that finishes when released. */
+  /** Starts a load of "q" tagged doc:1 that finishes when released (see heldLoad). */
   function slowLoad(cache: Cache) {
-    let release = () => {};
-    const loading = cache.getOrSet("q", () => new Promise<string>((resolve) => (release = () => resolve("loaded"))), {
-      tags: ["doc:1"],
-    });
-    return { loading, release: () => release() };
+    const { load, running, release } = heldLoad("loaded");
+    return { loading: cache.getOrSet("q", load, { tags: ["doc:1"] }), running, release };
   }
 
   for (const [what, invalidate] of [
@@ -87,8 +85,8 @@ describe("a load racing an invalidation does not store what it loaded", () => {
   ] as const) {
     test(`a load that started before a local ${what} answers its callers and stores nothing`, async () => {
       const { cache } = overRedis(`load-${what.length}:`);
-      const { loading, release } = slowLoad(cache);
-      await Bun.sleep(1);
+      const { loading, running, release } = slowLoad(cache);
+      await running;
       await invalidate(cache);
       release();
       expect(await loading).toBe("loaded");
@@ -107,10 +105,8 @@ describe("a load racing an invalidation does not store what it loaded", () => {
 
   test("a load overtaken by another process's tag invalidation (heard on the bus) stores nothing", async () => {
     const { here, there, invalidateThere } = await twoProcesses("load-bus:");
-    let release = () => {};
-    const loading = here.getOrSet("q", () => new Promise<string>((resolve) => (release = () => resolve("loaded"))), {
-      tags: ["doc:1"],
-    });
+    const { loading, running, release } = slowLoad(here);
+    await running;
     await invalidateThere("doc:1");
     release();
     expect(await loading).toBe("loaded");

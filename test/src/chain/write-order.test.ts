@@ -96,8 +96,10 @@ describe("a late read never overwrites a newer write", () => {
       await there.set("bus check", 1);
       await Bun.sleep(10);
     }
-    let release = () => {};
+    let release: (() => void) | undefined;
     const loading = here.getOrSet("q", () => new Promise<string>((resolve) => (release = () => resolve("loaded here"))));
+    // The loader runs once this process holds the key's lock (cross-process single flight).
+    while (!release) await Bun.sleep(2);
     await there.set("q", "written there");
     while (!heard.has(here.key("q").id)) await Bun.sleep(2);
     release();
