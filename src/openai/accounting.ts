@@ -114,6 +114,11 @@ export class Accounting {
   }
 }
 
+/**
+ * A model name as a quoted label value. The exposition format escapes only backslash, quote and line
+ * feed (those become "_" here); any other character stands as it is (JSON's escapes such as `\t`
+ * are invalid there and would fail the whole scrape).
+ */
 function label(value: string): string {
-  return JSON.stringify(value.replace(/[\n"\\]/g, "_"));
+  return `"${value.replace(/[\n"\\]/g, "_")}"`;
 }
