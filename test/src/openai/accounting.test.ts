@@ -23,4 +23,13 @@ describe("gateway accounting", () => {
     const models = parsePrometheus(text).samples.map((sample) => sample.labels.model);
     expect(new Set(models)).toEqual(new Set(["gpt\tx", "caf\u00e9\u0001"]));
   });
+
+  test("a model named like an Object property (constructor, toString) has no price: its saved cost stays 0, never NaN", () => {
+    const accounting = new Accounting({ "gpt-4o-mini": { input: 0.15, output: 0.6 } });
+    for (const model of ["constructor", "toString", "__proto__", "gpt-4o-mini"])
+      accounting.count(model, "hit", { prompt_tokens: 1_000_000, completion_tokens: 1_000_000 });
+    const stats = accounting.snapshot();
+    expect(Object.keys(stats)).toEqual(["constructor", "toString", "__proto__", "gpt-4o-mini"]);
+    expect(Object.values(stats).map((model) => model.savedCost)).toEqual([0, 0, 0, 0.75]);
+  });
 });
