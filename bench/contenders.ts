@@ -1,10 +1,10 @@
 import Redis from "ioredis";
-import { formatMs, formatOps, formatRatio, median, sleep } from "./lib/measure.ts";
+import { formatMs, formatOps, formatRatio, median } from "./lib/measure.ts";
 import { redisServerVersion } from "./lib/machine.ts";
 import { benchRedis, pinBesideRedis } from "./lib/redis-server.ts";
 import { writeTopic, type Goal } from "./lib/report.ts";
+import { medianOf, ratioOf, roundRunner, valuesOf, type Figures } from "./lib/rounds.ts";
 import {
-  alternate,
   l1Hit,
   l2Hit,
   missSet,
@@ -12,11 +12,10 @@ import {
   stampede,
   zipfRun,
   zipfStream,
-  type Measures,
   type Stampede,
   type ZipfRun,
 } from "./lib/workloads.ts";
-import { contenders, type Contender, type ContenderSetup, type ContenderSpec } from "./peers/index.ts";
+import { contenders, type ContenderSetup, type ContenderSpec } from "./peers/index.ts";
 import { barChart, writeChart } from "./svg.ts";
 import { WHY_MISSED } from "./lib/why-missed.ts";
 
@@ -31,8 +30,6 @@ const ROUNDS = env("BENCH_ROUNDS", 3);
 const MEASURE_MS = env("BENCH_MEASURE_MS", 300);
 const WORKLOADS = new Set((process.env.BENCH_WORKLOADS ?? "l1,l2,write,stampede,zipf").split(","));
 const L1_KEYS = 10_000;
-/** Sliced workloads (L1, L2, miss + set): each measure's total time per contender and round, and its turns. */
-const SLICED_MS = 2 * MEASURE_MS;
 const SLICES = 8;
 const L1_MAX = 1_000;
 const INFLIGHT = 64;
@@ -46,104 +43,15 @@ const loadAtStart = (await import("node:os")).loadavg().map((load) => load.toFix
 const setup: ContenderSetup = { redisUrl: server.url, l1Max: L1_MAX, ttlMs: 600_000 };
 const problems = new Map<string, string>();
 
-/** A fresh instance of the contender on an empty Redis; a contender that cannot run is noted, not fatal. */
-async function withContender<T>(
-  spec: ContenderSpec,
-  workload: string,
-  l1Max: number,
-  work: (contender: Contender) => Promise<T>,
-): Promise<T | undefined> {
-  if (problems.has(spec.name)) return undefined;
-  await admin.flushall();
-  let contender: Contender;
-  try {
-    contender = await spec.create({ ...setup, l1Max });
-  } catch (error) {
-    problems.set(spec.name, `could not be created: ${(error as Error).message}`);
-    return undefined;
-  }
-  try {
-    // Connected before measured: a lookup of a key nobody stores, then a moment for background connections.
-    await contender.get(contender.key?.("bench:connect") ?? "bench:connect");
-    await sleep(20);
-    return await work(contender);
-  } catch (error) {
-    problems.set(`${spec.name} / ${workload}`, (error as Error).message);
-    return undefined;
-  } finally {
-    await contender.close().catch(() => {});
-  }
-}
-
-/** Per contender, one result per round (undefined where it failed); each round starts one contender further along. */
-type Rounds<T> = Map<string, (T | undefined)[]>;
-
-async function interleaved<T>(
-  name: string,
-  specs: readonly ContenderSpec[],
-  work: (contender: Contender, spec: ContenderSpec, round: number) => Promise<T>,
-  l1Max = L1_MAX,
-): Promise<Rounds<T>> {
-  const results: Rounds<T> = new Map(specs.map((spec) => [spec.name, []]));
-  if (!WORKLOADS.has(name)) return results;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (let k = 0; k < specs.length; k++) {
-      const spec = specs[(k + round) % specs.length]!;
-      results.get(spec.name)![round] = await withContender(spec, name, l1Max, (c) => work(c, spec, round));
-    }
-    console.error(`${name}: round ${round + 1}/${ROUNDS} done`);
-  }
-  return results;
-}
-
-type Figures = Record<string, number>;
-
-/**
- * A sliced workload: per round, every contender opened at once on the flushed Redis (in an order
- * that starts one further along each round), its measures prepared, then run in alternating slices.
- */
-async function slicedRounds(
-  name: string,
-  specs: readonly ContenderSpec[],
-  prepare: (contender: Contender, spec: ContenderSpec) => Promise<Measures>,
-  l1Max = L1_MAX,
-): Promise<Rounds<Figures>> {
-  const results: Rounds<Figures> = new Map(specs.map((spec) => [spec.name, []]));
-  if (!WORKLOADS.has(name)) return results;
-  for (let round = 0; round < ROUNDS; round++) {
-    await admin.flushall();
-    const opened: Contender[] = [];
-    const measures = new Map<string, Measures>();
-    for (let k = 0; k < specs.length; k++) {
-      const spec = specs[(k + round) % specs.length]!;
-      try {
-        const contender = await spec.create({ ...setup, l1Max });
-        opened.push(contender);
-        measures.set(spec.name, await prepare(contender, spec));
-      } catch (error) {
-        problems.set(`${spec.name} / ${name}`, (error as Error).message);
-      }
-    }
-    for (const [contender, figures] of await alternate(measures, SLICED_MS, SLICES)) results.get(contender)![round] = figures;
-    await Promise.all(opened.map((contender) => contender.close().catch(() => {})));
-    console.error(`${name}: round ${round + 1}/${ROUNDS} done`);
-  }
-  return results;
-}
-
-const valuesOf = <T>(results: Rounds<T>, name: string) => (results.get(name) ?? []).filter((r): r is T => r !== undefined);
-const medianOf = <T>(results: Rounds<T>, name: string, pick: (result: T) => number) => median(valuesOf(results, name).map(pick));
-/** The median over rounds of `name`'s figure divided by `base`'s in the same round. */
-function ratioOf<T>(results: Rounds<T>, name: string, base: string, pick: (result: T) => number): number {
-  const ours = results.get(name) ?? [];
-  const theirs = results.get(base) ?? [];
-  const ratios: number[] = [];
-  ours.forEach((result, round) => {
-    const baseline = theirs[round];
-    if (result !== undefined && baseline !== undefined) ratios.push(pick(result) / pick(baseline));
-  });
-  return median(ratios);
-}
+const { interleaved, sliced: slicedRounds } = roundRunner({
+  admin,
+  setup,
+  rounds: ROUNDS,
+  workloads: WORKLOADS,
+  slicedMs: 2 * MEASURE_MS,
+  slices: SLICES,
+  problems,
+});
 
 const memoryTier = contenders.filter((spec) => spec.tiers === "memory");
 const redisTier = contenders.filter((spec) => spec.tiers !== "memory");
@@ -335,7 +243,7 @@ writeTopic("contenders", {
   title: "ragcache against the peers",
   method: [
     `Same process, same data (1 KB JSON retrieval results), same private redis-server ${redisServerVersion() ?? ""} on loopback, flushed before each contender; a fresh instance of each contender per workload and round. ${pinnedCpu === undefined ? "Not pinned (taskset missing or BENCH_PIN=0)." : `redis-server and the bench process are pinned to CPU ${pinnedCpu} (taskset), so Redis' work and the client's background work (publishes, echoes) share the requests' core.`} Load average at start: ${loadAtStart.join(" / ")}.`,
-    `${ROUNDS} interleaved rounds. L1, L2 and miss + set: per round every contender of the workload is open at once and measured in ${SLICES} alternating slices of ${SLICED_MS / SLICES} ms after a warm-up slice; stampede and Zipf: every round visits all contenders one after another, starting one further along each time. Medians of the rounds; each ratio is taken within a round against the baseline measured in that same round, and the median of those ratios is shown.`,
+    `${ROUNDS} interleaved rounds. L1, L2 and miss + set: per round every contender of the workload is open at once and measured in ${SLICES} alternating slices of ${(2 * MEASURE_MS) / SLICES} ms after a warm-up slice; stampede and Zipf: every round visits all contenders one after another, starting one further along each time. Medians of the rounds; each ratio is taken within a round against the baseline measured in that same round, and the median of those ratios is shown.`,
     `L1: ${L1_KEYS / 1000}k entries, all in L1, read in one random order (the same for all) by one caller, by text or by a precomputed key;  L2: ${2 * L1_MAX} keys read cyclically, so every read misses the ${L1_MAX}-entry L1 and hits Redis (and back-fills L1); 1 caller compared with plain ioredis, ${INFLIGHT} in flight with auto-pipelined ioredis. Miss + set: a get that misses, then a write-through set, one caller, compared with plain ioredis GET + SET. Stampede: ${STAMPEDE.callers} concurrent get-or-load calls on one missing key, ${STAMPEDE.loaderMs} ms loader; Redis commands from INFO commandstats before and after. Zipf(${ZIPF.s}): ${ZIPF.requests / 1000}k requests over ${ZIPF.keys / 1000}k keys, ${ZIPF.inflight} in flight, ${L1_MAX}-entry L1, ${ZIPF.loaderMs} ms loader; L2 hits are Redis' keyspace_hits during the run, L1 hits the rest of the non-loads; CPU is the bench process' user + system time.`,
     "Each library is used with its defaults as its README shows them (bentocache serializes entries in its memory tier; ragcache and lru-cache keep references).",
   ],

@@ -10,29 +10,14 @@ import type { RedisServer } from "../test/support/redis-server.ts";
 import { formatMs, percentile, pool } from "./lib/measure.ts";
 import { createRagService } from "../examples/rag-service/app.ts";
 import { queryStream, type StreamRequest } from "./lib/query-stream.ts";
-import { ragPipeline, type Served, type StageLatencies } from "./lib/rag-pipeline.ts";
+import { ragPipeline, ragSettings, type Served } from "./lib/rag-pipeline.ts";
 import { benchRedis } from "./lib/redis-server.ts";
 import { writeTopic, type Goal } from "./lib/report.ts";
 import { cdfChart, writeChart } from "./svg.ts";
 
 /** The RAG request end to end, replaying one query stream with the cache off, exact layers, exact + semantic, and Redis killed halfway. */
 
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-/** Stage latencies are multiplied by this so the whole replay fits the bench budget; reductions are ratios, so they keep. */
-const SCALE = env("BENCH_RAG_SCALE", 0.1);
-const FULL: StageLatencies = {
-  expansion: env("BENCH_RAG_EXPANSION_MS", 30),
-  retrieval: env("BENCH_RAG_RETRIEVAL_MS", 80),
-  llm: env("BENCH_RAG_LLM_MS", 600),
-};
-const LATENCIES: StageLatencies = { expansion: FULL.expansion * SCALE, retrieval: FULL.retrieval * SCALE, llm: FULL.llm * SCALE };
-const STREAM = {
-  requests: env("BENCH_RAG_REQUESTS", 3000),
-  paraphraseShare: env("BENCH_RAG_PARAPHRASES", 0.3),
-  zipfS: 1.0,
-  seed: 7,
-};
-const CONCURRENCY = env("BENCH_RAG_CONCURRENCY", 16);
+const { SCALE, FULL, LATENCIES, STREAM, CONCURRENCY } = ragSettings();
 /** Smaller than the stream's working set (~1 000 entries over three stages), so Redis serves part of the hits. */
 const L1_MAX = 300;
 

@@ -147,12 +147,21 @@ export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
     size,
   };
   if (grace > 0) entry.graceUntil = expiresAt + grace;
-  if (options.tags?.length) entry.tags = validTags(options.tags);
+  // A frozen copy: a caller reusing its array must not change which invalidations reach the entry.
+  if (options.tags?.length) entry.tags = Object.freeze([...validTags(options.tags)]);
   jsonOfEntry.set(entry, json);
   return entry;
 }
 
-function validTags(tags: readonly string[]): readonly string[] {
+/**
+ * The tags, checked: an array of non-empty strings of at most 256 characters, else `E_INVALID_KEY`.
+ * @example
+ * ```ts
+ * validTags(["doc:17"]); // ["doc:17"]; validTags("doc:17") throws
+ * ```
+ */
+export function validTags(tags: readonly string[]): readonly string[] {
+  if (!Array.isArray(tags)) throw new RagCacheError("E_INVALID_KEY", `tags must be an array of strings, got ${typeof tags}`);
   for (const tag of tags) {
     if (typeof tag !== "string" || tag.length === 0 || tag.length > 256) {
       throw new RagCacheError(

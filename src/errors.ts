@@ -11,6 +11,7 @@ export type ErrorCode =
   | "E_NOT_SERIALIZABLE"
   | "E_INTEGRITY"
   | "E_CLOSED"
+  | "E_LOADER_FAILED"
   | "E_MISSING_PEER";
 
 /**

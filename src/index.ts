@@ -48,9 +48,13 @@ export {
   type RagConfig,
 } from "./config/index.ts";
 export {
+  CORPUS_NAMESPACE,
+  CorpusVersion,
   RagCache,
   documentTag,
   idsOfDocuments,
+  type CorpusOptions,
+  type CorpusRecord,
   type DocumentId,
   type RagCacheOptions,
   type RagStage,

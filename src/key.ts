@@ -72,7 +72,7 @@ export const sha256Hex: (input: string) => string = nativeSha256
   : (input) => bytesToHex(sha256(utf8ToBytes(input)));
 
 export function assertNamespace(namespace: string): void {
-  if (!NAMESPACE.test(namespace)) {
+  if (typeof namespace !== "string" || !NAMESPACE.test(namespace)) {
     throw invalidKey(`namespace "${namespace}" must be 1-64 characters of A-Z, a-z, 0-9, "_", "." or "-"`);
   }
 }

@@ -92,6 +92,11 @@ export interface GetOrSetOptions<V = unknown> extends SetOptions<V> {
   staleWhileRevalidate?: boolean;
   /** Skip the lookup and run the loader (the entry is replaced). Default false. */
   refresh?: boolean;
+  /**
+   * Let the processes sharing a coordinating layer (redis with `singleFlight`) run the loader once
+   * between them; `false` keeps single flight to this process, for loaders cheaper than a lock. Default true.
+   */
+  distributed?: boolean;
 }
 
 /** How a request was answered: where from, and for a semantic hit what it matched. */

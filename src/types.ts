@@ -91,12 +91,30 @@ export interface LayerSetOptions {
 export interface LayerContext {
   /** The layer's position in the chain, 0 = fastest. */
   readonly index: number;
+  /**
+   * Every layer of the chain, fastest first (this one at `index`): for a layer that keeps data of its
+   * own in the others, as the semantic layer shares embeddings through the exact ones.
+   */
+  readonly layers: readonly CacheLayer[];
   readonly now: () => number;
   readonly emit: <E extends keyof CacheEvents & string>(event: E, payload: CacheEvents[E]) => void;
   /** Apply an invalidation received from elsewhere to the layers above this one (no re-publish). */
   readonly invalidateAbove: (invalidation: Invalidation) => Promise<void>;
   /** Run background work that `close()` must wait for. */
   readonly track: (work: Promise<unknown>) => void;
+}
+
+/**
+ * One `getOrSet` load as a coordinating layer sees it: what to run when this process loads, and how
+ * to read the value another process stored.
+ */
+export interface Flight<V = unknown> {
+  /** Runs the loader and writes its value through the chain; answers the stored value. */
+  load(): Promise<V>;
+  /** The key's fresh value as the chain reads it now (through every layer, back-filling), or undefined. */
+  read(): Promise<V | undefined>;
+  /** The load replaces a fresh entry (`refresh: true`): a fresh value read before loading is no answer. */
+  readonly refresh: boolean;
 }
 
 /**
@@ -120,6 +138,13 @@ export interface CacheLayer {
   clear(namespace?: string): MaybePromise<void>;
   /** Remove every entry carrying any of the tags. */
   invalidateTags(tags: readonly string[]): MaybePromise<void>;
+  /**
+   * Declared by a layer that processes share (redis): makes them load a key once between them. Runs
+   * `flight.load()` in one process and has the others wait for it and `flight.read()` its value; the
+   * chain calls it around a `getOrSet` loader after a miss. Rejects only with a loader's error (this
+   * process's, or the one another process reported); trouble with the layer itself means loading here.
+   */
+  coordinate?<V>(key: CacheKey, flight: Flight<V>): Promise<V>;
   /**
    * A semantic layer that takes corrections (the chroma layer): records a verdict on its match of the
    * stored question `matchedText` for `key`, where every instance sharing the layer's store sees it on

@@ -9,6 +9,34 @@ export interface StageLatencies {
   llm: number;
 }
 
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+/**
+ * The RAG benches' settings, from BENCH_RAG_* env vars, so that every RAG topic replays the same
+ * stream at the same latencies. Stage latencies are multiplied by SCALE so a replay fits the bench
+ * budget; reductions are ratios, so they keep.
+ */
+export function ragSettings() {
+  const SCALE = env("BENCH_RAG_SCALE", 0.1);
+  const FULL: StageLatencies = {
+    expansion: env("BENCH_RAG_EXPANSION_MS", 30),
+    retrieval: env("BENCH_RAG_RETRIEVAL_MS", 80),
+    llm: env("BENCH_RAG_LLM_MS", 600),
+  };
+  const LATENCIES: StageLatencies = {
+    expansion: FULL.expansion * SCALE,
+    retrieval: FULL.retrieval * SCALE,
+    llm: FULL.llm * SCALE,
+  };
+  const STREAM = {
+    requests: env("BENCH_RAG_REQUESTS", 3000),
+    paraphraseShare: env("BENCH_RAG_PARAPHRASES", 0.3),
+    zipfS: 1.0,
+    seed: 7,
+  };
+  return { SCALE, FULL, LATENCIES, STREAM, CONCURRENCY: env("BENCH_RAG_CONCURRENCY", 16) };
+}
+
 export interface Served {
   ms: number;
   /** Which layer answered the answer stage, "loader" when the LLM ran (or a concurrent caller's run was joined), "off" without cache. */

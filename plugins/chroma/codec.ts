@@ -44,10 +44,19 @@ export function encode(key: CacheKey, entry: CacheEntry, embedderId: string): Me
   return metadata;
 }
 
-/** The stored entry, or undefined for one written by an older version (no write stamp or digest). */
+/**
+ * The stored entry, or undefined for one written by an older version (no write stamp or digest) or
+ * not readable at all: one bad record is skipped, not a failure of every lookup near it.
+ */
 export function decode(metadata: Metadata): CacheEntry | undefined {
-  const stored = JSON.parse(String(metadata.entry)) as StoredEntry;
-  if (typeof stored.w !== "number" || typeof stored.d !== "string") return undefined;
+  let stored: StoredEntry;
+  try {
+    stored = JSON.parse(String(metadata.entry)) as StoredEntry;
+  } catch {
+    return undefined;
+  }
+  if (typeof stored !== "object" || stored === null || typeof stored.w !== "number" || typeof stored.d !== "string")
+    return undefined;
   const entry: CacheEntry = {
     value: stored.v,
     expiresAt: stored.e ?? Infinity,

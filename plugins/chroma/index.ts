@@ -10,16 +10,17 @@ import {
   type LayerContext,
   type LayerHit,
 } from "../../src/index.ts";
+import { shareEmbeddings } from "./embedders/shared.ts";
 import { TAG_PREFIX, decode, encode } from "./codec.ts";
-import type { Collection } from "chromadb";
 import { ChromaConnection } from "./connection.ts";
 import { FeedbackStore } from "./feedback.ts";
 import { verdictOf } from "./verify.ts";
-import { INCLUDE, answers, cosine, nearest, type LookupSettings, type Refusal } from "./lookup.ts";
+import { answers, cosine, nearest, type LookupSettings, type Refusal } from "./lookup.ts";
 import type { ChromaLayer, ChromaOptions } from "./options.ts";
 import { layerSettings } from "./settings.ts";
 import { QueryBatcher } from "./query-batch.ts";
-import { WriteQueue, hasAnyTag, type PendingWrite } from "./writes.ts";
+import { entryRequests } from "./requests.ts";
+import { WriteQueue, hasAnyTag } from "./writes.ts";
 
 export * from "./embedders/index.ts";
 export { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
@@ -46,10 +47,6 @@ declare module "../../src/types.ts" {
 
 /** Why a match judged wrong by feedback is not served. */
 const JUDGED_WRONG = "judged wrong for this query (feedback)";
-/** Retries (after 50, 100, 200 ms) of a query that met a new collection's index segment being created. */
-const NEW_SEGMENT_RETRIES = 3;
-/** Extra write deadline per record of a batch: a few times what Chroma 1.0 spends on each (see the README). */
-const WRITE_MS_PER_RECORD = 5;
 
 /**
  * The semantic layer (L3): stores each question's embedding in a Chroma collection with its entry,
@@ -64,8 +61,13 @@ const WRITE_MS_PER_RECORD = 5;
  * ```
  */
 export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
-  const { options, embedder, threshold, thresholdOf, lexicon, guard, verify } = layerSettings(chromaOptions);
+  const settings = layerSettings(chromaOptions);
+  const { options, embedder: ownEmbedder, threshold, thresholdOf, lexicon, guard, verify, sweepEvery } = settings;
   const { name } = options;
+  const shared = options.sharedEmbeddings
+    ? shareEmbeddings(ownEmbedder, () => context, toMs(options.embeddingTtl, "embeddingTtl"))
+    : undefined;
+  const embedder = shared ?? ownEmbedder;
   const counts = {
     lookups: 0,
     hits: 0,
@@ -96,40 +98,33 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
     onForeignEntry,
   };
   const embed = async (text: string) => (await embedder.embed([lexicon.text(text)]))[0]!;
-  const sweepEvery = toMs(options.sweepInterval ?? "1m", "sweepInterval");
-  const requestTimeout = toMs(options.timeout ?? "750ms", "timeout");
   const scope = options.namespaces ? new Set(options.namespaces) : undefined;
   const matchable = (key: CacheKey) => key.text !== "" && (scope === undefined || scope.has(key.namespace));
   let context: LayerContext | undefined;
   let lastSweep: number | undefined;
   const now = () => context?.now() ?? Date.now();
-  const connectionOptions = {
-    name,
-    url: options.url ?? "http://127.0.0.1:8000",
-    collection: options.collection ?? "ragcache",
-    headers: options.headers,
-    requestTimeout,
-    retryAfter: toMs(options.retryAfter ?? "1s", "retryAfter"),
-  };
   const connection = new ChromaConnection({
-    ...connectionOptions,
+    ...settings.connection,
     onDown: (reason) => context?.emit("degraded", { layer: name, reason }),
     onUp: (downMs) => context?.emit("recovered", { layer: name, downMs }),
   });
   // Outages of the one server are reported by the entries' connection.
   const feedback = new FeedbackStore(
     new ChromaConnection({
-      ...connectionOptions,
-      collection: `${connectionOptions.collection}-feedback`,
+      ...settings.connection,
+      collection: `${settings.connection.collection}-feedback`,
       onDown: () => {},
       onUp: () => {},
     }),
     () => now(),
   );
+  const requests = entryRequests(connection, {
+    requestTimeout: settings.connection.requestTimeout,
+    candidates: options.candidates,
+    counts,
+  });
 
-  // Lookups skip expired entries anyway: the purge only frees space, so it is not replayed after an outage.
-  const purgeExpired = async () =>
-    void (await connection.run("purge", (collection) => collection.delete({ where: { keep: { $lte: now() } } })));
+  const purgeExpired = () => requests.purgeExpired(now);
   const sweepWhenDue = () => {
     if (!context) return;
     lastSweep ??= now();
@@ -140,40 +135,9 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
       purgeExpired().catch((error: Error) => layerContext.emit("error", { layer: name, operation: "purge", error })),
     );
   };
-
-  // Upsert merges metadata, so a replaced entry keeps its old tag fields: a later invalidation of
-  // such a tag drops it too. Over-invalidating a cache entry is harmless; a delete first would
-  // double the cost of every write.
-  const upsert = async (batch: PendingWrite[]) => {
-    counts.writeBatches++;
-    await connection.run(
-      "set",
-      (collection) =>
-        collection.upsert({
-          ids: batch.map((r) => r.id),
-          embeddings: batch.map((r) => r.vector),
-          documents: batch.map((r) => r.text),
-          metadatas: batch.map((r) => r.metadata),
-        }),
-      requestTimeout + batch.length * WRITE_MS_PER_RECORD,
-    );
-  };
-  const query = (vectors: number[][]) => {
-    counts.queries++;
-    return connection.run("get", (collection) =>
-      collection.query({ queryEmbeddings: vectors, nResults: lookup.candidates, include: [...INCLUDE] }),
-    );
-  };
-  // Chroma 1.0 fails queries for a moment while a new collection's first index segment is written.
-  const retried = (vectors: number[][], attempt: number): ReturnType<typeof query> =>
-    query(vectors).catch(async (error: Error) => {
-      if (attempt >= NEW_SEGMENT_RETRIES || !error.message.includes("hnsw segment reader")) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-      return retried(vectors, attempt + 1);
-    });
-  const batcher = new QueryBatcher((vectors) => retried(vectors, 0));
+  const batcher = new QueryBatcher(requests.query);
   const writes = new WriteQueue((batch) =>
-    upsert(batch).catch((error: Error) => context?.emit("error", { layer: name, operation: "set", error })),
+    requests.upsert(batch).catch((error: Error) => context?.emit("error", { layer: name, operation: "set", error })),
   );
 
   const find = async (key: CacheKey, refused: (refusal: Refusal) => void): Promise<LayerHit | undefined> => {
@@ -186,21 +150,20 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
       counts.hits++;
       return { ...queuedEntry, similarity: 1, matchedText: queued!.text };
     }
-    const run = <T>(work: (collection: Collection) => Promise<T>) => connection.run("get", work);
-    const match = await nearest(batcher, run, key, await embed(key.text), now(), lookup, writes.records(), refused);
+    const match = await nearest(batcher, requests.read, key, await embed(key.text), now(), lookup, writes.records(), refused);
     if (!match) return undefined;
+    const refuse = (reason: string) =>
+      void refused({ matchedText: match.hit.matchedText ?? "", similarity: match.hit.similarity ?? 0, reason });
     if (match.id !== key.id && (await feedback.isWrong(key.id, match.id))) {
       counts.judgedWrong++;
-      refused({ matchedText: match.hit.matchedText ?? "", similarity: match.hit.similarity ?? 0, reason: JUDGED_WRONG });
-      return undefined;
+      return refuse(JUDGED_WRONG);
     }
     if (verify && match.id !== key.id && (match.hit.similarity ?? 1) < thresholdOf(key.namespace) + verify.band) {
       counts.verified++;
       const verdict = await verdictOf(verify.verifier, key.text, match.hit.matchedText ?? "", verify.timeout);
       if (verdict !== true) {
         counts.unverified++;
-        refused({ matchedText: match.hit.matchedText ?? "", similarity: match.hit.similarity ?? 0, reason: verdict });
-        return undefined;
+        return refuse(verdict);
       }
     }
     counts.hits++;
@@ -264,7 +227,7 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
       if (keepUntil(entry) <= now()) return layer.delete(key);
       const record = { id: key.id, vector: await embed(key.text), text: key.text, metadata: encode(key, entry, embedder.id) };
       // Without a chain there is nobody to report a failed background write to: write through.
-      if (!context) return upsert([record]);
+      if (!context) return requests.upsert([record]);
       const flushing = writes.put(record);
       if (flushing) context.track(flushing);
     },
@@ -308,6 +271,7 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
       pendingInvalidations: connection.pendingInvalidations,
       embedder: embedder.id,
       threshold,
+      ...(shared ? { sharedEmbeddings: { ...shared.counts } } : {}),
     }),
     flush: () => writes.flush(),
     close: () => writes.flush(),

@@ -2,7 +2,7 @@ import type { Collection, Metadata, Where } from "chromadb";
 import { keyOf, type CacheKey, type LayerHit } from "../../src/index.ts";
 import { decode } from "./codec.ts";
 import type { SemanticGuard } from "./guard.ts";
-import type { Neighbours, QueryBatcher } from "./query-batch.ts";
+import { neighboursAt, type Neighbours, type QueryBatcher } from "./query-batch.ts";
 import type { PendingWrite } from "./writes.ts";
 
 /** A stored question close to the query that was not served, and why. */
@@ -75,13 +75,7 @@ export async function nearest(
   const second = await run((collection) =>
     collection.query({ queryEmbeddings: [vector], nResults: settings.candidates, where, include: [...INCLUDE] }),
   );
-  const neighbours: Neighbours = {
-    ids: second.ids[0] ?? [],
-    distances: second.distances[0] ?? [],
-    documents: second.documents[0] ?? [],
-    metadatas: second.metadatas[0] ?? [],
-  };
-  return choose(key, neighbours, true, now, settings, () => {}).match;
+  return choose(key, neighboursAt(second, 0), true, now, settings, () => {}).match;
 }
 
 function choose(

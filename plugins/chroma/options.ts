@@ -137,6 +137,15 @@ export const configSchema = z.strictObject({
    * nothing to match by meaning). Default: every namespace.
    */
   namespaces: z.array(z.string().min(1)).min(1).optional(),
+  /**
+   * Share embeddings through the chain's exact layers (memory, Redis, files), under namespace
+   * "embeddings" keyed by the embedder's id, dimensions and the text: other processes and restarts
+   * then do not embed the same query again. Default false (the local embedder costs less than a
+   * Redis round trip; an embedding API does not).
+   */
+  sharedEmbeddings: z.boolean().default(false),
+  /** How long a shared embedding is kept. Default "30d". */
+  embeddingTtl: positiveDurationSchema.default("30d"),
 });
 
 const embedderObject = z.custom<Embedder>(

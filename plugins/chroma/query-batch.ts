@@ -16,6 +16,16 @@ export interface BatchAnswer {
   metadatas: (Metadata | null)[][];
 }
 
+/** The neighbours of the `index`th embedding of a query (none when Chroma left its list out). */
+export function neighboursAt(answer: BatchAnswer, index: number): Neighbours {
+  return {
+    ids: answer.ids[index] ?? [],
+    distances: answer.distances[index] ?? [],
+    documents: answer.documents[index] ?? [],
+    metadatas: answer.metadatas[index] ?? [],
+  };
+}
+
 interface Waiting {
   vector: number[];
   resolve: (neighbours: Neighbours) => void;
@@ -52,14 +62,7 @@ export class QueryBatcher {
       const batch = this.#waiting.splice(0, MAX_BATCH);
       try {
         const answer = await this.#query(batch.map((w) => w.vector));
-        batch.forEach((waiting, i) =>
-          waiting.resolve({
-            ids: answer.ids[i] ?? [],
-            distances: answer.distances[i] ?? [],
-            documents: answer.documents[i] ?? [],
-            metadatas: answer.metadatas[i] ?? [],
-          }),
-        );
+        batch.forEach((waiting, i) => waiting.resolve(neighboursAt(answer, i)));
       } catch (error) {
         for (const waiting of batch) waiting.reject(error);
       }

@@ -29,7 +29,16 @@ export function layerSettings(chromaOptions: ChromaOptions) {
     band: options.verify.band,
     timeout: toMs(options.verify.timeout, "verify.timeout"),
   };
-  return { options, embedder, threshold, thresholdOf, lexicon, guard, verify };
+  const connection = {
+    name: options.name,
+    url: options.url,
+    collection: options.collection,
+    headers: options.headers,
+    requestTimeout: toMs(options.timeout, "timeout"),
+    retryAfter: toMs(options.retryAfter, "retryAfter"),
+  };
+  const sweepEvery = toMs(options.sweepInterval, "sweepInterval");
+  return { options, embedder, threshold, thresholdOf, lexicon, guard, verify, connection, sweepEvery };
 }
 
 function embedderOf(option: ChromaOptions["embedder"]): Embedder {

@@ -1,5 +1,5 @@
 import { RagCacheError } from "../../src/index.ts";
-import { envVar } from "./embedders/openai.ts";
+import { openAIEndpoint, openAIHeaders } from "./embedders/openai.ts";
 
 /**
  * A second opinion on a borderline match: resolves true when one answer serves both questions.
@@ -37,16 +37,13 @@ const PROMPT =
  * ```
  */
 export function chatVerifier(options: ChatVerifierOptions = {}): Verifier {
-  const endpoint = `${(options.baseURL ?? "https://api.openai.com").replace(/\/+$/, "").replace(/\/v1$/, "")}/v1/chat/completions`;
+  const endpoint = openAIEndpoint(options.baseURL, "chat/completions");
   const doFetch = options.fetch ?? globalThis.fetch;
   const model = options.model ?? "gpt-4o-mini";
   return async (query, candidate) => {
-    const apiKey = options.apiKey ?? envVar(options.apiKeyEnv ?? "OPENAI_API_KEY");
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (apiKey) headers.authorization = `Bearer ${apiKey}`;
     const response = await doFetch(endpoint, {
       method: "POST",
-      headers,
+      headers: openAIHeaders(options),
       signal: AbortSignal.timeout(options.requestTimeout ?? 10_000),
       body: JSON.stringify({
         model,

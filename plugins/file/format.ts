@@ -1,4 +1,4 @@
-import type { CacheEntry, LayerHit } from "../../src/index.ts";
+import { keepUntil, type CacheEntry, type LayerHit } from "../../src/index.ts";
 
 /** What the layer keeps in memory about one file (rebuilt from the files themselves at start). */
 export interface FileMeta {
@@ -7,6 +7,11 @@ export interface FileMeta {
   /** Until when the entry may be served (end of grace, else expiry); Infinity for never. */
   keepUntil: number;
   tags: readonly string[];
+}
+
+/** The index's record of a file holding `text`, the encoding of `entry` for the key `id`. */
+export function fileMeta(id: string, text: string, entry: CacheEntry): FileMeta {
+  return { id, bytes: Buffer.byteLength(text), keepUntil: keepUntil(entry), tags: entry.tags ?? [] };
 }
 
 /**

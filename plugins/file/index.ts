@@ -17,11 +17,9 @@ import {
   type LayerSetOptions,
 } from "../../src/index.ts";
 import { FileIndex } from "./file-index.ts";
-import { decodeFile, encodeFile } from "./format.ts";
+import { decodeFile, encodeFile, fileMeta } from "./format.ts";
+import { readEntryFile, scanFolder, TRASH_PREFIX } from "./scan.ts";
 import { SerialWrites } from "./serial-writes.ts";
-
-/** Folders a clear() moved aside to remove; a leftover one (a crash mid-clear) is removed at load. */
-const TRASH_PREFIX = ".trash-";
 
 /**
  * Options of `file()`, from code or as plain config (`{ "use": "file", "dir": ".cache" }`): the one
@@ -107,35 +105,10 @@ export function file(options: FileOptions = {}): FileLayer {
 
   /** Reads the folder once: indexes good entries, removes expired, corrupt and leftover temporary files. */
   function load(): Promise<void> {
-    return (loaded ??= (async () => {
-      const found: { relative: string; createdAt: number; meta: Parameters<FileIndex["add"]>[1] }[] = [];
-      const subfolders = await readdir(dir, { withFileTypes: true }).catch(() => []);
-      for (const folder of subfolders.filter((d) => d.isDirectory())) {
-        if (folder.name.startsWith(TRASH_PREFIX)) {
-          await rm(join(dir, folder.name), { recursive: true, force: true }).catch(() => {});
-          continue;
-        }
-        folders.add(folder.name);
-        for (const entryName of await readdir(join(dir, folder.name)).catch(() => [] as string[])) {
-          const relative = join(folder.name, entryName);
-          const text = entryName.endsWith(".json")
-            ? await readFile(join(dir, relative), "utf8").catch(() => undefined)
-            : undefined;
-          const decoded = text === undefined ? undefined : decodeFile(text);
-          if (!decoded || keepUntil(decoded.entry) <= now()) {
-            await unlink(join(dir, relative)).catch(() => {});
-            continue;
-          }
-          const { id, entry } = decoded;
-          found.push({
-            relative,
-            createdAt: entry.createdAt,
-            meta: { id, bytes: Buffer.byteLength(text!), keepUntil: keepUntil(entry), tags: entry.tags ?? [] },
-          });
-        }
-      }
-      for (const { relative, meta } of found.sort((a, b) => a.createdAt - b.createdAt)) index.add(relative, meta);
-    })());
+    return (loaded ??= scanFolder(dir, now).then((scan) => {
+      for (const folder of scan.folders) folders.add(folder);
+      for (const { relative, meta } of scan.files) index.add(relative, meta);
+    }));
   }
 
   /** Back within maxEntries/maxBytes: one cleanup at a time, run after the write that crossed a bound. */
@@ -183,21 +156,19 @@ export function file(options: FileOptions = {}): FileLayer {
 
   /** The entry in the key's file now, when it was written for this key: what a back-fill compares with. */
   async function current(relative: string, key: CacheKey): Promise<CacheEntry | undefined> {
-    const text = await readFile(join(dir, relative), "utf8").catch(() => undefined);
-    const decoded = text === undefined ? undefined : decodeFile(text);
-    return decoded?.id === key.id ? decoded.entry : undefined;
+    const stored = await readEntryFile(join(dir, relative));
+    return stored?.id === key.id ? stored.entry : undefined;
   }
 
   async function write(key: CacheKey, entry: CacheEntry, options?: LayerSetOptions): Promise<void> {
-    const until = keepUntil(entry);
-    if (until <= now()) return options?.ifNewer ? undefined : remove(key);
+    if (keepUntil(entry) <= now()) return options?.ifNewer ? undefined : remove(key);
     await load();
     const relative = fileOf(key);
     // One write of a file at a time, so that a back-fill's compare and its rename see no write in between.
-    return writes.serial(relative, () => place(key, entry, relative, until, options?.ifNewer === true));
+    return writes.serial(relative, () => place(key, entry, relative, options?.ifNewer === true));
   }
 
-  async function place(key: CacheKey, entry: CacheEntry, relative: string, until: number, ifNewer: boolean): Promise<void> {
+  async function place(key: CacheKey, entry: CacheEntry, relative: string, ifNewer: boolean): Promise<void> {
     if (ifNewer) {
       const stored = await current(relative, key);
       if (stored && stored.digest === entry.digest && !isNewer(entry, stored)) return;
@@ -225,7 +196,7 @@ export function file(options: FileOptions = {}): FileLayer {
       throw failed("write", error);
     }
     writesWork();
-    index.add(relative, { id: key.id, bytes: Buffer.byteLength(text), keepUntil: until, tags: entry.tags ?? [] });
+    index.add(relative, fileMeta(key.id, text, entry));
     if (index.size > maxEntries || index.bytes > maxBytes) await cleanUp();
   }
 

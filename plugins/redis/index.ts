@@ -14,8 +14,10 @@ import { Breaker } from "./breaker.ts";
 import { invalidationBus } from "./bus.ts";
 import { connect, isCommandError } from "./connect.ts";
 import { circuitOpen, WriteRouter } from "./degradation.ts";
+import { distributedFlights } from "./flight.ts";
 import { Journal } from "./journal.ts";
 import { fileLog, memoryLog } from "./journal-log.ts";
+import { leaseCommands } from "./lock.ts";
 import { resolveOptions, type RedisLayerOptions } from "./options.ts";
 import { Pool } from "./pool.ts";
 import { redisStore } from "./store.ts";
@@ -75,7 +77,26 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
     retries: settings.retries,
     onExhausted: (info) => emit("pool-exhausted", { layer: name, ...info }),
   });
-  const store = redisStore(pool, settings.prefix, settings.cluster !== undefined, name);
+  const flights = settings.singleFlight
+    ? distributedFlights({
+        name,
+        prefix: settings.prefix,
+        lease: leaseCommands(pool, settings.lockLeaseMs),
+        leaseMs: settings.lockLeaseMs,
+        waitMs: settings.lockWaitMs,
+        commandTimeoutMs: settings.commandTimeoutMs,
+        onHolderError: settings.onHolderError,
+        subscriber: () => connect(settings, "subscriber"),
+        unreachable: () => breaker.isOpen,
+        failed(error, key) {
+          breaker.failure(error);
+          emit("error", { layer: name, operation: "lock", error, key });
+        },
+        fenced: (key) => context?.track(context.invalidateAbove({ type: "delete", ids: [key.id] })),
+        track: (work) => context?.track(work),
+      })
+    : undefined;
+  const store = redisStore(pool, settings.prefix, settings.cluster !== undefined, name, flights?.fenceOf);
   let remoteInvalidations = 0;
   const bus = settings.invalidationBus
     ? invalidationBus({
@@ -200,6 +221,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
     delete: deleteKey,
     clear: (namespace) => writes.route({ operation: "clear", namespace }),
     invalidateTags: (tags) => writes.route({ operation: "invalidateTags", tags }),
+    ...(flights ? { coordinate: flights.coordinate } : {}),
     health: checkHealth,
     stats() {
       return {
@@ -208,6 +230,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
         pendingReconcile: journal.size,
         healthCheckInterval: settings.healthCheckMs / 1000,
         ...(fallback ? { fallback: fallback.stats?.() ?? {} } : {}),
+        ...(flights ? { flights: flights.stats() } : {}),
       };
     },
     async close() {
@@ -216,6 +239,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
       await breaker.probing;
       // Disconnected first: a SUBSCRIBE still waiting for a Redis that never answered then settles at once.
       bus?.close();
+      flights?.close();
       await bus?.subscribed;
       await pool.close();
       await fallback?.close?.();

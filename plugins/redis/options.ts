@@ -84,6 +84,24 @@ const jsonOptions = z.strictObject({
   journalSync: z.enum(["always", "never"]).default("always"),
   /** Publish invalidations on a Redis channel so other processes evict their faster layers. Default true. */
   invalidationBus: z.boolean().default(true),
+  /**
+   * `getOrSet` runs a key's loader once among every process sharing this Redis: one takes the key's
+   * lock (a lease), the others wait for its outcome on pub/sub and read its value. `false` leaves
+   * single flight per process. Default true.
+   */
+  singleFlight: z.boolean().default(true),
+  /**
+   * How long the lock lasts unless renewed; the holder renews it every third of it while its loader
+   * runs, and when the holder dies a waiter takes over once it expires. Default "5s".
+   */
+  lockLease: positiveDurationSchema.default("5s"),
+  /** Longest a process waits for another one's loader; past it, it runs its own. Default "30s". */
+  lockWait: positiveDurationSchema.default("30s"),
+  /**
+   * When the lock holder's loader fails: the waiting processes throw its error ("throw", as
+   * `E_LOADER_FAILED`) or run their own loader ("load"). Default "throw".
+   */
+  onHolderError: z.enum(["throw", "load"]).default("throw"),
   /** Budget of one layer call in the chain, in ms. Default: the chain's `layerTimeout`. */
   timeout: z.number().positive().optional(),
 });
@@ -145,6 +163,8 @@ export function resolveOptions(options: RedisLayerOptions) {
     exhaustedAfterMs: toMs(parsed.exhaustedAfter, "exhaustedAfter"),
     healthCheckMs: parsed.healthCheckInterval * 1000,
     probeIntervalMs: toMs(parsed.probeInterval, "probeInterval"),
+    lockLeaseMs: toMs(parsed.lockLease, "lockLease"),
+    lockWaitMs: toMs(parsed.lockWait, "lockWait"),
     journalDir: parsed.journalDir ?? dirOf(parsed.fallback),
   };
 }

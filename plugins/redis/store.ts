@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { CacheEntry, LayerHit } from "../../src/index.ts";
 import { FORMAT_VERSION, decodeEntry, encodeEntry } from "./codec.ts";
 import type { Client } from "./connect.ts";
+import { RELEASE_IF_HELD, waitersOf, type Fence } from "./lock.ts";
 import { Pool } from "./pool.ts";
 
 /**
@@ -44,7 +45,18 @@ end
 redis.call('UNLINK', KEYS[1])
 return #ids`;
 
+/**
+ * SET_TAGGED as the last step of a load that holds the key's lock: only while the lock holds the
+ * writer's token (a load whose lease expired writes nothing), releasing it and waking the waiters in
+ * the same command. 1 when written, else 0. KEYS = RELEASE_IF_HELD's, then SET_TAGGED's; ARGV likewise.
+ */
+const FENCED_SET_TAGGED = `${RELEASE_IF_HELD}
+local KEYS, ARGV = {unpack(KEYS, 3)}, {unpack(ARGV, 4)}
+${SET_TAGGED}
+return 1`;
+
 type Scripted = Client & {
+  ragFencedSet(keyCount: number, ...args: (string | number)[]): Promise<number>;
   ragSetTagged(keyCount: number, ...args: (string | number)[]): Promise<unknown>;
   ragSetIfNewer(keyCount: number, ...args: (string | number)[]): Promise<number>;
   ragInvalidateTag(tagKey: string, entryPrefix: string): Promise<number>;
@@ -56,10 +68,19 @@ type Scripted = Client & {
  * entry and its tag sets sit in different slots, so there tagging and tag invalidation are plain
  * commands: per tag, the set's members are removed before the set, never atomically across slots.
  */
-export function redisStore(pool: Pool, prefix: string, clustered: boolean, source: string) {
+export function redisStore(
+  pool: Pool,
+  prefix: string,
+  clustered: boolean,
+  source: string,
+  fenceOf: (id: string) => Fence | undefined = () => undefined,
+) {
   const tagKey = (tag: string) => `${prefix}#tag:${tag}`;
   const pattern = prefix.replace(/[*?[\]\\]/g, "\\$&");
-  for (const client of pool.clients) client.defineCommand("ragSetIfNewer", { lua: SET_IF_NEWER });
+  for (const client of pool.clients) {
+    client.defineCommand("ragSetIfNewer", { lua: SET_IF_NEWER });
+    client.defineCommand("ragFencedSet", { lua: FENCED_SET_TAGGED });
+  }
   if (!clustered) {
     for (const client of pool.clients) {
       client.defineCommand("ragSetTagged", { lua: SET_TAGGED });
@@ -93,6 +114,16 @@ export function redisStore(pool: Pool, prefix: string, clustered: boolean, sourc
     const tagKeys = clustered ? [] : tags.map(tagKey);
     const written = await client.ragSetIfNewer(1 + tagKeys.length, prefix + id, ...tagKeys, payload, px, id, stamp);
     if (written && clustered) await tagInCluster(client, id, px, tags);
+  }
+
+  /** In a cluster the lock, its flag and the entry share a slot, the tag sets do not: they are added once the entry is written. */
+  async function fencedSet(client: Client, fence: Fence, id: string, payload: string, px: number, tags: readonly string[]) {
+    const keys = [fence.lock, waitersOf(fence.lock), prefix + id, ...(clustered ? [] : tags.map(tagKey))];
+    const args = [fence.token, fence.channel, fence.done, payload, px, id];
+    const written = await (client as Scripted).ragFencedSet(keys.length, ...keys, ...args);
+    if (!written) return fence.lost();
+    fence.released();
+    if (clustered && tags.length) await tagInCluster(client, id, px, tags);
   }
 
   /** NX gives a new set its first expiry, GT only ever lengthens it; 0 = a member never expires. */
@@ -131,6 +162,8 @@ export function redisStore(pool: Pool, prefix: string, clustered: boolean, sourc
       const payload = encodeEntry(entry);
       const tags = entry.tags ?? [];
       if (ifNewer) return pool.run((client) => setIfNewer(client as Scripted, id, payload, px, entry.stamp, tags));
+      const fence = fenceOf(id);
+      if (fence) return pool.run((client) => fencedSet(client, fence, id, payload, px, tags));
       if (!tags.length)
         return pool.run((client) => (px > 0 ? client.set(prefix + id, payload, "PX", px) : client.set(prefix + id, payload)));
       if (clustered) return pool.run((client) => setTaggedInCluster(client, id, payload, px, tags));

@@ -1,11 +1,11 @@
 import { jsonLogger, logEvents } from "../log.ts";
 import { coarseClock } from "./clock.ts";
 import { toMs } from "../duration.ts";
-import { boundedTtl, keepUntil, createEntry, maxTtlMs, nextStamp } from "../entry.ts";
+import { boundedTtl, keepUntil, createEntry, maxTtlMs, nextStamp, validTags } from "../entry.ts";
 import { RagCacheError, toError } from "../errors.ts";
 import { Emitter, type Listener } from "./events.ts";
 import { chainHealth, type ChainHealth } from "./health.ts";
-import { keyFromId, type KeyOptions } from "../key.ts";
+import { assertNamespace, keyFromId, type KeyOptions } from "../key.ts";
 import { KeyMemo } from "./key-memo.ts";
 import { Invalidations } from "./invalidations.ts";
 import { NewestWrites } from "./newest-writes.ts";
@@ -55,6 +55,8 @@ export class Cache implements CacheHandle {
   #freezeValues: boolean;
   #keys: KeyMemo;
   #inflight = new Map<string, Promise<unknown>>();
+  /** The first layer that coordinates loads across processes, if any. */
+  #coordinator: CacheLayer | undefined;
   /** Keys whose running load a set or delete overtook: the load's value is returned, not stored. */
   #overtakenLoads = new Set<string>();
   #newestWrites = new NewestWrites();
@@ -72,6 +74,7 @@ export class Cache implements CacheHandle {
     const duplicate = names.find((name, i) => names.indexOf(name) !== i);
     if (duplicate) throw new RagCacheError("E_CONFIG_INVALID", `two layers are named "${duplicate}"; give one a \`name\``);
     this.layers = options.layers;
+    this.#coordinator = this.layers.find((layer) => layer.coordinate);
     this.now = options.now ?? coarseClock();
     this.#defaultTtl = options.defaultTtl ?? "10m";
     this.#defaultGrace = options.defaultGrace;
@@ -100,6 +103,7 @@ export class Cache implements CacheHandle {
     this.layers.forEach((layer, index) =>
       layer.attach?.({
         index,
+        layers: this.layers,
         now: this.now,
         emit: (event, payload) => this.#emitter.emit(event, payload),
         invalidateAbove: (invalidation) => this.#invalidateLayers(index, invalidation),
@@ -170,7 +174,11 @@ export class Cache implements CacheHandle {
     this.#overtakeLoad(key.id);
     this.#newestWrites.record(key.id, nextStamp());
     const end = this.#invalidations.beginWrite(key.id);
-    await Promise.resolve(this.#allLayers("delete", (layer) => layer.delete(key), key)).finally(end);
+    try {
+      await this.#allLayers("delete", (layer) => layer.delete(key), key);
+    } finally {
+      end();
+    }
     this.#counts.deletes++;
     this.#emitter.emit("delete", { key });
   }
@@ -187,15 +195,25 @@ export class Cache implements CacheHandle {
 
   async clear(namespace?: string): Promise<void> {
     this.#assertOpen();
+    // A namespace is checked as for keys: a layer may match it as a pattern (Redis SCAN), so "*" would clear every namespace.
+    if (namespace !== undefined) assertNamespace(namespace);
     const end = this.#invalidations.begin({ type: "clear", namespace });
-    await Promise.resolve(this.#allLayers("clear", (layer) => layer.clear(namespace))).finally(end);
+    try {
+      await this.#allLayers("clear", (layer) => layer.clear(namespace));
+    } finally {
+      end();
+    }
   }
 
   async invalidateTags(tags: readonly string[]): Promise<void> {
     this.#assertOpen();
-    if (!tags.length) return;
+    if (!validTags(tags).length) return;
     const end = this.#invalidations.begin({ type: "tags", tags });
-    await Promise.resolve(this.#allLayers("invalidateTags", (layer) => layer.invalidateTags(tags))).finally(end);
+    try {
+      await this.#allLayers("invalidateTags", (layer) => layer.invalidateTags(tags));
+    } finally {
+      end();
+    }
   }
 
   on<E extends keyof CacheEvents & string>(event: E, listener: Listener<E>): () => void {
@@ -307,12 +325,12 @@ export class Cache implements CacheHandle {
     }
   }
 
-  #load<V>(key: CacheKey, loader: Loader<V>, options: SetOptions<V>, stale?: V): Promise<V> {
+  #load<V>(key: CacheKey, loader: Loader<V>, options: GetOrSetOptions<V>, stale?: V): Promise<V> {
     const running = this.#inflight.get(key.id) as Promise<V> | undefined;
     if (running) return running;
     this.#counts.loads++;
     const since = this.#invalidations.generation;
-    const loading = (async () => {
+    const loading = this.#coordinated(key, options, async () => {
       const value = await loader({ key, stale });
       // Nothing to cache: every waiter gets `undefined`, and the next call loads again.
       if (value === undefined) return value;
@@ -321,7 +339,7 @@ export class Cache implements CacheHandle {
       // A set, delete or invalidation of the key got in meanwhile: this value answers its callers, the newer write stays.
       if (!this.#overtakenLoads.has(key.id) && !this.#invalidations.covers(since, key, entry.tags)) await this.#write(key, entry);
       return entry.value;
-    })();
+    });
     this.#inflight.set(key.id, loading);
     const done = () => {
       this.#inflight.delete(key.id);
@@ -329,6 +347,15 @@ export class Cache implements CacheHandle {
     };
     loading.then(done, done);
     return loading;
+  }
+
+  /** The load, run once among the processes sharing a coordinating layer (see `CacheLayer.coordinate`). */
+  #coordinated<V>(key: CacheKey, options: GetOrSetOptions<V>, load: () => Promise<V>): Promise<V> {
+    const coordinator = this.#coordinator;
+    if (!coordinator || options.distributed === false) return load();
+    const read = (): Promise<V | undefined> =>
+      Promise.resolve(this.#walk.find(key)).then((found) => (found?.fresh ? (found.entry.value as V) : undefined));
+    return coordinator.coordinate!(key, { load, read, refresh: options.refresh === true });
   }
 
   #overtakeLoad(id: string): void {
@@ -359,7 +386,12 @@ export class Cache implements CacheHandle {
   async #write(key: CacheKey, entry: CacheEntry): Promise<void> {
     this.#newestWrites.record(key.id, entry.stamp);
     const end = this.#invalidations.beginWrite(key.id);
-    const written = await Promise.resolve(this.#allLayers("set", (layer) => layer.set(key, entry), key)).finally(end);
+    let written: number;
+    try {
+      written = await this.#allLayers("set", (layer) => layer.set(key, entry), key);
+    } finally {
+      end();
+    }
     this.#counts.sets++;
     this.#emitter.emit("set", { key, layers: written });
   }
@@ -416,7 +448,11 @@ export class Cache implements CacheHandle {
       if (invalidation.type === "clear") return layer.clear(invalidation.namespace);
       return Promise.all(invalidation.ids.map((id) => layer.delete(keyFromId(id)))).then(() => {});
     };
-    await Promise.resolve(this.#allLayers(`remote ${invalidation.type}`, run, undefined, below)).finally(end);
+    try {
+      await this.#allLayers(`remote ${invalidation.type}`, run, undefined, below);
+    } finally {
+      end();
+    }
     if (invalidation.type === "delete") {
       for (const id of invalidation.ids)
         for (const layer of this.layers.slice(0, below)) this.#emitter.emit("evict", { layer: layer.name, id, reason: "remote" });

@@ -1,6 +1,7 @@
 import type { CacheKey, Invalidation } from "../types.ts";
+import { RecentMap } from "./recent-map.ts";
 
-/** How many tags, namespaces and keys' latest invalidations a chain remembers, each. */
+/** How many tags, namespaces and keys' latest invalidations a chain remembers at least, each. */
 const REMEMBERED = 10_000;
 
 /** The latest invalidation of one scope: when it ended, and how many are running now. */
@@ -25,13 +26,19 @@ export class Invalidations {
   /** The newest generation forgotten to stay within bounds: anything read before it counts as covered. */
   #forgotten = 0;
   #all: Mark = { generation: 0, running: 0 };
-  #namespaces = new Map<string, Mark>();
-  #tags = new Map<string, Mark>();
-  #ids = new Map<string, Mark>();
-  #max: number;
+  #namespaces: RecentMap<Mark>;
+  #tags: RecentMap<Mark>;
+  /** Keys being written or deleted now, and by how many changes. */
+  #changing = new Map<string, number>();
+  /** The generation each recent change of a key ended at. */
+  #changed: RecentMap<number>;
 
   constructor(max = REMEMBERED) {
-    this.#max = max;
+    this.#namespaces = new RecentMap<Mark>(max, (dropped) => this.#dropMarks(this.#namespaces, dropped));
+    this.#tags = new RecentMap<Mark>(max, (dropped) => this.#dropMarks(this.#tags, dropped));
+    this.#changed = new RecentMap<number>(max, (dropped) => {
+      for (const generation of dropped.values()) this.#forget(generation);
+    });
   }
 
   /** Now, for a read or load that starts: compare with `covers` later. */
@@ -41,6 +48,12 @@ export class Invalidations {
 
   /** An invalidation starts; call the answer once every layer has applied it. */
   begin(invalidation: Invalidation): () => void {
+    if (invalidation.type === "delete") {
+      const ends = invalidation.ids.map((id) => this.beginWrite(id));
+      return () => {
+        for (const end of ends) end();
+      };
+    }
     const marks = this.#marksOf(invalidation);
     for (const mark of marks) mark.running++;
     this.#running++;
@@ -56,7 +69,17 @@ export class Invalidations {
 
   /** This chain starts writing or deleting the key: reads of it that started before must not back-fill. */
   beginWrite(id: string): () => void {
-    return this.begin({ type: "delete", ids: [id] });
+    this.#running++;
+    this.#changing.set(id, (this.#changing.get(id) ?? 0) + 1);
+    return () => this.#endWrite(id);
+  }
+
+  #endWrite(id: string): void {
+    this.#running--;
+    const left = this.#changing.get(id)! - 1;
+    if (left === 0) this.#changing.delete(id);
+    else this.#changing.set(id, left);
+    this.#changed.set(id, ++this.#generation);
   }
 
   /** Whether an invalidation covering the key or one of the tags ran since generation `since`. */
@@ -64,33 +87,35 @@ export class Invalidations {
     // The common case: nothing ran or ended since the read started.
     if (this.#running === 0 && since >= this.#generation) return false;
     if (this.#forgotten > since) return true;
-    if (after(this.#all, since) || after(this.#namespaces.get(key.namespace), since) || after(this.#ids.get(key.id), since))
-      return true;
+    if (this.#changing.has(key.id) || (this.#changed.get(key.id) ?? 0) > since) return true;
+    if (after(this.#all, since) || after(this.#namespaces.get(key.namespace), since)) return true;
     for (const tag of tags ?? []) if (after(this.#tags.get(tag), since)) return true;
     return false;
   }
 
-  #marksOf(invalidation: Invalidation): Mark[] {
+  #marksOf(invalidation: Exclude<Invalidation, { type: "delete" }>): Mark[] {
     if (invalidation.type === "clear")
       return [invalidation.namespace === undefined ? this.#all : this.#mark(this.#namespaces, invalidation.namespace)];
-    if (invalidation.type === "tags") return invalidation.tags.map((tag) => this.#mark(this.#tags, tag));
-    return invalidation.ids.map((id) => this.#mark(this.#ids, id));
+    return invalidation.tags.map((tag) => this.#mark(this.#tags, tag));
   }
 
-  /** The scope's mark, made the most recent; the oldest idle mark goes once the bound is passed. */
-  #mark(marks: Map<string, Mark>, name: string): Mark {
+  /** The scope's mark, kept among the most recent. */
+  #mark(marks: RecentMap<Mark>, name: string): Mark {
     const mark = marks.get(name) ?? { generation: 0, running: 0 };
-    marks.delete(name);
     marks.set(name, mark);
-    if (marks.size > this.#max) {
-      for (const [oldest, old] of marks) {
-        if (old.running > 0) continue;
-        marks.delete(oldest);
-        this.#forgotten = Math.max(this.#forgotten, old.generation);
-        break;
-      }
-    }
     return mark;
+  }
+
+  /** Marks of an older generation: still running ones are kept, the others forgotten. */
+  #dropMarks(marks: RecentMap<Mark>, dropped: Map<string, Mark>): void {
+    for (const [name, mark] of dropped) {
+      if (mark.running > 0 && !marks.hasRecent(name)) marks.set(name, mark);
+      else if (mark.running === 0) this.#forget(mark.generation);
+    }
+  }
+
+  #forget(generation: number): void {
+    if (generation > this.#forgotten) this.#forgotten = generation;
   }
 }
 

@@ -1,4 +1,6 @@
-/** How many keys' newest write stamps a chain remembers. */
+import { RecentMap } from "./recent-map.ts";
+
+/** How many keys' newest write stamps a chain remembers, at least. */
 const REMEMBERED_KEYS = 100_000;
 
 /**
@@ -6,21 +8,18 @@ const REMEMBERED_KEYS = 100_000;
  * an entry read from a lower layer into the faster ones; when a write of the same key got in
  * between, the copy is older than that write and is dropped, even when the write itself already
  * left the faster layer (evicted). A back-fill is late by at most the slower layer's timeout, so
- * the most recent keys are enough: the oldest record goes first once the bound is reached.
+ * the most recent keys are enough: the older ones are forgotten once the bound is reached.
  */
 export class NewestWrites {
-  #stamps = new Map<string, number>();
-  #max: number;
+  #stamps: RecentMap<number>;
 
   constructor(max = REMEMBERED_KEYS) {
-    this.#max = max;
+    this.#stamps = new RecentMap(max);
   }
 
   record(id: string, stamp: number): void {
     const known = this.#stamps.get(id);
-    if (known !== undefined) this.#stamps.delete(id);
     this.#stamps.set(id, known !== undefined && known > stamp ? known : stamp);
-    if (this.#stamps.size > this.#max) this.#stamps.delete(this.#stamps.keys().next().value!);
   }
 
   /** Whether the chain wrote or deleted the key after the entry with this stamp was written. */

@@ -11,6 +11,7 @@ import {
   SAFE_HEADERS,
   storeResponse,
   uncacheableReason,
+  variesBy,
   type StoredResponse,
 } from "./stored-response.ts";
 
@@ -24,7 +25,12 @@ import {
 export interface RagCacheMiddlewareOptions {
   /** The chain responses are cached in. Required. */
   cache: Cache;
-  /** The key of a request. Default: method, path, sorted query string and a hash of the (canonical JSON) body. */
+  /**
+   * The key of a request. Default: method, path, sorted query string and a hash of the (canonical JSON)
+   * body. With the default key, requests carrying `Authorization` pass through (BYPASS) and responses
+   * with a `Vary` header are not stored, since neither the credentials nor the varying request headers
+   * are in the key; a custom key that includes what matters lifts both.
+   */
   key?: KeyFunction;
   /** Namespace of the cached responses. Default "http". */
   namespace?: string;
@@ -71,6 +77,8 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
   return async function ragcacheMiddleware(c, next) {
     const directives = c.req.header("cache-control");
     if (!methods.has(c.req.method) || (directives && NO_STORE.test(directives))) return bypass(c, next);
+    // One client's authorized response must never answer another client.
+    if (!options.key && c.req.header("authorization") !== undefined) return bypass(c, next);
     let key: CacheKey;
     try {
       const found = keyOf(c);
@@ -98,7 +106,9 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
       ran = true;
       await next();
       const response = c.res;
-      const reason = c.error ? "the handler threw" : uncacheableReason(response);
+      const reason = c.error
+        ? "the handler threw"
+        : (uncacheableReason(response) ?? (options.key ? undefined : variesBy(response)));
       if (reason) {
         ownSucceeded = !c.error && response.ok;
         throw new NotCacheable(reason);
@@ -126,7 +136,8 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
       // Only an entry in grace needs the chain's stale-if-error walk; otherwise the lookup already missed.
       resolution = await cache.resolve<StoredResponse>(key, loader, { ttl, grace, tags, refresh: cached?.status !== "stale" });
     } catch (error) {
-      if (!(error instanceof NotCacheable)) report(cache, "store", error, key);
+      // E_LOADER_FAILED: another process's handler ran for this key and gave nothing to cache; it reported why.
+      if (!(error instanceof NotCacheable) && !isRagCacheError(error, "E_LOADER_FAILED")) report(cache, "store", error, key);
       if (!ran) return bypass(c, next);
       c.header("X-Cache", "MISS");
       return;

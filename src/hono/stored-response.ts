@@ -47,6 +47,18 @@ export function uncacheableReason(response: Response): string | undefined {
   return undefined;
 }
 
+/**
+ * Why a response cannot be stored under a key that leaves out request headers: it varies by some.
+ * @example
+ * ```ts
+ * variesBy(new Response("x", { headers: { vary: "Accept-Language" } })); // "Vary: Accept-Language"
+ * ```
+ */
+export function variesBy(response: Response): string | undefined {
+  const vary = response.headers.get("vary")?.trim();
+  return vary ? `Vary: ${vary}` : undefined;
+}
+
 /** The stored form of a response whose body was already read into `bytes`. */
 export function storeResponse(response: Response, bytes: Uint8Array, headerNames: readonly string[]): StoredResponse {
   const headers: Record<string, string> = {};

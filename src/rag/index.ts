@@ -1,8 +1,11 @@
 import type { Cache } from "../chain/cache.ts";
 import { toMs } from "../duration.ts";
-import { assertNamespace } from "../key.ts";
+import { assertNamespace, sha256Hex } from "../key.ts";
 import type { Resolution } from "../options.ts";
 import type { Duration, KeyParams, MaybePromise } from "../types.ts";
+import { CorpusVersion, type CorpusOptions, type CorpusRecord } from "./corpus.ts";
+
+export { CORPUS_NAMESPACE, CorpusVersion, type CorpusOptions, type CorpusRecord } from "./corpus.ts";
 
 /** A source document's id, as the retriever knows it; retrievals and answers are tagged with it. */
 export type DocumentId = string | number;
@@ -38,19 +41,33 @@ export interface RagCacheOptions {
    * when the result is an array of objects with one (`[{ id: "17", text: "…" }]`), else none.
    */
   documentIds?: (documents: unknown) => readonly DocumentId[];
+  /**
+   * The corpus (index) version retrievals and answers are keyed by: they live in
+   * `<namespace>.<version>`, and `bumpCorpusVersion()` moves every process sharing the chain to a new
+   * one. Default: no version until the first bump.
+   */
+  corpus?: CorpusOptions;
 }
+
+/** The stages whose entries depend on the corpus, and so carry its version. */
+const VERSIONED: readonly RagStage[] = ["retrieval", "answer"];
 
 const DEFAULT_TTL: Record<RagStage, Duration> = { expansion: "1d", retrieval: "1h", answer: "10m" };
 
+/** Longer ids are tagged by their SHA-256, so that any id (a long URL) fits in a tag's 256 characters. */
+const LONGEST_TAGGED_ID = 200;
+
 /**
- * The tag a cached retrieval or answer carries for each document it used.
+ * The tag a cached retrieval or answer carries for each document it used: `doc:<id>`, or
+ * `doc:sha256:<hex>` for an id longer than 200 characters.
  * @example
  * ```ts
  * await cache.invalidateTags([documentTag(17)]); // the same as rag.invalidateDocuments([17])
  * ```
  */
 export function documentTag(id: DocumentId): string {
-  return `doc:${id}`;
+  const text = String(id);
+  return text.length > LONGEST_TAGGED_ID ? `doc:sha256:${sha256Hex(text)}` : `doc:${text}`;
 }
 
 /**
@@ -83,6 +100,7 @@ export class RagCache {
   readonly cache: Cache;
   #stages: Record<RagStage, Required<Pick<RagStageOptions, "namespace" | "ttl">> & RagStageOptions>;
   #documentIds: (documents: unknown) => readonly DocumentId[];
+  #corpus: CorpusVersion;
 
   constructor(options: RagCacheOptions) {
     this.cache = options.cache;
@@ -94,6 +112,30 @@ export class RagCache {
       if (grace !== undefined) toMs(grace, `${name}.grace`);
     }
     this.#documentIds = options.documentIds ?? idsOfDocuments;
+    this.#corpus = new CorpusVersion(
+      this.cache,
+      options.corpus ?? {},
+      VERSIONED.map((stage) => this.#stages[stage].namespace),
+    );
+  }
+
+  /** The corpus version retrievals and answers are keyed by now ("" before any version was set). */
+  async corpusVersion(): Promise<string> {
+    return this.#corpus.current();
+  }
+
+  /**
+   * Moves every process sharing the chain to a new corpus version (after re-indexing): their next
+   * retrievals and answers miss and load from the new index. The old version's entries age out by
+   * their TTL, or go at once with `cleanupCorpusVersions()`. Answers the version and the earlier ones.
+   */
+  bumpCorpusVersion(version?: string): Promise<CorpusRecord> {
+    return this.#corpus.bump(version);
+  }
+
+  /** Deletes the retrievals and answers of every earlier corpus version, in every layer; answers those versions. */
+  cleanupCorpusVersions(): Promise<string[]> {
+    return this.#corpus.cleanup();
   }
 
   /** Expanded queries for a query; `params` (model, prompt version …) take part in the key. */
@@ -133,10 +175,13 @@ export class RagCache {
     return this.cache.invalidateTags(ids.map(documentTag));
   }
 
-  /** Empty one stage, or all three. */
+  /** Empty one stage, or all three (retrievals and answers: of the current corpus version). */
   async clear(stage?: RagStage): Promise<void> {
     const stages = stage ? [stage] : (Object.keys(this.#stages) as RagStage[]);
-    await Promise.all(stages.map((name) => this.cache.clear(this.#stages[name].namespace)));
+    const version = await this.#corpus.current();
+    const namespaceOf = (name: RagStage) =>
+      VERSIONED.includes(name) ? this.#corpus.namespaceOf(this.#stages[name].namespace, version) : this.#stages[name].namespace;
+    await Promise.all(stages.map((name) => this.cache.clear(namespaceOf(name))));
   }
 
   #resolve<V>(
@@ -147,6 +192,10 @@ export class RagCache {
     tags?: (value: V) => readonly string[],
   ): Promise<Resolution<V>> {
     const { namespace, ttl, grace } = this.#stages[stage];
-    return this.cache.resolve<V>(query, loader, { namespace, params, ttl, grace, tags });
+    const run = (version: string) =>
+      this.cache.resolve<V>(query, loader, { namespace: this.#corpus.namespaceOf(namespace, version), params, ttl, grace, tags });
+    if (!VERSIONED.includes(stage)) return run("");
+    const version = this.#corpus.current();
+    return version instanceof Promise ? version.then(run) : run(version);
   }
 }

@@ -8,6 +8,7 @@ import { openAIProxy } from "../openai/index.ts";
 import type { UpstreamConfig } from "../openai/options.ts";
 import type { CachePlugin } from "../options.ts";
 import { guardsOf, hostGuard, type AccessOptions } from "./access.ts";
+import { corpusRoutes } from "./corpus-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { dataRoutes } from "./routes.ts";
 import { watchLatency } from "./stats.ts";
@@ -77,6 +78,7 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono & { clos
     await next();
   });
   app.route("/", dataRoutes(cache, guards));
+  app.route("/", corpusRoutes(cache, guards));
   app.route("/", adminRoutes(cache, plugins, latency, guards, gateway));
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.get("/openapi.json", guards.admin, (c) =>

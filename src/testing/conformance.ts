@@ -50,6 +50,7 @@ export function testContext(index = 0, now: () => number = Date.now): TestContex
   const tracked: Promise<unknown>[] = [];
   return {
     index,
+    layers: [],
     now,
     emit: (event, payload) => void events.push({ event, payload }),
     invalidateAbove: async () => {},

@@ -205,3 +205,28 @@ describe("the reserved namespace", () => {
     await cache.close();
   });
 });
+
+describe("clear and invalidateTags arguments", () => {
+  test("clear with a namespace that is not one (a pattern like *) is E_INVALID_KEY, and Redis keeps every namespace", async () => {
+    const { cache } = redisChain("clear-glob:");
+    await cache.set("q", "a", { namespace: "tenant-a" });
+    await cache.set("q", "b", { namespace: "tenant-b" });
+    for (const namespace of ["*", "tenant-*", "", 5])
+      expect(await codeOf(() => cache.clear(namespace as string))).toBe("E_INVALID_KEY");
+    const fresh = createCache({ layers: [redis({ url: server.url, prefix: "clear-glob:", log: quiet })] });
+    expect([await fresh.get("q", { namespace: "tenant-a" }), await fresh.get("q", { namespace: "tenant-b" })]).toEqual([
+      "a",
+      "b",
+    ]);
+    await Promise.all([fresh.close(), cache.close()]);
+  });
+
+  test("invalidateTags with a string instead of an array, or tags that are not strings, is E_INVALID_KEY", async () => {
+    const cache = createCache({ layers: [memory()] });
+    await cache.set("q", "v", { tags: ["d"] });
+    for (const tags of ["doc", [5], [""]])
+      expect(await codeOf(() => cache.invalidateTags(tags as string[]))).toBe("E_INVALID_KEY");
+    expect(await cache.get("q")).toBe("v");
+    await cache.close();
+  });
+});

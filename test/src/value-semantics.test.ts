@@ -1,4 +1,4 @@
-// Pins src/entry.ts (stored JSON form), src/value.ts (deepFreeze), src/chain/walk.ts and cache.ts (protected hits).
+// Pins src/entry.ts (stored JSON form, tags copied), src/value.ts (deepFreeze), src/chain/walk.ts and cache.ts (protected hits).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -93,6 +93,16 @@ describe("safe from the caller's mutations", () => {
       expect(all.get("q")).toEqual(original);
     });
   }
+
+  test("emptying the tags array passed to set (to reuse it) does not let the entry escape its tag's invalidation", async () => {
+    const { all, redisOnly } = tiers();
+    const tags = ["doc:1"];
+    await all.set("q", "v", { tags });
+    tags.length = 0;
+    await all.invalidateTags(["doc:1"]);
+    expect(await all.get("q")).toBeUndefined();
+    expect(await redisOnly().get("q")).toBeUndefined();
+  });
 
   test("freezeValues: false keeps the caller's object in memory, shared and mutable (the documented opt-out)", async () => {
     const cache = createCache({ layers: [memory()], freezeValues: false });

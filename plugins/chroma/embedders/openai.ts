@@ -71,16 +71,13 @@ export function openAIEmbedder(options: OpenAIEmbedderOptions = {}): Embedder {
     throw new RagCacheError("E_CONFIG_INVALID", `batchSize must be a positive integer, got ${batchSize}`, { source });
   if (!(timeout > 0))
     throw new RagCacheError("E_CONFIG_INVALID", `timeout must be a positive number of ms, got ${timeout}`, { source });
-  const endpoint = `${(options.baseURL ?? "https://api.openai.com").replace(/\/+$/, "").replace(/\/v1$/, "")}/v1/embeddings`;
-  const apiKeyEnv = options.apiKeyEnv ?? "OPENAI_API_KEY";
+  const endpoint = openAIEndpoint(options.baseURL, "embeddings");
   const doFetch = options.fetch ?? globalThis.fetch;
   // Only the text-embedding-3 models accept a `dimensions` parameter; others must not receive one.
   const sendDimensions = native !== undefined && dimensions !== native && model.startsWith("text-embedding-3");
 
   const request = async (texts: readonly string[]): Promise<number[][]> => {
-    const apiKey = options.apiKey ?? envVar(apiKeyEnv);
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+    const headers = openAIHeaders(options);
     const body = JSON.stringify({ model, input: texts, encoding_format: "float", ...(sendDimensions ? { dimensions } : {}) });
     let response: Response;
     try {
@@ -136,7 +133,20 @@ function vectorsOf(json: EmbeddingResponse, count: number, dimensions: number, e
   return vectors;
 }
 
+/** `{baseURL}/v1/{path}` on an OpenAI-compatible server; a `baseURL` ending in "/" or "/v1" is accepted too. */
+export function openAIEndpoint(baseURL: string | undefined, path: string): string {
+  return `${(baseURL ?? "https://api.openai.com").replace(/\/+$/, "").replace(/\/v1$/, "")}/v1/${path}`;
+}
+
+/** JSON request headers with the bearer token: `apiKey`, else the variable `apiKeyEnv` names (default OPENAI_API_KEY), read per request. */
+export function openAIHeaders(options: { apiKey?: string; apiKeyEnv?: string }): Record<string, string> {
+  const apiKey = options.apiKey ?? envVar(options.apiKeyEnv ?? "OPENAI_API_KEY");
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+  return headers;
+}
+
 /** Read without importing node:process, so the module stays runnable where `process` does not exist. */
-export function envVar(name: string): string | undefined {
+function envVar(name: string): string | undefined {
   return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
 }

@@ -1,5 +1,6 @@
 // Pins plugins/chroma/index.ts with lookup.ts, writes.ts, query-batch.ts, codec.ts and guard.ts, on a live Chroma.
 import { expect, test } from "bun:test";
+import { ChromaClient } from "chromadb";
 import { createCache, createKey, loadConfig, type CacheEvents, type CacheLayer } from "ragcache";
 import { chroma, type ChromaOptions } from "ragcache/chroma";
 import { memory } from "ragcache/memory";
@@ -221,6 +222,28 @@ function chromaLayerTests(): void {
     await cache.close();
     clock.set(clock.now() - 11 * 60_000);
     expect(await layer.get(createKey("what is a vector database"))).toBeUndefined();
+  });
+
+  test("a record whose stored entry is not readable is skipped: the next neighbour still answers", async () => {
+    const collection = server.collection();
+    const layer = chroma({ url: server.url, collection, timeout: "5s" });
+    const cache = createCache({ layers: [layer], layerTimeout: "10s" });
+    await cache.set("How do I reset my password?", "open settings, then security");
+    await layer.flush();
+    const url = new URL(server.url);
+    const client = new ChromaClient({ host: url.hostname, port: Number(url.port) });
+    const raw = await client.getCollection({ name: collection, embeddingFunction: null as never });
+    const good = await raw.get({ ids: [createKey("How do I reset my password?").id], include: ["metadatas"] });
+    const [vector] = await layer.embedder.embed([createKey("How can I reset my password?").text]);
+    // The nearest record to the question, of its own partition, with an entry that is not JSON.
+    await raw.upsert({
+      ids: ["corrupt"],
+      embeddings: [vector!],
+      documents: ["how can i reset my password?"],
+      metadatas: [{ ...good.metadatas[0]!, entry: "{not json" }],
+    });
+    expect(await cache.get("How can I reset my password?")).toBe("open settings, then security");
+    await cache.close();
   });
 
   test("invalidateTags removes every semantic entry with any of the tags", async () => {

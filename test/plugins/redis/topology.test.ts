@@ -5,6 +5,7 @@ import { createCache } from "ragcache";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { layerConformance, testEntry } from "ragcache/testing";
+import { lockKeyOf } from "../../../plugins/redis/lock.ts";
 import { startRedis, startSentinel, type RedisServer } from "../../support/redis-server.ts";
 
 let master: RedisServer;
@@ -66,6 +67,36 @@ describe("redis layer topologies", () => {
       await cache.invalidateTags(["doc:2"]);
       expect(await cache.get("q")).toBeUndefined();
       await cache.close();
+    }
+  });
+});
+
+describe("single flight on a cluster and through Sentinel", () => {
+  test("two chains load a key once between them; in a cluster the lock shares the entry's slot", async () => {
+    const admin = new Redis(clusterNode.url);
+    for (const entryKey of ["flight:default:9f", "{rag}:default:9f"]) {
+      const [slot, lockSlot] = await Promise.all(
+        [entryKey, lockKeyOf(entryKey)].map((key) => admin.call("CLUSTER", "KEYSLOT", key)),
+      );
+      expect(lockSlot).toBe(slot);
+    }
+    admin.disconnect();
+    for (const where of [{ cluster: cluster() }, { sentinel: viaSentinel() }]) {
+      const chains = [0, 1].map(() =>
+        createCache({ layers: [memory(), redis({ ...where, prefix: "{flight}:", log: () => {} })] }),
+      );
+      let runs = 0;
+      const load = async () => {
+        runs++;
+        await Bun.sleep(100);
+        return { docs: [runs] };
+      };
+      const [first, second] = await Promise.all(chains.map((chain) => chain.getOrSet("q", load, { tags: ["doc:1"] })));
+      expect([first, second, runs]).toEqual([{ docs: [1] }, { docs: [1] }, 1]);
+      // The holder's fenced write tagged the entry: invalidating the tag empties Redis too.
+      await chains[0]!.invalidateTags(["doc:1"]);
+      expect(await chains[0]!.get("q")).toBeUndefined();
+      await Promise.all(chains.map((chain) => chain.close()));
     }
   });
 });

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createCache, type Cache, type CacheKey, type CacheLayer, type LayerHit } from "ragcache";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
+import { testEntry } from "ragcache/testing";
+import { heldLoad } from "../../support/held-load.ts";
+import { lateOnce } from "../../support/late-once.ts";
 import { startRedis, type RedisServer } from "../../support/redis-server.ts";
 
 const quiet = () => {};
@@ -69,13 +72,10 @@ describe("a read racing an invalidation never brings the invalidated entry back"
 });
 
 describe("a load racing an invalidation does not store what it loaded", () => {
-  /** Starts a load of "q" tagged doc:1 that finishes when released. */
+  /** Starts a load of "q" tagged doc:1 that finishes when released (see heldLoad). */
   function slowLoad(cache: Cache) {
-    let release = () => {};
-    const loading = cache.getOrSet("q", () => new Promise<string>((resolve) => (release = () => resolve("loaded"))), {
-      tags: ["doc:1"],
-    });
-    return { loading, release: () => release() };
+    const { load, running, release } = heldLoad("loaded");
+    return { loading: cache.getOrSet("q", load, { tags: ["doc:1"] }), running, release };
   }
 
   for (const [what, invalidate] of [
@@ -85,8 +85,8 @@ describe("a load racing an invalidation does not store what it loaded", () => {
   ] as const) {
     test(`a load that started before a local ${what} answers its callers and stores nothing`, async () => {
       const { cache } = overRedis(`load-${what.length}:`);
-      const { loading, release } = slowLoad(cache);
-      await Bun.sleep(1);
+      const { loading, running, release } = slowLoad(cache);
+      await running;
       await invalidate(cache);
       release();
       expect(await loading).toBe("loaded");
@@ -104,28 +104,58 @@ describe("a load racing an invalidation does not store what it loaded", () => {
   });
 
   test("a load overtaken by another process's tag invalidation (heard on the bus) stores nothing", async () => {
-    const { cache: here, l1 } = overRedis("load-bus:", true);
-    const { cache: there } = overRedis("load-bus:", true);
-    // Heard once the probe, tagged like the load, has left this process's memory.
-    const probe = here.key("probe");
-    const heard = async () => {
-      while (valueIn(l1, probe) !== undefined) await Bun.sleep(2);
-    };
-    do {
-      await here.set(probe, "p", { tags: ["doc:check"] });
-      await there.invalidateTags(["doc:check"]);
-      await Promise.race([heard(), Bun.sleep(50)]);
-    } while (valueIn(l1, probe) !== undefined);
-    let release = () => {};
-    const loading = here.getOrSet("q", () => new Promise<string>((resolve) => (release = () => resolve("loaded"))), {
-      tags: ["doc:1"],
-    });
-    await here.set(probe, "p", { tags: ["doc:1"] });
-    await there.invalidateTags(["doc:1"]);
-    await heard();
+    const { here, there, invalidateThere } = await twoProcesses("load-bus:");
+    const { loading, running, release } = slowLoad(here);
+    await running;
+    await invalidateThere("doc:1");
     release();
     expect(await loading).toBe("loaded");
     expect(await here.get("q")).toBeUndefined();
     await Promise.all([here.close(), there.close()]);
   });
 });
+
+describe("a back-fill racing another process's invalidation (heard on the bus)", () => {
+  test("an entry a layer below Redis read before the invalidation goes into neither memory nor Redis", async () => {
+    const lower = memory({ name: "lower" });
+    let wait = async () => {};
+    const { here, there, l1, invalidateThere } = await twoProcesses(
+      "backfill-bus:",
+      lateOnce(lower, () => wait()),
+    );
+    const key = here.key("q");
+    lower.set(key, testEntry(key, "old", { tags: ["doc:1"] }));
+    wait = () => invalidateThere("doc:1");
+    expect(await here.get("q")).toBe("old");
+    expect(valueIn(l1, key)).toBeUndefined();
+    expect(await there.get("q")).toBeUndefined();
+    await Promise.all([here.close(), there.close()]);
+  });
+});
+
+/**
+ * Two chains over one Redis prefix with the bus on ("here" may have a layer below Redis), once each
+ * hears the other; `invalidateThere(tag)` resolves once "here" has applied that process's invalidation.
+ */
+async function twoProcesses(prefix: string, below?: CacheLayer) {
+  const l1 = memory();
+  const l2 = redis({ url: server.url, prefix, log: quiet, invalidationBus: true });
+  const here = createCache({ layers: below ? [l1, l2, below] : [l1, l2] });
+  const { cache: there } = overRedis(prefix, true);
+  // Heard once a probe tagged alike has left this process's memory.
+  const probe = here.key("probe");
+  const heard = async () => {
+    while (valueIn(l1, probe) !== undefined) await Bun.sleep(2);
+  };
+  do {
+    await here.set(probe, "p", { tags: ["doc:check"] });
+    await there.invalidateTags(["doc:check"]);
+    await Promise.race([heard(), Bun.sleep(50)]);
+  } while (valueIn(l1, probe) !== undefined);
+  const invalidateThere = async (tag: string) => {
+    await here.set(probe, "p", { tags: [tag] });
+    await there.invalidateTags([tag]);
+    await heard();
+  };
+  return { here, there, l1, invalidateThere };
+}

@@ -33,11 +33,33 @@ describe("Invalidations", () => {
     expect(invalidations.covers(last, key, undefined)).toBe(true);
   });
 
-  test("past its bound it forgets the oldest tag, and then counts every read older than it as covered", () => {
+  test("past its bound it forgets the oldest tags, and then counts every read older than them as covered", () => {
     const invalidations = new Invalidations(2);
     const since = invalidations.generation;
-    for (const tag of ["a", "b", "c"]) invalidations.begin({ type: "tags", tags: [tag] })();
+    for (const tag of ["a", "b", "c", "d"]) invalidations.begin({ type: "tags", tags: [tag] })();
     expect(invalidations.covers(since, key, ["unrelated"])).toBe(true);
     expect(invalidations.covers(invalidations.generation, key, ["a"])).toBe(false);
   });
+});
+
+test("a write of a key covers reads of it that started before it ended, also past the bound", () => {
+  const invalidations = new Invalidations(2);
+  const since = invalidations.generation;
+  const end = invalidations.beginWrite(key.id);
+  expect(invalidations.covers(since, key, undefined)).toBe(true);
+  end();
+  expect(invalidations.covers(since, key, undefined)).toBe(true);
+  expect(invalidations.covers(invalidations.generation, key, undefined)).toBe(false);
+  for (const id of ["x", "y", "z", "w"]) invalidations.beginWrite(id)();
+  expect(invalidations.covers(since, createKey("other"), undefined)).toBe(true);
+});
+
+test("an invalidation still running when its generation is dropped stays known", () => {
+  const invalidations = new Invalidations(2);
+  const end = invalidations.begin({ type: "tags", tags: ["slow"] });
+  for (const tag of ["a", "b", "c", "d", "e", "f"]) invalidations.begin({ type: "tags", tags: [tag] })();
+  const now = invalidations.generation;
+  expect(invalidations.covers(now, key, ["slow"])).toBe(true);
+  end();
+  expect(invalidations.covers(now, key, ["slow"])).toBe(true);
 });

@@ -7,6 +7,7 @@ import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { warming } from "ragcache/warming";
 import { startChroma, type ChromaServer } from "../../support/chroma-server.ts";
+import { heldLoad } from "../../support/held-load.ts";
 import { startRedis, type RedisServer } from "../../support/redis-server.ts";
 
 const quiet = () => {};
@@ -65,9 +66,8 @@ describe("semantic back-fill", () => {
 /** A memory + Redis chain whose next load waits until `release()`. */
 function slowLoads(prefix: string, plugins: Parameters<typeof createCache>[0]["plugins"] = []) {
   const cache = createCache({ layers: [memory(), redis({ url: server.url, prefix, log: quiet })], plugins });
-  let release = () => {};
-  const loader = () => new Promise<string>((resolve) => (release = () => resolve("loaded")));
-  return { cache, loader, release: () => release() };
+  const { load: loader, running, release } = heldLoad("loaded");
+  return { cache, loader, running, release };
 }
 
 describe("warming", () => {
@@ -78,11 +78,11 @@ describe("warming", () => {
     test(`a warm load overtaken by ${what} stores nothing`, async () => {
       let load: () => Promise<string> = async () => "";
       const w = warming({ schedule: false, warmList: [{ namespace: "docs", query: "q" }], loaders: { docs: () => load() } });
-      const { cache, loader, release } = slowLoads(`warm-${what.length}:`, [w]);
+      const { cache, loader, running, release } = slowLoads(`warm-${what.length}:`, [w]);
       load = loader;
       await cache.ready;
       const pass = w.run();
-      await Bun.sleep(5);
+      await running;
       await meanwhile(cache);
       release();
       expect(await pass).toMatchObject({ done: 1, failed: 0 });
@@ -94,11 +94,12 @@ describe("warming", () => {
 
 describe("stale-while-revalidate", () => {
   test("a refresh that started before an invalidation of its tag stores nothing", async () => {
-    const { cache, loader, release } = slowLoads("swr-tags:");
+    const { cache, loader, running, release } = slowLoads("swr-tags:");
     await cache.set("q", "first", { ttl: 30, grace: "1h", tags: ["doc:1"] });
     await Bun.sleep(40);
     const options = { staleWhileRevalidate: true, tags: ["doc:1"] } as const;
     expect(await cache.getOrSet("q", loader, options)).toBe("first");
+    await running;
     await cache.invalidateTags(["doc:1"]);
     release();
     await cache.close();

@@ -9,6 +9,7 @@ import { file } from "ragcache/file";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { testContext, testEntry } from "ragcache/testing";
+import { lateOnce } from "../../support/late-once.ts";
 import { startRedis, type RedisServer } from "../../support/redis-server.ts";
 
 const quiet = () => {};
@@ -17,20 +18,6 @@ beforeAll(async () => {
   server = await startRedis();
 });
 afterAll(() => server.stop());
-
-/** A layer whose next read sees the store at once but answers only once `wait()` settles, as over a slow network. */
-function lateOnce(layer: CacheLayer, wait: () => Promise<unknown>): CacheLayer {
-  let late = true;
-  return {
-    ...layer,
-    get(key: CacheKey) {
-      const hit = layer.get(key);
-      if (!late) return hit;
-      late = false;
-      return wait().then(() => hit as LayerHit | undefined);
-    },
-  };
-}
 
 const valueIn = (layer: CacheLayer, key: CacheKey) => (layer.get(key) as LayerHit | undefined)?.value;
 
@@ -109,8 +96,10 @@ describe("a late read never overwrites a newer write", () => {
       await there.set("bus check", 1);
       await Bun.sleep(10);
     }
-    let release = () => {};
+    let release: (() => void) | undefined;
     const loading = here.getOrSet("q", () => new Promise<string>((resolve) => (release = () => resolve("loaded here"))));
+    // The loader runs once this process holds the key's lock (cross-process single flight).
+    while (!release) await Bun.sleep(2);
     await there.set("q", "written there");
     while (!heard.has(here.key("q").id)) await Bun.sleep(2);
     release();

@@ -157,6 +157,34 @@ describe("hono middleware", () => {
     expect(runs()).toBe(6);
   });
 
+  test("with the default key, a request with Authorization passes through and a response with Vary is not stored", async () => {
+    const { app, runs, respondWith } = setup();
+    await app.request("/rag/echo?who=a", { headers: { authorization: "Bearer alice" } });
+    const other = await app.request("/rag/echo?who=a", { headers: { authorization: "Bearer bob" } });
+    expect(other.headers.get("X-Cache")).toBe("BYPASS");
+    expect(await other.json()).toMatchObject({ run: 2 });
+    respondWith(200, { Vary: "Accept-Language" });
+    await app.request("/rag/echo?lang", { headers: { "accept-language": "fr" } });
+    const english = await app.request("/rag/echo?lang", { headers: { "accept-language": "en" } });
+    expect(english.headers.get("X-Cache")).toBe("MISS");
+    expect(runs()).toBe(4);
+  });
+
+  test("a custom key that includes the credentials caches authorized requests, Vary included", async () => {
+    const cache = createCache({ layers: [memory()] });
+    caches.push(cache);
+    const app = new Hono();
+    let runs = 0;
+    app.use("/me", ragcache({ cache, key: (c) => ({ text: "me", params: { user: c.req.header("authorization") } }) }));
+    app.get("/me", (c) => c.json({ user: c.req.header("authorization"), run: ++runs }, 200, { Vary: "Authorization" }));
+    const alice = { headers: { authorization: "Bearer alice" } };
+    await app.request("/me", alice);
+    const again = await app.request("/me", alice);
+    const bob = await app.request("/me", { headers: { authorization: "Bearer bob" } });
+    expect(again.headers.get("X-Cache")).toBe("HIT");
+    expect(await bob.json()).toEqual({ user: "Bearer bob", run: 2 });
+  });
+
   test("a cached response never replays Set-Cookie or other unsafe headers", async () => {
     const { app, respondWith } = setup();
     respondWith(200, { "X-Request-Id": "r1", ETag: '"v1"' });

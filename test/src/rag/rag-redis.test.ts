@@ -1,25 +1,16 @@
 // Pins src/rag/index.ts over memory and a redis layer, on a live Redis.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createCache, RagCache, type Cache } from "ragcache";
+import { describe, expect, test } from "bun:test";
+import { createCache, RagCache } from "ragcache";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
-import { startRedis, type RedisServer } from "../../support/redis-server.ts";
+import { redisForTests } from "../../support/redis-for-tests.ts";
 
-let server: RedisServer;
-const caches: Cache[] = [];
-beforeAll(async () => {
-  server = await startRedis();
-});
-afterAll(async () => {
-  await Promise.all(caches.map((cache) => cache.close()));
-  await server.stop();
-});
+const shared = redisForTests();
 
 /** A process's chain: its own memory in front of the shared Redis. */
 function chain(prefix: string) {
   const l1 = memory();
-  const cache = createCache({ layers: [l1, redis({ url: server.url, prefix, invalidationBus: false })] });
-  caches.push(cache);
+  const cache = shared.track(createCache({ layers: [l1, redis({ url: shared.url, prefix, invalidationBus: false })] }));
   return { rag: new RagCache({ cache }), l1 };
 }
 

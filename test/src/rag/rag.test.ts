@@ -75,6 +75,16 @@ describe("rag cache", () => {
     expect((await rag.expand("q1", () => ["other"])).status).toBe("hit");
   });
 
+  test("a document id too long for a tag (a long URL) is cached and invalidated by its hash", async () => {
+    const { rag, l1 } = setup();
+    const url = `https://docs.example.com/${"a".repeat(300)}`;
+    expect((await rag.retrieve("q", { k: 1 }, () => docs(url))).status).toBe("miss");
+    expect((await rag.answer("q", [url], {}, () => "a")).status).toBe("miss");
+    expect(l1.size).toBe(2);
+    await rag.invalidateDocuments([url]);
+    expect(l1.size).toBe(0);
+  });
+
   test("a custom documentIds reads ids from any result shape", async () => {
     const { rag, l1 } = setup({ documentIds: (result) => (result as { hits: { doc: number }[] }).hits.map((h) => h.doc) });
     await rag.retrieve("q", {}, () => ({ hits: [{ doc: 7 }] }));

@@ -175,7 +175,7 @@ describe("server dashboard", () => {
 
       await page.goto(`${server.url}/docs`);
       await page.waitForSelector('section[data-path="/v1/lookup"][data-method="post"]');
-      expect(await page.$$("section.operation")).toHaveLength(11);
+      expect(await page.$$("section.operation")).toHaveLength(13);
       expect(await page.textContent('section[data-path="/v1/lookup"] [data-status="200"]')).toContain("A hit with its value");
       await page.close();
     } finally {

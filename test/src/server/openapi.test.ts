@@ -67,6 +67,8 @@ describe("OpenAPI", () => {
         "get /health",
         "get /metrics",
         "get /stats",
+        "get /v1/corpus/version",
+        "post /v1/corpus/version",
         "get /v1/cache/{namespace}/{key}",
         "get /v1/warm",
         "post /v1/feedback",

@@ -1,0 +1,115 @@
+// Pins plugins/chroma/embedders/shared.ts: embeddings shared through the chain's exact layers, and the chroma option that turns it on.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createCache, type LayerContext } from "ragcache";
+import { chroma, shareEmbeddings, type Embedder } from "ragcache/chroma";
+import { memory } from "ragcache/memory";
+import { redis } from "ragcache/redis";
+import { chaos, testContext } from "ragcache/testing";
+import { startChroma, type ChromaServer } from "../../../support/chroma-server.ts";
+import { startRedis, type RedisServer } from "../../../support/redis-server.ts";
+
+let server: RedisServer;
+let chromaServer: ChromaServer;
+const closers: (() => unknown)[] = [];
+beforeAll(async () => {
+  [server, chromaServer] = await Promise.all([startRedis(), startChroma()]);
+});
+afterAll(async () => {
+  for (const close of closers.splice(0)) await close();
+  await Promise.all([server.stop(), chromaServer.stop()]);
+});
+
+/** An embedder that counts the texts it is asked for: a vector of (length, first char code, 1). */
+function counting(id = "count-3") {
+  const texts: string[] = [];
+  const embedder: Embedder = {
+    id,
+    dimensions: 3,
+    embed: async (batch) => (texts.push(...batch), batch.map((text) => [text.length, text.charCodeAt(0), 1])),
+  };
+  return { embedder, texts };
+}
+
+/** One process: its exact layers over the shared Redis, attached as a chain would, and a counted, shared embedder. */
+function processOver(prefix: string) {
+  const layers = [memory(), redis({ url: server.url, prefix, log: () => {} })];
+  const context = { ...testContext(), layers };
+  for (const layer of layers) layer.attach?.(context);
+  closers.push(() => Promise.all(layers.map((layer) => layer.close?.())));
+  const { embedder, texts } = counting();
+  const shared = shareEmbeddings(embedder, () => context, 60_000);
+  return { context, layers, texts, shared, settled: () => Promise.all(context.tracked) };
+}
+
+describe("shared embeddings", () => {
+  test("a text embedded in one process is read from Redis by another, which embeds nothing and keeps it in memory", async () => {
+    const prefix = `shared-${crypto.randomUUID()}:`;
+    const one = processOver(prefix);
+    expect(await one.shared.embed(["what is rag?", "what is a vector?"])).toEqual([
+      [12, 119, 1],
+      [17, 119, 1],
+    ]);
+    expect(one.texts).toEqual(["what is rag?", "what is a vector?"]);
+    await one.settled();
+
+    const two = processOver(prefix);
+    expect(await two.shared.embed(["what is rag?", "new text"])).toEqual([
+      [12, 119, 1],
+      [8, 110, 1],
+    ]);
+    expect(two.texts).toEqual(["new text"]);
+    expect(two.shared.counts).toEqual({ hits: 1, misses: 1, embedded: 1 });
+    await two.settled();
+    expect(two.layers[0]!.stats?.()).toMatchObject({ entries: 2 });
+  });
+
+  test("vectors are keyed by the exact text, the embedder id and its dimensions", async () => {
+    const { context } = processOver(`keys-${crypto.randomUUID()}:`);
+    const a = counting("model-a");
+    const sharedA = shareEmbeddings(a.embedder, () => context, 60_000);
+    await sharedA.embed(["What is RAG?"]);
+    await sharedA.embed(["what is rag?"]);
+    const b = counting("model-b");
+    await shareEmbeddings(b.embedder, () => context, 60_000).embed(["what is rag?"]);
+    expect([a.texts, b.texts]).toEqual([["What is RAG?", "what is rag?"], ["what is rag?"]]);
+  });
+
+  test("semantic layers are never asked, and a failing layer is a miss plus an error event", async () => {
+    const semanticLayer = { ...memory({ name: "semantic" }), semantic: true };
+    const broken = chaos(memory({ name: "broken" }));
+    broken.alwaysThrow();
+    const context = testContext();
+    const withLayers: LayerContext = { ...context, layers: [broken, semanticLayer] };
+    const { embedder, texts } = counting();
+    const shared = shareEmbeddings(embedder, () => withLayers, 60_000);
+    expect(await shared.embed(["q"])).toEqual([[1, 113, 1]]);
+    await Promise.all(context.tracked);
+    expect(texts).toEqual(["q"]);
+    expect(context.events.map(({ payload }) => (payload as { operation: string }).operation)).toContain("embeddings get");
+    expect(semanticLayer.stats?.()).toMatchObject({ entries: 0 });
+  });
+
+  test("chroma({ sharedEmbeddings: true }) embeds each question once for every chain over one Redis, and counts it", async () => {
+    const prefix = `chroma-shared-${crypto.randomUUID()}:`;
+    const chains = [0, 1].map(() => {
+      const { embedder, texts } = counting();
+      const layer = chroma({
+        url: chromaServer.url,
+        collection: `shared-${crypto.randomUUID()}`,
+        embedder,
+        sharedEmbeddings: true,
+      });
+      const cache = createCache({
+        layers: [memory(), redis({ url: server.url, prefix, log: () => {} }), layer],
+        layerTimeout: "10s",
+      });
+      closers.push(() => cache.close());
+      return { cache, layer, texts };
+    });
+    await chains[0]!.cache.lookup("how do I reset my password?");
+    await Bun.sleep(50);
+    await chains[1]!.cache.lookup("how do I reset my password?");
+    expect(chains.map(({ texts }) => texts.length)).toEqual([1, 0]);
+    expect(chains[1]!.layer.stats?.()).toMatchObject({ sharedEmbeddings: { hits: 1, misses: 0, embedded: 0 } });
+  });
+});
