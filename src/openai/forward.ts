@@ -1,9 +1,7 @@
 import type { Context } from "hono";
+import { requestDirectives } from "../cache-control.ts";
 import { isObject, type Json } from "./answer.ts";
 import { forwardedHeaders, openAIError, UpstreamFailure, type Upstream } from "./upstream.ts";
-
-const NO_STORE = /(^|[\s,])no-store\b/i;
-const NO_CACHE = /(^|[\s,])no-cache\b/i;
 
 /** A request to a cached endpoint, read: its bytes, its JSON body and what its headers ask of the cache. */
 export interface CachedRequest {
@@ -24,13 +22,11 @@ export async function readCachedRequest(c: Context): Promise<CachedRequest | Res
   const raw = new Uint8Array(await c.req.arrayBuffer());
   const body = parseJson(raw);
   if (!body) return openAIError(400, "the body must be a JSON object", "invalid_request_error");
-  const directives = c.req.header("cache-control") ?? "";
   return {
     raw,
     body,
     model: typeof body.model === "string" ? body.model : "(none)",
-    noStore: NO_STORE.test(directives),
-    noCache: NO_CACHE.test(directives),
+    ...requestDirectives(c.req.header("cache-control")),
     credential: c.req.header("authorization") ?? c.req.header("api-key"),
   };
 }
