@@ -7,12 +7,13 @@ import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { startChroma, type ChromaServer } from "../test/support/chroma-server.ts";
 import type { RedisServer } from "../test/support/redis-server.ts";
-import { formatMs, percentile, pool } from "./lib/measure.ts";
+import { formatMs, percentile } from "./lib/measure.ts";
 import { createRagService } from "../examples/rag-service/app.ts";
 import { queryStream, type StreamRequest } from "./lib/query-stream.ts";
 import { ragPipeline, ragSettings, type Served } from "./lib/rag-pipeline.ts";
 import { benchRedis } from "./lib/redis-server.ts";
 import { writeTopic, type Goal } from "./lib/report.ts";
+import { replay, type ModeResult } from "./rag-replay.ts";
 import { cdfChart, writeChart } from "./svg.ts";
 
 /** The RAG request end to end, replaying one query stream with the cache off, exact layers, exact + semantic, and Redis killed halfway. */
@@ -20,19 +21,6 @@ import { cdfChart, writeChart } from "./svg.ts";
 const { SCALE, FULL, LATENCIES, STREAM, CONCURRENCY } = ragSettings();
 /** Smaller than the stream's working set (~1 000 entries over three stages), so Redis serves part of the hits. */
 const L1_MAX = 300;
-
-interface ModeResult {
-  mode: string;
-  served: Served[];
-  errors: number;
-  layerEvents: number;
-  /** Layer error events by layer, operation and message, most frequent first. */
-  errorKinds: [string, number][];
-  /** Time each layer took to answer a miss, by layer name. */
-  missLookups: Map<string, number[]>;
-  layers?: unknown;
-  halves?: { before: Served[]; after: Served[] };
-}
 
 const stream = queryStream(STREAM);
 const dirs: string[] = [];
@@ -47,52 +35,13 @@ async function semanticLayer(chromaUrl: string): Promise<CacheLayer> {
   return chroma({ url: chromaUrl, collection: `bench-${Date.now()}` });
 }
 
-/** Replays the stream through `handle` (observing `cache`, if any); `kill` SIGKILLs Redis before that request. */
-async function replay(
+/** Replays the stream through `handle`, CONCURRENCY requests at a time. */
+const replayStream = (
   mode: string,
   cache: Cache | undefined,
   handle: (request: StreamRequest) => Promise<Served>,
   kill?: { server: RedisServer; at: number },
-): Promise<ModeResult> {
-  let layerEvents = 0;
-  const kinds = new Map<string, number>();
-  cache?.on("error", ({ layer, operation, error }) => {
-    layerEvents++;
-    const kind = `${layer} ${operation}: ${error.message.slice(0, 120).replace(/\d+/g, "N")}`;
-    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-  });
-  const missLookups = new Map<string, number[]>();
-  cache?.on("layer-miss", ({ layer, ms }) => {
-    if (!missLookups.has(layer)) missLookups.set(layer, []);
-    missLookups.get(layer)!.push(ms);
-  });
-  const served: Served[] = new Array(stream.requests.length);
-  let errors = 0;
-  await pool(stream.requests, CONCURRENCY, async (request, index) => {
-    if (kill && index === kill.at) await kill.server.kill();
-    try {
-      served[index] = await handle(request);
-    } catch {
-      errors++;
-      served[index] = { ms: Number.NaN, source: "exception" };
-    }
-  });
-  const layerStats = cache?.stats().layers;
-  await cache?.close();
-  const half = kill?.at ?? 0;
-  console.error(`${mode}: done (${errors} exceptions, ${layerEvents} layer error events)`);
-  const errorKinds = [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 5);
-  return {
-    mode,
-    served,
-    errors,
-    layerEvents,
-    errorKinds,
-    missLookups,
-    layers: layerStats,
-    halves: kill ? { before: served.slice(0, half), after: served.slice(half) } : undefined,
-  };
-}
+) => replay(mode, stream.requests, CONCURRENCY, cache, handle, kill);
 
 function exactLayers(url: string): CacheLayer[] {
   return [memory({ max: L1_MAX }), redis({ url, fallback: file({ dir: freshDir() }), log: () => {} })];
@@ -101,7 +50,7 @@ function exactLayers(url: string): CacheLayer[] {
 /** The stream through the RagCache pipeline over a chain of `layers`. */
 function replayChain(mode: string, layers: CacheLayer[], kill?: { server: RedisServer; at: number }): Promise<ModeResult> {
   const cache = createCache({ layers, defaultTtl: "1h" });
-  return replay(mode, cache, ragPipeline(new RagCache({ cache }), LATENCIES, 11), kill);
+  return replayStream(mode, cache, ragPipeline(new RagCache({ cache }), LATENCIES, 11), kill);
 }
 
 /** The stream as HTTP requests to examples/rag-service (ragcache/hono middleware + RagCache over memory), in process. */
@@ -111,7 +60,7 @@ function replayService(): Promise<ModeResult> {
     retrieveMs: LATENCIES.retrieval,
     answerMs: LATENCIES.llm,
   });
-  return replay("examples/rag-service over HTTP (middleware + memory)", cache, async (request) => {
+  return replayStream("examples/rag-service over HTTP (middleware + memory)", cache, async (request) => {
     const started = performance.now();
     const response = await app.fetch(
       new Request("http://rag.local/ask", {
@@ -132,7 +81,7 @@ function replayService(): Promise<ModeResult> {
 
 const results: ModeResult[] = [];
 const notes: string[] = [];
-results.push(await replay("cache off", undefined, ragPipeline(undefined, LATENCIES, 11)));
+results.push(await replayStream("cache off", undefined, ragPipeline(undefined, LATENCIES, 11)));
 
 let server = await benchRedis();
 results.push(await replayChain("exact (memory + redis)", exactLayers(server.url)));

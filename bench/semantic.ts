@@ -1,11 +1,13 @@
 import { ChromaClient, type Collection, type Where } from "chromadb";
 import { createKey, nextStamp, normalizeText } from "ragcache";
 import { localEmbedder, setEmbeddingMemoLimit } from "ragcache/chroma";
-import { chroma, meaningGuard, type ChromaLayer } from "ragcache/chroma";
+import { chroma, type ChromaLayer } from "ragcache/chroma";
 import { encode } from "../plugins/chroma/codec.ts";
 import { startChroma } from "../test/support/chroma-server.ts";
 import { formatMs, formatOps, formatRatio, median, percentile, pool, seeded } from "./lib/measure.ts";
 import { writeTopic, type Goal } from "./lib/report.ts";
+import { paraphraseAccuracy } from "./paraphrase-accuracy.ts";
+import { syntheticQuestions } from "./synthetic-questions.ts";
 
 /**
  * The semantic layer: lookup latency (embed + nearest-neighbour query) at 1k and 100k stored
@@ -22,55 +24,6 @@ const LOAD_BATCH = 5_000;
 const CONCURRENCY = 16;
 const CONCURRENT_LOOKUPS = 640;
 
-const VERBS =
-  "configure deploy debug profile secure monitor migrate upgrade test index cache shard replicate compress encrypt log trace benchmark backup restore partition validate serialize stream schedule".split(
-    " ",
-  );
-const OBJECTS = (
-  "sessions queues webhooks cron jobs sockets uploads thumbnails invoices passwords tokens cookies headers routes forms tables views triggers clusters " +
-  "nodes pods volumes secrets certificates domains emails notifications payments carts searches embeddings prompts documents chunks vectors models agents workflows pipelines datasets"
-).split(" ");
-const TECHS = (
-  "redis postgres mysql mongodb kafka rabbitmq nginx docker kubernetes terraform ansible django flask rails laravel spring express fastify nextjs nuxt " +
-  "svelte angular react vue hono bun deno node golang rust elixir kotlin swift flutter electron graphql grpc elasticsearch clickhouse cassandra"
-).split(" ");
-const TEMPLATES: [(v: string, o: string, t: string) => string, (v: string, o: string, t: string) => string][] = [
-  [(v, o, t) => `how do i ${v} ${o} in ${t}`, (v, o, t) => `how can i ${v} ${o} in ${t}?`],
-  [(v, o, t) => `what is the best way to ${v} ${o} with ${t}`, (v, o, t) => `what's the best way to ${v} ${o} with ${t}?`],
-  [(v, o, t) => `why does ${t} fail to ${v} ${o}`, (v, o, t) => `why does ${t} fail to ${v} the ${o}?`],
-];
-
-/** `size` distinct stored questions (templates × verbs × objects × technologies), a paraphrase of any of them, and unrelated questions. */
-function syntheticQuestions(size: number, random: () => number) {
-  const combos: [number, string, string, string][] = [];
-  for (let t = 0; t < TEMPLATES.length; t++)
-    for (const v of VERBS) for (const o of OBJECTS) for (const tech of TECHS) combos.push([t, v, o, tech]);
-  if (size > combos.length) throw new Error(`at most ${combos.length} synthetic questions, asked for ${size}`);
-  for (let i = combos.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [combos[i], combos[j]] = [combos[j]!, combos[i]!];
-  }
-  const chosen = combos.slice(0, size);
-  return {
-    stored: chosen.map(([t, v, o, tech]) => TEMPLATES[t]![0](v, o, tech)),
-    paraphrase: (index: number) => TEMPLATES[chosen[index]![0]]![1](...(chosen[index]!.slice(1) as [string, string, string])),
-    unrelated: (i: number) =>
-      `which ${OBJECTS[i % OBJECTS.length]} did the ${["north", "south", "east", "west"][i % 4]} office order in week ${i}`,
-  };
-}
-
-interface Pair {
-  a: string;
-  b: string;
-  same: boolean;
-  kind: string;
-  /** "held-out": written after the guard was frozen, never used to tune it. */
-  set?: string;
-}
-const pairsFile = (await Bun.file(new URL("data/paraphrase-pairs.json", import.meta.url)).json()) as {
-  source: string;
-  pairs: Pair[];
-};
 const embedder = localEmbedder();
 const server = await startChroma({ private: true });
 const url = new URL(server.url);
@@ -78,66 +31,6 @@ const client = new ChromaClient({ host: url.hostname, port: Number(url.port), ss
 const openCollection = (name: string) =>
   client.getOrCreateCollection({ name, embeddingFunction: null, configuration: { hnsw: { space: "cosine" } } });
 const ms = (started: number) => performance.now() - started;
-
-/** Each labelled pair through the real layer: `a` stored in a namespace of its own, `b` looked up there. */
-async function pairRates(guard: boolean, collection: string) {
-  const layer = chroma({ url: server.url, collection, guard });
-  const results = [];
-  for (const [i, pair] of pairsFile.pairs.entries()) {
-    const hit = await layer.get(createKey(pair.b, { namespace: `pair-${i}` }));
-    results.push({ same: pair.same, heldOut: pair.set === "held-out", hit: hit !== undefined });
-  }
-  return bySet(results);
-}
-
-type Outcome = { same: boolean; heldOut: boolean; hit: boolean };
-
-/** Rates on the tuning pairs and on the held-out pairs, apart. */
-function bySet(results: Outcome[]) {
-  return { tuning: rates(results.filter((r) => !r.heldOut)), heldOut: rates(results.filter((r) => r.heldOut)) };
-}
-
-function rates(results: Outcome[]) {
-  const [positives, negatives] = [results.filter((r) => r.same).length, results.filter((r) => !r.same).length];
-  const [hits, falseHits] = [results.filter((r) => r.same && r.hit).length, results.filter((r) => !r.same && r.hit).length];
-  return { hitRate: hits / positives, falseHitRate: falseHits / negatives, hits, falseHits, positives, negatives };
-}
-
-async function accuracy() {
-  const collection = `bench-pairs-${Date.now()}`;
-  const writer = chroma({ url: server.url, collection });
-  const now = Date.now();
-  for (const [i, pair] of pairsFile.pairs.entries()) {
-    await writer.set(createKey(pair.a, { namespace: `pair-${i}` }), {
-      value: i,
-      createdAt: now,
-      expiresAt: now + 3_600_000,
-      stamp: nextStamp(),
-      digest: createKey(pair.a, { namespace: `pair-${i}` }).digest,
-    });
-  }
-  const layer = { guarded: await pairRates(true, collection), unguarded: await pairRates(false, collection) };
-  const guard = meaningGuard();
-  const scored = await Promise.all(
-    pairsFile.pairs.map(async (pair) => {
-      const a = normalizeText(pair.a);
-      const b = normalizeText(pair.b);
-      const [va, vb] = await embedder.embed([a, b]);
-      return {
-        same: pair.same,
-        heldOut: pair.set === "held-out",
-        similarity: va!.reduce((sum, x, i) => sum + x * vb![i]!, 0),
-        guard: guard(b, a) === true,
-      };
-    }),
-  );
-  const sweep = [0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95].map((threshold) => ({
-    threshold,
-    unguarded: rates(scored.map((s) => ({ ...s, hit: s.similarity >= threshold }))),
-    guarded: rates(scored.map((s) => ({ ...s, hit: s.similarity >= threshold && s.guard }))),
-  }));
-  return { layer, sweep };
-}
 
 interface SizeResult {
   size: number;
@@ -268,19 +161,16 @@ async function concurrentRates(
 try {
   // Every lookup embeds a text it has never seen, as a new question would: no memo.
   setEmbeddingMemoLimit(0);
-  const { layer, sweep } = await accuracy();
+  const accuracy = await paraphraseAccuracy(server.url, embedder);
   const sizes: SizeResult[] = [];
   for (const size of SIZES) sizes.push(await latency(size));
-  report(layer, sweep, sizes);
+  report(accuracy, sizes);
 } finally {
   await server.stop();
 }
 
-function report(
-  layer: Awaited<ReturnType<typeof accuracy>>["layer"],
-  sweep: Awaited<ReturnType<typeof accuracy>>["sweep"],
-  sizes: SizeResult[],
-): void {
+function report(accuracy: Awaited<ReturnType<typeof paraphraseAccuracy>>, sizes: SizeResult[]): void {
+  const { layer, sweep } = accuracy;
   const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
   const p = (values: number[], q: number) =>
     percentile(
@@ -337,7 +227,7 @@ function report(
     method: [
       `Chroma 1.0 (the pinned chroma-server package, private server, data in a temp dir), local embedder (${embedder.id}, threshold ${embedder.threshold}), default guard. Each size is loaded into its own collection with the layer's metadata (batches of ${LOAD_BATCH}, one at a time).`,
       `${LOOKUPS} lookups per size, half paraphrases of stored questions, half unrelated questions; every text is new, so each lookup pays for its embedding (memo off). "raw" is \`collection.query\` with the same embedding and the same neighbour count (10), no ragcache code; the two alternate who goes first. "filtered" is the same raw query with the namespace/parameter/expiry filter in \`where\` (${FILTERED_SAMPLES} samples), which the layer avoids (see below).`,
-      `Accuracy: the ${pairsFile.pairs.length} labelled pairs of bench/data/paraphrase-pairs.json (hand-written for this project; its \`source\` field says how), each \`a\` stored through the layer in a namespace of its own, each \`b\` looked up there. ${layer.guarded.tuning.positives + layer.guarded.tuning.negatives} pairs were seen while tuning the guard, ${layer.guarded.heldOut.positives + layer.guarded.heldOut.negatives} were written after it was frozen (held out).`,
+      `Accuracy: the ${accuracy.pairs} labelled pairs of bench/data/paraphrase-pairs.json (hand-written for this project; its \`source\` field says how), each \`a\` stored through the layer in a namespace of its own, each \`b\` looked up there. ${layer.guarded.tuning.positives + layer.guarded.tuning.negatives} pairs were seen while tuning the guard, ${layer.guarded.heldOut.positives + layer.guarded.heldOut.negatives} were written after it was frozen (held out).`,
     ],
     tables: [
       {
@@ -397,7 +287,7 @@ function report(
     ],
     packages: ["chromadb"],
     extraVersions: { "chroma-server": "1.0.0 (chromadb-js-bindings-linux-x64-gnu 0.1.3)" },
-    data: { sizes, accuracy: layer, sweep, pairs: pairsFile.pairs.length },
+    data: { sizes, accuracy: layer, sweep, pairs: accuracy.pairs },
   });
   console.log("wrote bench/results/semantic.{json,md}");
 }

@@ -16,7 +16,9 @@ export function layerSettings(chromaOptions: ChromaOptions) {
   const threshold =
     options.threshold ??
     (options.guard === false ? Math.max(UNGUARDED_THRESHOLD, embedder.threshold ?? 0) : (embedder.threshold ?? 0.9));
-  const thresholdOf = (namespace: string) => options.thresholds[namespace] ?? threshold;
+  // Own entries only: a namespace may be named "constructor", which must not find Object's.
+  const thresholdOf = (namespace: string) =>
+    Object.hasOwn(options.thresholds, namespace) ? options.thresholds[namespace]! : threshold;
   const vocabulary: LexiconOptions = {
     abbreviations: options.abbreviations,
     synonyms: options.synonyms,

@@ -22,6 +22,18 @@ export function envValue(raw: string, schema?: ZodType): unknown {
   return raw;
 }
 
+/**
+ * An on/off env value: "true" or "1", "false" or "0" (any case, spaces around ignored); undefined
+ * when unset or empty, null when it is anything else (the caller says which variable is wrong).
+ */
+export function envSwitch(raw: string | undefined): boolean | undefined | null {
+  const value = raw?.trim().toLowerCase();
+  if (value === undefined || value === "") return undefined;
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  return null;
+}
+
 /** "maxConnections" → "MAX_CONNECTIONS"; "./my-layer.ts" → "MY_LAYER". */
 export function envName(name: string): string {
   const base = name

@@ -4,7 +4,7 @@ import { RagCacheError } from "../errors.ts";
 import type { CachePlugin } from "../options.ts";
 import type { UpstreamConfig } from "../openai/options.ts";
 import type { CacheLayer } from "../types.ts";
-import { envValue, withEnv, type Env, type EnvAlias } from "./env.ts";
+import { envSwitch, envValue, withEnv, type Env, type EnvAlias } from "./env.ts";
 import { jsonLogger } from "../log.ts";
 import { warnUnknownEnv } from "./known-env.ts";
 import { importPlugin, resolvePaths, shapeOf, type PluginModule } from "./plugin-module.ts";
@@ -79,11 +79,11 @@ function checkConfig(input: unknown, env: Env): { config: ParsedConfig; issues: 
 function applySwitches(raw: Record<string, unknown>, env: Env): Issue[] {
   const issues: Issue[] = [];
   for (const [name, use] of Object.entries(PLUGIN_SWITCHES)) {
-    const value = env[name]?.trim().toLowerCase();
-    if (value === undefined || value === "") continue;
+    const on = envSwitch(env[name]);
+    if (on === undefined) continue;
     const plugins = (Array.isArray(raw.plugins) ? raw.plugins : []) as { use?: unknown }[];
-    if (value === "true" || value === "1") raw.plugins = plugins.some((ref) => ref.use === use) ? plugins : [...plugins, { use }];
-    else if (value === "false" || value === "0") raw.plugins = plugins.filter((ref) => ref.use !== use);
+    if (on === true) raw.plugins = plugins.some((ref) => ref.use === use) ? plugins : [...plugins, { use }];
+    else if (on === false) raw.plugins = plugins.filter((ref) => ref.use !== use);
     else issues.push({ path: name, message: `expected true or false, got "${env[name]}"` });
   }
   return issues;

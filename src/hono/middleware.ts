@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler, Next } from "hono";
 import type { Cache } from "../chain/cache.ts";
+import { requestDirectives } from "../cache-control.ts";
 import { isRagCacheError, toError } from "../errors.ts";
 import type { Resolution } from "../options.ts";
 import type { CacheKey, Duration } from "../types.ts";
@@ -52,8 +53,6 @@ export interface RagCacheMiddlewareOptions {
 /** Thrown from the loader so the chain stores nothing; the response itself stays with its request. */
 class NotCacheable extends Error {}
 
-const NO_STORE = /(^|[\s,])no-store\b/i;
-const NO_CACHE = /(^|[\s,])no-cache\b/i;
 const TAGS_HEADER = "x-cache-tags";
 const ALLOW_STALE = Object.freeze({ allowStale: true });
 
@@ -75,8 +74,8 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
   const tagsOption = options.tags ?? [];
 
   return async function ragcacheMiddleware(c, next) {
-    const directives = c.req.header("cache-control");
-    if (!methods.has(c.req.method) || (directives && NO_STORE.test(directives))) return bypass(c, next);
+    const directives = requestDirectives(c.req.header("cache-control"));
+    if (!methods.has(c.req.method) || directives.noStore) return bypass(c, next);
     // One client's authorized response must never answer another client.
     if (!options.key && c.req.header("authorization") !== undefined) return bypass(c, next);
     let key: CacheKey;
@@ -87,9 +86,8 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
       report(cache, "key", error);
       return bypass(c, next);
     }
-    const refresh = directives !== undefined && NO_CACHE.test(directives);
     let cached: Resolution<unknown> | undefined;
-    if (!refresh) {
+    if (!directives.noCache) {
       try {
         const found = cache.lookup(key, ALLOW_STALE);
         cached = found instanceof Promise ? await found : found;

@@ -45,12 +45,12 @@ export class Accounting {
     const stats = this.#of(model);
     stats.requests[outcome]++;
     if (!saved) return;
-    const usage = saved;
-    const prompt = usage.prompt_tokens ?? 0;
-    const completion = usage.completion_tokens ?? 0;
+    const prompt = saved.prompt_tokens ?? 0;
+    const completion = saved.completion_tokens ?? 0;
     stats.savedPromptTokens += prompt;
     stats.savedCompletionTokens += completion;
-    const price = this.#prices[model];
+    // The caller names the model: "constructor" must not find Object's.
+    const price = Object.hasOwn(this.#prices, model) ? this.#prices[model] : undefined;
     if (price) stats.savedCost += (prompt * price.input + completion * price.output) / 1_000_000;
   }
 
@@ -114,6 +114,11 @@ export class Accounting {
   }
 }
 
+/**
+ * A model name as a quoted label value. The exposition format escapes only backslash, quote and line
+ * feed (those become "_" here); any other character stands as it is (JSON's escapes such as `\t`
+ * are invalid there and would fail the whole scrape).
+ */
 function label(value: string): string {
-  return JSON.stringify(value.replace(/[\n"\\]/g, "_"));
+  return `"${value.replace(/[\n"\\]/g, "_")}"`;
 }

@@ -6,7 +6,7 @@ import type { Accounting } from "./accounting.ts";
 import { isObject, type Json } from "./answer.ts";
 import type { UpstreamConfig } from "./options.ts";
 import { embeddingKeys } from "./plan.ts";
-import { parseJson, passThrough } from "./forward.ts";
+import { parseJson, passThrough, readCachedRequest } from "./forward.ts";
 import type { Scopes } from "./scope.ts";
 import { forwardedHeaders, openAIError, UpstreamFailure, type Upstream } from "./upstream.ts";
 
@@ -68,29 +68,28 @@ export function embeddingsHandler({ cache, config, upstream, scopes, accounting 
   }
 
   return async (c: Context): Promise<Response> => {
-    const raw = new Uint8Array(await c.req.arrayBuffer());
-    const body = parseJson(raw);
-    if (!body) return openAIError(400, "the body must be a JSON object", "invalid_request_error");
-    const model = typeof body.model === "string" ? body.model : "(none)";
+    const request = await readCachedRequest(c);
+    if (request instanceof Response) return request;
+    const { raw, body, model } = request;
     const inputs = typeof body.input === "string" ? [body.input] : body.input;
-    const noStore = /(^|[\s,])no-store\b/i.test(c.req.header("cache-control") ?? "");
-    if (!isStrings(inputs) || inputs.length === 0 || typeof body.model !== "string" || noStore) {
+    if (!isStrings(inputs) || inputs.length === 0 || typeof body.model !== "string" || request.noStore) {
       accounting.count(model, "bypass");
       return passThrough(c, upstream, {
         path: "/embeddings",
         body: raw,
-        reason: noStore ? "Cache-Control: no-store" : "input is not text",
+        reason: request.noStore ? "Cache-Control: no-store" : "input is not text",
       });
     }
-    const scope = scopes.of(c.req.header("authorization") ?? c.req.header("api-key"));
-    const keys = embeddingKeys(cache, inputs, body, scope);
-    const noCache = /(^|[\s,])no-cache\b/i.test(c.req.header("cache-control") ?? "");
-    const found = noCache ? keys.map(() => undefined) : await Promise.all(keys.map((key) => cached(cache, key)));
-    const missing = [...new Set(inputs.filter((_, i) => !found[i]))];
-    if (missing.length) {
-      const keyOf = (input: string) => keys[inputs.indexOf(input)]!;
+    const keys = embeddingKeys(cache, inputs, body, scopes.of(request.credential));
+    const found = request.noCache ? keys.map(() => undefined) : await Promise.all(keys.map((key) => cached(cache, key)));
+    /** The inputs no entry answered, each once, with its key. */
+    const missing = new Map<string, CacheKey>();
+    inputs.forEach((input, i) => {
+      if (!found[i] && !missing.has(input)) missing.set(input, keys[i]!);
+    });
+    if (missing.size) {
       const fetched = await askShared(
-        missing.map((input) => ({ input, key: keyOf(input) })),
+        [...missing].map(([input, key]) => ({ input, key })),
         (asking) => {
           accounting.upstreamCall(model);
           return fetchMissing(c, upstream, body, asking);
@@ -99,9 +98,9 @@ export function embeddingsHandler({ cache, config, upstream, scopes, accounting 
       if (fetched instanceof Response) return fetched;
       for (let i = 0; i < inputs.length; i++) found[i] ??= fetched.get(inputs[i]!);
     }
-    const cachedTokens = sum(found.filter((_, i) => !missing.includes(inputs[i]!)));
-    const hits = inputs.length - inputs.filter((input) => missing.includes(input)).length;
-    accounting.count(model, missing.length ? "miss" : "hit", { prompt_tokens: cachedTokens });
+    const cachedTokens = sum(found.filter((_, i) => !missing.has(inputs[i]!)));
+    const hits = inputs.filter((input) => !missing.has(input)).length;
+    accounting.count(model, missing.size ? "miss" : "hit", { prompt_tokens: cachedTokens });
     const tokens = sum(found);
     const answer = {
       object: "list",
@@ -110,7 +109,7 @@ export function embeddingsHandler({ cache, config, upstream, scopes, accounting 
       usage: { prompt_tokens: tokens, total_tokens: tokens },
     };
     return Response.json(answer, {
-      headers: { "x-ragcache": missing.length ? "MISS" : "HIT", "x-ragcache-cached": `${hits}/${inputs.length}` },
+      headers: { "x-ragcache": missing.size ? "MISS" : "HIT", "x-ragcache-cached": `${hits}/${inputs.length}` },
     });
   };
 }

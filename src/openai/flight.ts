@@ -126,7 +126,7 @@ export class Flight {
       reader.cancel().catch(() => {});
       failure = error instanceof UpstreamFailure ? error : new UpstreamFailure(502, `the upstream's stream broke off: ${error}`);
     }
-    if (failure && this.#holders > 0) this.#send(sseEvent(JSON.stringify(errorChunk(failure))));
+    if (failure && this.#holders > 0) this.#send(sseEvent(JSON.stringify(failure.toJson())));
     this.#end();
     const stored = !failure && chunks.length > 0 && !chunks.some((chunk) => chunk.error);
     const respond = () => (failure ?? new UpstreamFailure(502, "the upstream's stream carried an error")).toResponse();
@@ -145,9 +145,4 @@ export class Flight {
     for (const controller of this.#live) controller.close();
     this.#live.clear();
   }
-}
-
-function errorChunk(failure: UpstreamFailure): Json {
-  const type = failure.status === 504 ? "upstream_timeout" : "upstream_error";
-  return { error: { message: `ragcache: ${failure.message}`, type, param: null, code: type } };
 }

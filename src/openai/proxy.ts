@@ -3,14 +3,14 @@ import { bodyLimit } from "hono/body-limit";
 import type { Cache } from "../chain/cache.ts";
 import { RagCacheError, toError } from "../errors.ts";
 import { Accounting, type ModelStats, type Usage } from "./accounting.ts";
-import { isObject, isStoredAnswer, type Endpoint, type Json, type StoredAnswer } from "./answer.ts";
+import { isStoredAnswer, type Endpoint, type Json, type StoredAnswer } from "./answer.ts";
 import { embeddingsHandler } from "./embeddings.ts";
 import { Flight } from "./flight.ts";
 import { upstreamSchema, type UpstreamConfig, type UpstreamInput } from "./options.ts";
 import { CHAT_NAMESPACE, planCompletion, type CompletionPlan } from "./plan.ts";
 import { replayJson, replayStream } from "./replay.ts";
 import { Scopes } from "./scope.ts";
-import { merged, parseJson, passThrough } from "./forward.ts";
+import { merged, passThrough, readCachedRequest } from "./forward.ts";
 import { openAIError, Upstream } from "./upstream.ts";
 
 /**
@@ -42,8 +42,6 @@ export interface OpenAIProxy extends Hono {
   prometheus(): string;
 }
 
-const NO_STORE = /(^|[\s,])no-store\b/i;
-const NO_CACHE = /(^|[\s,])no-cache\b/i;
 const PATHS: Record<Endpoint, string> = { chat: "/chat/completions", completions: "/completions" };
 
 /**
@@ -84,18 +82,15 @@ export function openAIProxy(options: OpenAIProxyOptions): OpenAIProxy {
   }
 
   async function completion(c: Context, endpoint: Endpoint): Promise<Response> {
-    const raw = new Uint8Array(await c.req.arrayBuffer());
-    const body = parseJson(raw);
-    if (!body) return openAIError(400, "the body must be a JSON object", "invalid_request_error");
-    const model = typeof body.model === "string" ? body.model : "(none)";
-    const directives = c.req.header("cache-control") ?? "";
-    const scope = scopes.of(c.req.header("authorization") ?? c.req.header("api-key"));
-    const plan = NO_STORE.test(directives) ? "Cache-Control: no-store" : tryPlan(endpoint, body, scope);
+    const request = await readCachedRequest(c);
+    if (request instanceof Response) return request;
+    const { raw, body, model } = request;
+    const plan = request.noStore ? "Cache-Control: no-store" : tryPlan(endpoint, body, scopes.of(request.credential));
     if (typeof plan === "string") {
       accounting.count(model, "bypass");
       return passThrough(c, upstream, { path: PATHS[endpoint], body: raw, reason: plan });
     }
-    const found = NO_CACHE.test(directives) ? undefined : await lookup(plan);
+    const found = request.noCache ? undefined : await lookup(plan);
     if (found && !found.stale) return serveHit(plan, found.answer, found.similarity);
     return serveMiss(c, plan, raw, found?.answer);
   }

@@ -1,5 +1,6 @@
 import { toMs } from "../duration.ts";
 import { RagCacheError } from "../errors.ts";
+import type { Json } from "./answer.ts";
 import type { UpstreamConfig } from "./options.ts";
 
 /** Headers that belong to one hop (or to the proxy's own body handling) and are never copied across. */
@@ -18,14 +19,27 @@ export class UpstreamFailure extends Error {
 
   /** The failure as an OpenAI-style error response, so SDKs raise it as an API error. */
   toResponse(): Response {
-    return openAIError(this.status, this.message, this.status === 504 ? "upstream_timeout" : "upstream_error");
+    return openAIError(this.status, this.message, this.#type());
+  }
+
+  /** The failure as an OpenAI error object: the last chunk of a stream that was already under way. */
+  toJson(): Json {
+    return openAIErrorJson(this.message, this.#type());
+  }
+
+  #type(): string {
+    return this.status === 504 ? "upstream_timeout" : "upstream_error";
   }
 }
 
-/** An error body in the OpenAI format: `{ error: { message, type, param, code } }`. */
+/** An error in the OpenAI format, `{ error: { message, type, param, code } }`, its message marked as ragcache's. */
+function openAIErrorJson(message: string, type: string): Json {
+  return { error: { message: `ragcache: ${message}`, type, param: null, code: type } };
+}
+
+/** An error response in the OpenAI format. */
 export function openAIError(status: number, message: string, type: string, headers?: HeadersInit): Response {
-  const body = JSON.stringify({ error: { message: `ragcache: ${message}`, type, param: null, code: type } });
-  const response = new Response(body, { status, headers });
+  const response = new Response(JSON.stringify(openAIErrorJson(message, type)), { status, headers });
   response.headers.set("content-type", "application/json");
   return response;
 }

@@ -1,3 +1,4 @@
+import { envSwitch } from "../config/env.ts";
 import type { StartServerOptions } from "./start.ts";
 
 /** The server's own env vars (besides the chain's `RAG_*` config), with what each sets. */
@@ -42,10 +43,9 @@ export function serveOptionsOf(flags: ServeFlags, env: Record<string, string | u
 }
 
 function flag(env: Record<string, string | undefined>, name: string): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === "" || raw === "false" || raw === "0") return false;
-  if (raw === "true" || raw === "1") return true;
-  throw new Error(`${name} must be true or false, got "${env[name]}"`);
+  const on = envSwitch(env[name]);
+  if (on === null) throw new Error(`${name} must be true or false, got "${env[name]}"`);
+  return on ?? false;
 }
 
 /**

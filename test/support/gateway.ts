@@ -1,3 +1,4 @@
+import { afterEach } from "bun:test";
 import { Hono } from "hono";
 import OpenAI from "openai";
 import { createCache, type Cache, type CacheLayer, type CacheOptions } from "ragcache";
@@ -18,15 +19,15 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(
-  options: {
-    upstream?: Partial<UpstreamInput>;
-    layers?: CacheLayer[];
-    env?: Record<string, string>;
-    /** More chain options (a clock, a default grace). */
-    cache?: Partial<CacheOptions>;
-  } = {},
-): Promise<TestGateway> {
+export interface GatewayOptions {
+  upstream?: Partial<UpstreamInput>;
+  layers?: CacheLayer[];
+  env?: Record<string, string>;
+  /** More chain options (a clock, a default grace). */
+  cache?: Partial<CacheOptions>;
+}
+
+export async function startGateway(options: GatewayOptions = {}): Promise<TestGateway> {
   const upstream = startTestUpstream();
   const cache = createCache({ layers: options.layers ?? [memory()], layerTimeout: "10s", ...options.cache });
   const proxy = openAIProxy({ cache, upstream: { baseURL: upstream.url, ...options.upstream }, env: options.env ?? {} });
@@ -47,4 +48,26 @@ export async function startGateway(
       await upstream.stop();
     },
   };
+}
+
+/** `startGateway` for one test file: every gateway it starts is stopped after the test that started it. */
+export function gatewaysStoppedAfterEach(): (options?: GatewayOptions) => Promise<TestGateway> {
+  const started: TestGateway[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((gateway) => gateway.stop()));
+  });
+  return async (options) => {
+    const gateway = await startGateway(options);
+    started.push(gateway);
+    return gateway;
+  };
+}
+
+/** POSTs a chat completion body to the gateway as the SDK's default caller, without the SDK (raw bytes, SSE). */
+export function postChat(url: string, payload: unknown): Promise<Response> {
+  return fetch(`${url}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: "Bearer sk-test-caller" },
+    body: JSON.stringify(payload),
+  });
 }

@@ -96,6 +96,19 @@ describe("semantic lookups through a real Chroma", () => {
     await cache.close();
   });
 
+  test("a namespace named like an Object member (constructor, toString) gets the layer's threshold, not no threshold", async () => {
+    const layer = layerFor({ threshold: 0.99, thresholds: { answer: 0.7 } });
+    expect([layer.thresholdOf("constructor"), layer.thresholdOf("toString"), layer.thresholdOf("__proto__")]).toEqual([
+      0.99, 0.99, 0.99,
+    ]);
+    const cache = createCache({ layers: [layer], layerTimeout: "10s" });
+    await cache.set("how do I export a calendar", 1, { namespace: "constructor" });
+    const { hit, refused } = await layer.explain("how can I export my calendar", { namespace: "constructor" });
+    expect(hit).toBeUndefined();
+    expect(refused[0]!.reason).toMatch(/^similarity 0\.\d{3} below threshold 0\.99$/);
+    await cache.close();
+  });
+
   test("thresholds, abbreviations and synonyms from config and RAG_SEMANTIC_* env", async () => {
     const { layers } = await loadConfig(
       { layers: [{ use: "chroma", url: server.url, thresholds: { retrieval: 0.5 }, synonyms: [["switch", "toggle"]] }] },

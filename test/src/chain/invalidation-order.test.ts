@@ -1,19 +1,15 @@
 // Pins src/chain/invalidations.ts and its use in src/chain/cache.ts (back-fills and loads) and src/chain/walk.ts.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createCache, type Cache, type CacheKey, type CacheLayer, type LayerHit } from "ragcache";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { testEntry } from "ragcache/testing";
 import { heldLoad } from "../../support/held-load.ts";
 import { lateOnce } from "../../support/late-once.ts";
-import { startRedis, type RedisServer } from "../../support/redis-server.ts";
+import { redisForTests } from "../../support/redis-for-tests.ts";
 
 const quiet = () => {};
-let server: RedisServer;
-beforeAll(async () => {
-  server = await startRedis();
-});
-afterAll(() => server.stop());
+const server = redisForTests();
 
 const valueIn = (layer: CacheLayer, key: CacheKey) => (layer.get(key) as LayerHit | undefined)?.value;
 

@@ -1,6 +1,6 @@
 // Pins src/chain/cache.ts (back-fill and load ordering), src/chain/newest-writes.ts, plugins/memory, plugins/redis/store.ts,
 // plugins/redis/degradation.ts (back-fills routed to the fallback).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createCache, createKey, type CacheKey, type CacheLayer, type LayerHit } from "ragcache";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,14 +10,11 @@ import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { testContext, testEntry } from "ragcache/testing";
 import { lateOnce } from "../../support/late-once.ts";
-import { startRedis, type RedisServer } from "../../support/redis-server.ts";
+import { redisForTests } from "../../support/redis-for-tests.ts";
+import { startRedis } from "../../support/redis-server.ts";
 
 const quiet = () => {};
-let server: RedisServer;
-beforeAll(async () => {
-  server = await startRedis();
-});
-afterAll(() => server.stop());
+const server = redisForTests();
 
 const valueIn = (layer: CacheLayer, key: CacheKey) => (layer.get(key) as LayerHit | undefined)?.value;
 

@@ -1,18 +1,9 @@
 // Pins src/openai/embeddings.ts: embeddings cached per input string, through the openai SDK.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { vectorOf } from "../../support/openai-upstream.ts";
-import { startGateway, type TestGateway } from "../../support/gateway.ts";
+import { gatewaysStoppedAfterEach } from "../../support/gateway.ts";
 
-const gateways: TestGateway[] = [];
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((gateway) => gateway.stop()));
-});
-
-async function gateway(): Promise<TestGateway> {
-  const started = await startGateway();
-  gateways.push(started);
-  return started;
-}
+const gateway = gatewaysStoppedAfterEach();
 
 const texts = Array.from({ length: 10 }, (_, i) => `document number ${i}`);
 

@@ -1,18 +1,10 @@
 // Pins src/openai/upstream.ts and flight.ts under a failing upstream: errors reach the caller, nothing is cached, hits survive.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { manualClock } from "ragcache/testing";
-import { startGateway, type TestGateway } from "../../support/gateway.ts";
+import { gatewaysStoppedAfterEach, postChat, type TestGateway } from "../../support/gateway.ts";
 
-const gateways: TestGateway[] = [];
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((gateway) => gateway.stop()));
-});
-
-async function gateway(): Promise<TestGateway> {
-  const started = await startGateway({ upstream: { timeout: "300ms" } });
-  gateways.push(started);
-  return started;
-}
+const startGateway = gatewaysStoppedAfterEach();
+const gateway = () => startGateway({ upstream: { timeout: "300ms" } });
 
 const ask = <Stream extends boolean = false>(stream?: Stream) => ({
   model: "test-model",
@@ -21,19 +13,11 @@ const ask = <Stream extends boolean = false>(stream?: Stream) => ({
   messages: [{ role: "user" as const, content: "fail me" }],
 });
 
-function post(url: string, payload: unknown): Promise<Response> {
-  return fetch(`${url}/chat/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: "Bearer sk-test-caller" },
-    body: JSON.stringify(payload),
-  });
-}
-
 /** After a failure, a healthy upstream must be asked again: nothing was cached. */
 async function expectNothingCached(g: TestGateway): Promise<void> {
   g.upstream.behave({});
   const calls = g.upstream.calls["/v1/chat/completions"] ?? 0;
-  const response = await post(g.url, ask(false));
+  const response = await postChat(g.url, ask(false));
   expect(response.headers.get("x-ragcache")).toBe("MISS");
   expect(g.upstream.calls["/v1/chat/completions"]).toBe(calls + 1);
 }
@@ -45,7 +29,7 @@ describe("openai proxy with a failing upstream", () => {
       g.upstream.behave({ status });
       const error = await g.client.chat.completions.create(ask(false)).catch((thrown: unknown) => thrown);
       expect(error).toMatchObject({ status, message: expect.stringContaining(`test upstream failure ${status}`) });
-      const streamed = await post(g.url, ask(true));
+      const streamed = await postChat(g.url, ask(true));
       expect(streamed.status).toBe(status);
       await expectNothingCached(g);
     });
@@ -66,7 +50,7 @@ describe("openai proxy with a failing upstream", () => {
     const hit = await g.client.chat.completions.create(ask(false)).withResponse();
     expect(hit.response.headers.get("x-ragcache")).toBe("HIT");
     expect(hit.data.choices).toEqual(cached.choices);
-    const streamedHit = await post(g.url, ask(true));
+    const streamedHit = await postChat(g.url, ask(true));
     expect(streamedHit.headers.get("x-ragcache")).toBe("HIT");
     const error = await g.client.chat.completions
       .create({ ...ask(false), messages: [{ role: "user", content: "new" }] })
@@ -79,14 +63,13 @@ describe("openai proxy with a failing upstream", () => {
   test("an expired entry in its grace answers (x-ragcache: STALE) while the upstream is down, plain and streamed", async () => {
     const clock = manualClock(1_000_000);
     const g = await startGateway({ upstream: { timeout: "300ms", ttl: "1m" }, cache: { defaultGrace: "1h", now: clock.now } });
-    gateways.push(g);
     const cached = await g.client.chat.completions.create(ask(false));
     clock.advance(120_000);
     g.upstream.behave({ status: 503 });
     const stale = await g.client.chat.completions.create(ask(false)).withResponse();
     expect(stale.response.headers.get("x-ragcache")).toBe("STALE");
     expect(stale.data.choices).toEqual(cached.choices);
-    const streamed = await post(g.url, ask(true));
+    const streamed = await postChat(g.url, ask(true));
     expect(streamed.headers.get("x-ragcache")).toBe("STALE");
     expect(await streamed.text()).toContain("[DONE]");
     g.upstream.behave({ status: 400 });
@@ -113,7 +96,7 @@ describe("openai proxy with a failing upstream", () => {
   test("a stream that stalls past the timeout ends with a timeout error, and is not cached", async () => {
     const g = await gateway();
     g.upstream.behave({ stallAfter: 2 });
-    const text = await (await post(g.url, ask(true))).text();
+    const text = await (await postChat(g.url, ask(true))).text();
     expect(text).toContain('"type":"upstream_timeout"');
     expect(text).not.toContain("[DONE]");
     await expectNothingCached(g);
@@ -122,7 +105,7 @@ describe("openai proxy with a failing upstream", () => {
   test("a caller that hangs up does not cut the stream for a non-streamed request waiting on it", async () => {
     const g = await gateway();
     g.upstream.behave({ chunkDelayMs: 20 });
-    const response = await post(g.url, ask(true));
+    const response = await postChat(g.url, ask(true));
     const reader = response.body!.getReader();
     await reader.read();
     const waiting = g.client.chat.completions.create(ask(false)).withResponse();
@@ -137,7 +120,7 @@ describe("openai proxy with a failing upstream", () => {
   test("a caller that hangs up stops the upstream stream when nobody else listens", async () => {
     const g = await gateway();
     g.upstream.behave({ chunkDelayMs: 30 });
-    const response = await post(g.url, ask(true));
+    const response = await postChat(g.url, ask(true));
     const reader = response.body!.getReader();
     await reader.read();
     await reader.cancel();

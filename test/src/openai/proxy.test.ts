@@ -1,21 +1,12 @@
 // Pins src/openai/proxy.ts, plan.ts and forward.ts: keys, bypasses, scopes and pass-through, through the official openai SDK.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createCache } from "ragcache";
 import { memory } from "ragcache/memory";
 import { openAIProxy } from "ragcache/openai";
 import { answerOf, startTestUpstream } from "../../support/openai-upstream.ts";
-import { startGateway, type TestGateway } from "../../support/gateway.ts";
+import { gatewaysStoppedAfterEach } from "../../support/gateway.ts";
 
-const gateways: TestGateway[] = [];
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((gateway) => gateway.stop()));
-});
-
-async function gateway(options: Parameters<typeof startGateway>[0] = {}): Promise<TestGateway> {
-  const started = await startGateway(options);
-  gateways.push(started);
-  return started;
-}
+const gateway = gatewaysStoppedAfterEach();
 
 const question = (content: string, extra: Record<string, unknown> = {}) => ({
   model: "test-model",

@@ -1,10 +1,10 @@
 // Pins the semantic path of src/openai/proxy.ts and plan.ts on a live Chroma: the last user message matched by meaning, all else exact.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chroma } from "ragcache/chroma";
 import { memory } from "ragcache/memory";
 import type { UpstreamInput } from "ragcache/openai";
 import { startChroma, type ChromaServer } from "../../support/chroma-server.ts";
-import { startGateway, type TestGateway } from "../../support/gateway.ts";
+import { gatewaysStoppedAfterEach } from "../../support/gateway.ts";
 
 let server: ChromaServer;
 let collections = 0;
@@ -13,10 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const gateways: TestGateway[] = [];
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((gateway) => gateway.stop()));
-});
+const startGateway = gatewaysStoppedAfterEach();
 
 /** A gateway whose chain is memory + a chroma layer that embeds only the proxy's chat questions. */
 async function gateway(upstream: Partial<UpstreamInput> = {}) {
@@ -27,7 +24,6 @@ async function gateway(upstream: Partial<UpstreamInput> = {}) {
     namespaces: ["openai.chat"],
   });
   const started = await startGateway({ layers: [memory(), layer], upstream });
-  gateways.push(started);
   /** Asks, then waits until the answer reached Chroma (its writes go behind). */
   const ask = async (content: string, extra: Record<string, unknown> = {}) => {
     const answered = await started.client.chat.completions.create(chat(content, extra)).withResponse();

@@ -1,18 +1,9 @@
 // Pins src/openai/flight.ts, replay.ts, answer.ts and sse.ts: streamed misses, replays, conversions and joined streams.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { answerOf } from "../../support/openai-upstream.ts";
-import { startGateway, type TestGateway } from "../../support/gateway.ts";
+import { gatewaysStoppedAfterEach, postChat } from "../../support/gateway.ts";
 
-const gateways: TestGateway[] = [];
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((gateway) => gateway.stop()));
-});
-
-async function gateway(options: Parameters<typeof startGateway>[0] = {}): Promise<TestGateway> {
-  const started = await startGateway(options);
-  gateways.push(started);
-  return started;
-}
+const gateway = gatewaysStoppedAfterEach();
 
 const body = <Extra extends object = {}>(content: string, extra?: Extra) => ({
   model: "test-model",
@@ -20,14 +11,6 @@ const body = <Extra extends object = {}>(content: string, extra?: Extra) => ({
   messages: [{ role: "user" as const, content }],
   ...(extra as Extra),
 });
-
-function post(url: string, payload: unknown): Promise<Response> {
-  return fetch(`${url}/chat/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: "Bearer sk-test-caller" },
-    body: JSON.stringify(payload),
-  });
-}
 
 /** The data of each SSE event, parsed, without [DONE]. */
 function events(text: string): Record<string, any>[] {
@@ -46,7 +29,7 @@ describe("openai proxy streams", () => {
     const { url, upstream } = await gateway();
     upstream.behave({ chunkDelayMs: 40 });
     const started = performance.now();
-    const response = await post(url, body("stream me", { stream: true as const }));
+    const response = await postChat(url, body("stream me", { stream: true as const }));
     expect(response.headers.get("x-ragcache")).toBe("MISS");
     const reader = response.body!.getReader();
     const first = await reader.read();
@@ -87,10 +70,10 @@ describe("openai proxy streams", () => {
     const { url, upstream } = await gateway({ upstream: { replay: "recorded" } });
     upstream.behave({ chunkDelayMs: 25 });
     const started = performance.now();
-    await (await post(url, body("slow", { stream: true as const }))).text();
+    await (await postChat(url, body("slow", { stream: true as const }))).text();
     const original = performance.now() - started;
     const replayStarted = performance.now();
-    const replay = await post(url, body("slow", { stream: true as const }));
+    const replay = await postChat(url, body("slow", { stream: true as const }));
     await replay.text();
     expect(replay.headers.get("x-ragcache")).toBe("HIT");
     expect(performance.now() - replayStarted).toBeGreaterThan(original * 0.6);
@@ -99,7 +82,7 @@ describe("openai proxy streams", () => {
   test("a stream is served from a non-streamed entry and the reverse, usage chunk only when asked", async () => {
     const { client, url, upstream } = await gateway();
     const whole = await client.chat.completions.create(body("one"));
-    const streamed = await post(url, body("one", { stream: true, stream_options: { include_usage: true } }));
+    const streamed = await postChat(url, body("one", { stream: true, stream_options: { include_usage: true } }));
     const chunks = events(await streamed.text());
     expect(streamed.headers.get("x-ragcache")).toBe("HIT");
     expect(contentOf(chunks)).toBe(whole.choices[0]!.message.content!);
@@ -111,7 +94,7 @@ describe("openai proxy streams", () => {
     expect(fromStream.response.headers.get("x-ragcache")).toBe("HIT");
     expect(fromStream.data.choices[0]!.message).toMatchObject({ role: "assistant", content: answerOf(body("two")) });
     expect(fromStream.data.choices[0]!.finish_reason).toBe("stop");
-    const plain = events(await (await post(url, body("two", { stream: true as const }))).text());
+    const plain = events(await (await postChat(url, body("two", { stream: true as const }))).text());
     expect(plain.every((chunk) => !("usage" in chunk))).toBe(true);
     expect(upstream.calls["/v1/chat/completions"]).toBe(2);
   });
@@ -144,11 +127,15 @@ describe("openai proxy streams", () => {
   test("identical concurrent streams share one upstream stream; a late joiner gets the prefix, then the live tail", async () => {
     const { url, upstream } = await gateway();
     upstream.behave({ chunkDelayMs: 20 });
-    const first = await post(url, body("shared", { stream: true as const }));
+    const first = await postChat(url, body("shared", { stream: true as const }));
     const reader = first.body!.getReader();
     await reader.read();
-    const late = post(url, body("shared", { stream: true as const }));
-    const others = await Promise.all([late, post(url, body("shared", { stream: true as const })), post(url, body("shared"))]);
+    const late = postChat(url, body("shared", { stream: true as const }));
+    const others = await Promise.all([
+      late,
+      postChat(url, body("shared", { stream: true as const })),
+      postChat(url, body("shared")),
+    ]);
     let firstText = "";
     for (let piece = await reader.read(); !piece.done; piece = await reader.read())
       firstText += new TextDecoder().decode(piece.value);
