@@ -122,6 +122,23 @@ export function isNewer(candidate: { readonly stamp: number }, current: { readon
   return current === undefined || candidate.stamp > current.stamp;
 }
 
+/**
+ * Whether a back-fill (`ifNewer`) must leave the stored entry alone: the stored entry answers the same
+ * key (same digest) and was written at the same time or later. An equal stamp is the same write, so
+ * skipping it loses nothing; an entry under the same id with another digest answers a different key
+ * (it would fail the integrity check), so the back-fill replaces it whatever its stamp.
+ * @example
+ * ```ts
+ * if (!backfillLoses(map.get(key.id), incoming)) map.set(key.id, incoming);
+ * ```
+ */
+export function backfillLoses(
+  stored: { readonly stamp: number; readonly digest: string } | undefined,
+  incoming: { readonly stamp: number; readonly digest: string },
+): boolean {
+  return stored !== undefined && stored.digest === incoming.digest && !isNewer(incoming, stored);
+}
+
 export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
   if (!options.digest)
     throw new RagCacheError(

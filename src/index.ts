@@ -18,7 +18,7 @@ export type {
 export { toMs, isDuration } from "./duration.ts";
 export { Histogram, type LatencySummary } from "./histogram.ts";
 export { jsonLogger, logEvents, logLevelOf, type JsonLoggerOptions, type LogFields, type Logger, type LogLevel } from "./log.ts";
-export { isNewer, keepUntil, nextStamp, serializedSize, valueJson } from "./entry.ts";
+export { backfillLoses, isNewer, keepUntil, nextStamp, serializedSize, valueJson } from "./entry.ts";
 export { RagCacheError, isRagCacheError, toError, type ErrorCode } from "./errors.ts";
 export { importPeer } from "./peer.ts";
 export {

@@ -87,8 +87,9 @@ export type Invalidation =
 /** How the chain asks a layer to store an entry. */
 export interface LayerSetOptions {
   /**
-   * The entry is a copy read from a slower layer (a back-fill): store it only where the layer holds
-   * no entry for the key or one with an older `stamp`. Plain writes never set it.
+   * The entry is a copy read from a slower layer (a back-fill): store it unless the layer holds an
+   * entry of the same key (same `digest`) with the same or a later `stamp` (`backfillLoses`). Plain
+   * writes never set it.
    */
   readonly ifNewer?: boolean;
 }

@@ -2,8 +2,8 @@ import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import {
+  backfillLoses,
   sha256Hex,
-  isNewer,
   keepUntil,
   parseOptions,
   RagCacheError,
@@ -169,10 +169,7 @@ export function file(options: FileOptions = {}): FileLayer {
   }
 
   async function place(key: CacheKey, entry: CacheEntry, relative: string, ifNewer: boolean): Promise<void> {
-    if (ifNewer) {
-      const stored = await current(relative, key);
-      if (stored && stored.digest === entry.digest && !isNewer(entry, stored)) return;
-    }
+    if (ifNewer && backfillLoses(await current(relative, key), entry)) return;
     const folder = folderOf(key.namespace);
     const text = encodeFile(key.id, entry);
     const temporary = join(dir, `${relative}.${crypto.randomUUID()}.tmp`);

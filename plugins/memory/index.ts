@@ -1,6 +1,6 @@
 import { z } from "zod";
 import {
-  isNewer,
+  backfillLoses,
   keepUntil,
   parseOptions,
   serializedSize,
@@ -95,15 +95,12 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
       return undefined;
     },
     /**
-     * A back-fill (`ifNewer`) never replaces an entry of the same key with an older write stamp. A plain
-     * write always lands: the chain orders its own writes, and another process's clock running ahead
+     * A back-fill (`ifNewer`) never replaces an entry of the same key written as late or later
+     * (`backfillLoses`). A plain write always lands: the chain orders its own writes, and another process's clock running ahead
      * must not make this process's newer write bounce off the entry it back-filled.
      */
     set(key: CacheKey, entry: CacheEntry, options?: LayerSetOptions) {
-      if (options?.ifNewer) {
-        const current = lru.peek(key.id);
-        if (current !== undefined && current.digest === entry.digest && isNewer(current, entry)) return;
-      }
+      if (options?.ifNewer && backfillLoses(lru.peek(key.id), entry)) return;
       if (keepUntil(entry) <= now()) return void lru.delete(key.id);
       lru.set(key.id, entry);
       for (const tag of entry.tags ?? []) {

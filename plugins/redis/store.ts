@@ -21,15 +21,16 @@ for i = 2, #KEYS do
 end`;
 
 /**
- * SET_TAGGED for a back-fill: only when the key holds no entry or one with an older write stamp (the
- * stamp is the array's second element, so it is read without decoding the value); 1 when written.
- * Same KEYS; ARGV adds the entry's stamp. In a cluster it gets the entry key alone.
+ * SET_TAGGED for a back-fill, by the rule of `backfillLoses`: skipped only when the key holds an entry
+ * with the same digest and the same or a later write stamp (stamp and digest are the array's second
+ * and third elements, so they are read without decoding the value); 1 when written. Same KEYS; ARGV
+ * adds the entry's stamp and digest. In a cluster it gets the entry key alone.
  */
 const SET_IF_NEWER = `
 local current = redis.call('GET', KEYS[1])
 if current then
-  local stored = tonumber(string.match(current, '^%[${FORMAT_VERSION},(%d+),'))
-  if stored and stored >= tonumber(ARGV[4]) then return 0 end
+  local stamp, digest = string.match(current, '^%[${FORMAT_VERSION},(%d+),"([^"]*)",')
+  if stamp and digest == ARGV[5] and tonumber(stamp) >= tonumber(ARGV[4]) then return 0 end
 end
 ${SET_TAGGED}
 return 1`;
@@ -103,16 +104,11 @@ export function redisStore(
     return Promise.all(tags.map((tag) => client.sadd(tagKey(tag), id).then(() => stretchExpiry(client, tagKey(tag), px))));
   }
 
-  async function setIfNewer(
-    client: Scripted,
-    id: string,
-    payload: string,
-    px: number,
-    stamp: number,
-    tags: readonly string[],
-  ): Promise<void> {
+  async function setIfNewer(client: Scripted, id: string, payload: string, px: number, entry: CacheEntry): Promise<void> {
+    const tags = entry.tags ?? [];
     const tagKeys = clustered ? [] : tags.map(tagKey);
-    const written = await client.ragSetIfNewer(1 + tagKeys.length, prefix + id, ...tagKeys, payload, px, id, stamp);
+    const keys = [prefix + id, ...tagKeys];
+    const written = await client.ragSetIfNewer(keys.length, ...keys, payload, px, id, entry.stamp, entry.digest);
     if (written && clustered) await tagInCluster(client, id, px, tags);
   }
 
@@ -157,11 +153,11 @@ export function redisStore(
     decode(raw: string | null): LayerHit | undefined {
       return raw === null ? undefined : decodeEntry(raw, source);
     },
-    /** `px` 0 = no expiry. `ifNewer` (back-fills): never over an entry with a newer write stamp. */
+    /** `px` 0 = no expiry. `ifNewer` (back-fills): never over an entry of the same key written as late or later. */
     set(id: string, entry: CacheEntry, px: number, ifNewer = false): Promise<unknown> {
       const payload = encodeEntry(entry);
       const tags = entry.tags ?? [];
-      if (ifNewer) return pool.run((client) => setIfNewer(client as Scripted, id, payload, px, entry.stamp, tags));
+      if (ifNewer) return pool.run((client) => setIfNewer(client as Scripted, id, payload, px, entry));
       const fence = fenceOf(id);
       if (fence) return pool.run((client) => fencedSet(client, fence, id, payload, px, tags));
       if (!tags.length)

@@ -7,10 +7,9 @@ import type { CacheLayer } from "../types.ts";
 import { deleteEntry, feedback, getEntry, invalidate, lookup, putEntry } from "./api.ts";
 import { invalidRequest } from "./schemas.ts";
 
-/** A semantic layer that takes verdicts on its matches (the chroma layer's `feedback`). */
-type FeedbackLayer = CacheLayer & { feedback(verdict: unknown): Promise<void> };
-const takesFeedback = (layer: CacheLayer): layer is FeedbackLayer =>
-  typeof (layer as Partial<FeedbackLayer>).feedback === "function";
+/** A layer that declares the `judge` capability of the contract: a semantic layer taking verdicts on its matches. */
+type JudgingLayer = CacheLayer & Required<Pick<CacheLayer, "judge">>;
+const judges = (layer: CacheLayer): layer is JudgingLayer => layer.judge !== undefined;
 
 /** The data routes: one entry by namespace and key, lookups, feedback on semantic matches, and invalidation. */
 export function dataRoutes(cache: Cache, { read, admin }: Guards): OpenAPIHono {
@@ -44,12 +43,15 @@ export function dataRoutes(cache: Cache, { read, admin }: Guards): OpenAPIHono {
   });
 
   app.openapi({ ...feedback, middleware: [admin] }, async (c) => {
-    const layers = cache.layers.filter(takesFeedback);
+    const layers = cache.layers.filter(judges);
     if (!layers.length)
       return c.json({ error: "no layer of this cache takes feedback (a semantic layer such as chroma does)" }, 501);
-    const verdict = c.req.valid("json");
-    await Promise.all(layers.map((layer) => layer.feedback(verdict)));
-    return c.json({ recorded: verdict.verdict, layers: layers.map((layer) => layer.name) }, 200);
+    const { query, namespace, params, matchedText, verdict } = c.req.valid("json");
+    const key = cache.key(query, { namespace, params });
+    await Promise.all(layers.map((layer) => layer.judge(key, matchedText, verdict)));
+    // As cache.reject: the match was back-filled under the query's key, so a wrong one must go from every layer.
+    if (verdict === "wrong") await cache.delete(key);
+    return c.json({ recorded: verdict, layers: layers.map((layer) => layer.name) }, 200);
   });
 
   app.openapi({ ...invalidate, middleware: [admin] }, async (c) => {

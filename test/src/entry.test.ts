@@ -1,6 +1,6 @@
-// Pins src/entry.ts: write stamps and the rule that orders them.
+// Pins src/entry.ts: write stamps and the rules that order them.
 import { describe, expect, test } from "bun:test";
-import { isNewer, nextStamp } from "ragcache";
+import { backfillLoses, isNewer, nextStamp } from "ragcache";
 
 describe("write stamps", () => {
   test("each stamp is a safe integer above the previous one, even within one millisecond", () => {
@@ -21,5 +21,14 @@ describe("write stamps", () => {
     expect(isNewer({ stamp: 1 }, { stamp: 1 })).toBe(false);
     expect(isNewer({ stamp: 1 }, { stamp: 2 })).toBe(false);
     expect(isNewer({ stamp: 1 }, undefined)).toBe(true);
+  });
+
+  test("backfillLoses: only an entry of the same key (digest) written as late or later stops a back-fill", () => {
+    const incoming = { stamp: 2, digest: "a" };
+    expect(backfillLoses({ stamp: 3, digest: "a" }, incoming)).toBe(true);
+    expect(backfillLoses({ stamp: 2, digest: "a" }, incoming)).toBe(true);
+    expect(backfillLoses({ stamp: 1, digest: "a" }, incoming)).toBe(false);
+    expect(backfillLoses({ stamp: 3, digest: "b" }, incoming)).toBe(false);
+    expect(backfillLoses(undefined, incoming)).toBe(false);
   });
 });

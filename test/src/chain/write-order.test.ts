@@ -1,6 +1,7 @@
-// Pins src/chain/cache.ts (back-fill and load ordering), src/chain/newest-writes.ts, plugins/memory, plugins/redis/store.ts,
+// Pins src/chain/cache.ts (back-fill and load ordering), src/chain/newest-writes.ts, src/entry.ts (backfillLoses),
+// plugins/memory, plugins/file, plugins/redis/store.ts,
 // plugins/redis/degradation.ts (back-fills routed to the fallback).
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { createCache, createKey, type CacheKey, type CacheLayer, type LayerHit } from "ragcache";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -183,6 +184,35 @@ describe("memory layer ordering", () => {
     layer.set(key, own, { ifNewer: true });
     expect(valueIn(layer, key)).toBe("own");
   });
+});
+
+describe("one back-fill rule in every layer that stores", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ragcache-backfill-rule-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const layers: [string, () => CacheLayer][] = [
+    ["memory", () => memory()],
+    ["file", () => file({ dir })],
+    ["redis", () => redis({ url: server.url, prefix: `rule:${crypto.randomUUID()}:`, invalidationBus: false, log: quiet })],
+  ];
+  for (const [name, make] of layers) {
+    test(`${name}: a back-fill skips an entry of the same key as new or newer, and replaces another key's entry`, async () => {
+      const cache = createCache({ layers: [make()] });
+      const layer = cache.layers[0]!;
+      const key = cache.key("q");
+      const valueNow = async () => (await layer.get(key))?.value;
+      const stored = testEntry(key, "stored");
+      await layer.set(key, stored);
+      await layer.set(key, { ...stored, value: "same write" }, { ifNewer: true });
+      expect(await valueNow()).toBe("stored");
+      await layer.set(key, testEntry(key, "older", { stamp: stored.stamp - 1 }), { ifNewer: true });
+      expect(await valueNow()).toBe("stored");
+      const own = testEntry(key, "own");
+      await layer.set(key, testEntry(cache.key("other"), "foreign", { stamp: own.stamp + 1 }));
+      await layer.set(key, own, { ifNewer: true });
+      expect(await valueNow()).toBe("own");
+      await cache.close();
+    });
+  }
 });
 
 describe("back-fill into the file fallback", () => {

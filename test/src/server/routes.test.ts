@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { createCache, type CachePlugin } from "ragcache";
+import { createCache, type CacheLayer, type CachePlugin, type CacheKey, type Verdict } from "ragcache";
 import { memory } from "ragcache/memory";
 import { metrics } from "ragcache/metrics";
 import { chaos } from "ragcache/testing";
@@ -11,7 +11,7 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-function setup(options: Partial<ServerAppOptions> = {}, layers = [memory({ name: "l1" }), memory({ name: "l2" })]) {
+function setup(options: Partial<ServerAppOptions> = {}, layers: CacheLayer[] = [memory({ name: "l1" }), memory({ name: "l2" })]) {
   const cache = createCache({ layers, sampleEvery: 1, plugins: options.plugins as CachePlugin[] | undefined });
   const app = createServerApp({ cache, ...options });
   closers.push(
@@ -63,6 +63,30 @@ describe("server routes", () => {
     expect(await (await call("POST", "/v1/lookup", { query: "something else", namespace: "answer" })).json()).toEqual({
       hit: false,
     });
+  });
+
+  test("POST /v1/feedback hands the verdict to each layer declaring judge; a wrong one deletes the query's entries", async () => {
+    const verdicts: [string, string, Verdict][] = [];
+    const judging: CacheLayer = {
+      ...memory({ name: "judging" }),
+      judge: async (key: CacheKey, matchedText: string, verdict: Verdict) => void verdicts.push([key.id, matchedText, verdict]),
+    };
+    const { call, cache } = setup({}, [memory({ name: "l1" }), judging]);
+    await cache.set("what is rag?", "an answer", { namespace: "answer" });
+    const body = { query: "What is RAG?", namespace: "answer", matchedText: "what's rag" };
+    const right = await call("POST", "/v1/feedback", { ...body, verdict: "right" });
+    expect([right.status, await right.json()]).toEqual([200, { recorded: "right", layers: ["judging"] }]);
+    expect(await cache.get("what is rag?", { namespace: "answer" })).toBe("an answer");
+    expect((await call("POST", "/v1/feedback", { ...body, verdict: "wrong" })).status).toBe(200);
+    const id = cache.key("what is rag?", { namespace: "answer" }).id;
+    expect(verdicts).toEqual([
+      [id, "what's rag", "right"],
+      [id, "what's rag", "wrong"],
+    ]);
+    expect(cache.layers.map((layer) => layer.get(cache.key("what is rag?", { namespace: "answer" })))).toEqual([
+      undefined,
+      undefined,
+    ]);
   });
 
   test("POST /v1/invalidate removes keys, tags and documents in every layer", async () => {
