@@ -51,8 +51,9 @@ export function invalidationBus(config: BusConfig) {
     );
   const recount = () => {
     if (!config.presence) return;
+    const askedAt = performance.now();
     config.presence.subscribers(channel).then(
-      (count) => presence.counted(listening ? count - 1 : count),
+      (count) => presence.counted(listening ? count - 1 : count, askedAt),
       () => presence.counted(undefined),
     );
   };
@@ -94,6 +95,8 @@ export function invalidationBus(config: BusConfig) {
     origin,
     /** Resolves once the first subscription attempt settled. */
     subscribed,
+    /** No other process listens on the channel (always false where presence is not tracked). */
+    alone: (): boolean => presence.alone,
     /** Publishes an invalidation, unless no other process listens (then nothing is sent: undefined). */
     publish(invalidation: Invalidation): Promise<unknown> | undefined {
       if (presence.alone) return void presence.unpublished(invalidation);

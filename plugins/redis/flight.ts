@@ -27,6 +27,8 @@ export interface FlightConfig {
   onHolderError: "throw" | "load";
   /** A subscriber connection, made on the first load that needs one. */
   subscriber: () => Client;
+  /** No other process is known to be present: the chain's own single flight suffices. */
+  solitary: () => boolean;
   /** The breaker is open: Redis is known to be unreachable. */
   unreachable: () => boolean;
   /** A lock command failed for want of Redis (the breaker hears of it). */
@@ -41,7 +43,8 @@ export interface FlightConfig {
  * while it runs, its writes of the key fenced by the token); the others wait for the outcome it
  * publishes when it releases the lock, then read its value. A holder that dies stops renewing: its
  * lock expires and the first waiter to take it over loads instead. Redis missing or slow at any step
- * means loading here at once, with per-process single flight (the chain's own).
+ * means loading here at once, with per-process single flight (the chain's own); so does a process
+ * that the invalidation bus knows to be alone on Redis, without any lock command.
  * @example
  * ```ts
  * const flights = distributedFlights({ name, prefix, lease: leaseCommands(pool, 5_000), leaseMs: 5_000, … });
@@ -52,7 +55,7 @@ export function distributedFlights(config: FlightConfig) {
   const channel = `${config.prefix}#flights`;
   const held = new Map<string, Fence>();
   const watchers = new Map<string, Set<(outcome: Outcome) => void>>();
-  const counts = { led: 0, joined: 0, tookOver: 0, alone: 0, timedOut: 0, fenced: 0 };
+  const counts = { led: 0, joined: 0, tookOver: 0, alone: 0, solitary: 0, timedOut: 0, fenced: 0 };
   let subscriber: Client | undefined;
   /** The first subscription's bounded wait: undefined before it, null after it. */
   let firstWait: Promise<boolean> | undefined | null;
@@ -137,6 +140,10 @@ export function distributedFlights(config: FlightConfig) {
   }
 
   async function coordinate<V>(key: CacheKey, flight: Flight<V>): Promise<V> {
+    if (config.solitary()) {
+      counts.solitary++;
+      return flight.load();
+    }
     if (config.unreachable() || !(await listen())) return alone(flight);
     const entry = config.prefix + key.id;
     const lock = lockKeyOf(entry);

@@ -87,6 +87,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
         commandTimeoutMs: settings.commandTimeoutMs,
         onHolderError: settings.onHolderError,
         subscriber: () => connect(settings, "subscriber"),
+        solitary: () => bus?.alone() ?? false,
         unreachable: () => breaker.isOpen,
         failed(error, key) {
           breaker.failure(error);

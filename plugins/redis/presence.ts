@@ -14,6 +14,7 @@ const REPLAY_MAX = 1_024;
  */
 export class Presence {
   #others = Number.POSITIVE_INFINITY;
+  #heardAt = Number.NEGATIVE_INFINITY;
   /** Unpublished invalidations in two generations of REPLAY_MS each: the older one is dropped whole, never filtered. */
   #recent: Kept[] = [];
   #older: Kept[] = [];
@@ -25,13 +26,18 @@ export class Presence {
     return this.#others === 0;
   }
 
-  /** Listeners other than this process, from a fresh count; unknown (undefined) means assume some. */
-  counted(others: number | undefined): void {
+  /**
+   * Listeners other than this process, from a count asked for at `askedAt`; unknown (undefined) means
+   * assume some. A count of none is stale when another process was heard since it was asked for.
+   */
+  counted(others: number | undefined, askedAt = performance.now()): void {
+    if (others === 0 && this.#heardAt >= askedAt) return;
     this.#others = others === undefined ? Number.POSITIVE_INFINITY : Math.max(0, others);
   }
 
   /** A message from another process: it listens, whatever the last count said. */
   heard(): void {
+    this.#heardAt = performance.now();
     if (this.#others === 0) this.#others = 1;
   }
 
