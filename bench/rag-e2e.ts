@@ -13,7 +13,7 @@ import { queryStream, type StreamRequest } from "./lib/query-stream.ts";
 import { ragPipeline, ragSettings, type Served } from "./lib/rag-pipeline.ts";
 import { benchRedis } from "./lib/redis-server.ts";
 import { writeTopic, type Goal } from "./lib/report.ts";
-import { replay, type ModeResult } from "./rag-replay.ts";
+import { replay, type ModeResult } from "./lib/rag-replay.ts";
 import { cdfChart, writeChart } from "./svg.ts";
 
 /** The RAG request end to end, replaying one query stream with the cache off, exact layers, exact + semantic, and Redis killed halfway. */

@@ -6,8 +6,8 @@ import { encode } from "../plugins/chroma/codec.ts";
 import { startChroma } from "../test/support/chroma-server.ts";
 import { formatMs, formatOps, formatRatio, median, percentile, pool, seeded } from "./lib/measure.ts";
 import { writeTopic, type Goal } from "./lib/report.ts";
-import { paraphraseAccuracy } from "./paraphrase-accuracy.ts";
-import { syntheticQuestions } from "./synthetic-questions.ts";
+import { paraphraseAccuracy } from "./lib/paraphrase-accuracy.ts";
+import { syntheticQuestions } from "./lib/synthetic-questions.ts";
 
 /**
  * The semantic layer: lookup latency (embed + nearest-neighbour query) at 1k and 100k stored

@@ -1,8 +1,8 @@
 import type { Cache } from "ragcache";
-import type { RedisServer } from "../test/support/redis-server.ts";
-import { pool } from "./lib/measure.ts";
-import type { StreamRequest } from "./lib/query-stream.ts";
-import type { Served } from "./lib/rag-pipeline.ts";
+import type { RedisServer } from "../../test/support/redis-server.ts";
+import { pool } from "./measure.ts";
+import type { StreamRequest } from "./query-stream.ts";
+import type { Served } from "./rag-pipeline.ts";
 
 /** One mode of the RAG end-to-end bench: the query stream replayed, with what each request cost and where it was answered. */
 

@@ -10,7 +10,7 @@ interface Pair {
   set?: string;
 }
 
-const pairsFile = (await Bun.file(new URL("data/paraphrase-pairs.json", import.meta.url)).json()) as {
+const pairsFile = (await Bun.file(new URL("../data/paraphrase-pairs.json", import.meta.url)).json()) as {
   source: string;
   pairs: Pair[];
 };
