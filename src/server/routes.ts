@@ -47,7 +47,11 @@ export function dataRoutes(cache: Cache, { read, admin }: Guards): OpenAPIHono {
     if (!layers.length)
       return c.json({ error: "no layer of this cache takes feedback (a semantic layer such as chroma does)" }, 501);
     const verdict = c.req.valid("json");
-    await Promise.all(layers.map((layer) => layer.feedback(verdict)));
+    try {
+      await Promise.all(layers.map((layer) => layer.feedback(verdict)));
+    } catch (error) {
+      return c.json({ error: `the verdict was not recorded: ${(error as Error).message}` }, 503);
+    }
     return c.json({ recorded: verdict.verdict, layers: layers.map((layer) => layer.name) }, 200);
   });
 
