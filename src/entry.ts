@@ -129,6 +129,11 @@ export function isNewer(candidate: { readonly stamp: number }, current: { readon
 }
 
 export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
+  if (!options.digest)
+    throw new RagCacheError(
+      "E_INVALID_KEY",
+      "a key without a digest (from keyFromId) deletes and invalidates but cannot store an entry; build it with cache.key or createKey",
+    );
   const json = toJson(value);
   const size = utf8Length(json);
   if (size > options.maxValueBytes) {

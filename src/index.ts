@@ -29,6 +29,7 @@ export {
   normalizeText,
   sha256Hex,
   DEFAULT_NAMESPACE,
+  RESERVED_NAMESPACE,
   type KeyOptions,
 } from "./key.ts";
 export {

@@ -6,6 +6,11 @@ import type { CacheKey, KeyParams } from "./types.ts";
 /** The namespace of a key made without one. */
 export const DEFAULT_NAMESPACE = "default";
 const NAMESPACE = /^[A-Za-z0-9_.-]{1,64}$/;
+/**
+ * The namespace ragcache keeps its own state under (the warming plugin's frequency table) in a
+ * persistent layer: `cache.key`, and so every read and write through a chain, refuses it.
+ */
+export const RESERVED_NAMESPACE = "_ragcache";
 
 /**
  * NFKC, lower case, whitespace collapsed and trimmed: "What  is RAG?" and "what is rag?" are one key.
@@ -128,6 +133,12 @@ export function keyOf(namespace: string, text: string, params: string): CacheKey
 export function keyFromId(id: string): CacheKey {
   const colon = id.indexOf(":");
   return { id, namespace: colon > 0 ? id.slice(0, colon) : DEFAULT_NAMESPACE, text: "", params: "", paramsHash: "", digest: "" };
+}
+
+/** Refuses the reserved namespace for keys made through a chain (the chain's own state lives there). */
+export function assertUserNamespace(namespace: string | undefined): void {
+  if (namespace === RESERVED_NAMESPACE)
+    throw invalidKey(`the namespace "${RESERVED_NAMESPACE}" is reserved for ragcache's own state; choose another`);
 }
 
 function invalidKey(message: string): RagCacheError {

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import {
   sha256Hex,
+  isNewer,
   keepUntil,
   parseOptions,
   RagCacheError,
@@ -13,9 +14,11 @@ import {
   type LayerContext,
   type LayerHealth,
   type LayerHit,
+  type LayerSetOptions,
 } from "../../src/index.ts";
 import { FileIndex } from "./file-index.ts";
 import { decodeFile, encodeFile } from "./format.ts";
+import { SerialWrites } from "./serial-writes.ts";
 
 /** Folders a clear() moved aside to remove; a leftover one (a crash mid-clear) is removed at load. */
 const TRASH_PREFIX = ".trash-";
@@ -74,6 +77,7 @@ export function file(options: FileOptions = {}): FileLayer {
   const { name, maxEntries, maxBytes } = settings;
   const dir = resolve(settings.dir);
   const index = new FileIndex();
+  const writes = new SerialWrites();
   const folders = new Set<string>();
   let context: LayerContext | undefined;
   let loaded: Promise<void> | undefined;
@@ -177,15 +181,31 @@ export function file(options: FileOptions = {}): FileLayer {
     return decoded.entry;
   }
 
-  async function write(key: CacheKey, entry: CacheEntry): Promise<void> {
+  /** The entry in the key's file now, when it was written for this key: what a back-fill compares with. */
+  async function current(relative: string, key: CacheKey): Promise<CacheEntry | undefined> {
+    const text = await readFile(join(dir, relative), "utf8").catch(() => undefined);
+    const decoded = text === undefined ? undefined : decodeFile(text);
+    return decoded?.id === key.id ? decoded.entry : undefined;
+  }
+
+  async function write(key: CacheKey, entry: CacheEntry, options?: LayerSetOptions): Promise<void> {
     const until = keepUntil(entry);
-    if (until <= now()) return remove(key);
+    if (until <= now()) return options?.ifNewer ? undefined : remove(key);
     await load();
     const relative = fileOf(key);
+    // One write of a file at a time, so that a back-fill's compare and its rename see no write in between.
+    return writes.serial(relative, () => place(key, entry, relative, until, options?.ifNewer === true));
+  }
+
+  async function place(key: CacheKey, entry: CacheEntry, relative: string, until: number, ifNewer: boolean): Promise<void> {
+    if (ifNewer) {
+      const stored = await current(relative, key);
+      if (stored && stored.digest === entry.digest && !isNewer(entry, stored)) return;
+    }
     const folder = folderOf(key.namespace);
     const text = encodeFile(key.id, entry);
     const temporary = join(dir, `${relative}.${crypto.randomUUID()}.tmp`);
-    const place = async () => {
+    const attempt = async () => {
       if (!folders.has(folder)) await mkdir(join(dir, folder), { recursive: true });
       folders.add(folder);
       await writeFile(temporary, text);
@@ -193,10 +213,10 @@ export function file(options: FileOptions = {}): FileLayer {
     };
     try {
       // A clear() running at the same time may remove the folder between mkdir and the write: once more.
-      await place().catch((error: NodeJS.ErrnoException) => {
+      await attempt().catch((error: NodeJS.ErrnoException) => {
         if (error.code !== "ENOENT") throw error;
         folders.delete(folder);
-        return place();
+        return attempt();
       });
     } catch (error) {
       await unlink(temporary).catch(() => {});

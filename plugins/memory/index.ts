@@ -10,6 +10,7 @@ import {
   type CacheLayer,
   type EvictReason,
   type LayerContext,
+  type LayerSetOptions,
 } from "../../src/index.ts";
 
 /**
@@ -80,10 +81,16 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
     get(key: CacheKey) {
       return lru.get(key.id);
     },
-    /** Never replaces an entry of the same key with an older write (a late back-fill, a slow load). */
-    set(key: CacheKey, entry: CacheEntry) {
-      const current = lru.peek(key.id, { allowStale: true });
-      if (current !== undefined && current.digest === entry.digest && isNewer(current, entry)) return;
+    /**
+     * A back-fill (`ifNewer`) never replaces an entry of the same key with an older write stamp. A plain
+     * write always lands: the chain orders its own writes, and another process's clock running ahead
+     * must not make this process's newer write bounce off the entry it back-filled.
+     */
+    set(key: CacheKey, entry: CacheEntry, options?: LayerSetOptions) {
+      if (options?.ifNewer) {
+        const current = lru.peek(key.id, { allowStale: true });
+        if (current !== undefined && current.digest === entry.digest && isNewer(current, entry)) return;
+      }
       const ttl = keepUntil(entry) - (context?.now() ?? Date.now());
       if (ttl <= 0) return void lru.delete(key.id);
       lru.set(key.id, entry, { ttl: Number.isFinite(ttl) ? Math.ceil(ttl) : 0 });

@@ -125,7 +125,7 @@ export class WriteRouter {
   }
 
   #toFallback(fallback: CacheLayer, change: Change): MaybePromise<void> {
-    if (change.operation === "set") return fallback.set(change.key, change.entry);
+    if (change.operation === "set") return fallback.set(change.key, change.entry, { ifNewer: change.ifNewer });
     if (change.operation === "delete") return fallback.delete(change.key);
     if (change.operation === "clear") return fallback.clear(change.namespace);
     return fallback.invalidateTags(change.tags);

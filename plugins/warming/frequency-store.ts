@@ -1,9 +1,15 @@
 import { z } from "zod";
-import { createKey, keyOf, nextStamp, type CacheHandle, type CacheKey, type CacheLayer } from "../../src/index.ts";
+import {
+  createKey,
+  keyOf,
+  nextStamp,
+  RESERVED_NAMESPACE,
+  type CacheHandle,
+  type CacheKey,
+  type CacheLayer,
+} from "../../src/index.ts";
 import type { Counter } from "./heavy-hitters.ts";
 
-/** The reserved namespace the table is kept under in a persistent layer. */
-export const RESERVED_NAMESPACE = "_ragcache";
 const KEEP_MS = 30 * 86_400_000;
 
 const savedSchema = z.object({
@@ -61,7 +67,8 @@ function layerStore(cache: CacheHandle, layer: CacheLayer, source: string): Freq
     where: `layer:${layer.name}`,
     async load() {
       const entry = await layer.get(key);
-      return entry ? decode(entry.value, layer.name) : [];
+      // Read from the layer directly, not through the chain: the digest check is this reader's own.
+      return entry && entry.digest === key.digest ? decode(entry.value, layer.name) : [];
     },
     async save(counters) {
       const now = cache.now();

@@ -7,6 +7,7 @@ import { Emitter, type Listener } from "./events.ts";
 import { chainHealth, type ChainHealth } from "./health.ts";
 import { keyFromId, type KeyOptions } from "../key.ts";
 import { KeyMemo } from "./key-memo.ts";
+import { Invalidations } from "./invalidations.ts";
 import { NewestWrites } from "./newest-writes.ts";
 import { deepFreeze } from "../value.ts";
 import type {
@@ -56,6 +57,7 @@ export class Cache implements CacheHandle {
   /** Keys whose running load a set or delete overtook: the load's value is returned, not stored. */
   #overtakenLoads = new Set<string>();
   #newestWrites = new NewestWrites();
+  #invalidations = new Invalidations();
   /** Lookups of get-or-load callers still waiting for a slower layer, shared by key. */
   #lookups = new Map<string, Promise<Found | undefined>>();
   #background = new Set<Promise<unknown>>();
@@ -88,7 +90,8 @@ export class Cache implements CacheHandle {
       defaultTimeout: layerTimeout,
       now: this.now,
       emitter: this.#emitter,
-      backfill: (key, found) => this.#backfill(key, found),
+      backfill: (key, found, since) => this.#backfill(key, found, since),
+      generation: () => this.#invalidations.generation,
       onError: (layer, operation, error, key) => this.#layerError(layer, operation, error, key),
       sampleEvery,
       protect: this.#freezeValues ? freezeValueOf : (entry) => entry,
@@ -165,19 +168,23 @@ export class Cache implements CacheHandle {
     const key = this.key(query, options);
     this.#overtakeLoad(key.id);
     this.#newestWrites.record(key.id, nextStamp());
-    await this.#allLayers("delete", (layer) => layer.delete(key), key);
+    const end = this.#invalidations.beginWrite(key.id);
+    await Promise.resolve(this.#allLayers("delete", (layer) => layer.delete(key), key)).finally(end);
     this.#counts.deletes++;
     this.#emitter.emit("delete", { key });
   }
 
   async clear(namespace?: string): Promise<void> {
     this.#assertOpen();
-    await this.#allLayers("clear", (layer) => layer.clear(namespace));
+    const end = this.#invalidations.begin({ type: "clear", namespace });
+    await Promise.resolve(this.#allLayers("clear", (layer) => layer.clear(namespace))).finally(end);
   }
 
   async invalidateTags(tags: readonly string[]): Promise<void> {
     this.#assertOpen();
-    if (tags.length) await this.#allLayers("invalidateTags", (layer) => layer.invalidateTags(tags));
+    if (!tags.length) return;
+    const end = this.#invalidations.begin({ type: "tags", tags });
+    await Promise.resolve(this.#allLayers("invalidateTags", (layer) => layer.invalidateTags(tags))).finally(end);
   }
 
   on<E extends keyof CacheEvents & string>(event: E, listener: Listener<E>): () => void {
@@ -287,14 +294,15 @@ export class Cache implements CacheHandle {
     const running = this.#inflight.get(key.id) as Promise<V> | undefined;
     if (running) return running;
     this.#counts.loads++;
+    const since = this.#invalidations.generation;
     const loading = (async () => {
       const value = await loader({ key, stale });
       // Nothing to cache: every waiter gets `undefined`, and the next call loads again.
       if (value === undefined) return value;
       // The stored form (frozen JSON), so that the first answer is the one every later hit gives.
       const entry = this.#entryOf(key, value, options);
-      // A set or delete of the key got in meanwhile: this value answers its callers, the newer write stays.
-      if (!this.#overtakenLoads.has(key.id)) await this.#write(key, entry);
+      // A set, delete or invalidation of the key got in meanwhile: this value answers its callers, the newer write stays.
+      if (!this.#overtakenLoads.has(key.id) && !this.#invalidations.covers(since, key, entry.tags)) await this.#write(key, entry);
       return entry.value;
     })();
     this.#inflight.set(key.id, loading);
@@ -333,7 +341,8 @@ export class Cache implements CacheHandle {
 
   async #write(key: CacheKey, entry: CacheEntry): Promise<void> {
     this.#newestWrites.record(key.id, entry.stamp);
-    const written = await this.#allLayers("set", (layer) => layer.set(key, entry), key);
+    const end = this.#invalidations.beginWrite(key.id);
+    const written = await Promise.resolve(this.#allLayers("set", (layer) => layer.set(key, entry), key)).finally(end);
     this.#counts.sets++;
     this.#emitter.emit("set", { key, layers: written });
   }
@@ -369,10 +378,14 @@ export class Cache implements CacheHandle {
     return pending ? Promise.all(pending).then(() => succeeded) : succeeded;
   }
 
-  /** Copies a lower layer's hit into the faster layers, unless this chain wrote or deleted the key since. */
-  #backfill(key: CacheKey, found: Found): void {
+  /**
+   * Copies a lower layer's hit into the faster layers, unless this chain wrote or deleted the key
+   * since, or an invalidation covering it ran since the read started (generation `since`).
+   */
+  #backfill(key: CacheKey, found: Found, since: number): void {
     const entry: LayerHit = found.entry;
     if (keepUntil(entry) <= this.now() || this.#newestWrites.supersedes(key.id, entry.stamp)) return;
+    if (this.#invalidations.covers(since, key, entry.tags)) return;
     const exact: CacheEntry = entry.similarity === undefined && entry.matchedText === undefined ? entry : answerTo(key, entry);
     const written = this.#allLayers("backfill", (layer) => layer.set(key, exact, IF_NEWER), key, found.index);
     if (written instanceof Promise) this.#track(written);
@@ -380,12 +393,13 @@ export class Cache implements CacheHandle {
 
   async #invalidateLayers(below: number, invalidation: Invalidation): Promise<void> {
     if (invalidation.type === "delete") for (const id of invalidation.ids) this.#overtakeLoad(id);
+    const end = this.#invalidations.begin(invalidation);
     const run = (layer: CacheLayer): MaybePromise<void> => {
       if (invalidation.type === "tags") return layer.invalidateTags(invalidation.tags);
       if (invalidation.type === "clear") return layer.clear(invalidation.namespace);
       return Promise.all(invalidation.ids.map((id) => layer.delete(keyFromId(id)))).then(() => {});
     };
-    await this.#allLayers(`remote ${invalidation.type}`, run, undefined, below);
+    await Promise.resolve(this.#allLayers(`remote ${invalidation.type}`, run, undefined, below)).finally(end);
     if (invalidation.type === "delete") {
       for (const id of invalidation.ids)
         for (const layer of this.layers.slice(0, below)) this.#emitter.emit("evict", { layer: layer.name, id, reason: "remote" });

@@ -1,4 +1,4 @@
-import { createKey, type KeyOptions } from "../key.ts";
+import { assertUserNamespace, createKey, type KeyOptions } from "../key.ts";
 import type { CacheKey } from "../types.ts";
 
 /** Keys of short, frequent texts are memoized, bounded in count per namespace and in namespaces. */
@@ -20,6 +20,7 @@ export class KeyMemo {
   }
 
   key(text: string, options: KeyOptions): CacheKey {
+    if (options.namespace !== undefined) assertUserNamespace(options.namespace);
     if (options.params !== undefined || text.length > TEXT_LENGTH) return createKey(text, options, this.#maxKeyLength);
     const memo = options.namespace === undefined ? this.#defaultNamespace : this.#byNamespace.get(options.namespace);
     return memo?.get(text) ?? this.#remember(text, options, memo);

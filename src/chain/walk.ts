@@ -18,8 +18,10 @@ export interface LayerWalkOptions {
   defaultTimeout: number;
   now: () => number;
   emitter: Emitter;
-  /** Copy an entry found in a lower layer into the layers above it. */
-  backfill: (key: CacheKey, found: Found) => void;
+  /** Copy an entry found in a lower layer into the layers above it; `since` is `generation()` when that read started. */
+  backfill: (key: CacheKey, found: Found, since: number) => void;
+  /** The chain's invalidation generation, noted when a read of a lower layer starts. */
+  generation: () => number;
   /** A layer threw or timed out: the chain reports it and counts a miss. */
   onError: (layer: CacheLayer, operation: string, error: Error, key: CacheKey) => void;
   /** Time 1 in this many lookups for `sample` listeners. */
@@ -48,6 +50,7 @@ export class LayerWalk {
   #backfill: LayerWalkOptions["backfill"];
   #onError: LayerWalkOptions["onError"];
   #protect: LayerWalkOptions["protect"];
+  #generation: LayerWalkOptions["generation"];
   #timed = false;
   /** Time 1 in this many lookups for `sample` listeners; 0 while nobody listens. */
   #sampleEvery = 0;
@@ -57,8 +60,9 @@ export class LayerWalk {
   #layerMisses: number[];
   #misses = 0;
 
-  constructor({ layers, defaultTimeout, now, emitter, backfill, onError, sampleEvery, protect }: LayerWalkOptions) {
+  constructor({ layers, defaultTimeout, now, emitter, backfill, onError, sampleEvery, protect, generation }: LayerWalkOptions) {
     this.#protect = protect;
+    this.#generation = generation;
     this.#samplingRate = sampleEvery;
     this.#layers = layers;
     this.#timeouts = layers.map((layer) => layer.timeout ?? defaultTimeout);
@@ -125,6 +129,7 @@ export class LayerWalk {
     for (let i = first; i < this.#layers.length; i++) {
       const layer = this.#layers[i]!;
       const layerStarted = this.#timed && started !== UNTIMED ? performance.now() : UNTIMED;
+      const since = i === 0 ? 0 : this.#generation();
       let answer: MaybePromise<LayerHit | undefined>;
       try {
         answer = layer.get(key);
@@ -136,12 +141,12 @@ export class LayerWalk {
         const index = i;
         return settle(answer, this.#timeouts[i]!, layer.name, "get", (error) => this.#onError(layer, "get", error, key)).then(
           (entry) => {
-            const result = this.#consider(key, index, this.#protect(entry), stale, started, layerStarted);
+            const result = this.#consider(key, index, this.#protect(entry), stale, started, layerStarted, since);
             return result?.fresh ? result : this.#from(key, index + 1, result ?? stale, started);
           },
         );
       }
-      const result = this.#consider(key, i, i === 0 ? answer : this.#protect(answer), stale, started, layerStarted);
+      const result = this.#consider(key, i, i === 0 ? answer : this.#protect(answer), stale, started, layerStarted, since);
       if (result?.fresh) return result;
       stale = result ?? stale;
     }
@@ -151,7 +156,8 @@ export class LayerWalk {
   /**
    * A fresh hit (counted, back-filled), the stale candidate to keep, or undefined to go on. An exact
    * layer's entry must carry the query's digest: one stored for another key (a hash collision, bytes
-   * copied between keys, an older format) is a miss and an E_INTEGRITY error. Semantic layers answer
+   * copied between keys, an older format) is a miss and an E_INTEGRITY error, and a key without a
+   * digest (`keyFromId`) reads nothing. Semantic layers answer
    * with other keys' entries by design and check what they match themselves.
    */
   #consider(
@@ -161,8 +167,9 @@ export class LayerWalk {
     stale: Found | undefined,
     started: number,
     layerStarted: number,
+    since: number,
   ): Found | undefined {
-    if (entry !== undefined && entry.digest !== key.digest && !this.#layers[index]!.semantic) {
+    if (entry !== undefined && (entry.digest !== key.digest || !key.digest) && !this.#layers[index]!.semantic) {
       this.#onError(this.#layers[index]!, "get", foreignEntry(this.#layers[index]!.name), key);
       entry = undefined;
     }
@@ -172,7 +179,7 @@ export class LayerWalk {
         const found: Found = { entry, index, fresh: true };
         this.#hits[index]!++;
         if (started !== UNTIMED) this.#timedEnd(key, index, started, entry);
-        if (index > 0) this.#backfill(key, found);
+        if (index > 0) this.#backfill(key, found, since);
         return found;
       }
       if (!stale && entry.graceUntil !== undefined && entry.graceUntil > now) {

@@ -1,4 +1,5 @@
-// Pins src/entry.ts (maxTtl), src/key.ts (params depth), src/chain/cache.ts (a loader's undefined), src/server/app.ts (400s).
+// Pins src/entry.ts (maxTtl), src/key.ts (params depth, reserved namespace), src/chain/cache.ts (a loader's undefined),
+// src/server/app.ts (400s).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -177,5 +178,30 @@ describe("params nested 100 000 levels deep", () => {
     } finally {
       await cache.close();
     }
+  });
+});
+
+describe("the reserved namespace", () => {
+  test("keys of the chain refuse it: the warming plugin's frequency table can be neither read nor replaced over HTTP", async () => {
+    const cache = createCache({ layers: [memory()] });
+    expect(await codeOf(() => cache.get("frequency table of warming", { namespace: "_ragcache" }))).toBe("E_INVALID_KEY");
+    expect(await codeOf(() => cache.set("x", 1, { namespace: "_ragcache", params: { k: 1 } }))).toBe("E_INVALID_KEY");
+    const app = createServerApp({ cache });
+    const path = `/v1/cache/_ragcache/${encodeURIComponent("frequency table of warming")}`;
+    const put = await app.request(path, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ value: { version: 1, counters: [] } }),
+    });
+    expect(put.status).toBe(400);
+    expect((await app.request(path)).status).toBe(400);
+    const lookup = await app.request("/v1/lookup", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "frequency table of warming", namespace: "_ragcache" }),
+    });
+    expect(lookup.status).toBe(400);
+    await app.close();
+    await cache.close();
   });
 });

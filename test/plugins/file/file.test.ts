@@ -3,8 +3,9 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCache, createKey, isRagCacheError, type CacheEvents } from "ragcache";
+import { createCache, createKey, isRagCacheError, type CacheEvents, type CacheLayer, type LayerHit } from "ragcache";
 import { file } from "ragcache/file";
+import { memory } from "ragcache/memory";
 import { layerConformance, manualClock, testContext, testEntry } from "ragcache/testing";
 
 const root = mkdtempSync(join(tmpdir(), "ragcache-file-"));
@@ -186,5 +187,50 @@ function fileLayerTests(): void {
     await Promise.all(writes);
     await layer.set(createKey("after"), testEntry(createKey("after"), "after"));
     expect((await layer.get(createKey("after")))?.value).toBe("after");
+  });
+
+  test("a back-fill (ifNewer) stores over an older entry or none, never over a newer one", async () => {
+    const layer = file({ dir: freshDir() });
+    const key = createKey("q");
+    const [older, newer, newest] = [testEntry(key, "older"), testEntry(key, "newer"), testEntry(key, "newest")];
+    await layer.set(key, older, { ifNewer: true });
+    expect((await layer.get(key))?.value).toBe("older");
+    await layer.set(key, newer);
+    await layer.set(key, older, { ifNewer: true });
+    expect((await layer.get(key))?.value).toBe("newer");
+    await layer.set(key, newest, { ifNewer: true });
+    expect((await layer.get(key))?.value).toBe("newest");
+  });
+
+  test("back-fills racing newer plain writes of the same keys never land over them (100 keys)", async () => {
+    const layer = file({ dir: freshDir() });
+    const keys = Array.from({ length: 100 }, (_, i) => createKey(`q${i}`));
+    const olders = keys.map((key) => testEntry(key, "older"));
+    const newers = keys.map((key) => testEntry(key, "newer"));
+    await Promise.all(
+      keys.map((key, i) => Promise.all([layer.set(key, newers[i]!), layer.set(key, olders[i]!, { ifNewer: true })])),
+    );
+    const stale = [];
+    for (const key of keys) if ((await layer.get(key))?.value !== "newer") stale.push(key.text);
+    expect(stale).toEqual([]);
+  });
+
+  test("in a chain, a back-fill read from a lower layer before another writer's newer entry landed in the file is dropped", async () => {
+    const upper = file({ dir: freshDir() });
+    const lower = memory({ name: "lower" });
+    const key = createKey("q");
+    lower.set(key, testEntry(key, "old"));
+    const writtenMeanwhile = testEntry(key, "new");
+    const late: CacheLayer = {
+      ...lower,
+      get: (asked) => {
+        const hit = lower.get(asked);
+        return Promise.resolve(upper.set(key, writtenMeanwhile)).then(() => hit as LayerHit | undefined);
+      },
+    };
+    const cache = createCache({ layers: [upper, late] });
+    expect(await cache.get(key)).toBe("old");
+    await cache.close();
+    expect((await upper.get(key))?.value).toBe("new");
   });
 }

@@ -94,3 +94,15 @@ describe("redis layer invalidation bus", () => {
     await cache.close();
   });
 });
+
+describe("closing with the bus on", () => {
+  test("close() returns while Redis is unreachable (the subscription never settles)", async () => {
+    const dead = await startRedis();
+    await dead.stop();
+    const cache = createCache({ layers: [memory(), redis({ url: dead.url, prefix: PREFIX, log: () => {} })] });
+    cache.on("error", () => {});
+    expect(await cache.get("q")).toBeUndefined();
+    const closed = await Promise.race([cache.close().then(() => "closed"), Bun.sleep(5_000).then(() => "still waiting")]);
+    expect(closed).toBe("closed");
+  });
+});

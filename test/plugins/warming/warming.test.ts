@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCache, createKey, type Cache, type CacheLayer, type KeyParams } from "ragcache";
+import { createCache, createKey, RESERVED_NAMESPACE, type Cache, type CacheLayer, type KeyParams, type LayerHit } from "ragcache";
 import { memory } from "ragcache/memory";
 import { metrics } from "ragcache/metrics";
 import { warming, type WarmingOptions, type WarmingProgress } from "ragcache/warming";
@@ -189,15 +189,30 @@ describe("warming frequency table", () => {
     await rm(dir, { recursive: true });
   });
 
-  test("survives a restart in the chain's persistent layer, under a reserved namespace", async () => {
+  /** A chain over a persistent layer that learned "x" three times, closed; `restart` opens the next one over that layer. */
+  async function learnedInDurableLayer() {
     const durable = { ...memory({ name: "durable" }), persistent: true } satisfies CacheLayer;
     const loaders = { docs: (query: string) => query };
     const first = await setup({ loaders }, [memory(), durable]);
     await learn(first.cache, [["x", 3]]);
     await first.cache.close();
-    const second = await setup({ loaders }, [memory(), durable]);
+    return { durable, restart: () => setup({ loaders }, [memory(), durable]) };
+  }
+
+  test("survives a restart in the chain's persistent layer, under a reserved namespace", async () => {
+    const { restart } = await learnedInDurableLayer();
+    const second = await restart();
     expect(second.w.status().persistence).toBe("layer:durable");
     expect((await second.w.plan()).map((item) => [item.query, item.count])).toEqual([["x", 3]]);
     expect((await second.w.plan()).every((item) => item.namespace === "docs")).toBe(true);
+  });
+
+  test("a table entry that carries another key's digest is not read (the layer is read directly, without the chain)", async () => {
+    const { durable, restart } = await learnedInDurableLayer();
+    const table = createKey("frequency table of warming", { namespace: RESERVED_NAMESPACE });
+    const saved = durable.get(table) as LayerHit;
+    durable.set(table, { ...saved, digest: createKey("another question").digest, stamp: saved.stamp + 1 });
+    const second = await restart();
+    expect(second.w.status().tracked).toBe(0);
   });
 });

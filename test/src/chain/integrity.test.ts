@@ -4,7 +4,16 @@ import { Redis } from "ioredis";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCache, createKey, isRagCacheError, sha256Hex, type CacheEvents, type CacheKey, type CacheLayer } from "ragcache";
+import {
+  createCache,
+  createKey,
+  isRagCacheError,
+  keyFromId,
+  sha256Hex,
+  type CacheEvents,
+  type CacheKey,
+  type CacheLayer,
+} from "ragcache";
 import { chroma } from "ragcache/chroma";
 import { file } from "ragcache/file";
 import { memory } from "ragcache/memory";
@@ -106,6 +115,57 @@ describe("an entry answers only the key it was stored for", () => {
     expect(integrity[0]).toMatchObject({ layer: "chroma", key: B });
     await cache.close();
   }, 30_000);
+});
+
+describe("an entry written by an older version (no digest) is a miss in every tier", () => {
+  /** A's entry as a version without digests and write stamps stored it. */
+  const withoutDigest = () => ({ ...testEntry(A, "refunds within 30 days"), digest: undefined, stamp: undefined }) as never;
+
+  test("memory", async () => {
+    const layer = memory();
+    const { cache, integrity } = chainOver(layer);
+    layer.set(A, withoutDigest());
+    expect(cache.get(A)).toBeUndefined();
+    expect(integrity).toMatchObject([{ layer: "memory", key: A }]);
+    await cache.close();
+  });
+
+  test("file: a file of the previous format and one without digest", async () => {
+    const dir = join(root, "old-format");
+    const layer = file({ dir });
+    const { cache } = chainOver(layer);
+    await layer.set(A, withoutDigest());
+    expect(await cache.get(A)).toBeUndefined();
+    const folder = join(dir, sha256Hex(A.namespace).slice(0, 16));
+    const now = Date.now();
+    const previous = { v: 2, id: A.id, entry: { value: "refunds within 30 days", createdAt: now, expiresAt: now + 60_000 } };
+    writeFileSync(join(folder, `${fileNameOf(A)}.json`), JSON.stringify(previous));
+    expect(await cache.get(A)).toBeUndefined();
+    await cache.close();
+  });
+
+  test("chroma", async () => {
+    const layer = chroma({ url: chromaServer.url, collection: `old-format-${process.pid}`, timeout: "5s" });
+    const { cache } = chainOver(layer);
+    await layer.set(A, withoutDigest());
+    await layer.flush();
+    expect(await cache.get(A)).toBeUndefined();
+    await cache.close();
+  }, 30_000);
+});
+
+describe("a key without a digest (keyFromId)", () => {
+  test("reads nothing, even an entry stored with an empty digest, and cannot be stored under", async () => {
+    const layer = memory();
+    const { cache } = chainOver(layer);
+    const byId = keyFromId(A.id);
+    layer.set(byId, testEntry(byId, "stored under the bare id"));
+    expect(cache.get(byId)).toBeUndefined();
+    expect(cache.lookup(byId)).toBeUndefined();
+    expect(cache.set(byId, "v")).rejects.toMatchObject({ code: "E_INVALID_KEY" });
+    expect(cache.getOrSet(byId, () => "v")).rejects.toMatchObject({ code: "E_INVALID_KEY" });
+    await cache.close();
+  });
 });
 
 describe("over HTTP", () => {

@@ -1,6 +1,11 @@
-// Pins src/chain/cache.ts (back-fill and load ordering), src/chain/newest-writes.ts, plugins/memory, plugins/redis/store.ts.
+// Pins src/chain/cache.ts (back-fill and load ordering), src/chain/newest-writes.ts, plugins/memory, plugins/redis/store.ts,
+// plugins/redis/degradation.ts (back-fills routed to the fallback).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createCache, createKey, type CacheKey, type CacheLayer, type LayerHit } from "ragcache";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { file } from "ragcache/file";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { testContext, testEntry } from "ragcache/testing";
@@ -168,17 +173,19 @@ describe("back-fill into Redis", () => {
 });
 
 describe("memory layer ordering", () => {
-  test("refuses to replace an entry with an older stamp, accepts a newer one", () => {
+  test("a back-fill (ifNewer) never replaces an entry with an older stamp; a plain write always lands", () => {
     const layer = memory();
     layer.attach!(testContext());
     const key = createKey("q");
     const older = testEntry(key, "older");
     const newer = testEntry(key, "newer");
     layer.set(key, newer);
-    layer.set(key, older);
+    layer.set(key, older, { ifNewer: true });
     expect(valueIn(layer, key)).toBe("newer");
-    layer.set(key, testEntry(key, "newest"));
+    layer.set(key, testEntry(key, "newest"), { ifNewer: true });
     expect(valueIn(layer, key)).toBe("newest");
+    layer.set(key, older);
+    expect(valueIn(layer, key)).toBe("older");
   });
 
   test("an entry stored for another key never blocks the key's own write", () => {
@@ -187,7 +194,65 @@ describe("memory layer ordering", () => {
     const foreign = testEntry(createKey("other"), "foreign");
     const own = testEntry(key, "own");
     layer.set(key, { ...foreign, stamp: own.stamp + 1 });
-    layer.set(key, own);
+    layer.set(key, own, { ifNewer: true });
     expect(valueIn(layer, key)).toBe("own");
+  });
+});
+
+describe("back-fill into the file fallback", () => {
+  test("with Redis down, a back-fill routed to the fallback never overwrites a newer entry there", async () => {
+    const dead = await startRedis();
+    await dead.stop();
+    const fallback = file({ dir: mkdtempSync(join(tmpdir(), "ragcache-fallback-ifnewer-")) });
+    const l2 = redis({
+      url: dead.url,
+      prefix: "down:",
+      failureThreshold: 1,
+      probeInterval: 60_000,
+      invalidationBus: false,
+      fallback,
+      log: quiet,
+    });
+    const lower = memory({ name: "lower" });
+    const cache = createCache({ layers: [l2, lateOnce(lower, async () => fallback.set(key, testEntry(key, "new")))] });
+    cache.on("error", quiet);
+    const key = cache.key("q");
+    lower.set(key, testEntry(key, "old"));
+    expect(await cache.get("q")).toBe("old");
+    await cache.close();
+    expect((await fallback.get(key))?.value).toBe("new");
+    rmSync(fallback.dir, { recursive: true, force: true });
+  });
+});
+
+describe("entries of another process whose clock runs ahead", () => {
+  /** Redis holds an entry of "q" stamped by a process whose clock is a minute ahead of this one's. */
+  async function aheadInRedis(prefix: string, late = false) {
+    const l1 = memory();
+    const l2 = redis({ url: server.url, prefix, log: quiet });
+    const cache = createCache({ layers: [l1, late ? lateOnce(l2, () => Bun.sleep(50)) : l2] });
+    const key = cache.key("q");
+    const ahead = testEntry(key, "written ahead");
+    await l2.set(key, { ...ahead, stamp: ahead.stamp + 60_000_000 });
+    return { cache, l1, key };
+  }
+
+  test("a set here after that entry was back-filled into memory is what this process reads next", async () => {
+    const { cache, l1, key } = await aheadInRedis("ahead-set:");
+    expect(await cache.get("q")).toBe("written ahead");
+    expect(valueIn(l1, key)).toBe("written ahead");
+    await cache.set("q", "mine");
+    expect(await cache.get("q")).toBe("mine");
+    await cache.close();
+  });
+
+  test("a read of it that started before a set here is not back-filled over the set", async () => {
+    const { cache, l1, key } = await aheadInRedis("ahead-late:", true);
+    const late = cache.get("q");
+    await Bun.sleep(10);
+    await cache.set("q", "mine");
+    expect(await late).toBe("written ahead");
+    expect(valueIn(l1, key)).toBe("mine");
+    await cache.close();
   });
 });
