@@ -94,6 +94,7 @@ export const feedback = createRoute({
     400: invalid,
     401: unauthorized,
     501: json(errorBody, "No layer of this cache takes feedback."),
+    503: json(errorBody, "A layer could not record the verdict (its store is unreachable)."),
   },
 });
 

@@ -48,7 +48,11 @@ export function dataRoutes(cache: Cache, { read, admin }: Guards): OpenAPIHono {
       return c.json({ error: "no layer of this cache takes feedback (a semantic layer such as chroma does)" }, 501);
     const { query, namespace, params, matchedText, verdict } = c.req.valid("json");
     const key = cache.key(query, { namespace, params });
-    await Promise.all(layers.map((layer) => layer.judge(key, matchedText, verdict)));
+    try {
+      await Promise.all(layers.map((layer) => layer.judge(key, matchedText, verdict)));
+    } catch (error) {
+      return c.json({ error: `the verdict was not recorded: ${(error as Error).message}` }, 503);
+    }
     // As cache.reject: the match was back-filled under the query's key, so a wrong one must go from every layer.
     if (verdict === "wrong") await cache.delete(key);
     return c.json({ recorded: verdict, layers: layers.map((layer) => layer.name) }, 200);

@@ -90,7 +90,7 @@ describe("feedback on semantic matches", () => {
     await cache.close();
   });
 
-  test("POST /v1/feedback records a verdict; a bad body is a 400 with the reason, a cache without a semantic layer a 501", async () => {
+  test("POST /v1/feedback records a verdict; a bad body is a 400 with the reason, no semantic layer a 501, an unreachable Chroma a 503", async () => {
     const semantic = chroma({ url: server.url, collection: server.collection(), timeout: "5s" });
     const cache = createCache({ layers: [memory(), semantic], layerTimeout: "10s" });
     const app = createServerApp({ cache });
@@ -115,6 +115,14 @@ describe("feedback on semantic matches", () => {
       body: JSON.stringify({ query: "a", matchedText: "b", verdict: "right" }),
     });
     expect(none.status).toBe(501);
+    const unreachable = chroma({ url: "http://127.0.0.1:9", timeout: "200ms", retryAfter: "10ms" });
+    const down = await createServerApp({ cache: createCache({ layers: [unreachable] }) }).request("/v1/feedback", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "a", matchedText: "b", verdict: "wrong" }),
+    });
+    expect(down.status).toBe(503);
+    expect((await down.json()).error).toMatch(/^the verdict was not recorded: /);
   });
 
   test("bad feedback is a typed error, never a crash", async () => {
