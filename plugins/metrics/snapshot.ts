@@ -1,4 +1,4 @@
-import type { CacheHandle } from "../../src/index.ts";
+import type { CacheHandle, CacheStats } from "../../src/index.ts";
 import { poolOf, type Collector, type LayerErrors, type WarmingMetrics } from "./collector.ts";
 import type { LatencySummary } from "../../src/index.ts";
 import type { HitRateWindow } from "./hit-rate-window.ts";
@@ -29,16 +29,9 @@ export interface LayerMetrics {
 /** What `metrics().snapshot()` answers: the chain overall, per layer, and warming progress. */
 export interface MetricsSnapshot {
   at: string;
-  overall: {
-    hits: number;
-    misses: number;
+  /** The chain's own counters (`cache.stats()` without its layer rows), plus what the plugin measured. */
+  overall: Omit<CacheStats, "layers"> & {
     requests: number;
-    hitRate: number;
-    sets: number;
-    deletes: number;
-    loads: number;
-    errors: number;
-    inflight: number;
     /** Every sampled lookup, hit or miss (a miss ends before its loader runs). */
     latency: LatencySummary;
     missLatency: LatencySummary;
