@@ -46,7 +46,8 @@ describe("chroma layer", () => {
   test("Chroma hanging: each call gives up at the request deadline, then fails fast until retryAfter", async () => {
     server = await startChroma({ private: true });
     const layer = chroma({ url: server.url, collection: "hang", timeout: 400, retryAfter: 60_000 });
-    const cache = createCache({ layers: [layer] });
+    // A chain budget far above the layer's deadline, so the layer's own timeout is the one that fires.
+    const cache = createCache({ layers: [layer], layerTimeout: "10s" });
     const errors = recordErrors(cache);
     await cache.set("what is rag", "answer");
     await layer.flush();
