@@ -44,17 +44,18 @@ export class GetBatch {
     this.#keys = [];
     this.#resolves = [];
     this.#rejects = [];
-    if (keys.length === 1) {
-      this.#run((client) => client.get(keys[0]!)).then(resolves[0], rejects[0]);
-      return;
+    const failed = (error: unknown) => {
+      for (const reject of rejects) reject(error);
+    };
+    // Thrown rather than rejected (a client that refuses the call outright), it must still settle every lookup.
+    try {
+      if (keys.length === 1) this.#run((client) => client.get(keys[0]!)).then(resolves[0], failed);
+      else
+        this.#run((client) => client.mget(keys)).then((values) => {
+          for (let i = 0; i < resolves.length; i++) resolves[i]!(values[i] ?? null);
+        }, failed);
+    } catch (error) {
+      failed(error);
     }
-    this.#run((client) => client.mget(keys)).then(
-      (values) => {
-        for (let i = 0; i < resolves.length; i++) resolves[i]!(values[i] ?? null);
-      },
-      (error: unknown) => {
-        for (const reject of rejects) reject(error);
-      },
-    );
   };
 }
