@@ -142,12 +142,12 @@ writeTopic("redis-pool", {
     met: ratio(inflight) >= 0.9,
     measured: formatRatio(ratio(inflight)),
     whyMissed:
-      "the chain decodes the JSON entry on every hit while raw GET returns the string; see raw GET+parse for what decoding alone costs",
+      "the chain decodes and freezes the JSON entry on every hit while raw GET returns the string; see raw GET+parse for what decoding alone costs",
   })),
   notes: [
     `Best pool size in this run (throughput at 64 in flight): ${best}; the default (\`maxConnections\`) is ${DEFAULT_POOL}. At 1 in flight every pool size uses the same first connection, so differences in those rows are noise.`,
-    "One auto-pipelined connection already batches every command issued in the same tick; on loopback 4 or 8 connections only add syscalls and client CPU per op (last column), while 1 and 2 tie within this machine's noise. The default of 2 also keeps one large value or a long SCAN from stalling every other hit. A remote Redis with real network latency may favour more: measure there.",
-    "At 64 in flight the client is CPU-bound: raw GET returns a string, the chain returns the decoded object. JSON.parse of the 1 KB entry alone costs about as much as the whole raw GET (compare raw GET+parse), so 0.9× of raw GET is out of reach for any cache that returns objects; the fair comparison is raw GET+parse.",
+    "Lookups issued in the same turn share one MGET, so at 64 in flight a pool of any size sends one command per turn for the hits; more connections only matter for other commands. The default of 2 keeps one large value or a long SCAN from stalling every other command. A remote Redis with real network latency may favour more: measure there.",
+    "At 64 in flight the client is CPU-bound: raw GET returns a string, the chain returns the decoded and frozen object. JSON.parse of the 1 KB entry alone costs about as much as the whole raw GET (compare raw GET+parse), so 0.9× of raw GET is out of reach for any cache that returns objects; the fair comparison is raw GET+parse, and freezing the value's array adds 0.5-1 µs per hit on top.",
   ],
   packages: ["ioredis"],
   extraVersions: { "redis-server": redisServerVersion() ?? "unknown" },

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { CacheEntry, LayerHit } from "../../src/index.ts";
 import { FORMAT_VERSION, decodeEntry, encodeEntry } from "./codec.ts";
 import type { Client } from "./connect.ts";
+import { GetBatch } from "./get-batch.ts";
 import { RELEASE_IF_HELD, waitersOf, type Fence } from "./lock.ts";
 import { Pool } from "./pool.ts";
 
@@ -78,6 +79,7 @@ export function redisStore(
 ) {
   const tagKey = (tag: string) => `${prefix}#tag:${tag}`;
   const pattern = prefix.replace(/[*?[\]\\]/g, "\\$&");
+  const batch = clustered ? undefined : new GetBatch((command) => pool.run(command));
   for (const client of pool.clients) {
     client.defineCommand("ragSetIfNewer", { lua: SET_IF_NEWER });
     client.defineCommand("ragFencedSet", { lua: FENCED_SET_TAGGED });
@@ -148,6 +150,7 @@ export function redisStore(
   return {
     /** The stored text; decoding is left to the caller so that a hit costs one promise step, not two. */
     get(id: string): Promise<string | null> {
+      if (batch) return batch.get(prefix + id);
       return pool.run((client) => client.get(prefix + id));
     },
     decode(raw: string | null): LayerHit | undefined {

@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCache, createKey, isRagCacheError, loadConfig } from "ragcache";
+import { createCache, createKey, isRagCacheError, loadConfig, type CacheLayer } from "ragcache";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { layerConformance, testContext, testEntry } from "ragcache/testing";
@@ -59,7 +59,7 @@ function redisLayerTests(): void {
     layer.attach!(testContext());
     await layer.get(createKey("warm-up"));
     await until(() => layer.stats().open === 4);
-    const gets = Array.from({ length: 64 }, (_, i) => layer.get(createKey(`q${i}`)));
+    const gets = await getsApart(layer, 64);
     expect(layer.stats()).toMatchObject({ connections: 4, open: 4, busy: 4, inFlight: 64, queued: 0, exhausted: false });
     await Promise.all(gets);
     expect(layer.stats()).toMatchObject({ busy: 0, inFlight: 0 });
@@ -80,7 +80,7 @@ function redisLayerTests(): void {
     layer.attach!(context);
     await layer.get(createKey("warm-up"));
     const blocked = await blockRedis(500);
-    const gets = Array.from({ length: 10 }, (_, i) => layer.get(createKey(`q${i}`)));
+    const gets = await getsApart(layer, 10);
     expect(layer.stats()).toMatchObject({ busy: 2, inFlight: 2, queued: 8, exhausted: false });
     await until(() => layer.stats().exhausted === true);
     expect(layer.stats()).toMatchObject({ queued: 8, exhausted: true });
@@ -179,6 +179,16 @@ async function blockRedis(ms: number): Promise<{ done: Promise<void> }> {
   const done = blocker.eval(script, 0, ms).then(() => blocker.disconnect());
   await Bun.sleep(10);
   return { done };
+}
+
+/** Lookups one microtask turn apart, so that each is a command of its own (lookups of one turn share an MGET). */
+async function getsApart(layer: CacheLayer, count: number): Promise<Promise<unknown>[]> {
+  const gets: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    gets.push(Promise.resolve(layer.get(createKey(`q${i}`))));
+    await Promise.resolve();
+  }
+  return gets;
 }
 
 async function until(condition: () => boolean): Promise<void> {

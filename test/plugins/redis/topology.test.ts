@@ -55,6 +55,16 @@ describe("redis layer topologies", () => {
     }
   });
 
+  test("concurrent lookups of keys in many slots are each answered, on a cluster and through Sentinel", async () => {
+    for (const where of [{ cluster: cluster() }, { sentinel: viaSentinel() }]) {
+      const cache = createCache({ layers: [redis({ ...where, prefix: "many:", log: () => {} })] });
+      const texts = Array.from({ length: 32 }, (_, i) => `question ${i}`);
+      for (const text of texts) await cache.set(text, text);
+      expect(await Promise.all([...texts, "never stored"].map((text) => cache.get(text)))).toEqual([...texts, undefined]);
+      await cache.close();
+    }
+  });
+
   test("a back-fill write never replaces a newer entry, and keeps its tags, on a cluster and through Sentinel", async () => {
     for (const where of [{ cluster: cluster() }, { sentinel: viaSentinel() }]) {
       const cache = createCache({ layers: [redis({ ...where, prefix: "ifnewer:", log: () => {} })] });
