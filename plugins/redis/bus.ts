@@ -97,6 +97,8 @@ export function invalidationBus(config: BusConfig) {
     subscribed,
     /** No other process listens on the channel (always false where presence is not tracked). */
     alone: (): boolean => presence.alone,
+    /** Other processes known to listen on the channel; undefined while not counted (or not tracked). */
+    peers: (): number | undefined => presence.others,
     /** Publishes an invalidation, unless no other process listens (then nothing is sent: undefined). */
     publish(invalidation: Invalidation): Promise<unknown> | undefined {
       if (presence.alone) return void presence.unpublished(invalidation);

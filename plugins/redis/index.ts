@@ -229,6 +229,7 @@ export function redis(options: RedisLayerOptions = {}): RedisLayer {
         state: breaker.isOpen ? "degraded" : "up",
         ...pool.stats(),
         pendingReconcile: journal.size,
+        ...(bus ? { busPeers: bus.peers() ?? null } : {}),
         healthCheckInterval: settings.healthCheckMs / 1000,
         ...(fallback ? { fallback: fallback.stats?.() ?? {} } : {}),
         ...(flights ? { flights: flights.stats() } : {}),

@@ -21,6 +21,11 @@ export class Presence {
   #recentSince = performance.now();
   #overflowedAt = Number.NEGATIVE_INFINITY;
 
+  /** How many other processes listen, as far as this one knows; undefined until a count came back. */
+  get others(): number | undefined {
+    return Number.isFinite(this.#others) ? this.#others : undefined;
+  }
+
   /** No other process listens: an invalidation can stay unpublished (kept for replay). */
   get alone(): boolean {
     return this.#others === 0;
