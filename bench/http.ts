@@ -210,7 +210,7 @@ writeTopic("http", {
       goal: `W6: a cached GET hit through ragcache/hono serves ≥ ${GOAL}× the requests/s of the plain Hono JSON route`,
       met: getRatio >= GOAL,
       measured: `${getRatio.toFixed(2)}×`,
-      whyMissed: `A Hono route with any middleware goes through Hono's async compose: the empty-middleware row runs at ${ratio(2, 0)} the plain route in this run (server CPU ${cpuRatio(2, 0)}, in process ${inProcessRatio(2).toFixed(2)}×), and the cached hit at ${ratio(1, 0)} (server CPU ${cpuRatio(1, 0)}, in process ${inProcessRatio(1).toFixed(2)}×). The hit skips the route's JSON.stringify and answers without awaiting (key, L1 lookup, a Response over prebuilt headers), which about pays for the compose; the rounds column shows how far one variant moves between rounds on this machine.`,
+      whyMissed: `A Hono route with any middleware goes through Hono's async compose: the empty-middleware row runs at ${ratio(2, 0)} the plain route in this run (server CPU ${cpuRatio(2, 0)}, in process ${inProcessRatio(2).toFixed(2)}×), and the cached hit at ${ratio(1, 0)} (server CPU ${cpuRatio(1, 0)}, in process ${inProcessRatio(1).toFixed(2)}×). The hit skips the route's JSON.stringify and awaits nothing (key, L1 lookup, a Response over prepared headers), which about pays for the compose and for reading Authorization and Cache-Control (Bun builds a request's Headers on first access); in server instructions per request the hit and the plain route are level (RESULTS.md, Profiles). The rounds column shows how far one variant moves between rounds on this machine.`,
     },
     {
       goal: `a cached POST hit (body hashed into the key) serves ≥ ${POST_GOAL}× the uncached route`,
