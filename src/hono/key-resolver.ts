@@ -21,18 +21,24 @@ export function keyResolver(cache: Cache, namespace: string, keyOption?: KeyFunc
     const { text, params } = keyOfParts(parts);
     return cache.key(text, { namespace, params });
   };
+  const remember = (id: string, key: CacheKey): CacheKey => {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(id, key);
+    return key;
+  };
   const fromParts = (parts: RequestParts): CacheKey => {
     if (parts.body !== undefined && parts.body.length > MEMO_BODY_LIMIT) return build(parts);
     const id = `${parts.method} ${parts.path}\n${parts.query ?? ""}\n${parts.body ?? ""}`;
-    let key = memo.get(id);
-    if (!key) {
-      key = build(parts);
-      if (memo.size >= MEMO_LIMIT) memo.clear();
-      memo.set(id, key);
-    }
-    return key;
+    return memo.get(id) ?? remember(id, build(parts));
   };
   return (c) => {
+    const method = c.req.method;
+    if ((method === "GET" || method === "HEAD") && !c.req.url.includes("?")) {
+      // The commonest request, a GET without a query, is remembered by its path alone: no parts, no id
+      // to build. A path starts with "/", every other id with the method, so they never collide.
+      const path = c.req.path;
+      return memo.get(path) ?? remember(path, build({ method: "GET", path }));
+    }
     const parts = requestParts(c);
     return parts instanceof Promise ? parts.then(fromParts) : fromParts(parts);
   };

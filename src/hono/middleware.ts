@@ -3,7 +3,7 @@ import type { Cache } from "../chain/cache.ts";
 import { requestDirectives } from "../cache-control.ts";
 import { isRagCacheError, toError } from "../errors.ts";
 import type { Resolution } from "../options.ts";
-import type { CacheKey, Duration } from "../types.ts";
+import type { CacheKey, Duration, MaybePromise } from "../types.ts";
 import { keyResolver } from "./key-resolver.ts";
 import type { KeyFunction } from "./request-key.ts";
 import {
@@ -73,30 +73,13 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
   const storeHeaders = options.storeHeaders ?? SAFE_HEADERS;
   const tagsOption = options.tags ?? [];
 
-  return async function ragcacheMiddleware(c, next) {
-    const directives = requestDirectives(c.req.header("cache-control"));
-    if (!methods.has(c.req.method) || directives.noStore) return bypass(c, next);
-    // One client's authorized response must never answer another client.
-    if (!options.key && c.req.header("authorization") !== undefined) return bypass(c, next);
-    let key: CacheKey;
-    try {
-      const found = keyOf(c);
-      key = found instanceof Promise ? await found : found;
-    } catch (error) {
-      report(cache, "key", error);
-      return bypass(c, next);
-    }
-    let cached: Resolution<unknown> | undefined;
-    if (!directives.noCache) {
-      try {
-        const found = cache.lookup(key, ALLOW_STALE);
-        cached = found instanceof Promise ? await found : found;
-      } catch (error) {
-        report(cache, "lookup", error, key);
-        return bypass(c, next);
-      }
-      if (cached?.status === "hit" && isStoredResponse(cached.value)) return replay(cached.value, "HIT", cached.layer);
-    }
+  /** The miss path: the handler runs through the chain's single flight, and what may be shared is stored. */
+  const load = async (
+    c: Context,
+    next: Next,
+    key: CacheKey,
+    cached: Resolution<unknown> | undefined,
+  ): Promise<Response | void> => {
     let ran = false;
     let ownSucceeded = false;
     const handlerTags: string[] = [];
@@ -152,6 +135,53 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
     // The handler ran and failed, and an entry in grace answers instead; drop the failed response's headers.
     c.res = undefined;
     c.res = response;
+  };
+
+  /** A key or lookup that failed is reported, and the request goes to the handler uncached. */
+  const failed = (c: Context, next: Next, operation: string, error: unknown, key?: CacheKey) => {
+    report(cache, operation, error, key);
+    return bypass(c, next);
+  };
+
+  const answer = (c: Context, next: Next, key: CacheKey, cached: Resolution<unknown> | undefined) =>
+    cached?.status === "hit" && isStoredResponse(cached.value)
+      ? replay(cached.value, "HIT", cached.layer)
+      : load(c, next, key, cached);
+
+  const lookup = (c: Context, next: Next, key: CacheKey, noCache: boolean): MaybePromise<Response | void> => {
+    if (noCache) return load(c, next, key, undefined);
+    let found;
+    try {
+      found = cache.lookup(key, ALLOW_STALE);
+    } catch (error) {
+      return failed(c, next, "lookup", error, key);
+    }
+    if (!(found instanceof Promise)) return answer(c, next, key, found);
+    return found.then(
+      (cached) => answer(c, next, key, cached),
+      (error: unknown) => failed(c, next, "lookup", error, key),
+    );
+  };
+
+  // A hit awaits nothing: with the memory layer the key and the lookup answer synchronously, so a hit
+  // costs no promise beyond this function's own.
+  return async function ragcacheMiddleware(c, next) {
+    if (!methods.has(c.req.method)) return bypass(c, next);
+    const headers = c.req.raw.headers;
+    const directives = requestDirectives(headers.get("cache-control") ?? undefined);
+    // One client's authorized response must never answer another client.
+    if (directives.noStore || (!options.key && headers.has("authorization"))) return bypass(c, next);
+    let key;
+    try {
+      key = keyOf(c);
+    } catch (error) {
+      return failed(c, next, "key", error);
+    }
+    if (!(key instanceof Promise)) return lookup(c, next, key, directives.noCache);
+    return key.then(
+      (resolved) => lookup(c, next, resolved, directives.noCache),
+      (error: unknown) => failed(c, next, "key", error),
+    );
   };
 }
 

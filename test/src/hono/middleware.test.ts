@@ -81,6 +81,43 @@ describe("hono middleware", () => {
     expect(runs()).toBe(4);
   });
 
+  test("a GET without a query, with an empty one and a HEAD share an entry; the path's case does not", async () => {
+    const { app, runs } = setup();
+    app.get("/rag/Echo", (c) => c.json({ upper: true }));
+    await app.request("/rag/echo");
+    expect((await app.request("/rag/echo?")).headers.get("X-Cache")).toBe("HIT");
+    expect((await app.request("/rag/echo", { method: "HEAD" })).headers.get("X-Cache")).toBe("HIT");
+    const upper = await app.request("/rag/Echo");
+    expect([upper.headers.get("X-Cache"), await upper.json()]).toEqual(["MISS", { upper: true }]);
+    expect(runs()).toBe(1);
+  });
+
+  test("a layer answering with a promise replays the hit, and a key function that throws or rejects is a BYPASS", async () => {
+    const slow = chaos(memory({ name: "slow" }));
+    slow.delay(1);
+    const { app } = setup({ layers: [slow] });
+    await app.request("/rag/echo");
+    const hit = await app.request("/rag/echo");
+    expect([hit.headers.get("X-Cache"), hit.headers.get("X-Cache-Layer"), (await hit.json()).run]).toEqual(["HIT", "slow", 1]);
+    for (const key of [
+      () => {
+        throw new Error("no key");
+      },
+      () => Promise.reject(new Error("no key")),
+    ]) {
+      const cache = createCache({ layers: [memory()] });
+      caches.push(cache);
+      const errors: string[] = [];
+      cache.on("error", (e) => errors.push(`${e.layer}:${e.operation}`));
+      const keyed = new Hono();
+      keyed.use("*", ragcache({ cache, key }));
+      keyed.get("/", (c) => c.text("ok"));
+      const response = await keyed.request("/");
+      expect([response.status, response.headers.get("X-Cache"), await response.text()]).toEqual([200, "BYPASS", "ok"]);
+      expect(errors).toEqual(["hono:key"]);
+    }
+  });
+
   test("a hit in a lower layer says so in X-Cache-Layer", async () => {
     const l1 = memory({ name: "l1" });
     const { app } = setup({ layers: [l1, memory({ name: "l2" })] });
