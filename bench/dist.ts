@@ -27,14 +27,18 @@ const builtMemory = (await import(join(DIST, "memory.js"))) as typeof sourceMemo
 const random = seeded(7);
 const order = Array.from({ length: KEYS * 4 }, () => keyOf(Math.floor(random() * KEYS)));
 
-async function chain(core: typeof source, plugin: typeof sourceMemory) {
+function chain(core: typeof source, plugin: typeof sourceMemory) {
   const cache = core.createCache({ layers: [plugin.memory({ max: KEYS * 2 })], defaultTtl: "1h" });
-  for (let i = 0; i < KEYS; i++) await cache.set(keyOf(i), retrievalResult(i));
-  if (cache.get(order[0]!) === undefined) throw new Error("the chain missed a key it had just stored");
-  return { op: (i: number) => cache.get(order[i % order.length]!), close: () => cache.close() };
+  return { cache, op: (i: number) => cache.get(order[i % order.length]!), close: () => cache.close() };
 }
 
-const variants = { "source (src/)": await chain(source, sourceMemory), "built (dist/)": await chain(built, builtMemory) };
+const variants = { "source (src/)": chain(source, sourceMemory), "built (dist/)": chain(built, builtMemory) };
+// Filled key by key in turn: a chain filled first gets its keys and entries laid out before the other's
+// and reads 10-20 % faster, whichever code it runs (built/source measured 0.84-1.04x filled source
+// first, 0.79-1.34x filled built first).
+for (let i = 0; i < KEYS; i++) for (const { cache } of Object.values(variants)) await cache.set(keyOf(i), retrievalResult(i));
+for (const { cache } of Object.values(variants))
+  if (cache.get(order[0]!) === undefined) throw new Error("the chain missed a key it had just stored");
 type Name = keyof typeof variants;
 const names = Object.keys(variants) as Name[];
 const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Name, number[]>;
@@ -52,7 +56,7 @@ const ratio = medians["built (dist/)"] / medians["source (src/)"];
 writeTopic("dist", {
   title: "The built package on Bun (L1 hit)",
   method: [
-    `\`cache.get\` by text of ${KEYS} keys (1 KB values) in a seeded random order, memory layer only, ${ROUNDS} rounds of ${ROUND_MS} ms per variant, interleaved; medians.`,
+    `\`cache.get\` by text of ${KEYS} keys (1 KB values) in a seeded random order, memory layer only, ${ROUNDS} rounds of ${ROUND_MS} ms per variant, interleaved; medians. Both chains are filled key by key in turn, so neither gets its data laid out first.`,
     "`dist/` is `bun run build` (what an install runs); `src/` is the TypeScript this repo runs.",
   ],
   tables: [

@@ -119,7 +119,15 @@ export function createKey(text: string, options: KeyOptions = {}, maxKeyLength =
 export function keyOf(namespace: string, text: string, params: string): CacheKey {
   const digest = sha256Hex(`${namespace}\u0000${text}\u0000${params}`);
   const paramsHash = params === "" ? "" : sha256Hex(params).slice(0, 32);
-  return withLayerRef({ id: `${namespace}:${digest.slice(0, 32)}`, namespace, text, params, paramsHash, digest });
+  return withLayerRef({
+    id: `${namespace}:${digest.slice(0, 32)}`,
+    namespace,
+    text,
+    params,
+    paramsHash,
+    digest,
+    layerRef: undefined,
+  });
 }
 
 /**
@@ -139,12 +147,17 @@ export function keyFromId(id: string): CacheKey {
     params: "",
     paramsHash: "",
     digest: "",
+    layerRef: undefined,
   });
 }
 
-/** Adds the empty `layerRef` slot, hidden from enumeration so that keys still compare and serialize by their parts. */
+/**
+ * Hides the `layerRef` slot from enumeration, so that keys still compare and serialize by their parts.
+ * The slot is in the literal already: added afterwards, it would live outside the object (one more
+ * memory load on every L1 hit), while an attribute change keeps it inline and shared by every key.
+ */
 function withLayerRef(key: CacheKey): CacheKey {
-  return Object.defineProperty(key, "layerRef", { value: undefined, writable: true, enumerable: false });
+  return Object.defineProperty(key, "layerRef", { enumerable: false });
 }
 
 /** Refuses the reserved namespace for keys made through a chain (the chain's own state lives there). */

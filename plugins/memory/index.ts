@@ -11,7 +11,7 @@ import {
   type LayerContext,
   type LayerSetOptions,
 } from "../../src/index.ts";
-import { Lru, type LruNode, type RemoveReason } from "./lru.ts";
+import { Sieve, visit, type RemoveReason, type SieveNode } from "./sieve.ts";
 
 /**
  * Options of `memory()`, from code or as plain config (`{ "use": "memory", "max": 10000 }`): the one
@@ -24,7 +24,7 @@ import { Lru, type LruNode, type RemoveReason } from "./lru.ts";
 export const configSchema = z.strictObject({
   /** Layer name in events, stats and X-Cache-Layer. Default "memory". */
   name: z.string().min(1).default("memory"),
-  /** Most entries kept; the least recently used goes first. Default 10 000. */
+  /** Most entries kept; past it, entries not read lately go first (SIEVE eviction). Default 10 000. */
   max: z.number().int().positive().default(10_000),
   /** Most bytes kept, counting each value's JSON size. Default: no byte bound. */
   maxBytes: z.number().int().positive().optional(),
@@ -35,8 +35,8 @@ export type MemoryOptions = z.input<typeof configSchema>;
 const EVICT_REASON: Partial<Record<RemoveReason, EvictReason>> = { evict: "capacity" };
 
 /**
- * The L1 layer: an in-process LRU that keeps references to the cached values (no serialization on
- * a hit, so treat cached values as immutable). Answers synchronously.
+ * The L1 layer: an in-process map bounded by SIEVE eviction, keeping references to the cached values
+ * (no serialization on a hit, so treat cached values as immutable). Answers synchronously.
  * @example
  * ```ts
  * const cache = createCache({ layers: [memory({ max: 10_000 }), redis({ url })] });
@@ -46,7 +46,7 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
   const { name, max, maxBytes } = parseOptions(configSchema, options, "memory");
   let context: LayerContext | undefined;
   const byTag = new Map<string, Set<string>>();
-  const lru = new Lru({
+  const entries = new Sieve({
     max,
     ...(maxBytes
       ? { maxSize: maxBytes, sizeOf: (entry: CacheEntry) => Math.max(1, entry.size ?? serializedSize(entry.value)) }
@@ -72,25 +72,25 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
   return {
     name,
     get size() {
-      return lru.size;
+      return entries.size;
     },
     attach(layerContext) {
       context = layerContext;
     },
     // A key object read before holds this layer's node: a repeated read by the same key (a key memo,
-    // a precomputed key) costs no lookup. The node is trusted only while it is this list's and live.
+    // a precomputed key) costs no lookup. The node is trusted only while this list holds it.
     // Expiry is read from the entry, and the chain's clock is the one that counts.
     get(key: CacheKey) {
-      let node = key.layerRef as LruNode | undefined;
-      if (node !== undefined && node.owner === lru && node.live) lru.touch(node);
+      let node = key.layerRef as SieveNode | undefined;
+      if (node !== undefined && node.list === entries) visit(node);
       else {
-        node = lru.get(key.id);
+        node = entries.get(key.id);
         if (node === undefined) return undefined;
         if ("layerRef" in key) key.layerRef = node;
       }
       const entry = node.entry;
       if (keepUntil(entry) > now()) return entry;
-      lru.delete(key.id);
+      entries.delete(key.id);
       context?.emit("evict", { layer: name, id: key.id, reason: "expired" });
       return undefined;
     },
@@ -100,9 +100,9 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
      * must not make this process's newer write bounce off the entry it back-filled.
      */
     set(key: CacheKey, entry: CacheEntry, options?: LayerSetOptions) {
-      if (options?.ifNewer && backfillLoses(lru.peek(key.id), entry)) return;
-      if (keepUntil(entry) <= now()) return void lru.delete(key.id);
-      lru.set(key.id, entry);
+      if (options?.ifNewer && backfillLoses(entries.peek(key.id), entry)) return;
+      if (keepUntil(entry) <= now()) return void entries.delete(key.id);
+      entries.set(key.id, entry);
       for (const tag of entry.tags ?? []) {
         let ids = byTag.get(tag);
         if (!ids) byTag.set(tag, (ids = new Set()));
@@ -110,17 +110,17 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
       }
     },
     delete(key: CacheKey) {
-      lru.delete(key.id);
+      entries.delete(key.id);
     },
     clear(namespace?: string) {
-      if (namespace === undefined) return lru.clear();
+      if (namespace === undefined) return entries.clear();
       const prefix = `${namespace}:`;
-      for (const id of lru.keys()) if (id.startsWith(prefix)) lru.delete(id);
+      for (const id of entries.keys()) if (id.startsWith(prefix)) entries.delete(id);
     },
     invalidateTags(tags: readonly string[]) {
       for (const tag of tags) {
         for (const id of [...(byTag.get(tag) ?? [])]) {
-          if (lru.peek(id)?.tags?.includes(tag)) lru.delete(id);
+          if (entries.peek(id)?.tags?.includes(tag)) entries.delete(id);
         }
         byTag.delete(tag);
       }
@@ -129,7 +129,7 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
       return { state: "up" };
     },
     stats() {
-      return { entries: lru.size, tags: byTag.size, ...(maxBytes ? { bytes: lru.calculatedSize } : {}) };
+      return { entries: entries.size, tags: byTag.size, ...(maxBytes ? { bytes: entries.calculatedSize } : {}) };
     },
   };
 }

@@ -17,7 +17,7 @@ function memoryLayerTests(): void {
     expect((hit as { value: unknown }).value).toBe(value);
   });
 
-  test("max evicts the least recently used entry with reason capacity", () => {
+  test("max evicts an entry not read since the last eviction (b), not one read since (a), with reason capacity", () => {
     const layer = memory({ max: 2 });
     const context = testContext();
     layer.attach!(context);
@@ -29,6 +29,57 @@ function memoryLayerTests(): void {
     expect(layer.get(createKey("b"))).toBeUndefined();
     expect(layer.get(createKey("a"))).toBeDefined();
     expect(context.events).toEqual([{ event: "evict", payload: { layer: "memory", id: createKey("b").id, reason: "capacity" } }]);
+  });
+
+  test("entries read since they were stored outlive a burst of entries never read, which LRU eviction would push out", () => {
+    const layer = memory({ max: 100 });
+    const hot = Array.from({ length: 50 }, (_, i) => createKey(`hot ${i}`));
+    for (const key of hot) layer.set(key, testEntry(key, "hot"));
+    for (const key of hot) layer.get(key);
+    for (let i = 0; i < 100; i++) layer.set(createKey(`once ${i}`), testEntry(createKey(`once ${i}`), "once"));
+    expect(layer.size).toBe(100);
+    expect(hot.filter((key) => layer.get(key) === undefined)).toEqual([]);
+    expect(layer.get(createKey("once 0"))).toBeUndefined();
+    expect(layer.get(createKey("once 99"))).toBeDefined();
+  });
+
+  test("under any mix of writes, reads and deletes the bound holds and every entry that left is reported once", () => {
+    const layer = memory({ max: 16 });
+    const context = testContext();
+    layer.attach!(context);
+    const kept = new Set<string>();
+    let seed = 1;
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let i = 0; i < 5000; i++) {
+      const key = createKey(`q${Math.floor(random() * 40)}`);
+      const action = random();
+      if (action < 0.5) {
+        layer.set(key, testEntry(key, i));
+        kept.add(key.id);
+      } else if (action < 0.9) {
+        const hit = layer.get(key) as { value: unknown } | undefined;
+        expect(hit === undefined).toBe(!kept.has(key.id));
+      } else {
+        layer.delete(key);
+        kept.delete(key.id);
+      }
+      for (const { payload } of context.events.splice(0)) {
+        expect(kept.delete((payload as { id: string }).id)).toBe(true);
+      }
+      expect(layer.size).toBe(kept.size);
+      expect(layer.size).toBeLessThanOrEqual(16);
+    }
+  });
+
+  test("maxBytes holds when an entry grows, and the grown entry is the one kept", () => {
+    const layer = memory({ maxBytes: 300 });
+    const put = (q: string, bytes: number) => layer.set(createKey(q), testEntry(createKey(q), "x".repeat(bytes - 2)));
+    put("a", 100);
+    put("b", 100);
+    put("c", 100);
+    put("c", 250);
+    expect(layer.stats!().bytes).toBeLessThanOrEqual(300);
+    expect((layer.get(createKey("c")) as { value: string }).value.length).toBe(248);
   });
 
   test("an entry read after its grace is dropped, with an evict event of reason expired", () => {
@@ -70,7 +121,8 @@ function memoryLayerTests(): void {
     expect(layer.get(key)).toBeUndefined();
     layer.set(key, testEntry(key, "third"));
     expect((layer.get(key) as { value: unknown }).value).toBe("third");
-    for (const q of ["a", "b"]) layer.set(createKey(q), testEntry(createKey(q), q));
+    // The read above marks the entry: the first eviction passes it over ("a" goes), the second takes it.
+    for (const q of ["a", "b", "c"]) layer.set(createKey(q), testEntry(createKey(q), q));
     expect(layer.get(key)).toBeUndefined();
     expect(Object.keys(key)).not.toContain("layerRef");
     expect(JSON.stringify(key)).not.toContain("layerRef");
