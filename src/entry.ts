@@ -37,6 +37,11 @@ export function valueJson(entry: CacheEntry): string {
   return jsonOfEntry.get(entry) ?? toJson(entry.value);
 }
 
+/** Drops the JSON kept for a chain-made entry once every layer has stored it (a later `valueJson` computes it again). */
+export function forgetJson(entry: CacheEntry): void {
+  jsonOfEntry.delete(entry);
+}
+
 function toJson(value: unknown): string {
   let json: string | undefined;
   try {

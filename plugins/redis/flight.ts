@@ -139,11 +139,14 @@ export function distributedFlights(config: FlightConfig) {
     return flight.load();
   }
 
-  async function coordinate<V>(key: CacheKey, flight: Flight<V>): Promise<V> {
-    if (config.solitary()) {
-      counts.solitary++;
-      return flight.load();
-    }
+  /** Alone on the bus, the load runs at once, without an async frame of its own (the usual case of a lone process). */
+  function coordinate<V>(key: CacheKey, flight: Flight<V>): Promise<V> {
+    if (!config.solitary()) return acrossProcesses(key, flight);
+    counts.solitary++;
+    return flight.load();
+  }
+
+  async function acrossProcesses<V>(key: CacheKey, flight: Flight<V>): Promise<V> {
     if (config.unreachable() || !(await listen())) return alone(flight);
     const entry = config.prefix + key.id;
     const lock = lockKeyOf(entry);

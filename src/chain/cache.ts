@@ -142,11 +142,15 @@ export class Cache implements CacheHandle {
   }
 
   /** Write through every layer. Resolves when every layer has answered or timed out. */
-  async set<V>(query: Query, value: V, options: SetOptions<V> = {}): Promise<void> {
-    this.#assertOpen();
-    const key = this.key(query, options);
-    this.#loads.overtake(key.id);
-    await this.#writes.store(key, value, options);
+  set<V>(query: Query, value: V, options: SetOptions<V> = NO_OPTIONS): Promise<void> {
+    try {
+      this.#assertOpen();
+      const key = this.key(query, options);
+      this.#loads.overtake(key.id);
+      return this.#writes.write(key, this.#writes.entryOf(key, value, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** The cached value, or the loader's, run once for all concurrent callers of one key. */

@@ -69,12 +69,17 @@ export class Invalidations {
 
   /** This chain starts writing or deleting the key: reads of it that started before must not back-fill. */
   beginWrite(id: string): () => void {
-    this.#running++;
-    this.#changing.set(id, (this.#changing.get(id) ?? 0) + 1);
-    return () => this.#endWrite(id);
+    this.startWrite(id);
+    return () => this.endWrite(id);
   }
 
-  #endWrite(id: string): void {
+  /** `beginWrite` without the closure, for the write path: pair it with `endWrite`. */
+  startWrite(id: string): void {
+    this.#running++;
+    this.#changing.set(id, (this.#changing.get(id) ?? 0) + 1);
+  }
+
+  endWrite(id: string): void {
     this.#running--;
     const left = this.#changing.get(id)! - 1;
     if (left === 0) this.#changing.delete(id);

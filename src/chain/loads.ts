@@ -71,6 +71,8 @@ export class Loads {
 
   /** A miss or an entry in grace, settled as getOrSet answers it: the value only. */
   settledValue<V>(key: CacheKey, found: Found | undefined, loader: Loader<V>, options: GetOrSetOptions<V>): Promise<V> {
+    // A miss is the load itself: no resolution record and no step after it.
+    if (!found) return this.load(key, loader, options);
     return this.settle(key, found, loader, options).then((resolution) => resolution.value);
   }
 

@@ -1,10 +1,11 @@
-import { createEntry, keepUntil, nextStamp } from "../entry.ts";
+import { createEntry, forgetJson, keepUntil, nextStamp } from "../entry.ts";
+import { toError } from "../errors.ts";
 import { keyFromId } from "../key.ts";
 import type { SetOptions } from "../options.ts";
 import type { CacheEntry, CacheKey, CacheLayer, Duration, Invalidation, LayerHit, MaybePromise } from "../types.ts";
 import type { Emitter } from "./events.ts";
 import type { Invalidations } from "./invalidations.ts";
-import { callLayer } from "./layer-call.ts";
+import { settle } from "./layer-call.ts";
 import { NewestWrites } from "./newest-writes.ts";
 import type { Found } from "./walk.ts";
 
@@ -51,13 +52,6 @@ export class Writes {
     this.#o = options;
   }
 
-  /** Writes through every layer; answers the value as stored. */
-  async store<V>(key: CacheKey, value: V, options: SetOptions<V>): Promise<V> {
-    const entry = this.entryOf(key, value, options);
-    await this.write(key, entry);
-    return entry.value;
-  }
-
   entryOf<V>(key: CacheKey, value: V, options: SetOptions<V>): CacheEntry<V> {
     const o = this.#o;
     const tags = typeof options.tags === "function" ? options.tags(value) : options.tags;
@@ -73,17 +67,32 @@ export class Writes {
     });
   }
 
-  async write(key: CacheKey, entry: CacheEntry): Promise<void> {
+  /**
+   * Writes the entry through every layer. No async frame of its own: a write through memory + one
+   * remote layer costs the remote call's promise and one step after it.
+   */
+  write(key: CacheKey, entry: CacheEntry): Promise<void> {
+    const { invalidations } = this.#o;
     this.#newestWrites.record(key.id, entry.stamp);
-    const end = this.#o.invalidations.beginWrite(key.id);
-    let written: number;
+    invalidations.startWrite(key.id);
+    let written: MaybePromise<number>;
     try {
-      written = await this.allLayers("set", (layer) => layer.set(key, entry), key);
-    } finally {
-      end();
+      written = this.allLayers("set", (layer) => layer.set(key, entry), key);
+    } catch (error) {
+      invalidations.endWrite(key.id);
+      return Promise.reject(error);
     }
+    if (written instanceof Promise) return written.then((layers) => this.#written(key, entry, layers));
+    this.#written(key, entry, written);
+    return Promise.resolve();
+  }
+
+  #written(key: CacheKey, entry: CacheEntry, layers: number): void {
+    this.#o.invalidations.endWrite(key.id);
+    // Every layer has its copy now; the entry may live on in memory for long, its JSON need not.
+    forgetJson(entry);
     this.#o.counts.sets++;
-    this.#o.emitter.emit("set", { key, layers: written });
+    if (this.#o.emitter.has("set")) this.#o.emitter.emit("set", { key, layers });
   }
 
   async delete(key: CacheKey): Promise<void> {
@@ -111,7 +120,8 @@ export class Writes {
 
   /**
    * Runs an operation on the first `upTo` layers at once; answers how many succeeded. Stays
-   * synchronous when every layer answers synchronously (a back-fill into memory costs no promise).
+   * synchronous when every layer answers synchronously (a back-fill into memory costs no promise),
+   * and allocates a deadline and an error handler only for the layers that answer with a promise.
    */
   allLayers(
     operation: string,
@@ -120,25 +130,29 @@ export class Writes {
     upTo = this.#o.layers.length,
   ): MaybePromise<number> {
     const { layers, timeoutOf, onError } = this.#o;
-    let succeeded = 0;
-    let pending: Promise<void>[] | undefined;
+    let failures = 0;
+    let pending: Promise<unknown> | Promise<unknown>[] | undefined;
     for (let i = 0; i < upTo; i++) {
       const layer = layers[i]!;
-      let failed = false;
-      const result = callLayer(
-        layer,
-        operation,
-        () => run(layer),
-        timeoutOf(i),
-        (error) => {
-          failed = true;
-          onError(layer, operation, error, key);
-        },
-      );
-      if (result instanceof Promise) (pending ??= []).push(result.then(() => void (failed || succeeded++)));
-      else if (!failed) succeeded++;
+      let result: MaybePromise<void>;
+      try {
+        result = run(layer);
+      } catch (error) {
+        failures++;
+        onError(layer, operation, toError(error), key);
+        continue;
+      }
+      if (!(result instanceof Promise)) continue;
+      const settled = settle(result, timeoutOf(i), layer.name, operation, (error) => {
+        failures++;
+        onError(layer, operation, error, key);
+      });
+      if (pending === undefined) pending = settled;
+      else if (Array.isArray(pending)) pending.push(settled);
+      else pending = [pending, settled];
     }
-    return pending ? Promise.all(pending).then(() => succeeded) : succeeded;
+    if (pending === undefined) return upTo - failures;
+    return (Array.isArray(pending) ? Promise.all(pending) : pending).then(() => upTo - failures);
   }
 
   /**
