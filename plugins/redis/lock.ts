@@ -76,7 +76,7 @@ export function leaseCommands(pool: Pool, leaseMs: number) {
     client.defineCommand("ragRenew", { numberOfKeys: 2, lua: RENEW });
     client.defineCommand("ragRelease", { numberOfKeys: 2, lua: RELEASE });
   }
-  const run = <T>(command: (client: Locking) => Promise<T>) => pool.run((client) => command(client as Locking));
+  const run = <T>(command: (client: Locking) => Promise<T>) => pool.write((client) => command(client as Locking));
   return {
     acquire: (lock: string, entry: string, token: string): Promise<Attempt> =>
       run((client) => client.ragAcquire(lock, entry, waitersOf(lock), token, leaseMs)).then(([taken, found]) =>

@@ -43,11 +43,11 @@ const jsonOptions = z.strictObject({
   maxConnections: z.number().int().min(1).max(256).default(2),
   /** Budget to open a connection. Default "1s". */
   connectTimeout: positiveDurationSchema.default("1s"),
-  /** Budget of one command; a timed-out command is retried (see `retries`). Default "250ms". */
+  /** Budget of one command; a timed-out read is retried (see `retries`). Default "250ms". */
   commandTimeout: positiveDurationSchema.default("250ms"),
   /** A socket silent this long while commands wait is dropped and reconnected. Default "5s". Env `RAG_SOCKET_TIMEOUT` (seconds). */
   socketTimeout: positiveDurationSchema.default("5s"),
-  /** Retries of a command that timed out, on the least busy connection (every command here is idempotent). Default 1. */
+  /** Retries of a read that timed out, on the least busy connection. A change is not retried: Redis may still apply the one that timed out, and a retry could land after a newer change. Default 1. */
   retries: z.number().int().min(0).max(10).default(1),
   /** Commands one connection may have in flight; past it a command waits in the pool's queue. Default 512. */
   maxInFlightPerConnection: z.number().int().positive().default(512),

@@ -17,9 +17,10 @@ export interface PoolConfig {
 }
 
 /**
- * ioredis has no pool: this is one. N connections, auto-pipelined while the pool is busy; a command goes to the least busy
- * ready one, and waits in a queue only when every connection has `maxInFlightPerConnection` commands
- * out. A command that timed out is retried once more on the then least busy connection.
+ * ioredis has no pool: this is one. N connections, auto-pipelined while the pool is busy. A read goes
+ * to the least busy ready connection and is retried once more when it timed out; every change goes
+ * to one writer connection, in order. A command waits in a queue only when the connection it needs
+ * has `maxInFlightPerConnection` commands out.
  */
 export class Pool {
   readonly clients: readonly Client[];
@@ -41,11 +42,31 @@ export class Pool {
     this.#ready = this.#firstReady();
   }
 
-  /** Runs `command` on the least busy connection; retries it when it timed out. */
+  /** Runs a read on the least busy connection; retries it when it timed out. */
   run<T>(command: (client: Client) => Promise<T>, attempt = 0): Promise<T> {
     if (!this.#everReady) return this.#ready!.then(() => this.run(command, attempt));
     const slot = this.#pick();
     if (slot.inFlight >= this.#config.maxInFlightPerConnection) return this.#wait().then(() => this.run(command, attempt));
+    return this.#send(slot, command).catch((error: Error) => {
+      if (attempt < this.#config.retries && error.message === "Command timed out") return this.run(command, attempt + 1);
+      throw error;
+    });
+  }
+
+  /**
+   * Runs a change on the writer connection (the first one up): changes then reach Redis in the order
+   * they were issued, so a write or delete of a key never lands before an earlier one, as it could
+   * from two connections' pipelines flushed in one turn. Not retried: a retry of a change that
+   * timed out (Redis may still apply it) could land after a newer one.
+   */
+  write<T>(command: (client: Client) => Promise<T>): Promise<T> {
+    if (!this.#everReady) return this.#ready!.then(() => this.write(command));
+    const slot = this.#writer();
+    if (slot.inFlight >= this.#config.maxInFlightPerConnection) return this.#wait().then(() => this.write(command));
+    return this.#send(slot, command);
+  }
+
+  #send<T>(slot: Slot, command: (client: Client) => Promise<T>): Promise<T> {
     slot.inFlight++;
     this.#inFlight++;
     // Auto-pipelining batches the commands of one tick into one write but holds each back for a turn
@@ -58,7 +79,6 @@ export class Pool {
       },
       (error: Error) => {
         this.#release(slot);
-        if (attempt < this.#config.retries && error.message === "Command timed out") return this.run(command, attempt + 1);
         throw error;
       },
     );
@@ -112,6 +132,12 @@ export class Pool {
       if (best.inFlight === 0) break;
     }
     return best ?? this.#slots[0]!;
+  }
+
+  /** The first ready connection, the same one while it stays up; the first when none is (it fails fast). */
+  #writer(): Slot {
+    for (const slot of this.#slots) if (slot.client.status === "ready") return slot;
+    return this.#slots[0]!;
   }
 
   #wait(): Promise<void> {

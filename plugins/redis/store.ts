@@ -160,26 +160,26 @@ export function redisStore(
     set(id: string, entry: CacheEntry, px: number, ifNewer = false): Promise<unknown> {
       const payload = encodeEntry(entry);
       const tags = entry.tags ?? [];
-      if (ifNewer) return pool.run((client) => setIfNewer(client as Scripted, id, payload, px, entry));
+      if (ifNewer) return pool.write((client) => setIfNewer(client as Scripted, id, payload, px, entry));
       const fence = fenceOf(id);
-      if (fence) return pool.run((client) => fencedSet(client, fence, id, payload, px, tags));
+      if (fence) return pool.write((client) => fencedSet(client, fence, id, payload, px, tags));
       if (!tags.length)
-        return pool.run((client) => (px > 0 ? client.set(prefix + id, payload, "PX", px) : client.set(prefix + id, payload)));
-      if (clustered) return pool.run((client) => setTaggedInCluster(client, id, payload, px, tags));
-      return pool.run((client) =>
+        return pool.write((client) => (px > 0 ? client.set(prefix + id, payload, "PX", px) : client.set(prefix + id, payload)));
+      if (clustered) return pool.write((client) => setTaggedInCluster(client, id, payload, px, tags));
+      return pool.write((client) =>
         (client as Scripted).ragSetTagged(1 + tags.length, prefix + id, ...tags.map(tagKey), payload, px, id),
       );
     },
     delete(ids: readonly string[]): Promise<unknown> {
       if (!ids.length) return Promise.resolve();
-      return pool.run<unknown>((client) =>
+      return pool.write<unknown>((client) =>
         clustered ? Promise.all(ids.map((id) => client.unlink(prefix + id))) : client.unlink(...ids.map((id) => prefix + id)),
       );
     },
     invalidateTags(tags: readonly string[]): Promise<unknown> {
       return Promise.all(
         tags.map((tag) =>
-          pool.run<unknown>((client) =>
+          pool.write<unknown>((client) =>
             clustered ? invalidateTagInCluster(client, tag) : (client as Scripted).ragInvalidateTag(tagKey(tag), prefix),
           ),
         ),
@@ -188,10 +188,10 @@ export function redisStore(
     /** SCAN + UNLINK on every node: one namespace's entries, or everything under the prefix. */
     async clear(namespace?: string): Promise<void> {
       const match = namespace === undefined ? `${pattern}*` : `${pattern}${namespace}:*`;
-      await pool.run((client) => Promise.all(Pool.nodesOf(client).map((node) => scanUnlink(node, match))));
+      await pool.write((client) => Promise.all(Pool.nodesOf(client).map((node) => scanUnlink(node, match))));
     },
     publish(channel: string, message: string): Promise<unknown> {
-      return pool.run((client) => client.publish(channel, message));
+      return pool.write((client) => client.publish(channel, message));
     },
     /** Subscribers of a pub/sub channel on this server (PUBSUB NUMSUB); housekeeping, outside the pool's accounting. */
     subscribers(channel: string): Promise<number> {
