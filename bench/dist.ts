@@ -8,7 +8,7 @@ import { keyOf, retrievalResult } from "./lib/workloads.ts";
 
 /**
  * The built package against the source on Bun: an L1 hit by text through `dist/` (what an install
- * runs, lru-cache bundled in its neutral build) and through `src/` (what this repo runs), 10 000
+ * runs) and through `src/` (what this repo runs), 10 000
  * keys read in a random order, variants interleaved per round; medians.
  */
 
@@ -73,7 +73,7 @@ writeTopic("dist", {
     },
   ],
   notes: ["Numbers are indicative: the machine has 2 cores shared with other work."],
-  packages: ["lru-cache"],
+  packages: [],
   data: { rounds: ROUNDS, roundMs: ROUND_MS, keys: KEYS, samples, medians, ratio },
 });
 console.log(

@@ -86,9 +86,10 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
       else {
         node = entries.get(key.id);
         if (node === undefined) return undefined;
-        if ("layerRef" in key) key.layerRef = node;
+        // Reflect.set: a key the caller froze keeps no node (and throws nothing).
+        if ("layerRef" in key) Reflect.set(key, "layerRef", node);
       }
-      const entry = node.entry;
+      const entry = node.entry!;
       if (keepUntil(entry) > now()) return entry;
       entries.delete(key.id);
       context?.emit("evict", { layer: name, id: key.id, reason: "expired" });
@@ -102,7 +103,7 @@ export function memory(options: MemoryOptions = {}): CacheLayer & { readonly siz
     set(key: CacheKey, entry: CacheEntry, options?: LayerSetOptions) {
       if (options?.ifNewer && backfillLoses(entries.peek(key.id), entry)) return;
       if (keepUntil(entry) <= now()) return void entries.delete(key.id);
-      entries.set(key.id, entry);
+      if (!entries.set(key.id, entry)) return;
       for (const tag of entry.tags ?? []) {
         let ids = byTag.get(tag);
         if (!ids) byTag.set(tag, (ids = new Set()));

@@ -5,19 +5,24 @@ export type RemoveReason = "evict" | "delete" | "set";
 
 /**
  * One stored entry, linked from oldest to newest insertion. `visited` is set by a read and cleared by
- * the eviction hand passing it; `list` is the list holding it, undefined once it left. What a hit
- * reads comes first, so it shares one cache line.
+ * the eviction hand passing it; `list` is the list holding it, undefined once it left (and `entry`
+ * then too, so that a key object still holding the node does not keep the value alive). What a hit
+ * reads is declared first (fields are laid out in declaration order), so it shares one cache line.
  */
 export class SieveNode {
+  list: Sieve | undefined;
+  entry: CacheEntry | undefined;
   visited = false;
+  readonly id: string;
+  size: number;
   older: SieveNode | undefined = undefined;
   newer: SieveNode | undefined = undefined;
-  constructor(
-    public list: Sieve | undefined,
-    public entry: CacheEntry,
-    readonly id: string,
-    public size: number,
-  ) {}
+  constructor(list: Sieve, entry: CacheEntry, id: string, size: number) {
+    this.list = list;
+    this.entry = entry;
+    this.id = id;
+    this.size = size;
+  }
 }
 
 /** What bounds a `Sieve` and hears what leaves it. */
@@ -65,19 +70,23 @@ export class Sieve {
     return this.#byId.get(id)?.entry;
   }
 
-  set(id: string, entry: CacheEntry): void {
+  /** Stores `entry` under `id`; false when it is larger than the byte bound (then `id` holds nothing). */
+  set(id: string, entry: CacheEntry): boolean {
     const size = this.#o.sizeOf ? this.#o.sizeOf(entry) : 0;
-    if (this.#o.maxSize !== undefined && size > this.#o.maxSize) return this.delete(id);
+    if (this.#o.maxSize !== undefined && size > this.#o.maxSize) {
+      this.delete(id);
+      return false;
+    }
     const node = this.#byId.get(id);
     if (node !== undefined) {
-      const old = node.entry;
+      const old = node.entry!;
       this.calculatedSize += size - node.size;
       node.entry = entry;
       node.size = size;
       visit(node);
       this.#o.onRemove(id, old, "set");
       while (this.#over(0, 0)) this.#evict(node);
-      return;
+      return true;
     }
     // Room is made before the new entry is linked, so that it is never its own victim.
     while (this.#over(1, size)) this.#evict(undefined);
@@ -88,6 +97,7 @@ export class Sieve {
     if (this.#newest) this.#newest.newer = added;
     else this.#oldest = added;
     this.#newest = added;
+    return true;
   }
 
   delete(id: string): void {
@@ -133,7 +143,9 @@ export class Sieve {
     node.older = node.newer = undefined;
     node.list = undefined;
     this.calculatedSize -= node.size;
-    this.#o.onRemove(node.id, node.entry, reason);
+    const entry = node.entry!;
+    node.entry = undefined;
+    this.#o.onRemove(node.id, entry, reason);
   }
 }
 

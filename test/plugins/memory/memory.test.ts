@@ -137,6 +137,32 @@ function memoryLayerTests(): void {
     expect(layer.stats!().bytes).toBe(0);
   });
 
+  test("entries too large to keep leave no tag behind", () => {
+    const layer = memory({ maxBytes: 50 });
+    for (let i = 0; i < 100; i++) {
+      const key = createKey(`q${i}`);
+      layer.set(key, testEntry(key, "x".repeat(100), { tags: [`doc:${i}`] }));
+    }
+    expect(layer.stats!()).toMatchObject({ entries: 0, tags: 0 });
+  });
+
+  test("a key object that held an evicted entry's node does not keep the value alive", () => {
+    const layer = memory({ max: 1 });
+    const key = createKey("q");
+    const collected = storeAndEvict(layer, key);
+    Bun.gc(true);
+    expect(collected.deref()).toBeUndefined();
+    expect(layer.get(key)).toBeUndefined();
+  });
+
+  test("a key the caller froze is read like any other", () => {
+    const layer = memory();
+    const key = Object.freeze(createKey("q"));
+    layer.set(key, testEntry(key, "v"));
+    expect((layer.get(key) as { value: unknown }).value).toBe("v");
+    expect((layer.get(key) as { value: unknown }).value).toBe("v");
+  });
+
   test("the chain's injected clock decides expiry, so TTL tests need no sleep", async () => {
     const clock = manualClock();
     const cache = createCache({ layers: [memory()], now: clock.now });
@@ -146,4 +172,13 @@ function memoryLayerTests(): void {
     clock.advance("2s");
     expect(await cache.get("q")).toBeUndefined();
   });
+}
+
+/** Stores a value under `key`, reads it (so the key holds the node), evicts it; only a weak reference is kept. */
+function storeAndEvict(layer: ReturnType<typeof memory>, key: ReturnType<typeof createKey>): WeakRef<object> {
+  const value = { big: "x".repeat(1_000) };
+  layer.set(key, testEntry(key, value));
+  layer.get(key);
+  layer.set(createKey("other"), testEntry(createKey("other"), "evicts q"));
+  return new WeakRef(value);
 }

@@ -37,7 +37,11 @@ const cache = createCache({
 await cache.lookup("warm up the connections");
 // Every test runs several workers: ready once this one knows another listens (a hello reached it, or
 // its count saw one), since a process that still thinks it is alone on the bus takes no lock.
-while (!((cache.stats().layers[1]?.busPeers as number | null)! > 0)) await Bun.sleep(5);
+const waitingSince = performance.now();
+while (!((cache.stats().layers[1]?.busPeers as number | null)! > 0)) {
+  if (performance.now() - waitingSince > 10_000) throw new Error("no other worker seen on the bus within 10 s");
+  await Bun.sleep(5);
+}
 say({ ready: true });
 for await (const _ of createInterface({ input: process.stdin })) break;
 
