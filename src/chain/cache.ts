@@ -24,7 +24,7 @@ import type {
 import { Loads, resolutionOf } from "./loads.ts";
 import { setupPlugins } from "./plugins.ts";
 import { judgeWrong } from "./reject.ts";
-import { LayerWalk, type Found } from "./walk.ts";
+import { LayerWalk } from "./walk.ts";
 import { Writes, type ChainCounts } from "./writes.ts";
 import type { CacheEvents, CacheKey, CacheLayer, LayerHit, MaybePromise } from "../types.ts";
 
