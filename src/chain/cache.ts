@@ -24,7 +24,7 @@ import type {
 import { Loads, resolutionOf } from "./loads.ts";
 import { setupPlugins } from "./plugins.ts";
 import { judgeWrong } from "./reject.ts";
-import { LayerWalk, type Found } from "./walk.ts";
+import { LayerWalk } from "./walk.ts";
 import { Writes, type ChainCounts } from "./writes.ts";
 import type { CacheEvents, CacheKey, CacheLayer, LayerHit, MaybePromise } from "../types.ts";
 
@@ -136,9 +136,7 @@ export class Cache implements CacheHandle {
   /** The value of a fresh entry (or one in grace with `allowStale`), from the first layer that has it. */
   get<V = unknown>(query: Query, options: GetOptions = NO_OPTIONS): MaybePromise<V | undefined> {
     this.#assertOpen();
-    const found = this.#walk.find(this.key(query, options));
-    if (!(found instanceof Promise)) return valueOf<V>(found, options.allowStale);
-    return found.then((result) => valueOf<V>(result, options.allowStale));
+    return this.#walk.value(this.key(query, options), options.allowStale === true) as MaybePromise<V | undefined>;
   }
 
   /** Write through every layer. Resolves when every layer has answered or timed out. */
@@ -276,11 +274,6 @@ export class Cache implements CacheHandle {
   #assertOpen(): void {
     if (this.#closed) throw new RagCacheError("E_CLOSED", "the cache is closed");
   }
-}
-
-function valueOf<V>(found: Found | undefined, allowStale = false): V | undefined {
-  if (!found || (!found.fresh && !allowStale)) return undefined;
-  return found.entry.value as V;
 }
 
 function freezeValueOf(entry: LayerHit | undefined): LayerHit | undefined {

@@ -100,6 +100,27 @@ export class LayerWalk {
     return this.#from(key, 0, undefined, this.#timed || this.#sampleDue() ? performance.now() : UNTIMED);
   }
 
+  /**
+   * The value `get` serves. An L1 hit (the first layer answers synchronously with a fresh entry of the
+   * key, and this lookup is not timed) is counted and served as it stands: no loop, no `Found` record,
+   * which makes it a third faster. Anything else walks on from the first layer's answer.
+   */
+  value(key: CacheKey, allowStale: boolean): MaybePromise<unknown> {
+    if (this.#timed || this.#sampleDue()) return valueOf(this.#from(key, 0, undefined, performance.now()), allowStale);
+    const answer = this.#ask(this.#layers[0]!, key);
+    if (
+      answer !== undefined &&
+      !(answer instanceof Promise) &&
+      key.digest &&
+      answer.digest === key.digest &&
+      answer.expiresAt > this.#now()
+    ) {
+      this.#hits[0]!++;
+      return answer.value;
+    }
+    return valueOf(this.#from(key, 0, undefined, UNTIMED, { answer }), allowStale);
+  }
+
   #sampleDue(): boolean {
     if (this.#sampleEvery === 0 || --this.#untilSample > 0) return false;
     this.#untilSample = this.#sampleEvery;
@@ -125,18 +146,19 @@ export class LayerWalk {
     if (this.#sampleEvery !== 0) this.#emitter.emit("sample", { key, layer, layerIndex: index, ms });
   }
 
-  #from(key: CacheKey, first: number, stale: Found | undefined, started: number): MaybePromise<Found | undefined> {
+  /** Walks from layer `first` on; `answered` is that layer's answer when the caller asked it already (untimed). */
+  #from(
+    key: CacheKey,
+    first: number,
+    stale: Found | undefined,
+    started: number,
+    answered?: { answer: MaybePromise<LayerHit | undefined> },
+  ): MaybePromise<Found | undefined> {
     for (let i = first; i < this.#layers.length; i++) {
       const layer = this.#layers[i]!;
       const layerStarted = this.#timed && started !== UNTIMED ? performance.now() : UNTIMED;
       const since = i === 0 ? 0 : this.#generation();
-      let answer: MaybePromise<LayerHit | undefined>;
-      try {
-        answer = layer.get(key);
-      } catch (error) {
-        this.#onError(layer, "get", toError(error), key);
-        answer = undefined;
-      }
+      const answer = answered !== undefined && i === first ? answered.answer : this.#ask(layer, key);
       if (answer instanceof Promise) {
         const index = i;
         return settle(answer, this.#timeouts[i]!, layer.name, "get", (error) => this.#onError(layer, "get", error, key)).then(
@@ -151,6 +173,16 @@ export class LayerWalk {
       stale = result ?? stale;
     }
     return this.#miss(key, stale, started);
+  }
+
+  /** A layer's answer; one that throws is reported and is a miss. */
+  #ask(layer: CacheLayer, key: CacheKey): MaybePromise<LayerHit | undefined> {
+    try {
+      return layer.get(key);
+    } catch (error) {
+      this.#onError(layer, "get", toError(error), key);
+      return undefined;
+    }
   }
 
   /**
@@ -207,6 +239,11 @@ export class LayerWalk {
     if (started !== UNTIMED) this.#timedEnd(key, -1, started);
     return stale;
   }
+}
+
+function valueOf(found: MaybePromise<Found | undefined>, allowStale: boolean): MaybePromise<unknown> {
+  if (found instanceof Promise) return found.then((result) => valueOf(result, allowStale));
+  return found && (found.fresh || allowStale) ? found.entry.value : undefined;
 }
 
 function foreignEntry(layer: string): RagCacheError {
