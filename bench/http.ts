@@ -81,9 +81,30 @@ writeFileSync(
   `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`,
 );
 
+/**
+ * With taskset and 2+ CPUs, the server (this process, every thread) runs on CPU 0 and wrk on CPU 1:
+ * the load generator then does not take turns with the server on one core, which made the rounds of
+ * one variant range by 2x. Both variants run under the same pinning.
+ */
+function pinServerAwayFromWrk(): string[] {
+  if (!Bun.which("taskset") || (navigator.hardwareConcurrency ?? 1) < 2) return [];
+  const pin = Bun.spawnSync(["taskset", "-a", "-pc", "0", String(process.pid)], { stdout: "ignore", stderr: "pipe" });
+  if (!pin.success) throw new Error(`taskset could not pin the server: ${pin.stderr.toString()}`);
+  return ["taskset", "-c", "1"];
+}
+const wrkPrefix = pinServerAwayFromWrk();
+
 /** Requests/s wrk reached, and the CPU time this process (the server) spent per request meanwhile. */
 async function load(url: string, method: string, seconds: number): Promise<{ rps: number; cpuUs: number }> {
-  const args = [wrk, "-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, ...(method === "POST" ? ["-s", postScript] : []), url];
+  const args = [
+    ...wrkPrefix,
+    wrk,
+    "-t1",
+    `-c${CONNECTIONS}`,
+    `-d${seconds}s`,
+    ...(method === "POST" ? ["-s", postScript] : []),
+    url,
+  ];
   const cpuBefore = process.cpuUsage();
   const child = Bun.spawn(args, { stdout: "pipe", stderr: "pipe" });
   const output = await new Response(child.stdout).text();
@@ -175,7 +196,7 @@ const postRatio = roundRatio(4, 3);
 writeTopic("http", {
   title: "HTTP: a cached hit through the Hono middleware",
   method: [
-    `wrk (1 thread, ${CONNECTIONS} connections, ${SECONDS} s after a 1 s warm-up) against Bun.serve on loopback, in the bench process; ${ROUNDS} rounds, each visiting every variant starting one further along.`,
+    `wrk (1 thread, ${CONNECTIONS} connections, ${SECONDS} s after a 1 s warm-up) against Bun.serve on loopback, in the bench process; ${ROUNDS} rounds, each visiting every variant starting one further along. ${wrkPrefix.length ? "The server (every thread of the bench process) is pinned to CPU 0 and wrk to CPU 1 (taskset)." : "Unpinned (no taskset or a single CPU)."}`,
     "Every variant serves the same 1 KB JSON retrieval result. The baseline is the same Hono route answering with `c.json()` uncached; the cached variant mounts `ragcache({ cache, ttl })` over a memory layer, so every request after the first is a hit replayed from L1 (X-Cache: HIT) with the plain route's body and headers (checked) plus X-Cache and X-Cache-Layer.",
     "The POST variants send a small JSON body: the uncached handler parses it, the middleware's default key reads, canonicalizes and hashes it on every request.",
   ],
