@@ -21,7 +21,7 @@ export function adminRoutes(
   plugins: readonly CachePlugin[],
   latency: LatencyWindow,
   guards: Guards,
-  gateway?: OpenAIProxy,
+  gatewayOf: () => OpenAIProxy | undefined,
 ): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: invalidRequest });
   const prometheus = plugins.find((plugin) => plugin.capabilities?.prometheus)?.capabilities!.prometheus;
@@ -32,17 +32,19 @@ export function adminRoutes(
     return answer.state === "down" ? c.json(answer, 503) : c.json(answer, 200);
   });
 
-  app.openapi({ ...metrics, middleware: [guards.metrics] }, (c) =>
-    prometheus || gateway
+  app.openapi({ ...metrics, middleware: [guards.metrics] }, (c) => {
+    const gateway = gatewayOf();
+    return prometheus || gateway
       ? c.text(`${prometheus?.() ?? ""}${gateway?.prometheus() ?? ""}`, 200, {
           "content-type": "text/plain; version=0.0.4; charset=utf-8",
         })
-      : c.json(NO_METRICS, 501),
-  );
+      : c.json(NO_METRICS, 501);
+  });
 
-  app.openapi({ ...stats, middleware: [guards.admin] }, (c) =>
-    c.json({ ...statsOf(cache, latency, plugins), ...(gateway ? { gateway: gateway.stats() } : {}) }, 200),
-  );
+  app.openapi({ ...stats, middleware: [guards.admin] }, (c) => {
+    const gateway = gatewayOf();
+    return c.json({ ...statsOf(cache, latency, plugins), ...(gateway ? { gateway: gateway.stats() } : {}) }, 200);
+  });
 
   for (const job of jobs) mountJob(app, job.route, guards, job);
   if (!jobs.some((job) => job.route === "warm")) mountJob(app, "warm", guards);

@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Cache } from "../chain/cache.ts";
 import { isRagCacheError, type ErrorCode } from "../errors.ts";
-import { openAIProxy } from "../openai/index.ts";
+import { openAIProxy, type OpenAIProxy } from "../openai/index.ts";
 import type { UpstreamConfig } from "../openai/options.ts";
 import type { CachePlugin } from "../options.ts";
 import { guardsOf, hostGuard, type AccessOptions } from "./access.ts";
@@ -27,9 +27,6 @@ export interface ServerAppOptions extends AccessOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** The server's own routes under /v1, which the OpenAI proxy leaves alone. */
-const SERVER_PATHS = ["/v1/cache", "/v1/lookup", "/v1/invalidate", "/v1/warm"];
-
 const STATUS_OF: Partial<Record<ErrorCode, 400 | 413 | 503>> = {
   E_INVALID_KEY: 400,
   E_KEY_TOO_LARGE: 400,
@@ -50,15 +47,18 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono & { clos
 
   if (options.allowedHosts) app.use("*", hostGuard(options.allowedHosts));
   const { upstream, env } = options;
-  // The job routes plugins declare (GET/POST /v1/<route>) are the server's too.
-  const jobPaths = plugins.flatMap((plugin) => (plugin.capabilities?.job ? [`/v1/${plugin.capabilities.job.route}`] : []));
-  const gateway =
+  const ownRoutes: OpenAPIHono[] = [
+    dataRoutes(cache, guards),
+    corpusRoutes(cache, guards),
+    adminRoutes(cache, plugins, latency, guards, () => gateway),
+  ];
+  const gateway: OpenAIProxy | undefined =
     upstream &&
     openAIProxy({
       cache,
       upstream,
       env,
-      exceptPaths: [...SERVER_PATHS, ...jobPaths],
+      exceptPaths: v1Prefixes(ownRoutes),
       guard: options.token ? guards.admin : undefined,
     });
   // Before the body limit and the JSON-only check: proxied requests (file uploads too) go upstream as they came.
@@ -77,9 +77,7 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono & { clos
     }
     await next();
   });
-  app.route("/", dataRoutes(cache, guards));
-  app.route("/", corpusRoutes(cache, guards));
-  app.route("/", adminRoutes(cache, plugins, latency, guards, gateway));
+  for (const routes of ownRoutes) app.route("/", routes);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.get("/openapi.json", guards.admin, (c) =>
     c.json(
@@ -107,4 +105,14 @@ export function createServerApp(options: ServerAppOptions): OpenAPIHono & { clos
     return c.json({ error: "internal error" }, 500);
   });
   return Object.assign(app, { close: () => latency.stop() });
+}
+
+/**
+ * The static start of every /v1 path the server answers itself (up to its first parameter), which
+ * the OpenAI proxy leaves alone: taken from the routes, so a new route cannot be forwarded upstream.
+ */
+function v1Prefixes(apps: readonly OpenAPIHono[]): string[] {
+  const paths = apps.flatMap((routes) => routes.routes.map((route) => route.path));
+  const prefixes = paths.filter((path) => path.startsWith("/v1/")).map((path) => path.split(/\/[:*]/)[0]!);
+  return [...new Set(prefixes)];
 }

@@ -44,6 +44,28 @@ describe("server with an upstream", () => {
     expect(upstream.calls["/v1/lookup"]).toBeUndefined();
   });
 
+  test("every /v1 route of the server's own (feedback, corpus version, jobs …) is answered locally, never forwarded", async () => {
+    const { server, upstream } = await serve();
+    const own = [
+      ["GET", "/v1/cache/default/some-key"],
+      ["PUT", "/v1/cache/default/some-key"],
+      ["POST", "/v1/lookup"],
+      ["POST", "/v1/feedback"],
+      ["POST", "/v1/invalidate"],
+      ["GET", "/v1/corpus/version"],
+      ["POST", "/v1/corpus/version"],
+      ["GET", "/v1/warm"],
+      ["POST", "/v1/warm"],
+    ];
+    for (const [method, path] of own) {
+      const body = method === "GET" ? undefined : "{}";
+      const response = await fetch(`${server.url}${path}`, { method, body, headers: { "content-type": "application/json" } });
+      await response.arrayBuffer();
+      expect(response.headers.get("x-ragcache")).toBeNull();
+    }
+    expect(upstream.calls).toEqual({});
+  });
+
   test("/stats and /metrics count requests and the tokens a hit saved, per model", async () => {
     const { server, client } = await serve({ upstream: { prices: { "test-model": { input: 1, output: 2 } } } });
     const first = await client().chat.completions.create(ask);
