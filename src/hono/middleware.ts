@@ -60,12 +60,31 @@ const ALLOW_STALE = Object.freeze({ allowStale: true });
  * Caches 2xx responses of the routes it is mounted on in a ragcache chain. Concurrent identical
  * requests share one handler run (the chain's single flight). A failing cache never fails the
  * request: the handler's response goes through, and the chain reports the error as an event.
+ * For one route, `cached(options, handler)` does the same without a middleware, and is faster.
  * @example
  * ```ts
  * app.post("/rag/query", ragcache({ cache, namespace: "http", ttl: "5m", tags: ["rag"] }), handler);
  * ```
  */
 export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler {
+  const respond = cacheResponder(options, (_c, next) => next());
+  return async function ragcacheMiddleware(c, next) {
+    return respond(c, next);
+  };
+}
+
+/** What the cache stands in front of: the rest of the middleware chain, or one handler. It leaves its response in `c.res`. */
+export type Downstream = (c: Context, next: Next) => Promise<void>;
+
+/**
+ * The middleware's work for one request, shared by `ragcache` and `cached`: a response to send, or
+ * nothing when the response is `c.res`. A hit from a chain that answers synchronously (memory L1)
+ * is a Response, not a promise.
+ */
+export function cacheResponder(
+  options: RagCacheMiddlewareOptions,
+  downstream: Downstream,
+): (c: Context, next: Next) => MaybePromise<Response | void> {
   const { cache, ttl, grace } = options;
   const namespace = options.namespace ?? "http";
   const keyOf = keyResolver(cache, namespace, options.key);
@@ -85,7 +104,7 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
     const handlerTags: string[] = [];
     const loader = async (): Promise<StoredResponse> => {
       ran = true;
-      await next();
+      await downstream(c, next);
       const response = c.res;
       const reason = c.error
         ? "the handler threw"
@@ -119,7 +138,7 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
     } catch (error) {
       // E_LOADER_FAILED: another process's handler ran for this key and gave nothing to cache; it reported why.
       if (!(error instanceof NotCacheable) && !isRagCacheError(error, "E_LOADER_FAILED")) report(cache, "store", error, key);
-      if (!ran) return bypass(c, next);
+      if (!ran) return bypass(c, next, downstream);
       c.header("X-Cache", "MISS");
       return;
     }
@@ -128,7 +147,7 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
     if (!isStoredResponse(value)) {
       report(cache, "replay", new Error(`the entry of ${key.id} is not a cached response`), key);
       if (ran) return void c.header("X-Cache", "MISS");
-      return bypass(c, next);
+      return bypass(c, next, downstream);
     }
     const response = replay(value, status === "miss" ? "MISS" : "STALE", layer);
     if (!ran) return response;
@@ -140,7 +159,7 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
   /** A key or lookup that failed is reported, and the request goes to the handler uncached. */
   const failed = (c: Context, next: Next, operation: string, error: unknown, key?: CacheKey) => {
     report(cache, operation, error, key);
-    return bypass(c, next);
+    return bypass(c, next, downstream);
   };
 
   const answer = (c: Context, next: Next, key: CacheKey, cached: Resolution<unknown> | undefined) =>
@@ -164,13 +183,13 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
   };
 
   // A hit awaits nothing: with the memory layer the key and the lookup answer synchronously, so a hit
-  // costs no promise beyond this function's own.
-  return async function ragcacheMiddleware(c, next) {
-    if (!methods.has(c.req.method)) return bypass(c, next);
+  // is a Response without a promise.
+  return function respond(c, next) {
+    if (!methods.has(c.req.method)) return bypass(c, next, downstream);
     const headers = c.req.raw.headers;
     const directives = requestDirectives(headers.get("cache-control") ?? undefined);
     // One client's authorized response must never answer another client.
-    if (directives.noStore || (!options.key && headers.has("authorization"))) return bypass(c, next);
+    if (directives.noStore || (!options.key && headers.has("authorization"))) return bypass(c, next, downstream);
     let key;
     try {
       key = keyOf(c);
@@ -185,8 +204,8 @@ export function ragcache(options: RagCacheMiddlewareOptions): MiddlewareHandler 
   };
 }
 
-async function bypass(c: Context, next: Next): Promise<void> {
-  await next();
+async function bypass(c: Context, next: Next, downstream: Downstream): Promise<void> {
+  await downstream(c, next);
   c.header("X-Cache", "BYPASS");
 }
 

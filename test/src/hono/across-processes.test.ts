@@ -1,8 +1,8 @@
-// Pins src/hono/middleware.ts over a redis layer: two chains on one Redis act as two processes.
+// Pins src/hono/middleware.ts over a redis layer, as the middleware and as the cached handler: two chains on one Redis act as two processes.
 import { describe, expect, test } from "bun:test";
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { createCache } from "ragcache";
-import { ragcache } from "ragcache/hono";
+import { cached, ragcache } from "ragcache/hono";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { redisForTests } from "../../support/redis-for-tests.ts";
@@ -10,7 +10,7 @@ import { redisForTests } from "../../support/redis-for-tests.ts";
 const shared = redisForTests();
 
 /** Two "processes": each its own chain (memory over the shared Redis) and app, one shared handler count. */
-function processes(prefix: string, status: number) {
+function processes(form: "middleware" | "handler", prefix: string, status: number) {
   let runs = 0;
   const errors: string[] = [];
   const apps = [0, 1].map(() => {
@@ -19,28 +19,29 @@ function processes(prefix: string, status: number) {
     );
     cache.on("error", ({ layer, operation }) => errors.push(`${layer} ${operation}`));
     const app = new Hono();
-    app.use("/rag/*", ragcache({ cache, ttl: "1m" }));
-    app.get("/rag/answer", async (c) => {
+    const handler = async (c: Context) => {
       runs++;
       await Bun.sleep(200);
       return c.json({ answer: "42" }, status as 200);
-    });
+    };
+    if (form === "handler") app.get("/rag/answer", cached({ cache, ttl: "1m" }, handler));
+    else app.get("/rag/answer", ragcache({ cache, ttl: "1m" }), handler);
     return app;
   });
   const both = () => Promise.all(apps.map((app) => app.request("/rag/answer")));
   return { both, runs: () => runs, errors };
 }
 
-describe("hono middleware across processes", () => {
+describe.each(["middleware", "handler"] as const)("hono %s across processes", (form) => {
   test("concurrent requests for one response in two processes run the handler once; both answer it", async () => {
-    const { both, runs } = processes(`hono-once-${crypto.randomUUID()}:`, 200);
+    const { both, runs } = processes(form, `hono-once-${crypto.randomUUID()}:`, 200);
     const responses = await both();
     expect(await Promise.all(responses.map((response) => response.json()))).toEqual([{ answer: "42" }, { answer: "42" }]);
     expect(runs()).toBe(1);
   });
 
   test("an uncacheable response: the waiting process runs its own handler, and reports no error for the other's", async () => {
-    const { both, runs, errors } = processes(`hono-uncacheable-${crypto.randomUUID()}:`, 503);
+    const { both, runs, errors } = processes(form, `hono-uncacheable-${crypto.randomUUID()}:`, 503);
     const responses = await both();
     expect(responses.map((response) => response.status)).toEqual([503, 503]);
     expect(runs()).toBe(2);
