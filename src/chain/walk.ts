@@ -54,7 +54,8 @@ export class LayerWalk {
   #timed = false;
   /** Time 1 in this many lookups for `sample` listeners; 0 while nobody listens. */
   #sampleEvery = 0;
-  #untilSample = 1;
+  /** Lookups until the next timed one: 1 while every lookup is timed, Infinity while none is. */
+  #untilTimed = Number.POSITIVE_INFINITY;
   #samplingRate: number;
   #hits: number[];
   #layerMisses: number[];
@@ -81,6 +82,11 @@ export class LayerWalk {
   observe(emitter: Emitter): void {
     this.#timed = emitter.has("hit") || emitter.has("miss") || emitter.has("layer-miss");
     this.#sampleEvery = emitter.has("sample") ? this.#samplingRate : 0;
+    this.#untilTimed = this.#timingInterval();
+  }
+
+  #timingInterval(): number {
+    return this.#timed ? 1 : this.#sampleEvery || Number.POSITIVE_INFINITY;
   }
 
   timeoutOf(index: number): number {
@@ -97,7 +103,7 @@ export class LayerWalk {
   }
 
   find(key: CacheKey): MaybePromise<Found | undefined> {
-    return this.#from(key, 0, undefined, this.#timed || this.#sampleDue() ? performance.now() : UNTIMED);
+    return this.#from(key, 0, undefined, this.#timedDue() ? performance.now() : UNTIMED);
   }
 
   /**
@@ -106,7 +112,7 @@ export class LayerWalk {
    * which makes it a third faster. Anything else walks on from the first layer's answer.
    */
   value(key: CacheKey, allowStale: boolean): MaybePromise<unknown> {
-    if (this.#timed || this.#sampleDue()) return valueOf(this.#from(key, 0, undefined, performance.now()), allowStale);
+    if (this.#timedDue()) return valueOf(this.#from(key, 0, undefined, performance.now()), allowStale);
     const answer = this.#ask(this.#layers[0]!, key);
     if (
       answer !== undefined &&
@@ -121,9 +127,10 @@ export class LayerWalk {
     return valueOf(this.#from(key, 0, undefined, UNTIMED, { answer }), allowStale);
   }
 
-  #sampleDue(): boolean {
-    if (this.#sampleEvery === 0 || --this.#untilSample > 0) return false;
-    this.#untilSample = this.#sampleEvery;
+  /** One countdown for both reasons to time a lookup, so an untimed hit pays one decrement and one compare. */
+  #timedDue(): boolean {
+    if (--this.#untilTimed > 0) return false;
+    this.#untilTimed = this.#timingInterval();
     return true;
   }
 
