@@ -6,6 +6,13 @@ interface Slot {
   inFlight: number;
 }
 
+/** A change waiting for room on the writer connection. */
+interface QueuedChange {
+  command: (client: Client) => Promise<unknown>;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 export interface PoolConfig {
   clients: Client[];
   maxInFlightPerConnection: number;
@@ -25,7 +32,11 @@ export interface PoolConfig {
 export class Pool {
   readonly clients: readonly Client[];
   #slots: Slot[];
+  /** Reads waiting for room on any connection. */
   #queue: (() => void)[] = [];
+  /** Changes waiting for room on the writer, first in first out: none overtakes another. */
+  #changes: QueuedChange[] = [];
+  #writerSlot: Slot | undefined;
   #config: PoolConfig;
   #inFlight = 0;
   #fullSince = 0;
@@ -54,16 +65,26 @@ export class Pool {
   }
 
   /**
-   * Runs a change on the writer connection (the first one up): changes then reach Redis in the order
-   * they were issued, so a write or delete of a key never lands before an earlier one, as it could
-   * from two connections' pipelines flushed in one turn. Not retried: a retry of a change that
-   * timed out (Redis may still apply it) could land after a newer one.
+   * Runs a change on the writer connection: changes then reach Redis in the order they were issued,
+   * so a write or delete of a key never lands before an earlier one, as it could from two
+   * connections' pipelines flushed in one turn. A change waits behind every change queued before it
+   * (before the first connection is up, or while the writer is full). Not retried: a retry of a
+   * change that timed out (Redis may still apply it) could land after a newer one.
    */
   write<T>(command: (client: Client) => Promise<T>): Promise<T> {
-    if (!this.#everReady) return this.#ready!.then(() => this.write(command));
-    const slot = this.#writer();
-    if (slot.inFlight >= this.#config.maxInFlightPerConnection) return this.#wait().then(() => this.write(command));
-    return this.#send(slot, command);
+    if (!this.#everReady || this.#changes.length || this.#writer().inFlight >= this.#config.maxInFlightPerConnection)
+      return new Promise<T>((resolve, reject) =>
+        this.#changes.push({ command, resolve: resolve as (result: unknown) => void, reject }),
+      );
+    return this.#send(this.#writer(), command);
+  }
+
+  /** Sends queued changes, oldest first, while the writer has room. */
+  #sendChanges(): void {
+    while (this.#changes.length && this.#writer().inFlight < this.#config.maxInFlightPerConnection) {
+      const change = this.#changes.shift()!;
+      this.#send(this.#writer(), change.command).then(change.resolve, change.reject);
+    }
   }
 
   #send<T>(slot: Slot, command: (client: Client) => Promise<T>): Promise<T> {
@@ -113,7 +134,7 @@ export class Pool {
       open: this.clients.filter((client) => client.status === "ready").length,
       busy: this.#slots.filter((slot) => slot.inFlight > 0).length,
       inFlight: this.#inFlight,
-      queued: this.#queue.length,
+      queued: this.#queue.length + this.#changes.length,
       exhausted: this.#exhausted,
     };
   }
@@ -134,10 +155,16 @@ export class Pool {
     return best ?? this.#slots[0]!;
   }
 
-  /** The first ready connection, the same one while it stays up; the first when none is (it fails fast). */
+  /**
+   * The writer: the same connection while it stays up (moving back to another one that reconnected
+   * could let a change overtake those still out on this one); the first ready one once it is down;
+   * the first when none is (it fails fast).
+   */
   #writer(): Slot {
-    for (const slot of this.#slots) if (slot.client.status === "ready") return slot;
-    return this.#slots[0]!;
+    const current = this.#writerSlot;
+    if (current?.client.status === "ready") return current;
+    this.#writerSlot = this.#slots.find((slot) => slot.client.status === "ready") ?? current ?? this.#slots[0]!;
+    return this.#writerSlot;
   }
 
   #wait(): Promise<void> {
@@ -149,6 +176,7 @@ export class Pool {
   #release(slot: Slot): void {
     slot.inFlight--;
     this.#inFlight--;
+    if (this.#changes.length) this.#sendChanges();
     const next = this.#queue.shift();
     if (next) return next();
     this.#fullSince = 0;
@@ -177,5 +205,6 @@ export class Pool {
     clearTimeout(timer);
     this.#everReady = true;
     this.#ready = undefined;
+    this.#sendChanges();
   }
 }

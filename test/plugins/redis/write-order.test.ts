@@ -46,3 +46,30 @@ test("sets and deletes of the same keys issued together, among reads on both con
   await cache.close();
   expect(disagreements).toEqual([]);
 });
+
+for (const [label, maxInFlightPerConnection, sets] of [
+  ["a full writer (1 command per connection)", 1, 10],
+  ["the default pool past its 512 commands per connection", undefined, 1_200],
+] as const)
+  test(`sets of one key queued behind ${label}, among reads, land in the order issued`, async () => {
+    const l2 = redis({ url: server.url, prefix: "queued:", maxInFlightPerConnection, invalidationBus: false, log: () => {} });
+    const cache = createCache({ layers: [l2], log: false });
+    const key = createKey("the key");
+    const others = Array.from({ length: 50 }, (_, i) => createKey(`other ${i}`));
+    const disagreements: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      const calls: Promise<unknown>[] = [];
+      let last = 0;
+      for (let i = 0; i < sets; i++) {
+        calls.push(Promise.resolve(cache.get(others[i % others.length]!)));
+        last = round * 10_000 + i;
+        calls.push(cache.set(key, last));
+        if (i % 100 === 99) await Promise.resolve();
+      }
+      await Promise.all(calls);
+      const inRedis = (await l2.get(key))?.value;
+      if (inRedis !== last) disagreements.push(`round ${round}: issued last ${last}, Redis has ${inRedis}`);
+    }
+    await cache.close();
+    expect(disagreements).toEqual([]);
+  });
