@@ -56,6 +56,8 @@ export class LayerWalk {
   #sampleEvery = 0;
   /** Lookups until the next timed one: 1 while every lookup is timed, Infinity while none is. */
   #untilTimed = Number.POSITIVE_INFINITY;
+  /** While every lookup is timed (hit/miss listeners), `sample` listeners still hear 1 in `sampleEvery`. */
+  #untilSample = 1;
   #samplingRate: number;
   #hits: number[];
   #layerMisses: number[];
@@ -82,7 +84,8 @@ export class LayerWalk {
   observe(emitter: Emitter): void {
     this.#timed = emitter.has("hit") || emitter.has("miss") || emitter.has("layer-miss");
     this.#sampleEvery = emitter.has("sample") ? this.#samplingRate : 0;
-    this.#untilTimed = this.#timingInterval();
+    // Only ever brought closer: listeners coming and going (any event) must not keep postponing the next sample.
+    this.#untilTimed = Math.min(this.#untilTimed, this.#timingInterval());
   }
 
   #timingInterval(): number {
@@ -134,6 +137,12 @@ export class LayerWalk {
     return true;
   }
 
+  #sampleDue(): boolean {
+    if (--this.#untilSample > 0) return false;
+    this.#untilSample = this.#sampleEvery;
+    return true;
+  }
+
   /** A timed lookup ended: a hit in layer `index`, or a miss (-1). */
   #timedEnd(key: CacheKey, index: number, started: number, entry?: LayerHit): void {
     const ms = performance.now() - started;
@@ -150,7 +159,8 @@ export class LayerWalk {
         });
       else this.#emitter.emit("miss", { key, ms });
     }
-    if (this.#sampleEvery !== 0) this.#emitter.emit("sample", { key, layer, layerIndex: index, ms });
+    if (this.#sampleEvery !== 0 && (!this.#timed || this.#sampleDue()))
+      this.#emitter.emit("sample", { key, layer, layerIndex: index, ms });
   }
 
   /** Walks from layer `first` on; `answered` is that layer's answer when the caller asked it already (untimed). */

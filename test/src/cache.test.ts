@@ -303,6 +303,29 @@ describe("chain: limits, events and lifecycle", () => {
     expect(evictions).toEqual([{ layer: "memory", id: cache.key("a").id, reason: "capacity" }]);
   });
 
+  test("sample listeners hear 1 lookup in sampleEvery, with hit listeners present and while listeners come and go", async () => {
+    const cache = createCache({ layers: [memory()], log: false, sampleEvery: 8 });
+    await cache.set("q", 1);
+    let samples = 0;
+    cache.on("sample", () => void samples++);
+    const count = (lookups: () => void) => {
+      samples = 0;
+      for (let i = 0; i < 80; i++) lookups();
+      return samples;
+    };
+    const stopHits = cache.on("hit", () => {});
+    expect(count(() => cache.get("q"))).toBe(10);
+    stopHits();
+    expect(count(() => cache.get("q"))).toBe(10);
+    let lookups = 0;
+    const churning = () => {
+      if (lookups++ % 5 === 0) cache.on("set", () => {})();
+      cache.get("q");
+    };
+    expect(count(churning)).toBe(10);
+    await cache.close();
+  });
+
   test("stats count hits per layer and the overall hit rate", async () => {
     const cache = createCache({ layers: [memory({ name: "l1" }), remote("l2")] });
     await cache.set("q", 1);
