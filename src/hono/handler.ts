@@ -30,10 +30,14 @@ export function cached<
   };
   const respond = cacheResponder(options, runHandler);
 
-  /** The response the middleware would leave in `c.res`; a handler's error goes to the app's `onError`, unless an entry in grace answered. */
-  const settle = (c: Context): Response => {
+  /**
+   * The response the middleware would leave in `c.res`; a handler's error goes to the app's `onError`,
+   * unless an entry in grace answered; a handler that set no response leaves none, which Hono reports
+   * as it would without the cache.
+   */
+  const settle = (c: Context): Response | undefined => {
     if (c.error && c.res.headers.get("x-cache") !== "STALE") throw c.error;
-    return c.res;
+    return c.finalized ? c.res : undefined;
   };
 
   return function cachedHandler(c: Context<E, P, I>, next: Next) {

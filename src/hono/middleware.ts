@@ -108,7 +108,9 @@ export function cacheResponder(
       const response = c.res;
       const reason = c.error
         ? "the handler threw"
-        : (uncacheableReason(response) ?? (options.key ? undefined : variesBy(response)));
+        : !c.finalized
+          ? "the handler set no response"
+          : (uncacheableReason(response) ?? (options.key ? undefined : variesBy(response)));
       if (reason) {
         ownSucceeded = !c.error && response.ok;
         throw new NotCacheable(reason);

@@ -381,6 +381,20 @@ describe.each(FORMS)("hono, cached through the %s", (form) => {
     expect(runs).toBe(3);
   });
 
+  test("a handler that returns no response gets Hono's own answer, never a cached empty 200", async () => {
+    const cache = createCache({ layers: [memory()], log: false });
+    caches.push(cache);
+    const app = cachedApp(form, { cache, ttl: "1m" }, "GET", "/rag/forgot", (() => {}) as unknown as Handler);
+    const statuses = [];
+    for (let i = 0; i < 2; i++) {
+      const response = await app.request("/rag/forgot");
+      statuses.push(response.status);
+      expect(response.headers.get("X-Cache")).not.toBe("HIT");
+    }
+    expect(statuses.every((status) => status === 404 || status === 500)).toBe(true);
+    expect(cache.stats().sets).toBe(0);
+  });
+
   test("a closed cache passes requests through to the handler with BYPASS", async () => {
     const { app, cache, runs } = setup(form);
     await cache.close();
