@@ -1,6 +1,7 @@
 import type { Collection } from "chromadb";
 import { importPeer, RagCacheError } from "../../src/index.ts";
 import { toError } from "../../src/index.ts";
+import { withinDeadline } from "./deadline.ts";
 
 /** chromadb is an optional peer: a missing install is a clear error when the chroma plugin is imported. */
 const { ChromaClient } = await importPeer("chromadb", "ragcache/chroma", () => import("chromadb"));
@@ -134,11 +135,9 @@ export class ChromaConnection {
   }
 
   #deadline<T>(operation: string, work: Promise<T>, ms = this.#options.requestTimeout): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(this.#error("E_LAYER_TIMEOUT", `${operation}: Chroma did not answer within ${ms} ms`)), ms);
+    return withinDeadline(work, ms, () => {
+      throw this.#error("E_LAYER_TIMEOUT", `${operation}: Chroma did not answer within ${ms} ms`);
     });
-    return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
 
   #down(reason: string): void {

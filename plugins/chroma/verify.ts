@@ -1,5 +1,6 @@
 import { RagCacheError } from "../../src/index.ts";
 import { openAIEndpoint, openAIHeaders } from "./embedders/openai.ts";
+import { withinDeadline } from "./deadline.ts";
 
 /**
  * A second opinion on a borderline match: resolves true when one answer serves both questions.
@@ -64,21 +65,11 @@ export function chatVerifier(options: ChatVerifierOptions = {}): Verifier {
 }
 
 /** The verifier's decision within `timeout` ms: true to serve, else the reason not to. */
-export async function verdictOf(verifier: Verifier, query: string, candidate: string, timeout: number): Promise<true | string> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`verifier did not answer within ${timeout} ms`), timeout);
-  });
-  try {
-    const answer = await Promise.race([
-      verifier(query, candidate).then(
-        (same) => same || "verifier says the questions differ",
-        (error: Error) => `verifier failed: ${error.message}`,
-      ),
-      late,
-    ]);
-    return answer === true ? true : answer;
-  } finally {
-    clearTimeout(timer);
-  }
+export function verdictOf(verifier: Verifier, query: string, candidate: string, timeout: number): Promise<true | string> {
+  // Through a promise, so that a verifier throwing at once is a failed verdict too.
+  const verdict = new Promise<boolean>((resolve) => resolve(verifier(query, candidate))).then(
+    (same): true | string => same || "verifier says the questions differ",
+    (error: Error) => `verifier failed: ${error.message}`,
+  );
+  return withinDeadline(verdict, timeout, () => `verifier did not answer within ${timeout} ms`);
 }
