@@ -21,6 +21,7 @@ export { jsonLogger, logEvents, logLevelOf, type JsonLoggerOptions, type LogFiel
 export { backfillLoses, isNewer, keepUntil, nextStamp, serializedSize, valueJson } from "./entry.ts";
 export { RagCacheError, isRagCacheError, toError, type ErrorCode } from "./errors.ts";
 export { importPeer } from "./peer.ts";
+export { withinDeadline } from "./deadline.ts";
 export {
   canonicalJson,
   createKey,

@@ -1,7 +1,6 @@
 import type { Collection } from "chromadb";
-import { importPeer, RagCacheError } from "../../src/index.ts";
+import { importPeer, RagCacheError, withinDeadline } from "../../src/index.ts";
 import { toError } from "../../src/index.ts";
-import { withinDeadline } from "./deadline.ts";
 
 /** chromadb is an optional peer: a missing install is a clear error when the chroma plugin is imported. */
 const { ChromaClient } = await importPeer("chromadb", "ragcache/chroma", () => import("chromadb"));

@@ -1,6 +1,5 @@
-import { RagCacheError } from "../../src/index.ts";
+import { RagCacheError, withinDeadline } from "../../src/index.ts";
 import { openAIEndpoint, openAIHeaders } from "./embedders/openai.ts";
-import { withinDeadline } from "./deadline.ts";
 
 /**
  * A second opinion on a borderline match: resolves true when one answer serves both questions.

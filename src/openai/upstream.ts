@@ -1,4 +1,5 @@
 import { toMs } from "../duration.ts";
+import { withinDeadline } from "../deadline.ts";
 import { RagCacheError } from "../errors.ts";
 import type { Json } from "./answer.ts";
 import type { UpstreamConfig } from "./options.ts";
@@ -100,11 +101,9 @@ export class Upstream {
   read(
     reader: ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>>,
   ): ReturnType<ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>>["read"]> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new UpstreamFailure(504, this.#late())), this.timeoutMs);
+    return withinDeadline(reader.read(), this.timeoutMs, () => {
+      throw new UpstreamFailure(504, this.#late());
     });
-    return Promise.race([reader.read(), late]).finally(() => clearTimeout(timer));
   }
 
   /** The whole body, each piece within the timeout. */
