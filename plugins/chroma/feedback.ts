@@ -1,5 +1,7 @@
+import type { Metadata } from "chromadb";
 import type { CacheKey, KeyParams, Verdict } from "../../src/index.ts";
 import type { ChromaConnection } from "./connection.ts";
+import type { PendingWrite } from "./writes.ts";
 
 export type { Verdict };
 
@@ -14,19 +16,45 @@ export interface Feedback {
   verdict: Verdict;
 }
 
+/** Entry metadata: the write stamp of the entry's version whose verdicts were read after it was written. */
+const CHECKED = "fbChecked";
+/** Entry metadata: true once a "wrong" verdict names the entry as the match; never unset while it exists. */
+const JUDGED = "fbJudged";
+
+/**
+ * Whether no "wrong" verdict names this stored entry (version `stamp`) as a match, known from its
+ * metadata alone: it was checked after it was written and nobody judged it since (see FeedbackStore).
+ */
+export const unjudged = (metadata: Metadata, stamp: number): boolean => metadata[CHECKED] === stamp && metadata[JUDGED] !== true;
+
+/** The mark `markChecked` leaves on the entry of write stamp `stamp` when no verdict names it. */
+export const checkedMark = (stamp: number): Metadata => ({ [CHECKED]: stamp });
+
 /**
  * Verdicts on semantic matches, kept in a Chroma collection of their own beside the entries: they
  * survive restarts, every instance sharing the server sees them at once, and clearing the cache
- * keeps them. One record per (query, match) pair; the latest verdict wins. A match is checked by
- * reading its pair's record before it is served: one small request per semantic hit, and the chain
- * back-fills a hit into its exact layers, so a query pays it once.
+ * keeps them. One record per (query, match) pair; the latest verdict wins.
+ *
+ * A match is checked against its pair's record before it is served, unless its entry's own metadata
+ * (which came with the neighbour query, so is as fresh as the match) shows that no "wrong" verdict
+ * names it: a second request on every semantic hit cost about as much as the query. That needs two
+ * marks on the entry. `record` stores a "wrong" verdict first, then sets JUDGED on the matched entry
+ * (a no-op when it is absent). After each write batch, `markChecked` reads the verdicts naming the
+ * batch's entries and only then sets CHECKED to each one's write stamp (and JUDGED where some were
+ * found). A verdict stored before that read is found by it; one stored after finds the entry
+ * written, so sets JUDGED on it. A mark from an older version's check does not match a newer
+ * stamp, so an entry deleted and written again is unchecked until its own check: in between, and
+ * for entries written by older versions or still queued, the verdict is read per hit as before.
  */
 export class FeedbackStore {
   readonly #connection: ChromaConnection;
+  readonly #entries: ChromaConnection;
   readonly #now: () => number;
 
-  constructor(connection: ChromaConnection, now: () => number) {
+  /** `connection` holds the verdicts, `entries` the layer's entries (for the marks). */
+  constructor(connection: ChromaConnection, entries: ChromaConnection, now: () => number) {
     this.#connection = connection;
+    this.#entries = entries;
     this.#now = now;
   }
 
@@ -38,6 +66,31 @@ export class FeedbackStore {
         documents: [key.text],
         metadatas: [{ ns: key.namespace, params: key.paramsHash, match: matchedId, matchedText, verdict, at: this.#now() }],
       }),
+    );
+    // After the verdict is stored (see the class comment); kept and replayed first if Chroma cannot be reached.
+    if (verdict === "wrong")
+      await this.#entries.invalidate("feedback", (collection) =>
+        collection.update({ ids: [matchedId], metadatas: [{ [JUDGED]: true }] }),
+      );
+  }
+
+  /** Marks a batch just written as checked for verdicts, and the judged ones as judged (see the class comment). */
+  async markChecked(batch: readonly PendingWrite[], timeoutMs: number): Promise<void> {
+    const found = await this.#connection.run("feedback", (collection) =>
+      collection.get({
+        where: { $and: [{ match: { $in: batch.map((record) => record.id) } }, { verdict: { $eq: "wrong" } }] },
+        include: ["metadatas"],
+      }),
+    );
+    const judged = new Set(found.metadatas.map((metadata) => metadata?.match));
+    await this.#entries.run(
+      "set",
+      (collection) =>
+        collection.update({
+          ids: batch.map((record) => record.id),
+          metadatas: batch.map((record) => ({ ...checkedMark(record.stamp), ...(judged.has(record.id) && { [JUDGED]: true }) })),
+        }),
+      timeoutMs,
     );
   }
 

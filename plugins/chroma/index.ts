@@ -20,7 +20,7 @@ import type { ChromaLayer, ChromaOptions } from "./options.ts";
 import { layerSettings } from "./settings.ts";
 import { QueryBatcher } from "./query-batch.ts";
 import { entryRequests } from "./requests.ts";
-import { WriteQueue, hasAnyTag } from "./writes.ts";
+import { WriteQueue, hasAnyTag, type PendingWrite } from "./writes.ts";
 
 export * from "./embedders/index.ts";
 export { meaningGuard, type GuardOptions, type SemanticGuard } from "./guard.ts";
@@ -77,6 +77,7 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
     queries: 0,
     writeBatches: 0,
     judgedWrong: 0,
+    verdictReads: 0,
     verified: 0,
     unverified: 0,
     rejected: 0,
@@ -116,6 +117,7 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
       onDown: () => {},
       onUp: () => {},
     }),
+    connection,
     () => now(),
   );
   const requests = entryRequests(connection, {
@@ -123,6 +125,14 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
     candidates: options.candidates,
     counts,
   });
+  const readVerdict = (queryId: string, matchedId: string) => {
+    counts.verdictReads++;
+    return feedback.isWrong(queryId, matchedId);
+  };
+  const write = async (batch: PendingWrite[]) => {
+    await requests.upsert(batch);
+    await feedback.markChecked(batch, requests.writeDeadline(batch.length));
+  };
 
   const purgeExpired = () => requests.purgeExpired(now);
   const sweepWhenDue = () => {
@@ -137,7 +147,7 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
   };
   const batcher = new QueryBatcher(requests.query);
   const writes = new WriteQueue((batch) =>
-    requests.upsert(batch).catch((error: Error) => context?.emit("error", { layer: name, operation: "set", error })),
+    write(batch).catch((error: Error) => context?.emit("error", { layer: name, operation: "set", error })),
   );
 
   const find = async (key: CacheKey, refused: (refusal: Refusal) => void): Promise<LayerHit | undefined> => {
@@ -154,7 +164,7 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
     if (!match) return undefined;
     const refuse = (reason: string) =>
       void refused({ matchedText: match.hit.matchedText ?? "", similarity: match.hit.similarity ?? 0, reason });
-    if (match.id !== key.id && (await feedback.isWrong(key.id, match.id))) {
+    if (match.id !== key.id && !match.unjudged && (await readVerdict(key.id, match.id))) {
       counts.judgedWrong++;
       return refuse(JUDGED_WRONG);
     }
@@ -225,9 +235,10 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
       if (!matchable(key)) return;
       sweepWhenDue();
       if (keepUntil(entry) <= now()) return layer.delete(key);
-      const record = { id: key.id, vector: await embed(key.text), text: key.text, metadata: encode(key, entry, embedder.id) };
+      const metadata = encode(key, entry, embedder.id);
+      const record = { id: key.id, vector: await embed(key.text), text: key.text, metadata, stamp: entry.stamp };
       // Without a chain there is nobody to report a failed background write to: write through.
-      if (!context) return requests.upsert([record]);
+      if (!context) return write([record]);
       const flushing = writes.put(record);
       if (flushing) context.track(flushing);
     },

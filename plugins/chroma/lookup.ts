@@ -1,6 +1,7 @@
 import type { Collection, Metadata, Where } from "chromadb";
 import { keyOf, type CacheKey, type LayerHit } from "../../src/index.ts";
 import { decode } from "./codec.ts";
+import { unjudged } from "./feedback.ts";
 import type { SemanticGuard } from "./guard.ts";
 import { neighboursAt, type Neighbours, type QueryBatcher } from "./query-batch.ts";
 import type { PendingWrite } from "./writes.ts";
@@ -29,6 +30,8 @@ export interface LookupSettings {
 export interface Match {
   hit: LayerHit;
   id: string;
+  /** True when the entry's metadata shows that no "wrong" verdict names it (feedback.ts). */
+  unjudged: boolean;
 }
 
 interface Choice {
@@ -114,7 +117,8 @@ function choose(
       refused({ matchedText, similarity, reason: verdict || "refused by the guard" });
       continue;
     }
-    return { match: { hit: { ...entry, similarity, matchedText }, id: ids[i]! }, settled: true };
+    const match = { hit: { ...entry, similarity, matchedText }, id: ids[i]!, unjudged: unjudged(metadata!, entry.stamp) };
+    return { match, settled: true };
   }
   // Settled when the collection holds no more to look at, or when every neighbour was of the key's
   // own partition and refused by the guard: a filtered query would return the same ones.

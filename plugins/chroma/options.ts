@@ -213,7 +213,8 @@ export type ChromaLayer = CacheLayer & {
    * Record a user's verdict on a semantic match. "wrong": that stored question never answers this
    * query again (kept in Chroma beside the entries: across restarts and instances), and the copy
    * back-filled under the query's key leaves the exact layers at once. "right": a confirmed pair.
-   * Counted in `stats()` (`rejected`, `confirmed`, `judgedWrong` for matches refused since).
+   * Counted in `stats()` (`rejected`, `confirmed`, `judgedWrong` for matches refused since,
+   * `verdictReads` for the matches whose verdict had to be read from Chroma: see feedback.ts).
    */
   feedback(feedback: Feedback): Promise<void>;
   /**

@@ -4,8 +4,12 @@ import { INCLUDE } from "./lookup.ts";
 import type { BatchAnswer } from "./query-batch.ts";
 import type { PendingWrite } from "./writes.ts";
 
-/** Retries (after 50, 100, 200 ms) of a query that met a new collection's index segment being created. */
-const NEW_SEGMENT_RETRIES = 3;
+/**
+ * Retries (after 50, 100, 200, 400, 800 ms) of a query that met a new collection's index segment
+ * being created: under load it took more than the first three, once each write batch was followed
+ * by its feedback mark (a second write).
+ */
+const NEW_SEGMENT_RETRIES = 5;
 /** Extra write deadline per record of a batch: a few times what Chroma 1.0 spends on each (see the README). */
 const WRITE_MS_PER_RECORD = 5;
 
@@ -22,6 +26,7 @@ interface RequestSettings {
  */
 export function entryRequests(connection: ChromaConnection, settings: RequestSettings) {
   const { counts } = settings;
+  const writeDeadline = (records: number) => settings.requestTimeout + records * WRITE_MS_PER_RECORD;
   const query = (vectors: number[][]): Promise<BatchAnswer> => {
     counts.queries++;
     return connection.run("get", (collection) =>
@@ -54,9 +59,11 @@ export function entryRequests(connection: ChromaConnection, settings: RequestSet
             documents: batch.map((r) => r.text),
             metadatas: batch.map((r) => r.metadata),
           }),
-        settings.requestTimeout + batch.length * WRITE_MS_PER_RECORD,
+        writeDeadline(batch.length),
       );
     },
+    /** Deadline of a write of `records` records, ms. */
+    writeDeadline,
     /** Lookups skip expired entries anyway: the purge only frees space, so it is not replayed after an outage. */
     async purgeExpired(now: () => number): Promise<void> {
       await connection.run("purge", (collection) => collection.delete({ where: { keep: { $lte: now() } } }));

@@ -7,6 +7,8 @@ export interface PendingWrite {
   vector: number[];
   text: string;
   metadata: Metadata;
+  /** The entry's write stamp. */
+  stamp: number;
 }
 
 /** At most this many records per upsert: one request stays well inside its deadline. */

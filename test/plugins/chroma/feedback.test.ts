@@ -1,13 +1,15 @@
-// Pins plugins/chroma/feedback.ts with the layer's feedback() and reject() and POST /v1/feedback: verdicts on a live Chroma, across restarts.
+// Pins plugins/chroma/feedback.ts with the layer's feedback() and reject() and POST /v1/feedback: verdicts on a live Chroma, across restarts, and the entry marks that spare a hit the verdict read.
 import { afterAll, describe, expect, test } from "bun:test";
+import { ChromaClient } from "chromadb";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCache, createKey, isRagCacheError, type CacheLayer } from "ragcache";
+import { createCache, createKey, isRagCacheError, nextStamp, type CacheLayer } from "ragcache";
 import { chroma } from "ragcache/chroma";
 import { file } from "ragcache/file";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
+import { encode } from "../../../plugins/chroma/codec.ts";
 import { createServerApp } from "../../../src/server/app.ts";
 import { chromaForTests } from "../../support/chroma-server.ts";
 import { startRedis, type RedisServer } from "../../support/redis-server.ts";
@@ -88,6 +90,59 @@ describe("feedback on semantic matches", () => {
       { query: pair.query, namespace: "answer", matchedText: pair.matchedText, verdict: "right" },
     ]);
     await cache.close();
+  });
+
+  test("a hit on an entry checked after its write reads no verdict; a wrong verdict from another instance still refuses it at once", async () => {
+    const collection = server.collection();
+    const [writer, reader] = [0, 1].map(() => chroma({ url: server.url, collection, timeout: "5s" }));
+    const a = createCache({ layers: [writer!], layerTimeout: "10s" });
+    const b = createCache({ layers: [reader!], layerTimeout: "10s" });
+    await a.set(STORED, "answer");
+    await writer!.flush();
+    expect(await b.get(ASKED)).toBe("answer");
+    expect(reader!.stats!()).toMatchObject({ verdictReads: 0 });
+    await writer!.feedback({ query: ASKED, matchedText: STORED, verdict: "wrong" });
+    expect(await b.get(ASKED)).toBeUndefined();
+    expect(reader!.stats!()).toMatchObject({ verdictReads: 1, judgedWrong: 1 });
+    expect(await b.get("hi, how can I reset my password please")).toBe("answer");
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test("a wrong verdict given while the matched entry is absent holds once it is written: not yet, deleted, cleared", async () => {
+    const semantic = chroma({ url: server.url, collection: server.collection(), timeout: "5s" });
+    const cache = createCache({ layers: [semantic], layerTimeout: "10s" });
+    await semantic.feedback({ query: ASKED, matchedText: STORED, verdict: "wrong" });
+    for (const remove of [async () => {}, () => cache.delete(STORED), () => cache.clear()]) {
+      await remove();
+      await cache.set(STORED, "answer");
+      await semantic.flush();
+      expect(await cache.get(ASKED)).toBeUndefined();
+    }
+    expect(await cache.get("hi, how can I reset my password please")).toBe("answer");
+    await cache.close();
+  });
+
+  test("an entry without the checked mark (written by an older version) has its verdict read before it is served", async () => {
+    const collection = server.collection();
+    const semantic = chroma({ url: server.url, collection, timeout: "5s" });
+    await semantic.feedback({ query: ASKED, matchedText: STORED, verdict: "wrong" });
+    const key = createKey(STORED);
+    const [vector] = await semantic.embedder.embed([key.text]);
+    const entry = { value: "answer", createdAt: Date.now(), expiresAt: Infinity, stamp: nextStamp(), digest: key.digest };
+    const url = new URL(server.url);
+    const raw = await new ChromaClient({ host: url.hostname, port: Number(url.port) }).getCollection({
+      name: collection,
+      embeddingFunction: null as never,
+    });
+    await raw.upsert({
+      ids: [key.id],
+      embeddings: [vector!],
+      documents: [key.text],
+      metadatas: [encode(key, entry, semantic.embedder.id)],
+    });
+    expect(await semantic.get(createKey(ASKED))).toBeUndefined();
+    expect(semantic.stats!()).toMatchObject({ verdictReads: 1, judgedWrong: 1 });
+    expect(await semantic.get(createKey("hi, how can I reset my password please"))).toMatchObject({ value: "answer" });
   });
 
   test("POST /v1/feedback records a verdict; a bad body is a 400 with the reason, no semantic layer a 501, an unreachable Chroma a 503", async () => {
