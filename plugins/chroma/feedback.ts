@@ -1,4 +1,4 @@
-import type { Metadata } from "chromadb";
+import type { Collection, Metadata } from "chromadb";
 import type { CacheKey, KeyParams, Verdict } from "../../src/index.ts";
 import type { ChromaConnection } from "./connection.ts";
 import type { PendingWrite } from "./writes.ts";
@@ -38,8 +38,8 @@ export const checkedMark = (stamp: number): Metadata => ({ [CHECKED]: stamp });
  * A match is checked against its pair's record before it is served, unless its entry's own metadata
  * (which came with the neighbour query, so is as fresh as the match) shows that no "wrong" verdict
  * names it: a second request on every semantic hit cost about as much as the query. That needs two
- * marks on the entry. `record` stores a "wrong" verdict first, then sets JUDGED on the matched entry
- * (a no-op when it is absent). After each write batch, `markChecked` reads the verdicts naming the
+ * marks on the entry. `record` sets JUDGED on the matched entry (a no-op when it is absent), stores
+ * a "wrong" verdict, then sets JUDGED again. After each write batch, `markChecked` reads the verdicts naming the
  * batch's entries and only then sets CHECKED to each one's write stamp (and JUDGED where some were
  * found). A verdict stored before that read is found by it; one stored after finds the entry
  * written, so sets JUDGED on it. A mark from an older version's check does not match a newer
@@ -59,6 +59,9 @@ export class FeedbackStore {
   }
 
   async record(key: CacheKey, matchedId: string, matchedText: string, verdict: Verdict, vector: number[]) {
+    // Before the verdict too: a verdict that lands although its request failed (a late answer, a
+    // process killed after it) must not leave a checked entry unjudged (see the class comment).
+    if (verdict === "wrong") await this.#entries.run("feedback", (collection) => judge(collection, matchedId));
     await this.#connection.run("feedback", (collection) =>
       collection.upsert({
         ids: [pairId(key.id, matchedId)],
@@ -67,11 +70,8 @@ export class FeedbackStore {
         metadatas: [{ ns: key.namespace, params: key.paramsHash, match: matchedId, matchedText, verdict, at: this.#now() }],
       }),
     );
-    // After the verdict is stored (see the class comment); kept and replayed first if Chroma cannot be reached.
-    if (verdict === "wrong")
-      await this.#entries.invalidate("feedback", (collection) =>
-        collection.update({ ids: [matchedId], metadatas: [{ [JUDGED]: true }] }),
-      );
+    // After it again, for an entry written and checked in between; kept and replayed first if Chroma cannot be reached.
+    if (verdict === "wrong") await this.#entries.invalidate("feedback", (collection) => judge(collection, matchedId));
   }
 
   /** Marks a batch just written as checked for verdicts, and the judged ones as judged (see the class comment). */
@@ -118,3 +118,6 @@ export class FeedbackStore {
 }
 
 const pairId = (queryId: string, matchedId: string) => `${queryId}>${matchedId}`;
+
+/** Sets JUDGED on the entry `id` (a no-op when it is absent; upserts merge metadata, so re-writes keep it). */
+const judge = (collection: Collection, id: string) => collection.update({ ids: [id], metadatas: [{ [JUDGED]: true }] });

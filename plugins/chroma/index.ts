@@ -131,7 +131,10 @@ export function chroma(chromaOptions: ChromaOptions = {}): ChromaLayer {
   };
   const write = async (batch: PendingWrite[]) => {
     await requests.upsert(batch);
-    await feedback.markChecked(batch, requests.writeDeadline(batch.length));
+    // An unmarked entry reads its verdict per hit: a failed mark costs speed, it does not fail the write.
+    await feedback
+      .markChecked(batch, requests.writeDeadline(batch.length))
+      .catch((error: Error) => context?.emit("error", { layer: name, operation: "mark", error }));
   };
 
   const purgeExpired = () => requests.purgeExpired(now);
