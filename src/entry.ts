@@ -137,8 +137,9 @@ export function backfillLoses(
   return stored !== undefined && stored.digest === incoming.digest && !isNewer(incoming, stored);
 }
 
-/** `ChainEntry`'s value before its first read: the frozen copy is not built yet. */
+/** `ChainEntry`'s copy before the first read of its value; `STORED_UNREAD` once every layer also stored it. */
 const UNREAD: unique symbol = Symbol("unread");
+const STORED_UNREAD: unique symbol = Symbol("stored, unread");
 let UNREAD_VALUE: PropertyDescriptor;
 
 /**
@@ -147,9 +148,10 @@ let UNREAD_VALUE: PropertyDescriptor;
  * never read from memory (a miss + set, one evicted unread) costs no copy. The JSON is taken at
  * creation, so changing the caller's object later changes nothing. `value` is an own enumerable
  * property (an accessor until the first read), so a layer that copies the entry copies the value.
+ * Eight properties in all, so that `value` stays inside the object (a ninth would move it out, one
+ * more memory load on every L1 hit).
  */
 class ChainEntry<V> implements CacheEntry<V> {
-  declare readonly value: V;
   expiresAt = 0;
   createdAt = 0;
   stamp = 0;
@@ -159,8 +161,8 @@ class ChainEntry<V> implements CacheEntry<V> {
   declare tags?: readonly string[];
   /** The value's JSON: kept until every layer stored the entry and the value was read. */
   #json: string | undefined;
-  #copy: V | typeof UNREAD;
-  #stored = false;
+  #copy: V | typeof UNREAD | typeof STORED_UNREAD;
+  declare readonly value: V;
 
   constructor(json: string, value: V | typeof UNREAD) {
     this.#json = json;
@@ -184,11 +186,12 @@ class ChainEntry<V> implements CacheEntry<V> {
    * froze keeps its accessor, answering the copy kept here.
    */
   #read(): V {
-    if (this.#copy !== UNREAD) return this.#copy;
+    const copy = this.#copy;
+    if (copy !== UNREAD && copy !== STORED_UNREAD) return copy;
     const value: V = deepFreeze(JSON.parse(this.#json!));
     this.#copy = value;
     Reflect.defineProperty(this, "value", { value, enumerable: true, configurable: false });
-    if (this.#stored) this.#json = undefined;
+    if (copy === STORED_UNREAD) this.#json = undefined;
     return value;
   }
 
@@ -197,8 +200,8 @@ class ChainEntry<V> implements CacheEntry<V> {
   }
 
   stored(): void {
-    this.#stored = true;
-    if (this.#copy !== UNREAD) this.#json = undefined;
+    if (this.#copy === UNREAD) this.#copy = STORED_UNREAD;
+    else if (this.#copy !== STORED_UNREAD) this.#json = undefined;
   }
 }
 
