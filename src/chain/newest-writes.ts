@@ -17,9 +17,12 @@ export class NewestWrites {
     this.#stamps = new RecentMap(max);
   }
 
+  /**
+   * A write or delete of the key with this stamp. Stamps come in the order `nextStamp` made them (an
+   * entry is written in the same turn it is made), so the last one recorded is the newest: no lookup.
+   */
   record(id: string, stamp: number): void {
-    const known = this.#stamps.get(id);
-    this.#stamps.set(id, known !== undefined && known > stamp ? known : stamp);
+    this.#stamps.set(id, stamp);
   }
 
   /** Whether the chain wrote or deleted the key after the entry with this stamp was written. */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCache, type Cache, type CacheLayer } from "ragcache";
+import { createCache, type Cache, type CacheEntry, type CacheLayer } from "ragcache";
 import { file } from "ragcache/file";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
@@ -93,6 +93,30 @@ describe("safe from the caller's mutations", () => {
       expect(all.get("q")).toEqual(original);
     });
   }
+
+  test("a layer that copies the entry it is given (spread, structuredClone) stores the value as it was at set, frozen, though nothing read it yet", async () => {
+    const copies: CacheEntry[] = [];
+    const copying: CacheLayer = {
+      name: "copying",
+      get: () => undefined,
+      set(_key, entry) {
+        copies.push({ ...entry }, structuredClone(entry));
+      },
+      delete() {},
+      clear() {},
+      invalidateTags() {},
+    };
+    const cache = createCache({ layers: [copying] });
+    caches.push(cache);
+    const value = { docs: [1, 2], meta: { source: "wiki" } };
+    await cache.set("q", value);
+    value.docs.push(3);
+    expect(copies.map((entry) => entry.value)).toEqual([
+      { docs: [1, 2], meta: { source: "wiki" } },
+      { docs: [1, 2], meta: { source: "wiki" } },
+    ]);
+    expect(Object.isFrozen(copies[0]!.value)).toBe(true);
+  });
 
   test("emptying the tags array passed to set (to reuse it) does not let the entry escape its tag's invalidation", async () => {
     const { all, redisOnly } = tiers();
