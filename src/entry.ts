@@ -20,19 +20,26 @@ export function serializedSize(value: unknown): number {
 }
 
 /**
- * The entry's value as JSON: the one the chain made to measure it, computed here for entries from elsewhere.
+ * The JSON of each entry the chain created, so remote layers reuse it instead of serializing the
+ * value a second time. Keyed by the entry object, which nobody mutates after creation (a user may
+ * mutate their value and set it again, but that makes a new entry).
+ */
+const jsonOfEntry = new WeakMap<CacheEntry, string>();
+
+/**
+ * The entry's value as JSON: measured once by the chain, computed here for entries from elsewhere.
  * @example
  * ```ts
  * writeFileSync(path, valueJson(entry)); // the JSON the chain already made, not serialized again
  * ```
  */
 export function valueJson(entry: CacheEntry): string {
-  return entry instanceof ChainEntry ? entry.json() : toJson(entry.value);
+  return jsonOfEntry.get(entry) ?? toJson(entry.value);
 }
 
-/** Every layer has stored this chain-made entry: its JSON is dropped once its value was read (a later `valueJson` computes it again). */
+/** Drops the JSON kept for a chain-made entry once every layer has stored it (a later `valueJson` computes it again). */
 export function forgetJson(entry: CacheEntry): void {
-  if (entry instanceof ChainEntry) entry.stored();
+  jsonOfEntry.delete(entry);
 }
 
 function toJson(value: unknown): string {
@@ -137,74 +144,6 @@ export function backfillLoses(
   return stored !== undefined && stored.digest === incoming.digest && !isNewer(incoming, stored);
 }
 
-/** `ChainEntry`'s copy before the first read of its value; `STORED_UNREAD` once every layer also stored it. */
-const UNREAD: unique symbol = Symbol("unread");
-const STORED_UNREAD: unique symbol = Symbol("stored, unread");
-let UNREAD_VALUE: PropertyDescriptor;
-
-/**
- * An entry the chain made. Its frozen copy of the value (JSON.parse + deepFreeze of the JSON made to
- * measure it) is built on the first read of `value`, not at creation: an entry written through and
- * never read from memory (a miss + set, one evicted unread) costs no copy. The JSON is taken at
- * creation, so changing the caller's object later changes nothing. `value` is an own enumerable
- * property (an accessor until the first read), so a layer that copies the entry copies the value.
- * Eight properties in all, so that `value` stays inside the object (a ninth would move it out, one
- * more memory load on every L1 hit).
- */
-class ChainEntry<V> implements CacheEntry<V> {
-  expiresAt = 0;
-  createdAt = 0;
-  stamp = 0;
-  digest = "";
-  size = 0;
-  declare graceUntil?: number;
-  declare tags?: readonly string[];
-  /** The value's JSON: kept until every layer stored the entry and the value was read. */
-  #json: string | undefined;
-  #copy: V | typeof UNREAD | typeof STORED_UNREAD;
-  declare readonly value: V;
-
-  constructor(json: string, value: V | typeof UNREAD) {
-    this.#json = json;
-    this.#copy = value;
-    Object.defineProperty(this, "value", value === UNREAD ? UNREAD_VALUE : { value, enumerable: true });
-  }
-
-  static {
-    UNREAD_VALUE = {
-      get(this: ChainEntry<unknown>) {
-        return this.#read();
-      },
-      enumerable: true,
-      configurable: true,
-    };
-  }
-
-  /**
-   * Builds the copy and puts it in place of the accessor: every entry read once has the same shape
-   * (an attribute change, not a dictionary), and an L1 hit reads a plain property. An entry a layer
-   * froze keeps its accessor, answering the copy kept here.
-   */
-  #read(): V {
-    const copy = this.#copy;
-    if (copy !== UNREAD && copy !== STORED_UNREAD) return copy;
-    const value: V = deepFreeze(JSON.parse(this.#json!));
-    this.#copy = value;
-    Reflect.defineProperty(this, "value", { value, enumerable: true, configurable: false });
-    if (copy === STORED_UNREAD) this.#json = undefined;
-    return value;
-  }
-
-  json(): string {
-    return this.#json ?? toJson(this.value);
-  }
-
-  stored(): void {
-    if (this.#copy === UNREAD) this.#copy = STORED_UNREAD;
-    else if (this.#copy !== STORED_UNREAD) this.#json = undefined;
-  }
-}
-
 export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
   if (!options.digest)
     throw new RagCacheError(
@@ -220,15 +159,19 @@ export function createEntry<V>(value: V, options: EntryOptions): CacheEntry<V> {
   }
   const expiresAt = options.now + boundedTtl(options.ttl, "ttl", options.maxTtl);
   const grace = options.grace === undefined ? 0 : boundedTtl(options.grace, "grace", options.maxTtl);
-  const entry = new ChainEntry<V>(json, options.freeze ? UNREAD : value);
-  entry.expiresAt = expiresAt;
-  entry.createdAt = options.now;
-  entry.stamp = nextStamp();
-  entry.digest = options.digest;
-  entry.size = size;
+  const stored: V = options.freeze ? deepFreeze(JSON.parse(json)) : value;
+  const entry: CacheEntry<V> = {
+    value: stored,
+    expiresAt,
+    createdAt: options.now,
+    stamp: nextStamp(),
+    digest: options.digest,
+    size,
+  };
   if (grace > 0) entry.graceUntil = expiresAt + grace;
   // A frozen copy: a caller reusing its array must not change which invalidations reach the entry.
   if (options.tags?.length) entry.tags = Object.freeze([...validTags(options.tags)]);
+  jsonOfEntry.set(entry, json);
   return entry;
 }
 
