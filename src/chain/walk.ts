@@ -38,6 +38,18 @@ export interface LayerWalkOptions {
 const UNTIMED = -1;
 
 /**
+ * What a walk answers, applied where it ends: the `Found` record (`find`), or the value `get` serves.
+ * Applied inside the walk's last step, it costs an L2 hit no promise step of its own.
+ */
+type Finish<R> = (found: Found | undefined) => R;
+const FOUND: Finish<Found | undefined> = (found) => found;
+const FRESH_VALUE: Finish<unknown> = (found) => (found?.fresh ? found.entry.value : undefined);
+const ANY_VALUE: Finish<unknown> = (found) => found?.entry.value;
+
+/** `answered` of a walk whose first layer is still to be asked. */
+const UNASKED = Symbol("unasked");
+
+/**
  * Walks the layers fastest first. It stays synchronous while layers answer synchronously, so an L1
  * hit costs one function call and no microtask; the first promise switches the rest of the walk to
  * async. An entry in grace is remembered while lower layers are asked for a fresh one.
@@ -106,7 +118,7 @@ export class LayerWalk {
   }
 
   find(key: CacheKey): MaybePromise<Found | undefined> {
-    return this.#from(key, 0, undefined, this.#timedDue() ? performance.now() : UNTIMED);
+    return this.#from(key, 0, undefined, this.#timedDue() ? performance.now() : UNTIMED, FOUND);
   }
 
   /**
@@ -115,7 +127,7 @@ export class LayerWalk {
    * which makes it a third faster. Anything else walks on from the first layer's answer.
    */
   value(key: CacheKey, allowStale: boolean): MaybePromise<unknown> {
-    if (this.#timedDue()) return valueOf(this.#from(key, 0, undefined, performance.now()), allowStale);
+    if (this.#timedDue()) return this.#from(key, 0, undefined, performance.now(), allowStale ? ANY_VALUE : FRESH_VALUE);
     const answer = this.#ask(this.#layers[0]!, key);
     if (
       answer !== undefined &&
@@ -127,7 +139,7 @@ export class LayerWalk {
       this.#hits[0]!++;
       return answer.value;
     }
-    return valueOf(this.#from(key, 0, undefined, UNTIMED, { answer }), allowStale);
+    return this.#from(key, 0, undefined, UNTIMED, allowStale ? ANY_VALUE : FRESH_VALUE, answer);
   }
 
   /** One countdown for both reasons to time a lookup, so an untimed hit pays one decrement and one compare. */
@@ -164,32 +176,33 @@ export class LayerWalk {
   }
 
   /** Walks from layer `first` on; `answered` is that layer's answer when the caller asked it already (untimed). */
-  #from(
+  #from<R>(
     key: CacheKey,
     first: number,
     stale: Found | undefined,
     started: number,
-    answered?: { answer: MaybePromise<LayerHit | undefined> },
-  ): MaybePromise<Found | undefined> {
+    finish: Finish<R>,
+    answered: MaybePromise<LayerHit | undefined> | typeof UNASKED = UNASKED,
+  ): MaybePromise<R> {
     for (let i = first; i < this.#layers.length; i++) {
       const layer = this.#layers[i]!;
       const layerStarted = this.#timed && started !== UNTIMED ? performance.now() : UNTIMED;
       const since = i === 0 ? 0 : this.#generation();
-      const answer = answered !== undefined && i === first ? answered.answer : this.#ask(layer, key);
+      const answer = answered !== UNASKED && i === first ? answered : this.#ask(layer, key);
       if (answer instanceof Promise) {
         const index = i;
         return settle(answer, this.#timeouts[i]!, layer.name, "get", (error) => this.#onError(layer, "get", error, key)).then(
           (entry) => {
             const result = this.#consider(key, index, this.#protect(entry), stale, started, layerStarted, since);
-            return result?.fresh ? result : this.#from(key, index + 1, result ?? stale, started);
+            return result?.fresh ? finish(result) : this.#from(key, index + 1, result ?? stale, started, finish);
           },
         );
       }
       const result = this.#consider(key, i, i === 0 ? answer : this.#protect(answer), stale, started, layerStarted, since);
-      if (result?.fresh) return result;
+      if (result?.fresh) return finish(result);
       stale = result ?? stale;
     }
-    return this.#miss(key, stale, started);
+    return finish(this.#miss(key, stale, started));
   }
 
   /** A layer's answer; one that throws is reported and is a miss. */
@@ -256,11 +269,6 @@ export class LayerWalk {
     if (started !== UNTIMED) this.#timedEnd(key, -1, started);
     return stale;
   }
-}
-
-function valueOf(found: MaybePromise<Found | undefined>, allowStale: boolean): MaybePromise<unknown> {
-  if (found instanceof Promise) return found.then((result) => valueOf(result, allowStale));
-  return found && (found.fresh || allowStale) ? found.entry.value : undefined;
 }
 
 function foreignEntry(layer: string): RagCacheError {
