@@ -118,7 +118,7 @@ export class LayerWalk {
   }
 
   find(key: CacheKey): MaybePromise<Found | undefined> {
-    return this.#from(key, 0, undefined, this.#timedDue() ? performance.now() : UNTIMED, FOUND);
+    return this.#from(key, 0, undefined, this.#timedDue() ? performance.now() : UNTIMED, FOUND, UNASKED);
   }
 
   /**
@@ -127,7 +127,7 @@ export class LayerWalk {
    * which makes it a third faster. Anything else walks on from the first layer's answer.
    */
   value(key: CacheKey, allowStale: boolean): MaybePromise<unknown> {
-    if (this.#timedDue()) return this.#from(key, 0, undefined, performance.now(), allowStale ? ANY_VALUE : FRESH_VALUE);
+    if (this.#timedDue()) return this.#from(key, 0, undefined, performance.now(), allowStale ? ANY_VALUE : FRESH_VALUE, UNASKED);
     const answer = this.#ask(this.#layers[0]!, key);
     if (
       answer !== undefined &&
@@ -182,7 +182,8 @@ export class LayerWalk {
     stale: Found | undefined,
     started: number,
     finish: Finish<R>,
-    answered: MaybePromise<LayerHit | undefined> | typeof UNASKED = UNASKED,
+    // No default: an L1 miss passes `undefined`, which a default would turn into "ask again".
+    answered: MaybePromise<LayerHit | undefined> | typeof UNASKED,
   ): MaybePromise<R> {
     for (let i = first; i < this.#layers.length; i++) {
       const layer = this.#layers[i]!;
@@ -194,7 +195,7 @@ export class LayerWalk {
         return settle(answer, this.#timeouts[i]!, layer.name, "get", (error) => this.#onError(layer, "get", error, key)).then(
           (entry) => {
             const result = this.#consider(key, index, this.#protect(entry), stale, started, layerStarted, since);
-            return result?.fresh ? finish(result) : this.#from(key, index + 1, result ?? stale, started, finish);
+            return result?.fresh ? finish(result) : this.#from(key, index + 1, result ?? stale, started, finish, UNASKED);
           },
         );
       }

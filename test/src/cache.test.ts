@@ -206,6 +206,26 @@ describe("chain: failing layers degrade to misses", () => {
     expect(errors.every((e) => e.layer === "broken")).toBe(true);
   });
 
+  test("the first layer is asked once per lookup: one call on a miss, one error event when it throws", async () => {
+    const first = chaos(memory({ name: "first" }));
+    let asked = 0;
+    const counted: CacheLayer = Object.assign(Object.create(first), {
+      get: (key: Parameters<CacheLayer["get"]>[0]) => (asked++, first.get(key)),
+    });
+    const cache = createCache({ layers: [counted, memory({ name: "second" })], log: false });
+    const errors = recorder(cache, "error");
+    await cache.set("q", "v");
+    await first.delete(cache.key("q"));
+    expect(await cache.get("q")).toBe("v");
+    expect(asked).toBe(1);
+    await first.delete(cache.key("q"));
+    first.alwaysThrow();
+    expect(await cache.get("q")).toBe("v");
+    expect(await cache.getOrSet("q", () => "loaded")).toBe("v");
+    expect(asked).toBe(3);
+    expect(errors.filter((error) => error.operation === "get")).toHaveLength(2);
+  });
+
   test("a hanging layer times out into a miss with E_LAYER_TIMEOUT", async () => {
     const hanging = chaos(memory({ name: "hanging" }));
     const cache = createCache({ layers: [memory({ name: "l1" }), hanging], layerTimeout: 50 });
