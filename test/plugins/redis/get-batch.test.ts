@@ -1,27 +1,18 @@
 // Pins plugins/redis/get-batch.ts through the layer: lookups of one microtask turn share one MGET.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { Redis } from "ioredis";
 import { createCache, createKey } from "ragcache";
 import { redis } from "ragcache/redis";
 import { testContext, testEntry } from "ragcache/testing";
-import { startRedis, type RedisServer } from "../../support/redis-server.ts";
+import { redisForTests } from "../../support/redis-server.ts";
 
-let server: RedisServer;
-let admin: Redis;
-beforeAll(async () => {
-  server = await startRedis();
-  admin = new Redis(server.url);
-});
-afterAll(async () => {
-  admin.disconnect();
-  await server.stop();
-});
+const redisTest = redisForTests();
 
 const quiet = () => {};
 
 /** Calls of GET and MGET Redis has run so far (INFO commandstats). */
 async function reads(): Promise<{ get: number; mget: number }> {
-  const info = await admin.info("commandstats");
+  const info = await redisTest.admin.info("commandstats");
   const calls = (command: string) => Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, "m").exec(info)?.[1] ?? 0);
   return { get: calls("get"), mget: calls("mget") };
 }
@@ -34,7 +25,7 @@ async function readsDuring(work: () => Promise<unknown>): Promise<{ get: number;
 }
 
 test("lookups issued in one turn go to Redis as one MGET, each answered with its own entry or a miss", async () => {
-  const layer = redis({ url: server.url, prefix: "batch:", invalidationBus: false, log: quiet });
+  const layer = redis({ url: redisTest.server.url, prefix: "batch:", invalidationBus: false, log: quiet });
   layer.attach!(testContext());
   try {
     const keys = Array.from({ length: 64 }, (_, i) => createKey(`batched ${i}`));
@@ -54,7 +45,7 @@ test("lookups issued in one turn go to Redis as one MGET, each answered with its
 });
 
 test("a lone lookup is a plain GET, and a turn with more than 512 lookups is split into several MGETs", async () => {
-  const layer = redis({ url: server.url, prefix: "batch-split:", invalidationBus: false, log: quiet });
+  const layer = redis({ url: redisTest.server.url, prefix: "batch-split:", invalidationBus: false, log: quiet });
   layer.attach!(testContext());
   try {
     const key = createKey("alone");
@@ -70,13 +61,13 @@ test("a lone lookup is a plain GET, and a turn with more than 512 lookups is spl
 
 test("a batch that times out fails every lookup in it: through the chain each is a miss with its own error", async () => {
   const key = createKey("stored");
-  const layer = redis({ url: server.url, prefix: "batch-timeout:", commandTimeout: 100, retries: 0, log: quiet });
+  const layer = redis({ url: redisTest.server.url, prefix: "batch-timeout:", commandTimeout: 100, retries: 0, log: quiet });
   const cache = createCache({ layers: [layer], log: false });
   const errors: string[] = [];
   cache.on("error", (event) => void errors.push(`${event.operation}: ${event.error.message}`));
   try {
     await cache.set(key, "v");
-    const blocker = new Redis(server.url);
+    const blocker = new Redis(redisTest.server.url);
     await blocker.ping();
     const blocked = blocker.eval(
       "local t = redis.call('TIME'); local stop = t[1] * 1000000 + t[2] + 300000; repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop",

@@ -1,11 +1,10 @@
 // Pins plugins/redis/presence.ts and how plugins/redis/bus.ts uses it.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import Redis from "ioredis";
+import { describe, expect, test } from "bun:test";
 import { createCache } from "ragcache";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { Presence } from "../../../plugins/redis/presence.ts";
-import { startRedis, type RedisServer } from "../../support/redis-server.ts";
+import { redisForTests } from "../../support/redis-server.ts";
 
 describe("bus presence", () => {
   test("a count of no other listener makes a process alone; unknown counts and messages from others do not", () => {
@@ -50,19 +49,10 @@ describe("bus presence", () => {
 });
 
 describe("redis layer bus with one process, then two", () => {
-  let server: RedisServer;
-  let admin: Redis;
-  beforeAll(async () => {
-    server = await startRedis({ private: true });
-    admin = new Redis(server.url);
-  });
-  afterAll(async () => {
-    admin.disconnect();
-    await server.stop();
-  });
+  const redisTest = redisForTests({ private: true });
 
-  const publishes = async () => Number(/cmdstat_publish:calls=(\d+)/.exec(await admin.info("commandstats"))?.[1] ?? 0);
-  const chain = () => createCache({ layers: [memory(), redis({ url: server.url, log: () => {} })] });
+  const publishes = async () => Number(/cmdstat_publish:calls=(\d+)/.exec(await redisTest.admin.info("commandstats"))?.[1] ?? 0);
+  const chain = () => createCache({ layers: [memory(), redis({ url: redisTest.server.url, log: () => {} })] });
   const until = async (check: () => Promise<boolean>) => {
     const started = performance.now();
     while (!(await check())) {
@@ -96,7 +86,7 @@ describe("redis layer bus with one process, then two", () => {
 
   test("a process alone takes no lock for its loads; once a second one joins, its loads take the lock again", async () => {
     const lockScripts = async () =>
-      [...(await admin.info("commandstats")).matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)].reduce(
+      [...(await redisTest.admin.info("commandstats")).matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)].reduce(
         (sum, match) => sum + Number(match[1]),
         0,
       );

@@ -1,6 +1,5 @@
 // Pins plugins/redis/connect.ts (isCommandError), breaker.ts, degradation.ts and index.ts (readFailed).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Redis } from "ioredis";
+import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,24 +8,15 @@ import { file } from "ragcache/file";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { testEntry } from "ragcache/testing";
-import { startRedis, type RedisServer } from "../../support/redis-server.ts";
+import { redisForTests } from "../../support/redis-server.ts";
 
-let server: RedisServer;
-let admin: Redis;
+const redisTest = redisForTests();
 const root = mkdtempSync(join(tmpdir(), "ragcache-reply-errors-"));
-beforeAll(async () => {
-  server = await startRedis();
-  admin = new Redis(server.url);
-});
-afterAll(async () => {
-  admin.disconnect();
-  await server.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function chain(prefix: string) {
   const fallback = file({ dir: join(root, prefix) });
-  const l2 = redis({ url: server.url, prefix, log: () => {}, failureThreshold: 2, fallback });
+  const l2 = redis({ url: redisTest.server.url, prefix, log: () => {}, failureThreshold: 2, fallback });
   const cache = createCache({ layers: [memory(), l2] });
   const degraded: CacheEvents["degraded"][] = [];
   const errors: CacheEvents["error"][] = [];
@@ -39,13 +29,13 @@ describe("redis reply errors", () => {
   test("a read Redis refuses (a key of another type) is a miss and an error, never an open breaker", async () => {
     const { cache, l2, fallback, degraded, errors } = chain("wrongtype-read:");
     try {
-      for (let i = 0; i < 10; i++) await admin.lpush(`wrongtype-read:${cache.key(`q${i}`).id}`, "not an entry");
+      for (let i = 0; i < 10; i++) await redisTest.admin.lpush(`wrongtype-read:${cache.key(`q${i}`).id}`, "not an entry");
       for (let i = 0; i < 10; i++) expect(await cache.get(`q${i}`)).toBeUndefined();
       expect(errors.filter((e) => e.layer === "redis" && /WRONGTYPE/.test(e.error.message))).toHaveLength(10);
       expect(degraded).toEqual([]);
       expect(l2.stats().state).toBe("up");
       await cache.set("fine", 1);
-      expect(await admin.exists(`wrongtype-read:${cache.key("fine").id}`)).toBe(1);
+      expect(await redisTest.admin.exists(`wrongtype-read:${cache.key("fine").id}`)).toBe(1);
       expect(fallback.stats().entries).toBe(0);
     } finally {
       await cache.close();
@@ -55,7 +45,7 @@ describe("redis reply errors", () => {
   test("a write Redis refuses (a tag key of another type) fails in that layer alone; the tier stays up", async () => {
     const { cache, l2, fallback, degraded, errors } = chain("wrongtype-write:");
     try {
-      await admin.set("wrongtype-write:#tag:doc:1", "not a set");
+      await redisTest.admin.set("wrongtype-write:#tag:doc:1", "not a set");
       for (let i = 0; i < 10; i++) await cache.set(`q${i}`, i, { tags: ["doc:1"] });
       expect(errors.filter((e) => e.layer === "redis" && e.operation === "set")).toHaveLength(10);
       expect(degraded).toEqual([]);
