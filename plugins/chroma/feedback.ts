@@ -39,9 +39,9 @@ export const checkedMark = (stamp: number): Metadata => ({ [CHECKED]: stamp });
  * (which came with the neighbour query, so is as fresh as the match) shows that no "wrong" verdict
  * names it: a second request on every semantic hit cost about as much as the query. That needs two
  * marks on the entry. `record` sets JUDGED on the matched entry (a no-op when it is absent), stores
- * a "wrong" verdict, then sets JUDGED again. After each write batch, `markChecked` reads the verdicts naming the
- * batch's entries and only then sets CHECKED to each one's write stamp (and JUDGED where some were
- * found). A verdict stored before that read is found by it; one stored after finds the entry
+ * a "wrong" verdict, then sets JUDGED again. After each write batch, `markChecked` reads the
+ * verdicts naming the batch's entries and only then sets CHECKED to each one's write stamp (and
+ * JUDGED where some were found). A verdict stored before that read is found by it; one stored after finds the entry
  * written, so sets JUDGED on it. A mark from an older version's check does not match a newer
  * stamp, so an entry deleted and written again is unchecked until its own check: in between, and
  * for entries written by older versions or still queued, the verdict is read per hit as before.

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createKey } from "ragcache";
 import { chroma } from "ragcache/chroma";
+import { testEntry } from "ragcache/testing";
 import { startChroma, type ChromaServer } from "../../support/chroma-server.ts";
 
 let server: ChromaServer;
@@ -16,13 +17,8 @@ const ASKED = "how can i reset my password";
 
 test("a wrong verdict given while Chroma hangs and answered late never leaves its pair served", async () => {
   const writer = chroma({ url: server.url, collection: "late-verdict", timeout: "5s" });
-  await writer.set(createKey(STORED), {
-    value: "answer",
-    expiresAt: Infinity,
-    createdAt: Date.now(),
-    stamp: 1,
-    digest: createKey(STORED).digest,
-  });
+  const storedKey = createKey(STORED);
+  await writer.set(storedKey, testEntry(storedKey, "answer"));
   await writer.flush();
   const judging = chroma({ url: server.url, collection: "late-verdict", timeout: "300ms" });
   expect(await judging.get(createKey(ASKED))).toMatchObject({ value: "answer" });
