@@ -2,9 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll } from "bun:test";
 import type { Subprocess } from "bun";
-import { Redis } from "ioredis";
 
 /** A Redis server for tests: a private child process, or the one REDIS_URL names. */
 export interface RedisServer {
@@ -198,33 +196,4 @@ export async function startSentinel(master: RedisServer, name = "mymaster"): Pro
   );
   const sentinel = await startRedis({ configFile: config, args: ["--sentinel"] });
   return { ...sentinel, stop: async () => (await sentinel.stop(), rmSync(dir, { recursive: true, force: true })) };
-}
-
-/**
- * A Redis server for the tests of one file (or one describe), started before them and stopped after,
- * with an admin client to inspect it (INFO, keys); both are reachable once a test runs.
- */
-export function redisForTests(options: StartRedisOptions = {}): { readonly server: RedisServer; readonly admin: Redis } {
-  let server: RedisServer | undefined;
-  let admin: Redis | undefined;
-  beforeAll(async () => {
-    server = await startRedis(options);
-    admin = new Redis(server.url);
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    await server?.stop();
-  });
-  const started = <T>(value: T | undefined): T => {
-    if (value === undefined) throw new Error("the test Redis is not started yet: use it inside a test");
-    return value;
-  };
-  return {
-    get server() {
-      return started(server);
-    },
-    get admin() {
-      return started(admin);
-    },
-  };
 }

@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import { createCache, createKey } from "ragcache";
 import { redis } from "ragcache/redis";
 import { testContext, testEntry } from "ragcache/testing";
-import { redisForTests } from "../../support/redis-server.ts";
+import { redisForTests } from "../../support/redis-for-tests.ts";
 
 const redisTest = redisForTests();
 

@@ -1,30 +1,16 @@
 // Pins plugins/redis/lock.ts and flight.ts in one process: two chains over one Redis act as two processes.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Redis } from "ioredis";
+import { describe, expect, test } from "bun:test";
 import { createCache, isRagCacheError, type Cache } from "ragcache";
 import { memory } from "ragcache/memory";
 import { redis, type RedisLayerOptions } from "ragcache/redis";
 import { lockKeyOf } from "../../../plugins/redis/lock.ts";
-import { startRedis, type RedisServer } from "../../support/redis-server.ts";
+import { redisForTests, untilPeersMeet } from "../../support/redis-for-tests.ts";
 
-let server: RedisServer;
-let admin: Redis;
-const caches: Cache[] = [];
-beforeAll(async () => {
-  server = await startRedis({ private: true });
-  admin = new Redis(server.url);
-});
-afterAll(async () => {
-  await Promise.allSettled(caches.map((cache) => cache.close()));
-  admin.disconnect();
-  await server.stop();
-});
+const shared = redisForTests({ private: true });
 
 /** A chain like one process's: memory over the shared Redis under `prefix`. */
 function instance(prefix: string, options: RedisLayerOptions = {}): Cache {
-  const cache = createCache({ layers: [memory(), redis({ url: server.url, prefix, log: () => {}, ...options })] });
-  caches.push(cache);
-  return cache;
+  return shared.track(createCache({ layers: [memory(), redis({ url: shared.url, prefix, log: () => {}, ...options })] }));
 }
 
 const slow =
@@ -50,6 +36,7 @@ describe("lock key", () => {
 describe("redis single flight", () => {
   test("a waiting process is woken by the holder's release, long before the lease would expire", async () => {
     const [a, b] = [instance("wake:", { lockLease: "20s" }), instance("wake:", { lockLease: "20s" })];
+    await untilPeersMeet([a, b]);
     const runs: string[] = [];
     const first = a.getOrSet("q", slow("from a", 800, runs, "a"));
     await until(() => runs.length > 0);
@@ -59,7 +46,7 @@ describe("redis single flight", () => {
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(runs).toEqual(["a"]);
     expect(b.stats().layers[1]).toMatchObject({ flights: { joined: 1 } });
-    expect(await admin.exists(lockKeyOf("wake:default:x"))).toBe(0);
+    expect(await shared.admin.exists(lockKeyOf("wake:default:x"))).toBe(0);
   });
 
   test("a holder whose lease expired cannot overwrite the newer value: its write is refused and its faster layer forgets", async () => {
@@ -69,7 +56,7 @@ describe("redis single flight", () => {
     const runs: string[] = [];
     const late = a.getOrSet(key, slow("late", 1500, runs, "a"));
     await until(() => runs.length > 0);
-    expect(await admin.del(lockKeyOf(`fence:${key.id}`))).toBe(1);
+    expect(await shared.admin.del(lockKeyOf(`fence:${key.id}`))).toBe(1);
     expect(await b.getOrSet(key, slow("newer", 10, runs, "b"))).toBe("newer");
     expect(await late).toBe("late");
     await Bun.sleep(20);
@@ -81,7 +68,7 @@ describe("redis single flight", () => {
 
   test("a process that takes the lock after another one stored the value reads it instead of loading", async () => {
     const writer = instance("recheck:");
-    const layer = redis({ url: server.url, prefix: "recheck:", log: () => {} });
+    const layer = redis({ url: shared.url, prefix: "recheck:", log: () => {} });
     const key = writer.key("q");
     await writer.set(key, "stored meanwhile");
     let loads = 0;
@@ -94,6 +81,7 @@ describe("redis single flight", () => {
 
   test("past lockWait a waiting process runs its own loader", async () => {
     const [a, b] = [instance("deadline:"), instance("deadline:", { lockWait: "100ms" })];
+    await untilPeersMeet([a, b]);
     const runs: string[] = [];
     const first = a.getOrSet("q", slow("from a", 2000, runs, "a"));
     await until(() => runs.length > 0);
@@ -105,6 +93,7 @@ describe("redis single flight", () => {
 
   test("distributed: false and singleFlight: false keep single flight to the process", async () => {
     const [a, b, c] = [instance("local:"), instance("local:"), instance("local:", { singleFlight: false })];
+    await untilPeersMeet([a, b, c]);
     const runs: string[] = [];
     const first = a.getOrSet("q", slow("from a", 800, runs, "a"));
     await until(() => runs.length > 0);
@@ -119,6 +108,7 @@ describe("redis single flight", () => {
 
   test("a failing holder's error reaches the waiter as E_LOADER_FAILED with its message", async () => {
     const [a, b] = [instance("failing:"), instance("failing:")];
+    await untilPeersMeet([a, b]);
     let started = false;
     const first = a.getOrSet("q", async () => {
       started = true;
@@ -138,6 +128,7 @@ describe("redis single flight", () => {
 
   test("a loader answering undefined answers every process undefined, and nothing is stored", async () => {
     const [a, b] = [instance("empty:"), instance("empty:")];
+    await untilPeersMeet([a, b]);
     const runs: string[] = [];
     const first = a.getOrSet("q", slow(undefined, 600, runs, "a"));
     await until(() => runs.length > 0);
@@ -149,13 +140,13 @@ describe("redis single flight", () => {
   test("a hung Redis (SIGSTOP) never blocks getOrSet: the process loads alone once a lock command times out", async () => {
     const cache = instance("hung:", { commandTimeout: "100ms", retries: 0 });
     await cache.getOrSet("warm", () => "up");
-    server.pause();
+    shared.server.pause();
     try {
       const started = performance.now();
       expect(await cache.getOrSet("q", () => "loaded here")).toBe("loaded here");
       expect(performance.now() - started).toBeLessThan(3_000);
     } finally {
-      server.resume();
+      shared.server.resume();
     }
   });
 });

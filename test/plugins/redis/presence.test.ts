@@ -4,7 +4,7 @@ import { createCache } from "ragcache";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { Presence } from "../../../plugins/redis/presence.ts";
-import { redisForTests } from "../../support/redis-server.ts";
+import { redisForTests } from "../../support/redis-for-tests.ts";
 
 describe("bus presence", () => {
   test("a count of no other listener makes a process alone; unknown counts and messages from others do not", () => {

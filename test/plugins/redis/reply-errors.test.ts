@@ -8,7 +8,7 @@ import { file } from "ragcache/file";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { testEntry } from "ragcache/testing";
-import { redisForTests } from "../../support/redis-server.ts";
+import { redisForTests } from "../../support/redis-for-tests.ts";
 
 const redisTest = redisForTests();
 const root = mkdtempSync(join(tmpdir(), "ragcache-reply-errors-"));

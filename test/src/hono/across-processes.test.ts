@@ -5,7 +5,7 @@ import { createCache } from "ragcache";
 import { cached, ragcache } from "ragcache/hono";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
-import { redisForTests } from "../../support/redis-for-tests.ts";
+import { redisForTests, untilPeersMeet } from "../../support/redis-for-tests.ts";
 
 const shared = redisForTests();
 
@@ -13,10 +13,10 @@ const shared = redisForTests();
 function processes(form: "middleware" | "handler", prefix: string, status: number) {
   let runs = 0;
   const errors: string[] = [];
-  const apps = [0, 1].map(() => {
-    const cache = shared.track(
-      createCache({ layers: [memory(), redis({ url: shared.url, prefix, log: () => {} })], log: false }),
-    );
+  const caches = [0, 1].map(() =>
+    shared.track(createCache({ layers: [memory(), redis({ url: shared.url, prefix, log: () => {} })], log: false })),
+  );
+  const apps = caches.map((cache) => {
     cache.on("error", ({ layer, operation }) => errors.push(`${layer} ${operation}`));
     const app = new Hono();
     const handler = async (c: Context) => {
@@ -28,7 +28,10 @@ function processes(form: "middleware" | "handler", prefix: string, status: numbe
     else app.get("/rag/answer", ragcache({ cache, ttl: "1m" }), handler);
     return app;
   });
-  const both = () => Promise.all(apps.map((app) => app.request("/rag/answer")));
+  const both = async () => {
+    await untilPeersMeet(caches);
+    return Promise.all(apps.map((app) => app.request("/rag/answer")));
+  };
   return { both, runs: () => runs, errors };
 }
 
