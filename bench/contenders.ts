@@ -26,7 +26,7 @@ import { WHY_MISSED } from "./lib/why-missed.ts";
  */
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const ROUNDS = env("BENCH_ROUNDS", 3);
+const ROUNDS = env("BENCH_ROUNDS", 5);
 const MEASURE_MS = env("BENCH_MEASURE_MS", 300);
 const WORKLOADS = new Set((process.env.BENCH_WORKLOADS ?? "l1,l2,write,stampede,zipf").split(","));
 const L1_KEYS = 10_000;
