@@ -3,7 +3,7 @@ import { createCache } from "../src/index.ts";
 import { memory } from "../plugins/memory/index.ts";
 import { metrics } from "../plugins/metrics/index.ts";
 import { warming } from "../plugins/warming/index.ts";
-import { formatOps, formatRatio, median, opsPerSecond } from "./lib/measure.ts";
+import { formatOps, formatRatio, median, opsPerSecond, ratioInRounds } from "./lib/measure.ts";
 import { writeTopic } from "./lib/report.ts";
 
 /**
@@ -49,8 +49,6 @@ for (let round = 0; round < ROUNDS; round++) {
 for (const name of names) await variants[name].close();
 
 const medians = Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<Name, number>;
-const baseline = medians["lru-cache get (raw baseline)"];
-const bare = medians["chain, no plugins"];
 const overhead = median(overheads);
 const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
 
@@ -67,8 +65,8 @@ writeTopic("metrics-overhead", {
       rows: names.map((name) => [
         name,
         formatOps(medians[name]),
-        formatRatio(medians[name] / baseline),
-        formatRatio(medians[name] / bare),
+        formatRatio(ratioInRounds(samples, name, "lru-cache get (raw baseline)")),
+        formatRatio(ratioInRounds(samples, name, "chain, no plugins")),
       ]),
     },
   ],
@@ -80,7 +78,7 @@ writeTopic("metrics-overhead", {
     },
   ],
   notes: [
-    `A listener on every \`hit\` (timing every lookup: two clock reads and an event) costs ${percent(bare / medians["chain + a listener on every hit"] - 1)}: why metrics and warming sample.`,
+    `A listener on every \`hit\` (timing every lookup: two clock reads and an event) costs ${percent(ratioInRounds(samples, "chain, no plugins", "chain + a listener on every hit") - 1)}: why metrics and warming sample.`,
     "Numbers are indicative: the machine has 2 cores shared with other work.",
   ],
   packages: ["lru-cache"],

@@ -52,6 +52,15 @@ export async function interleavedOps(
   return { samples, medians: Object.fromEntries(names.map((name) => [name, median(samples[name]!)])) };
 }
 
+/**
+ * The median over rounds of `name`'s sample divided by `base`'s sample of the same round: drift between
+ * rounds (other load, the machine's slow and fast spells) then enters no ratio.
+ */
+export function ratioInRounds(samples: Readonly<Record<string, readonly number[]>>, name: string, base: string): number {
+  const bases = samples[base] ?? [];
+  return median((samples[name] ?? []).map((value, round) => value / bases[round]!));
+}
+
 /** Operations per second with `inflight` callers each awaiting its previous operation. */
 export async function opsPerSecondConcurrent(op: (i: number) => unknown, inflight: number, ms: number): Promise<number> {
   let n = 0;

@@ -1,11 +1,27 @@
 import { describe, expect, test } from "bun:test";
-import { interleavedOps, median, opsPerSecond, percentile, pool, seeded, zipf } from "../../../bench/lib/measure.ts";
+import {
+  interleavedOps,
+  median,
+  opsPerSecond,
+  percentile,
+  pool,
+  ratioInRounds,
+  seeded,
+  zipf,
+} from "../../../bench/lib/measure.ts";
 
 describe("bench measure helpers", () => {
   test("median of odd and even counts, NaN for none", () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBeNaN();
+  });
+
+  test("ratioInRounds divides within each round, then takes the median", () => {
+    // The ratio of the medians would be 20 / 10 = 2; round by round the variant is 1x, 1x and 4x.
+    const samples = { base: [10, 100, 5], variant: [10, 100, 20] };
+    expect(ratioInRounds(samples, "variant", "base")).toBe(1);
+    expect(ratioInRounds(samples, "base", "base")).toBe(1);
   });
 
   test("percentile is nearest-rank on an ascending array", () => {
