@@ -49,11 +49,16 @@ export function redisForTests(options: StartRedisOptions = {}) {
 /**
  * Resolves once every chain's redis layer (at `layer` in its chain) knows another process listens on
  * its bus: until then a chain may think itself alone and take no lock, so that two chains started
- * together could both load.
+ * together could both load. A chain without a bus always locks, and is refused here.
  */
 export async function untilPeersMeet(caches: Cache[], layer = 1): Promise<void> {
+  const peersOf = (cache: Cache): number | null => {
+    const stats = cache.stats().layers[layer];
+    if (!stats || !("busPeers" in stats)) throw new Error(`untilPeersMeet: layer ${layer} of a chain has no invalidation bus`);
+    return stats.busPeers as number | null;
+  };
   const since = performance.now();
-  while (!caches.every((cache) => ((cache.stats().layers[layer]?.busPeers as number | null) ?? 0) > 0)) {
+  while (!caches.every((cache) => (peersOf(cache) ?? 0) > 0)) {
     if (performance.now() - since > 10_000)
       throw new Error("untilPeersMeet: the chains did not hear each other on the bus within 10 s");
     await Bun.sleep(5);

@@ -6,6 +6,7 @@ import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { layerConformance, testEntry } from "ragcache/testing";
 import { lockKeyOf } from "../../../plugins/redis/lock.ts";
+import { untilPeersMeet } from "../../support/redis-for-tests.ts";
 import { startRedis, startSentinel, type RedisServer } from "../../support/redis-server.ts";
 
 let master: RedisServer;
@@ -95,6 +96,9 @@ describe("single flight on a cluster and through Sentinel", () => {
       const chains = [0, 1].map(() =>
         createCache({ layers: [memory(), redis({ ...where, prefix: "{flight}:", log: () => {} })] }),
       );
+      // Through Sentinel a chain that has not heard the other yet may count itself alone and take no
+      // lock; a cluster counts no listeners, so its chains always lock.
+      if ("sentinel" in where) await untilPeersMeet(chains);
       let runs = 0;
       const load = async () => {
         runs++;
