@@ -72,7 +72,13 @@ describe("verifier for borderline matches", () => {
     const { layers } = await loadConfig(
       {
         layers: [
-          { use: "chroma", url: server.url, collection: server.collection(), verify: { baseURL, band: 1, timeout: "2s" } },
+          {
+            use: "chroma",
+            url: server.url,
+            collection: server.collection(),
+            timeout: "5s",
+            verify: { baseURL, band: 1, timeout: "2s" },
+          },
         ],
       },
       { env: {} },
