@@ -38,18 +38,16 @@ const variants = {
 type Name = keyof typeof variants;
 const names = Object.keys(variants) as Name[];
 const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Name, number[]>;
-const overheads: number[] = [];
 
 for (const name of names) await opsPerSecond(variants[name].op, 200);
 for (let round = 0; round < ROUNDS; round++) {
   for (const name of round % 2 ? [...names].reverse() : names)
     samples[name].push(await opsPerSecond(variants[name].op, ROUND_MS));
-  overheads.push(samples["chain, no plugins"][round]! / samples["chain + metrics"][round]! - 1);
 }
 for (const name of names) await variants[name].close();
 
 const medians = Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<Name, number>;
-const overhead = median(overheads);
+const overhead = ratioInRounds(samples, "chain, no plugins", "chain + metrics") - 1;
 const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 writeTopic("metrics-overhead", {
@@ -82,7 +80,7 @@ writeTopic("metrics-overhead", {
     "Numbers are indicative: the machine has 2 cores shared with other work.",
   ],
   packages: ["lru-cache"],
-  data: { rounds: ROUNDS, roundMs: ROUND_MS, samples, medians, overheadPerRound: overheads, overhead },
+  data: { rounds: ROUNDS, roundMs: ROUND_MS, samples, medians, overhead },
 });
 console.log(
   `metrics overhead on an L1 hit: ${percent(overhead)}; ${names.map((name) => `${name}: ${formatOps(medians[name])}`).join("; ")}`,

@@ -110,7 +110,8 @@ const codecRows = Object.entries(formats).map(([format, { bytes }]) => [
 ]);
 
 const med = (name: string) => median(samples.get(name)!);
-const ratioOf = (name: string, base: string) => ratioInRounds(Object.fromEntries(samples), name, base);
+const samplesByName = Object.fromEntries(samples);
+const ratioOf = (name: string, base: string) => ratioInRounds(samplesByName, name, base);
 const rows = INFLIGHT.flatMap((inflight) => {
   const names = [
     `raw GET/${inflight}`,
