@@ -7,6 +7,7 @@ import { createInterface } from "node:readline";
 import { createCache } from "ragcache";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
+import { untilPeersMeet } from "../../support/redis-for-tests.ts";
 
 interface WorkerOptions {
   url: string;
@@ -35,13 +36,9 @@ const cache = createCache({
   ],
 });
 await cache.lookup("warm up the connections");
-// Every test runs several workers: ready once this one knows another listens (a hello reached it, or
-// its count saw one), since a process that still thinks it is alone on the bus takes no lock.
-const waitingSince = performance.now();
-while (!((cache.stats().layers[1]?.busPeers as number | null)! > 0)) {
-  if (performance.now() - waitingSince > 10_000) throw new Error("no other worker seen on the bus within 10 s");
-  await Bun.sleep(5);
-}
+// Every test runs several workers: ready once this one knows another listens, since a process that
+// still thinks it is alone on the bus takes no lock.
+await untilPeersMeet([cache]);
 say({ ready: true });
 for await (const _ of createInterface({ input: process.stdin })) break;
 

@@ -25,7 +25,7 @@ async function readsDuring(work: () => Promise<unknown>): Promise<{ get: number;
 }
 
 test("lookups issued in one turn go to Redis as one MGET, each answered with its own entry or a miss", async () => {
-  const layer = redis({ url: redisTest.server.url, prefix: "batch:", invalidationBus: false, log: quiet });
+  const layer = redis({ url: redisTest.url, prefix: "batch:", invalidationBus: false, log: quiet });
   layer.attach!(testContext());
   try {
     const keys = Array.from({ length: 64 }, (_, i) => createKey(`batched ${i}`));
@@ -45,7 +45,7 @@ test("lookups issued in one turn go to Redis as one MGET, each answered with its
 });
 
 test("a lone lookup is a plain GET, and a turn with more than 512 lookups is split into several MGETs", async () => {
-  const layer = redis({ url: redisTest.server.url, prefix: "batch-split:", invalidationBus: false, log: quiet });
+  const layer = redis({ url: redisTest.url, prefix: "batch-split:", invalidationBus: false, log: quiet });
   layer.attach!(testContext());
   try {
     const key = createKey("alone");
@@ -61,13 +61,13 @@ test("a lone lookup is a plain GET, and a turn with more than 512 lookups is spl
 
 test("a batch that times out fails every lookup in it: through the chain each is a miss with its own error", async () => {
   const key = createKey("stored");
-  const layer = redis({ url: redisTest.server.url, prefix: "batch-timeout:", commandTimeout: 100, retries: 0, log: quiet });
+  const layer = redis({ url: redisTest.url, prefix: "batch-timeout:", commandTimeout: 100, retries: 0, log: quiet });
   const cache = createCache({ layers: [layer], log: false });
   const errors: string[] = [];
   cache.on("error", (event) => void errors.push(`${event.operation}: ${event.error.message}`));
   try {
     await cache.set(key, "v");
-    const blocker = new Redis(redisTest.server.url);
+    const blocker = new Redis(redisTest.url);
     await blocker.ping();
     const blocked = blocker.eval(
       "local t = redis.call('TIME'); local stop = t[1] * 1000000 + t[2] + 300000; repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop",

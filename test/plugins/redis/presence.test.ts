@@ -52,7 +52,7 @@ describe("redis layer bus with one process, then two", () => {
   const redisTest = redisForTests({ private: true });
 
   const publishes = async () => Number(/cmdstat_publish:calls=(\d+)/.exec(await redisTest.admin.info("commandstats"))?.[1] ?? 0);
-  const chain = () => createCache({ layers: [memory(), redis({ url: redisTest.server.url, log: () => {} })] });
+  const chain = () => createCache({ layers: [memory(), redis({ url: redisTest.url, log: () => {} })] });
   const until = async (check: () => Promise<boolean>) => {
     const started = performance.now();
     while (!(await check())) {

@@ -16,7 +16,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function chain(prefix: string) {
   const fallback = file({ dir: join(root, prefix) });
-  const l2 = redis({ url: redisTest.server.url, prefix, log: () => {}, failureThreshold: 2, fallback });
+  const l2 = redis({ url: redisTest.url, prefix, log: () => {}, failureThreshold: 2, fallback });
   const cache = createCache({ layers: [memory(), l2] });
   const degraded: CacheEvents["degraded"][] = [];
   const errors: CacheEvents["error"][] = [];
