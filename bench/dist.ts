@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import * as source from "../src/index.ts";
 import * as sourceMemory from "../plugins/memory/index.ts";
-import { formatOps, formatRatio, median, opsPerSecond, ratioInRounds, seeded } from "./lib/measure.ts";
+import { formatOps, formatRatio, interleavedOps, ratioInRounds, seeded } from "./lib/measure.ts";
 import { BENCH_DIR, writeTopic } from "./lib/report.ts";
 import { keyOf, retrievalResult } from "./lib/workloads.ts";
 
@@ -39,18 +39,11 @@ const variants = { "source (src/)": chain(source, sourceMemory), "built (dist/)"
 for (let i = 0; i < KEYS; i++) for (const { cache } of Object.values(variants)) await cache.set(keyOf(i), retrievalResult(i));
 for (const { cache } of Object.values(variants))
   if (cache.get(order[0]!) === undefined) throw new Error("the chain missed a key it had just stored");
-type Name = keyof typeof variants;
-const names = Object.keys(variants) as Name[];
-const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Name, number[]>;
+const names = Object.keys(variants);
+const ops = Object.fromEntries(Object.entries(variants).map(([name, { op }]) => [name, op]));
+const { samples, medians } = await interleavedOps(ops, ROUNDS, ROUND_MS);
+for (const { close } of Object.values(variants)) await close();
 
-for (const name of names) await opsPerSecond(variants[name].op, 200);
-for (let round = 0; round < ROUNDS; round++) {
-  for (const name of round % 2 ? [...names].reverse() : names)
-    samples[name].push(await opsPerSecond(variants[name].op, ROUND_MS));
-}
-for (const name of names) await variants[name].close();
-
-const medians = Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<Name, number>;
 const ratio = ratioInRounds(samples, "built (dist/)", "source (src/)");
 
 writeTopic("dist", {
@@ -62,7 +55,7 @@ writeTopic("dist", {
   tables: [
     {
       columns: ["variant", "median ops/s", "× source"],
-      rows: names.map((name) => [name, formatOps(medians[name]), formatRatio(ratioInRounds(samples, name, "source (src/)"))]),
+      rows: names.map((name) => [name, formatOps(medians[name]!), formatRatio(ratioInRounds(samples, name, "source (src/)"))]),
     },
   ],
   goals: [
@@ -77,5 +70,5 @@ writeTopic("dist", {
   data: { rounds: ROUNDS, roundMs: ROUND_MS, keys: KEYS, samples, medians, ratio },
 });
 console.log(
-  `L1 hit by text: ${names.map((name) => `${name} ${formatOps(medians[name])}`).join(", ")}; built/source ${formatRatio(ratio)}`,
+  `L1 hit by text: ${names.map((name) => `${name} ${formatOps(medians[name]!)}`).join(", ")}; built/source ${formatRatio(ratio)}`,
 );

@@ -3,7 +3,7 @@ import { createCache } from "../src/index.ts";
 import { memory } from "../plugins/memory/index.ts";
 import { metrics } from "../plugins/metrics/index.ts";
 import { warming } from "../plugins/warming/index.ts";
-import { formatOps, formatRatio, median, opsPerSecond, ratioInRounds } from "./lib/measure.ts";
+import { formatOps, formatRatio, interleavedOps, ratioInRounds } from "./lib/measure.ts";
 import { writeTopic } from "./lib/report.ts";
 
 /**
@@ -35,18 +35,11 @@ const variants = {
   "chain + metrics + warming": await chainVariant([metrics(), warming({ schedule: false, loaders: { default: () => null } })]),
   "chain + a listener on every hit": await chainVariant([], true),
 };
-type Name = keyof typeof variants;
-const names = Object.keys(variants) as Name[];
-const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Name, number[]>;
+const names = Object.keys(variants);
+const ops = Object.fromEntries(Object.entries(variants).map(([name, { op }]) => [name, op]));
+const { samples, medians } = await interleavedOps(ops, ROUNDS, ROUND_MS);
+for (const { close } of Object.values(variants)) await close();
 
-for (const name of names) await opsPerSecond(variants[name].op, 200);
-for (let round = 0; round < ROUNDS; round++) {
-  for (const name of round % 2 ? [...names].reverse() : names)
-    samples[name].push(await opsPerSecond(variants[name].op, ROUND_MS));
-}
-for (const name of names) await variants[name].close();
-
-const medians = Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<Name, number>;
 const overhead = ratioInRounds(samples, "chain, no plugins", "chain + metrics") - 1;
 const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
 
@@ -62,7 +55,7 @@ writeTopic("metrics-overhead", {
       columns: ["variant", "median ops/s", "× lru-cache", "× bare chain"],
       rows: names.map((name) => [
         name,
-        formatOps(medians[name]),
+        formatOps(medians[name]!),
         formatRatio(ratioInRounds(samples, name, "lru-cache get (raw baseline)")),
         formatRatio(ratioInRounds(samples, name, "chain, no plugins")),
       ]),
@@ -83,5 +76,5 @@ writeTopic("metrics-overhead", {
   data: { rounds: ROUNDS, roundMs: ROUND_MS, samples, medians, overhead },
 });
 console.log(
-  `metrics overhead on an L1 hit: ${percent(overhead)}; ${names.map((name) => `${name}: ${formatOps(medians[name])}`).join("; ")}`,
+  `metrics overhead on an L1 hit: ${percent(overhead)}; ${names.map((name) => `${name}: ${formatOps(medians[name]!)}`).join("; ")}`,
 );

@@ -53,13 +53,23 @@ export async function interleavedOps(
 }
 
 /**
- * The median over rounds of `name`'s sample divided by `base`'s sample of the same round: drift between
- * rounds (other load, the machine's slow and fast spells) then enters no ratio.
+ * Round by round, `values`' sample divided by `bases`' sample of the same round (a round that lacks
+ * either is left out): drift between rounds (other load, the machine's slow and fast spells) then
+ * enters no ratio.
  */
-export function ratioInRounds(samples: Readonly<Record<string, readonly number[]>>, name: string, base: string): number {
-  const bases = samples[base] ?? [];
-  return median((samples[name] ?? []).map((value, round) => value / bases[round]!));
+export function ratiosInRounds(values: readonly (number | undefined)[], bases: readonly (number | undefined)[]): number[] {
+  const ratios: number[] = [];
+  for (let round = 0; round < values.length; round++) {
+    const value = values[round];
+    const base = bases[round];
+    if (value !== undefined && base !== undefined) ratios.push(value / base);
+  }
+  return ratios;
 }
+
+/** The median over rounds of `name`'s sample divided by `base`'s sample of the same round. */
+export const ratioInRounds = (samples: Readonly<Record<string, readonly number[]>>, name: string, base: string) =>
+  median(ratiosInRounds(samples[name] ?? [], samples[base] ?? []));
 
 /** Operations per second with `inflight` callers each awaiting its previous operation. */
 export async function opsPerSecondConcurrent(op: (i: number) => unknown, inflight: number, ms: number): Promise<number> {

@@ -1,6 +1,6 @@
 import type Redis from "ioredis";
 import type { Contender, ContenderSetup, ContenderSpec } from "../peers/index.ts";
-import { median, sleep } from "./measure.ts";
+import { median, ratiosInRounds, sleep } from "./measure.ts";
 import { alternate, type Measures } from "./workloads.ts";
 
 /** Per contender, one result per round (undefined where it failed); each round starts one contender further along. */
@@ -114,14 +114,9 @@ export function roundRunner({ admin, setup, rounds, workloads, slicedMs, slices,
 export const valuesOf = <T>(results: Rounds<T>, name: string) => (results.get(name) ?? []).filter((r): r is T => r !== undefined);
 export const medianOf = <T>(results: Rounds<T>, name: string, pick: (result: T) => number) =>
   median(valuesOf(results, name).map(pick));
+/** `name`'s figure in each round, undefined where it failed. */
+const figuresOf = <T>(results: Rounds<T>, name: string, pick: (result: T) => number) =>
+  Array.from(results.get(name) ?? [], (result) => (result === undefined ? undefined : pick(result)));
 /** The median over rounds of `name`'s figure divided by `base`'s in the same round. */
-export function ratioOf<T>(results: Rounds<T>, name: string, base: string, pick: (result: T) => number): number {
-  const ours = results.get(name) ?? [];
-  const theirs = results.get(base) ?? [];
-  const ratios: number[] = [];
-  ours.forEach((result, round) => {
-    const baseline = theirs[round];
-    if (result !== undefined && baseline !== undefined) ratios.push(pick(result) / pick(baseline));
-  });
-  return median(ratios);
-}
+export const ratioOf = <T>(results: Rounds<T>, name: string, base: string, pick: (result: T) => number) =>
+  median(ratiosInRounds(figuresOf(results, name, pick), figuresOf(results, base, pick)));

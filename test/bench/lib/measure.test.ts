@@ -6,6 +6,7 @@ import {
   percentile,
   pool,
   ratioInRounds,
+  ratiosInRounds,
   seeded,
   zipf,
 } from "../../../bench/lib/measure.ts";
@@ -22,6 +23,11 @@ describe("bench measure helpers", () => {
     const samples = { base: [10, 100, 5], variant: [10, 100, 20] };
     expect(ratioInRounds(samples, "variant", "base")).toBe(1);
     expect(ratioInRounds(samples, "base", "base")).toBe(1);
+  });
+
+  test("ratiosInRounds leaves out a round that lacks either figure", () => {
+    expect(ratiosInRounds([2, undefined, 9, 4], [1, 5, undefined, 8])).toEqual([2, 0.5]);
+    expect(ratiosInRounds([2, 3], [1])).toEqual([2]);
   });
 
   test("percentile is nearest-rank on an ascending array", () => {
