@@ -57,7 +57,7 @@ export async function interleavedOps(
  * either is left out): drift between rounds (other load, the machine's slow and fast spells) then
  * enters no ratio.
  */
-export function ratiosInRounds(values: readonly (number | undefined)[], bases: readonly (number | undefined)[]): number[] {
+export function perRoundRatios(values: readonly (number | undefined)[], bases: readonly (number | undefined)[]): number[] {
   const ratios: number[] = [];
   for (let round = 0; round < values.length; round++) {
     const value = values[round];
@@ -67,9 +67,26 @@ export function ratiosInRounds(values: readonly (number | undefined)[], bases: r
   return ratios;
 }
 
+type Samples = Readonly<Record<string, readonly number[]>>;
+/** Round by round, `name`'s sample divided by `base`'s sample of the same round. */
+export const ratiosInRounds = (samples: Samples, name: string, base: string) =>
+  perRoundRatios(samples[name] ?? [], samples[base] ?? []);
 /** The median over rounds of `name`'s sample divided by `base`'s sample of the same round. */
-export const ratioInRounds = (samples: Readonly<Record<string, readonly number[]>>, name: string, base: string) =>
-  median(ratiosInRounds(samples[name] ?? [], samples[base] ?? []));
+export const ratioInRounds = (samples: Samples, name: string, base: string) => median(ratiosInRounds(samples, name, base));
+
+/**
+ * A goal judged on per-round ratios: met or not on their median, and measured as that median with the
+ * rounds' range beside it, so that the verdict shows how far one run's rounds spread: "0.84× (rounds 0.68× to 0.98×)".
+ */
+export function judgeOnRounds(
+  ratios: readonly number[],
+  isMet: (median: number) => boolean,
+  format: (ratio: number) => string = formatRatio,
+): { met: boolean; measured: string } {
+  const middle = median(ratios);
+  const range = ratios.length ? ` (rounds ${format(Math.min(...ratios))} to ${format(Math.max(...ratios))})` : "";
+  return { met: isMet(middle), measured: format(middle) + range };
+}
 
 /** Operations per second with `inflight` callers each awaiting its previous operation. */
 export async function opsPerSecondConcurrent(op: (i: number) => unknown, inflight: number, ms: number): Promise<number> {

@@ -1,6 +1,6 @@
 import type Redis from "ioredis";
 import type { Contender, ContenderSetup, ContenderSpec } from "../peers/index.ts";
-import { median, ratiosInRounds, sleep } from "./measure.ts";
+import { median, perRoundRatios, sleep } from "./measure.ts";
 import { alternate, type Measures } from "./workloads.ts";
 
 /** Per contender, one result per round (undefined where it failed); each round starts one contender further along. */
@@ -117,6 +117,9 @@ export const medianOf = <T>(results: Rounds<T>, name: string, pick: (result: T) 
 /** `name`'s figure in each round, undefined where it failed. */
 const figuresOf = <T>(results: Rounds<T>, name: string, pick: (result: T) => number) =>
   Array.from(results.get(name) ?? [], (result) => (result === undefined ? undefined : pick(result)));
+/** Round by round, `name`'s figure divided by `base`'s in the same round. */
+export const ratiosOf = <T>(results: Rounds<T>, name: string, base: string, pick: (result: T) => number) =>
+  perRoundRatios(figuresOf(results, name, pick), figuresOf(results, base, pick));
 /** The median over rounds of `name`'s figure divided by `base`'s in the same round. */
 export const ratioOf = <T>(results: Rounds<T>, name: string, base: string, pick: (result: T) => number) =>
-  median(ratiosInRounds(figuresOf(results, name, pick), figuresOf(results, base, pick)));
+  median(ratiosOf(results, name, base, pick));

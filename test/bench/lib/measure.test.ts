@@ -1,9 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import {
   interleavedOps,
+  judgeOnRounds,
   median,
   opsPerSecond,
   percentile,
+  perRoundRatios,
   pool,
   ratioInRounds,
   ratiosInRounds,
@@ -25,9 +27,22 @@ describe("bench measure helpers", () => {
     expect(ratioInRounds(samples, "base", "base")).toBe(1);
   });
 
-  test("ratiosInRounds leaves out a round that lacks either figure", () => {
-    expect(ratiosInRounds([2, undefined, 9, 4], [1, 5, undefined, 8])).toEqual([2, 0.5]);
-    expect(ratiosInRounds([2, 3], [1])).toEqual([2]);
+  test("perRoundRatios leaves out a round that lacks either figure", () => {
+    expect(perRoundRatios([2, undefined, 9, 4], [1, 5, undefined, 8])).toEqual([2, 0.5]);
+    expect(perRoundRatios([2, 3], [1])).toEqual([2]);
+    expect(ratiosInRounds({ base: [10, 100, 5], variant: [10, 100, 20] }, "variant", "base")).toEqual([1, 1, 4]);
+  });
+
+  test("judgeOnRounds judges the median and shows the rounds' range beside it", () => {
+    const atLeast = (floor: number) => (ratio: number) => ratio >= floor;
+    expect(judgeOnRounds([0.98, 0.68, 0.84], atLeast(0.9))).toEqual({ met: false, measured: "0.84× (rounds 0.68× to 0.98×)" });
+    expect(judgeOnRounds([0.98, 0.68, 0.84], atLeast(0.8)).met).toBe(true);
+    const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
+    expect(judgeOnRounds([0.1, -0.02], (x) => x < 0.15, percent)).toEqual({
+      met: true,
+      measured: "4.0 % (rounds -2.0 % to 10.0 %)",
+    });
+    expect(judgeOnRounds([], atLeast(0))).toEqual({ met: false, measured: "—" });
   });
 
   test("percentile is nearest-rank on an ascending array", () => {
