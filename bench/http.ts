@@ -194,7 +194,7 @@ for (let round = 0; round < INPROCESS_ROUNDS; round++) {
   for (const i of round % 2 ? order.reverse() : order) inProcess[i]!.push(await inProcessSlice(getVariants[i]!.app, 100));
 }
 await cache.close();
-/** The median over rounds of the uncached route's CPU per request divided by variant i's, in process. */
+/** Formatted: the median over rounds of the uncached route's CPU per request divided by variant i's, in process. */
 const inProcessRatio = (i: number) => formatRatio(median(perRoundRatios(inProcess[0]!, inProcess[i]!)));
 
 const medians = results.map(median);

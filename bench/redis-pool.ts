@@ -16,7 +16,8 @@ import {
   median,
   opsPerSecond,
   opsPerSecondConcurrent,
-  perRoundRatios,
+  ratioInRounds,
+  ratiosInRounds,
 } from "./lib/measure.ts";
 import { benchRedis } from "./lib/redis-server.ts";
 import { writeTopic } from "./lib/report.ts";
@@ -118,8 +119,9 @@ const codecRows = Object.entries(formats).map(([format, { bytes }]) => [
 ]);
 
 const med = (name: string) => median(samples.get(name)!);
-const ratiosTo = (name: string, base: string) => perRoundRatios(samples.get(name) ?? [], samples.get(base) ?? []);
-const ratioOf = (name: string, base: string) => median(ratiosTo(name, base));
+const sampleRecord = Object.fromEntries(samples);
+const ratiosTo = (name: string, base: string) => ratiosInRounds(sampleRecord, name, base);
+const ratioOf = (name: string, base: string) => ratioInRounds(sampleRecord, name, base);
 const rows = INFLIGHT.flatMap((inflight) => {
   const names = [
     `raw GET/${inflight}`,
@@ -180,7 +182,7 @@ writeTopic("redis-pool", {
   packages: ["ioredis"],
   extraVersions: { "redis-server": redisServerVersion() ?? "unknown" },
   data: {
-    opsPerSecond: Object.fromEntries(samples),
+    opsPerSecond: sampleRecord,
     cpuMicrosPerOp: Object.fromEntries(cpu),
     codecRoundTripsPerSecond: Object.fromEntries(codec),
     best,

@@ -44,7 +44,7 @@ async function indexSnippetCollection(url: string): Promise<void> {
 beforeAll(async () => {
   [redisServer, chromaServer] = await Promise.all([startRedis(), startChroma()]);
   await indexSnippetCollection(chromaServer.url);
-});
+}, 60_000);
 afterAll(async () => {
   await Promise.all([redisServer?.stop(), chromaServer?.stop()]);
   rmSync(WORK, { recursive: true, force: true });
