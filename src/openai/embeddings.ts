@@ -10,9 +10,14 @@ import { parseJson, passThrough, readCachedRequest } from "./forward.ts";
 import type { Scopes } from "./scope.ts";
 import { forwardedHeaders, openAIError, UpstreamFailure, type Upstream } from "./upstream.ts";
 
-/** One cached input: its vector (numbers, or base64 as the request asked) and its share of the batch's tokens. */
+/**
+ * One cached input: its vector as the answer's JSON text (an array of numbers, or a base64 string as
+ * the request asked) and its share of the batch's tokens. Text, not an array: the chain freezes an
+ * array element by element (0.35 ms for 1536 numbers on Bun), a frozen one serializes slowly, and a
+ * hit then writes the text into the answer as it is.
+ */
 interface StoredEmbedding {
-  embedding: number[] | string;
+  embeddingJson: string;
   tokens: number;
 }
 
@@ -101,15 +106,12 @@ export function embeddingsHandler({ cache, config, upstream, scopes, accounting 
     const cachedTokens = sum(found.filter((_, i) => !missing.has(inputs[i]!)));
     const hits = inputs.filter((input) => !missing.has(input)).length;
     accounting.count(model, missing.size ? "miss" : "hit", { prompt_tokens: cachedTokens });
-    const tokens = sum(found);
-    const answer = {
-      object: "list",
-      data: found.map((stored, index) => ({ object: "embedding", index, embedding: stored!.embedding })),
-      model,
-      usage: { prompt_tokens: tokens, total_tokens: tokens },
-    };
-    return Response.json(answer, {
-      headers: { "x-ragcache": missing.size ? "MISS" : "HIT", "x-ragcache-cached": `${hits}/${inputs.length}` },
+    return new Response(answerJson(found as StoredEmbedding[], model), {
+      headers: {
+        "content-type": "application/json;charset=utf-8",
+        "x-ragcache": missing.size ? "MISS" : "HIT",
+        "x-ragcache-cached": `${hits}/${inputs.length}`,
+      },
     });
   };
 }
@@ -118,10 +120,32 @@ function isStrings(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === "string");
 }
 
+/** The answer's JSON text, each embedding's stored text written into it as it is. */
+function answerJson(found: readonly StoredEmbedding[], model: string): string {
+  const data = found.map((stored, index) => `{"object":"embedding","index":${index},"embedding":${stored.embeddingJson}}`);
+  const tokens = sum(found);
+  const usage = JSON.stringify({ prompt_tokens: tokens, total_tokens: tokens });
+  return `{"object":"list","data":[${data.join(",")}],"model":${JSON.stringify(model)},"usage":${usage}}`;
+}
+
+function isEmbedding(value: unknown): value is number[] | string {
+  return Array.isArray(value) || typeof value === "string";
+}
+
+/** The embedding's JSON text, with the upstream's -0 kept (JSON.stringify writes it as 0). */
+function embeddingJson(embedding: number[] | string): string {
+  if (typeof embedding === "string" || !embedding.some((x) => Object.is(x, -0))) return JSON.stringify(embedding);
+  return `[${embedding.map((x) => (Object.is(x, -0) ? "-0" : JSON.stringify(x))).join(",")}]`;
+}
+
 async function cached(cache: Cache, key: CacheKey): Promise<StoredEmbedding | undefined> {
   try {
-    const found = (await cache.get(key)) as StoredEmbedding | undefined;
-    return isObject(found) && (Array.isArray(found.embedding) || typeof found.embedding === "string") ? found : undefined;
+    const found = await cache.get(key);
+    if (!isObject(found) || typeof found.tokens !== "number") return undefined;
+    const { embeddingJson: json, embedding, tokens } = found;
+    if (typeof json === "string") return { embeddingJson: json, tokens };
+    // How earlier versions stored it: still read, as a miss would bill the upstream again.
+    return isEmbedding(embedding) ? { embeddingJson: JSON.stringify(embedding), tokens } : undefined;
   } catch (error) {
     report(cache, error, key);
     return undefined;
@@ -148,9 +172,9 @@ async function fetchMissing(
     const fetched = new Map<string, StoredEmbedding>();
     for (const item of data as Json[]) {
       const input = missing[item.index as number];
-      if (input === undefined || !(Array.isArray(item.embedding) || typeof item.embedding === "string"))
+      if (input === undefined || !isEmbedding(item.embedding))
         return openAIError(502, "the upstream's embeddings do not match the inputs", "upstream_error");
-      fetched.set(input, { embedding: item.embedding as number[] | string, tokens: Math.round((usage * input.length) / length) });
+      fetched.set(input, { embeddingJson: embeddingJson(item.embedding), tokens: Math.round((usage * input.length) / length) });
     }
     return fetched;
   } catch (error) {
@@ -159,7 +183,7 @@ async function fetchMissing(
   }
 }
 
-function sum(found: (StoredEmbedding | undefined)[]): number {
+function sum(found: readonly (StoredEmbedding | undefined)[]): number {
   return found.reduce((total, stored) => total + (stored?.tokens ?? 0), 0);
 }
 

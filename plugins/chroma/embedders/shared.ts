@@ -11,6 +11,7 @@ import {
   type LayerContext,
 } from "../../../src/index.ts";
 import type { Embedder } from "./embedder.ts";
+import { packVector, unpackVector } from "./packed.ts";
 
 const DEFAULT_TIMEOUT_MS = 1_000;
 
@@ -73,13 +74,18 @@ export function shareEmbeddings(embedder: Embedder, context: () => LayerContext 
   return embedder.threshold === undefined ? shared : { ...shared, threshold: embedder.threshold };
 }
 
-/** The first fresh vector of the key's own in the layers, fastest first; copied into the faster layers that missed. */
+/**
+ * The first fresh vector of the key's own in the layers, fastest first, as a new array of the caller's;
+ * copied into the faster layers that missed.
+ */
 async function read(context: LayerContext, layers: readonly CacheLayer[], key: CacheKey): Promise<number[] | undefined> {
   for (let i = 0; i < layers.length; i++) {
     const hit = await attempt(context, layers[i]!, "get", key, () => layers[i]!.get(key));
-    if (!hit || hit.digest !== key.digest || hit.expiresAt <= context.now() || !isVector(hit.value)) continue;
+    if (!hit || hit.digest !== key.digest || hit.expiresAt <= context.now()) continue;
+    const vector = vectorOf(hit.value);
+    if (!vector) continue;
     for (const above of layers.slice(0, i)) context.track(attempt(context, above, "set", key, () => above.set(key, hit)));
-    return hit.value;
+    return vector;
   }
   return undefined;
 }
@@ -92,7 +98,7 @@ async function write(
   ttlMs: number,
 ): Promise<void> {
   const now = context.now();
-  const value = Object.freeze([...vector]);
+  const value = packVector(vector);
   const entry: CacheEntry = {
     value,
     createdAt: now,
@@ -133,6 +139,12 @@ async function attempt<T>(
   }
 }
 
-function isVector(value: unknown): value is number[] {
-  return Array.isArray(value) && value.every((x) => typeof x === "number");
+/**
+ * A new array of the stored vector's numbers, or undefined for a value that is none. An array of
+ * numbers is how earlier versions stored a vector: still read, so their entries are not embedded
+ * again (an embedding API bills each time) while old and new processes share one Redis.
+ */
+function vectorOf(value: unknown): number[] | undefined {
+  if (typeof value === "string") return unpackVector(value);
+  return Array.isArray(value) && value.every((x) => typeof x === "number") ? [...value] : undefined;
 }

@@ -1,11 +1,28 @@
 // Pins src/openai/embeddings.ts: embeddings cached per input string, through the openai SDK.
 import { describe, expect, test } from "bun:test";
+import type { CacheKey } from "ragcache";
 import { vectorOf } from "../../support/openai-upstream.ts";
 import { gatewaysStoppedAfterEach } from "../../support/gateway.ts";
 
 const gateway = gatewaysStoppedAfterEach();
 
 const texts = Array.from({ length: 10 }, (_, i) => `document number ${i}`);
+
+/** Numbers as an upstream may write them: -0, the extremes, subnormals, 17 significant digits, more digits than a double holds. */
+const AWKWARD_JSON =
+  "[0.1,-0.0,1e-300,5e-324,1.7976931348623157e308,-2.2250738585072014e-308,2.225073858507201e-308," +
+  "0.30000000000000004,1.0000000000000002,123456789.12345679,0.10000000000000000555]";
+
+/** An upstream that answers every request with one embedding, written as `vectorJson` says. */
+function rawUpstream(vectorJson: string) {
+  const body = `{"object":"list","data":[{"object":"embedding","index":0,"embedding":${vectorJson}}],"model":"embed","usage":{"prompt_tokens":1,"total_tokens":1}}`;
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: () => new Response(body, { headers: { "content-type": "application/json" } }),
+  });
+  return { url: `http://127.0.0.1:${server.port}/v1`, stop: () => server.stop(true) };
+}
 
 describe("openai proxy embeddings", () => {
   test("a batch of 10 inputs with 3 cached asks the upstream for the other 7, and answers in the caller's order", async () => {
@@ -61,6 +78,32 @@ describe("openai proxy embeddings", () => {
     const first = await client.embeddings.create({ model: "embed", input: "base64 please" });
     const second = await client.embeddings.create({ model: "embed", input: "base64 please" });
     expect(second.data[0]!.embedding).toEqual(first.data[0]!.embedding);
+    expect(upstream.calls["/v1/embeddings"]).toBe(1);
+  });
+
+  test("the numbers come back as the upstream wrote them, on a miss and on a hit", async () => {
+    const upstream = rawUpstream(AWKWARD_JSON);
+    try {
+      const { client } = await gateway({ upstream: { baseURL: upstream.url } });
+      const ask = () => client.embeddings.create({ model: "embed", input: "awkward", encoding_format: "float" }).withResponse();
+      const [miss, hit] = [await ask(), await ask()];
+      expect([miss, hit].map(({ response }) => response.headers.get("x-ragcache"))).toEqual(["MISS", "HIT"]);
+      const expected = JSON.parse(AWKWARD_JSON) as number[];
+      expect([miss.data.data[0]!.embedding, hit.data.data[0]!.embedding]).toEqual([expected, expected]);
+    } finally {
+      await upstream.stop();
+    }
+  });
+
+  test("an entry that holds the vector as an array, as earlier versions stored it, is still served", async () => {
+    const { client, cache, upstream } = await gateway();
+    const keys: CacheKey[] = [];
+    cache.on("set", ({ key }) => keys.push(key));
+    const ask = () => client.embeddings.create({ model: "embed", input: "stored before", encoding_format: "float" });
+    await ask();
+    await cache.set(keys[0]!, { embedding: [0.5, -0.25, 2], tokens: 2 });
+    const answer = await ask();
+    expect(answer.data[0]!.embedding).toEqual([0.5, -0.25, 2]);
     expect(upstream.calls["/v1/embeddings"]).toBe(1);
   });
 });

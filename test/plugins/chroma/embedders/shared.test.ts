@@ -1,7 +1,7 @@
 // Pins plugins/chroma/embedders/shared.ts: embeddings shared through the chain's exact layers, and the chroma option that turns it on.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createCache, type LayerContext } from "ragcache";
-import { chroma, shareEmbeddings, type Embedder } from "ragcache/chroma";
+import { createCache, createKey, nextStamp, type LayerContext } from "ragcache";
+import { chroma, EMBEDDINGS_NAMESPACE, shareEmbeddings, type Embedder } from "ragcache/chroma";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
 import { chaos, testContext } from "ragcache/testing";
@@ -30,13 +30,39 @@ function counting(id = "count-3") {
   return { embedder, texts };
 }
 
+/** Numbers that JSON or Float32 would not give back exactly: -0, the extremes, subnormals, 17 significant digits. */
+const AWKWARD = [
+  0.1,
+  -0,
+  1e-300,
+  5e-324,
+  1.7976931348623157e308,
+  -1.7976931348623157e308,
+  2.2250738585072014e-308,
+  2.225073858507201e-308,
+  0.30000000000000004,
+  1.0000000000000002,
+  123456789.12345679,
+  -1 / 3,
+];
+
+/** An embedder that answers every text with a copy of `vector`, counted. */
+function constant(vector: readonly number[]) {
+  const texts: string[] = [];
+  const embedder: Embedder = {
+    id: "constant",
+    dimensions: vector.length,
+    embed: async (batch) => (texts.push(...batch), batch.map(() => [...vector])),
+  };
+  return { embedder, texts };
+}
+
 /** One process: its exact layers over the shared Redis, attached as a chain would, and a counted, shared embedder. */
-function processOver(prefix: string) {
+function processOver(prefix: string, { embedder, texts } = counting()) {
   const layers = [memory(), redis({ url: server.url, prefix, log: () => {} })];
   const context = { ...testContext(), layers };
   for (const layer of layers) layer.attach?.(context);
   closers.push(() => Promise.all(layers.map((layer) => layer.close?.())));
-  const { embedder, texts } = counting();
   const shared = shareEmbeddings(embedder, () => context, 60_000);
   return { context, layers, texts, shared, settled: () => Promise.all(context.tracked) };
 }
@@ -61,6 +87,41 @@ describe("shared embeddings", () => {
     expect(two.shared.counts).toEqual({ hits: 1, misses: 1, embedded: 1 });
     await two.settled();
     expect(two.layers[0]!.stats?.()).toMatchObject({ entries: 2 });
+  });
+
+  test("a vector comes back exactly, from memory and from Redis, each time as a new array of the caller's", async () => {
+    const prefix = `exact-${crypto.randomUUID()}:`;
+    const one = processOver(prefix, constant(AWKWARD));
+    await one.shared.embed(["awkward"]);
+    await one.settled();
+    const [fromMemory] = await one.shared.embed(["awkward"]);
+    expect(fromMemory).toEqual(AWKWARD);
+    fromMemory!.fill(7);
+    const [again] = await one.shared.embed(["awkward"]);
+    const two = processOver(prefix, constant(AWKWARD));
+    const [fromRedis] = await two.shared.embed(["awkward"]);
+    expect([again, fromRedis]).toEqual([AWKWARD, AWKWARD]);
+    expect([one.texts, two.texts]).toEqual([["awkward"], []]);
+    expect([again, fromRedis].map(Object.isFrozen)).toEqual([false, false]);
+  });
+
+  test("a vector stored as an array of numbers, as earlier versions did, is still read", async () => {
+    const prefix = `array-${crypto.randomUUID()}:`;
+    const { layers } = processOver(prefix);
+    const key = createKey("stored before", { namespace: EMBEDDINGS_NAMESPACE, params: { embedder: "count-3", dimensions: 3 } });
+    const value = [0.5, -0.25, 2];
+    const now = Date.now();
+    await layers[1]!.set(key, {
+      value,
+      createdAt: now,
+      expiresAt: now + 60_000,
+      stamp: nextStamp(),
+      digest: key.digest,
+      size: 12,
+    });
+    const later = processOver(prefix);
+    expect(await later.shared.embed(["stored before"])).toEqual([value]);
+    expect(later.texts).toEqual([]);
   });
 
   test("vectors are keyed by the exact text, the embedder id and its dimensions", async () => {

@@ -1,0 +1,39 @@
+/**
+ * Vectors as text: base64 of their Float64 bytes, in the host's byte order (little-endian wherever Bun
+ * runs). Exact for every number, -0 included, half the size of the vector's JSON, and a string, which
+ * the chain keeps as it is: an array it freezes element by element (0.35 ms for 1536 numbers on Bun)
+ * and then reads slowly.
+ * @example
+ * ```ts
+ * unpackVector(packVector([0.1, -0])); // [0.1, -0], a new array
+ * ```
+ */
+export function packVector(vector: readonly number[]): string {
+  const numbers = scratchOf(vector.length * 8);
+  numbers.set(vector);
+  return scratchBytes.toString("base64", 0, vector.length * 8);
+}
+
+/** A new array of the numbers `packVector` packed into `packed`, or undefined for text that packs none. */
+export function unpackVector(packed: string): number[] | undefined {
+  const numbers = scratchOf(Math.ceil((packed.length * 3) / 4));
+  const written = scratchBytes.write(packed, "base64");
+  if (written % 8) return undefined;
+  // A loop: Array.from of a typed array takes about 4 times as long on Bun.
+  const vector = new Array<number>(written / 8);
+  for (let i = 0; i < vector.length; i++) vector[i] = numbers[i]!;
+  return vector;
+}
+
+// One buffer, grown as needed, for every vector packed or unpacked: a fresh one per vector cost a read
+// 2-4 times as much once the heap was large (each is memory outside the heap that hastens collections).
+let scratch = new Float64Array(0);
+let scratchBytes = Buffer.from(scratch.buffer);
+
+function scratchOf(byteLength: number): Float64Array {
+  if (scratch.byteLength < byteLength) {
+    scratch = new Float64Array(Math.ceil(byteLength / 8));
+    scratchBytes = Buffer.from(scratch.buffer);
+  }
+  return scratch;
+}
