@@ -1,6 +1,6 @@
 /**
- * Vectors as text: base64 of their Float64 bytes, in the host's byte order (little-endian wherever Bun
- * runs). Exact for every number, -0 included, half the size of the vector's JSON, and a string, which
+ * Vectors as text: base64 of their Float64 bytes, little-endian on every host (processes of several
+ * machines share one Redis). Exact for every number, -0 included, half the size of the vector's JSON, and a string, which
  * the chain keeps as it is: an array it freezes element by element (0.35 ms for 1536 numbers on Bun)
  * and then reads slowly.
  * @example
@@ -11,7 +11,9 @@
 export function packVector(vector: readonly number[]): string {
   const numbers = scratchOf(vector.length * 8);
   numbers.set(vector);
-  return scratchBytes.toString("base64", 0, vector.length * 8);
+  const bytes = scratchBytes.subarray(0, vector.length * 8);
+  if (BIG_ENDIAN) bytes.swap64();
+  return bytes.toString("base64");
 }
 
 /** A new array of the numbers `packVector` packed into `packed`, or undefined for text that packs none. */
@@ -19,11 +21,14 @@ export function unpackVector(packed: string): number[] | undefined {
   const numbers = scratchOf(Math.ceil((packed.length * 3) / 4));
   const written = scratchBytes.write(packed, "base64");
   if (written % 8) return undefined;
+  if (BIG_ENDIAN) scratchBytes.subarray(0, written).swap64();
   // A loop: Array.from of a typed array takes about 4 times as long on Bun.
   const vector = new Array<number>(written / 8);
   for (let i = 0; i < vector.length; i++) vector[i] = numbers[i]!;
   return vector;
 }
+
+const BIG_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[0] !== 0;
 
 // One buffer, grown as needed, for every vector packed or unpacked: a fresh one per vector cost a read
 // 2-4 times as much once the heap was large (each is memory outside the heap that hastens collections).
