@@ -54,7 +54,7 @@ export function shareEmbeddings(embedder: Embedder, context: () => LayerContext 
     if (!layerContext) return embedder.embed(texts);
     const layers = layerContext.layers.filter((layer) => !layer.semantic);
     const keys = texts.map(keyOf);
-    const found = await Promise.all(keys.map((key) => read(layerContext, layers, key)));
+    const found = await Promise.all(keys.map((key) => read(layerContext, layers, key, embedder.dimensions)));
     const missing = texts.flatMap((text, i) => (found[i] ? [] : [text]));
     counts.hits += texts.length - missing.length;
     counts.misses += missing.length;
@@ -78,11 +78,16 @@ export function shareEmbeddings(embedder: Embedder, context: () => LayerContext 
  * The first fresh vector of the key's own in the layers, fastest first, as a new array of the caller's;
  * copied into the faster layers that missed.
  */
-async function read(context: LayerContext, layers: readonly CacheLayer[], key: CacheKey): Promise<number[] | undefined> {
+async function read(
+  context: LayerContext,
+  layers: readonly CacheLayer[],
+  key: CacheKey,
+  dimensions: number,
+): Promise<number[] | undefined> {
   for (let i = 0; i < layers.length; i++) {
     const hit = await attempt(context, layers[i]!, "get", key, () => layers[i]!.get(key));
     if (!hit || hit.digest !== key.digest || hit.expiresAt <= context.now()) continue;
-    const vector = vectorOf(hit.value);
+    const vector = vectorOf(hit.value, dimensions);
     if (!vector) continue;
     for (const above of layers.slice(0, i)) context.track(attempt(context, above, "set", key, () => above.set(key, hit)));
     return vector;
@@ -140,11 +145,13 @@ async function attempt<T>(
 }
 
 /**
- * A new array of the stored vector's numbers, or undefined for a value that is none. An array of
+ * A new array of the stored vector's numbers, or undefined for a value that is none (of another
+ * length included: the embedder never answers a short vector). An array of
  * numbers is how earlier versions stored a vector: still read, so their entries are not embedded
  * again (an embedding API bills each time) while old and new processes share one Redis.
  */
-function vectorOf(value: unknown): number[] | undefined {
-  if (typeof value === "string") return unpackVector(value);
-  return Array.isArray(value) && value.every((x) => typeof x === "number") ? [...value] : undefined;
+function vectorOf(value: unknown, dimensions: number): number[] | undefined {
+  if (typeof value === "string") return unpackVector(value, dimensions);
+  const isVector = Array.isArray(value) && value.length === dimensions && value.every((x) => typeof x === "number");
+  return isVector ? [...value] : undefined;
 }

@@ -106,4 +106,36 @@ describe("openai proxy embeddings", () => {
     expect(answer.data[0]!.embedding).toEqual([0.5, -0.25, 2]);
     expect(upstream.calls["/v1/embeddings"]).toBe(1);
   });
+
+  test("a stored embedding text that could change the answer around it is a miss, asked for again", async () => {
+    const { client, cache, upstream } = await gateway();
+    const keys: CacheKey[] = [];
+    cache.on("set", ({ key }) => keys.push(key));
+    const ask = () => client.embeddings.create({ model: "embed", input: "tampered", encoding_format: "float" });
+    await ask();
+    for (const embeddingJson of ['[1]}],"usage":{"prompt_tokens":0},"x":[{"a":[1', '{"a":1}', '"a\\"b"', "[1,[2]]"]) {
+      await cache.set(keys[0]!, { embeddingJson, tokens: 2 });
+      expect((await ask()).data[0]!.embedding).toEqual(vectorOf("tampered"));
+    }
+    expect(upstream.calls["/v1/embeddings"]).toBe(5);
+  });
+
+  test("an upstream answering two items with one index gets a 502, not a half-filled answer", async () => {
+    const item = (index: number) => `{"object":"embedding","index":${index},"embedding":[1,2]}`;
+    const body = `{"object":"list","data":[${item(0)},${item(0)}],"model":"embed","usage":{"prompt_tokens":2,"total_tokens":2}}`;
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: () => new Response(body, { headers: { "content-type": "application/json" } }),
+    });
+    try {
+      const { client } = await gateway({ upstream: { baseURL: `http://127.0.0.1:${server.port}/v1` } });
+      const failure = await client.embeddings
+        .create({ model: "embed", input: ["one", "two"], encoding_format: "float" }, { maxRetries: 0 })
+        .catch((error: unknown) => error);
+      expect(failure).toMatchObject({ status: 502 });
+    } finally {
+      server.stop(true);
+    }
+  });
 });

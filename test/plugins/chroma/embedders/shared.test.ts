@@ -124,6 +124,30 @@ describe("shared embeddings", () => {
     expect(later.texts).toEqual([]);
   });
 
+  test("a stored value that is not a whole vector of the embedder's (cut short, empty, foreign text, a short array) is a miss", async () => {
+    const prefix = `foreign-${crypto.randomUUID()}:`;
+    const { layers } = processOver(prefix);
+    const whole = Buffer.from(new Float64Array([3, 115, 1]).buffer).toString("base64");
+    const foreign = [whole.slice(0, 20), whole.slice(0, 21) + "=", "", "this is not a vector at all, someone else", [1, 2]];
+    const texts = foreign.map((_, i) => `text ${i}`);
+    const now = Date.now();
+    for (const [i, value] of foreign.entries()) {
+      const key = createKey(texts[i]!, { namespace: EMBEDDINGS_NAMESPACE, params: { embedder: "count-3", dimensions: 3 } });
+      await layers[1]!.set(key, {
+        value,
+        createdAt: now,
+        expiresAt: now + 60_000,
+        stamp: nextStamp(),
+        digest: key.digest,
+        size: 40,
+      });
+    }
+    const later = processOver(prefix);
+    const vectors = await later.shared.embed(texts);
+    expect(later.texts).toEqual(texts);
+    expect(vectors).toEqual(texts.map((text) => [text.length, text.charCodeAt(0), 1]));
+  });
+
   test("vectors are keyed by the exact text, the embedder id and its dimensions", async () => {
     const { context } = processOver(`keys-${crypto.randomUUID()}:`);
     const a = counting("model-a");
