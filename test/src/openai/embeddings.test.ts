@@ -24,6 +24,16 @@ function rawUpstream(vectorJson: string) {
   return { url: `http://127.0.0.1:${server.port}/v1`, stop: () => server.stop(true) };
 }
 
+/** A gateway that has cached `input`'s embedding once, the key it stored it under, and how to ask again. */
+async function askedOnce(input: string) {
+  const { client, cache, upstream } = await gateway();
+  const keys: CacheKey[] = [];
+  cache.on("set", ({ key }) => keys.push(key));
+  const ask = () => client.embeddings.create({ model: "embed", input, encoding_format: "float" });
+  await ask();
+  return { ask, cache, key: keys[0]!, upstream };
+}
+
 describe("openai proxy embeddings", () => {
   test("a batch of 10 inputs with 3 cached asks the upstream for the other 7, and answers in the caller's order", async () => {
     const { client, upstream, proxy } = await gateway();
@@ -96,25 +106,17 @@ describe("openai proxy embeddings", () => {
   });
 
   test("an entry that holds the vector as an array, as earlier versions stored it, is still served", async () => {
-    const { client, cache, upstream } = await gateway();
-    const keys: CacheKey[] = [];
-    cache.on("set", ({ key }) => keys.push(key));
-    const ask = () => client.embeddings.create({ model: "embed", input: "stored before", encoding_format: "float" });
-    await ask();
-    await cache.set(keys[0]!, { embedding: [0.5, -0.25, 2], tokens: 2 });
+    const { ask, cache, key, upstream } = await askedOnce("stored before");
+    await cache.set(key, { embedding: [0.5, -0.25, 2], tokens: 2 });
     const answer = await ask();
     expect(answer.data[0]!.embedding).toEqual([0.5, -0.25, 2]);
     expect(upstream.calls["/v1/embeddings"]).toBe(1);
   });
 
   test("a stored embedding text that could change the answer around it is a miss, asked for again", async () => {
-    const { client, cache, upstream } = await gateway();
-    const keys: CacheKey[] = [];
-    cache.on("set", ({ key }) => keys.push(key));
-    const ask = () => client.embeddings.create({ model: "embed", input: "tampered", encoding_format: "float" });
-    await ask();
+    const { ask, cache, key, upstream } = await askedOnce("tampered");
     for (const embeddingJson of ['[1]}],"usage":{"prompt_tokens":0},"x":[{"a":[1', '{"a":1}', '"a\\"b"', "[1,[2]]"]) {
-      await cache.set(keys[0]!, { embeddingJson, tokens: 2 });
+      await cache.set(key, { embeddingJson, tokens: 2 });
       expect((await ask()).data[0]!.embedding).toEqual(vectorOf("tampered"));
     }
     expect(upstream.calls["/v1/embeddings"]).toBe(5);

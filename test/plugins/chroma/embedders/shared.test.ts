@@ -1,6 +1,6 @@
 // Pins plugins/chroma/embedders/shared.ts: embeddings shared through the chain's exact layers, and the chroma option that turns it on.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createCache, createKey, nextStamp, type LayerContext } from "ragcache";
+import { createCache, createKey, nextStamp, type CacheLayer, type LayerContext } from "ragcache";
 import { chroma, EMBEDDINGS_NAMESPACE, shareEmbeddings, type Embedder } from "ragcache/chroma";
 import { memory } from "ragcache/memory";
 import { redis } from "ragcache/redis";
@@ -67,6 +67,13 @@ function processOver(prefix: string, { embedder, texts } = counting()) {
   return { context, layers, texts, shared, settled: () => Promise.all(context.tracked) };
 }
 
+/** Stores `value` where the counting embedder's vector of `text` would be, as another writer might have. */
+async function storeAs(layer: CacheLayer, text: string, value: unknown): Promise<void> {
+  const key = createKey(text, { namespace: EMBEDDINGS_NAMESPACE, params: { embedder: "count-3", dimensions: 3 } });
+  const now = Date.now();
+  await layer.set(key, { value, createdAt: now, expiresAt: now + 60_000, stamp: nextStamp(), digest: key.digest, size: 40 });
+}
+
 describe("shared embeddings", () => {
   test("a text embedded in one process is read from Redis by another, which embeds nothing and keeps it in memory", async () => {
     const prefix = `shared-${crypto.randomUUID()}:`;
@@ -108,17 +115,8 @@ describe("shared embeddings", () => {
   test("a vector stored as an array of numbers, as earlier versions did, is still read", async () => {
     const prefix = `array-${crypto.randomUUID()}:`;
     const { layers } = processOver(prefix);
-    const key = createKey("stored before", { namespace: EMBEDDINGS_NAMESPACE, params: { embedder: "count-3", dimensions: 3 } });
     const value = [0.5, -0.25, 2];
-    const now = Date.now();
-    await layers[1]!.set(key, {
-      value,
-      createdAt: now,
-      expiresAt: now + 60_000,
-      stamp: nextStamp(),
-      digest: key.digest,
-      size: 12,
-    });
+    await storeAs(layers[1]!, "stored before", value);
     const later = processOver(prefix);
     expect(await later.shared.embed(["stored before"])).toEqual([value]);
     expect(later.texts).toEqual([]);
@@ -130,18 +128,7 @@ describe("shared embeddings", () => {
     const whole = Buffer.from(new Float64Array([3, 115, 1]).buffer).toString("base64");
     const foreign = [whole.slice(0, 20), whole.slice(0, 21) + "=", "", "this is not a vector at all, someone else", [1, 2]];
     const texts = foreign.map((_, i) => `text ${i}`);
-    const now = Date.now();
-    for (const [i, value] of foreign.entries()) {
-      const key = createKey(texts[i]!, { namespace: EMBEDDINGS_NAMESPACE, params: { embedder: "count-3", dimensions: 3 } });
-      await layers[1]!.set(key, {
-        value,
-        createdAt: now,
-        expiresAt: now + 60_000,
-        stamp: nextStamp(),
-        digest: key.digest,
-        size: 40,
-      });
-    }
+    for (const [i, value] of foreign.entries()) await storeAs(layers[1]!, texts[i]!, value);
     const later = processOver(prefix);
     const vectors = await later.shared.embed(texts);
     expect(later.texts).toEqual(texts);
