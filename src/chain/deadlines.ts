@@ -1,8 +1,9 @@
-/** A call waiting for its deadline; `done` once it settled or expired. */
+/** A call waiting for its deadline: `at` is set when it is queued, `done` once it settled or expired. */
 export interface Waiting {
   at: number;
-  expire: () => void;
   done: boolean;
+  /** Called once `at` has passed while not `done` (which is set first). */
+  expire(): void;
 }
 
 /** Settled calls at the front of the queue are dropped in batches of at least this many. */
@@ -23,13 +24,12 @@ export class Deadlines {
     this.#ms = ms;
   }
 
-  /** Calls `expire` once `ms` have passed, unless the returned handle is marked done before. */
-  add(expire: () => void): Waiting {
-    const waiting: Waiting = { at: performance.now() + this.#ms, expire, done: false };
+  /** Calls `waiting.expire()` once `ms` have passed, unless it is marked done before. */
+  add(waiting: Waiting): void {
+    waiting.at = performance.now() + this.#ms;
     this.#dropSettled();
     this.#queue.push(waiting);
     if (!this.#timer) this.#arm(this.#ms);
-    return waiting;
   }
 
   #fire = (): void => {

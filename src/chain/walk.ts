@@ -1,6 +1,6 @@
 import { RagCacheError, toError } from "../errors.ts";
 import type { Emitter } from "./events.ts";
-import { settle } from "./layer-call.ts";
+import { settle, type LayerErrorHandler } from "./layer-call.ts";
 import type { CacheKey, CacheLayer, LayerHit, MaybePromise } from "../types.ts";
 
 /** Where a lookup ended: the entry, the layer index it came from, and whether it is still fresh. */
@@ -23,7 +23,7 @@ export interface LayerWalkOptions {
   /** The chain's invalidation generation, noted when a read of a lower layer starts. */
   generation: () => number;
   /** A layer threw or timed out: the chain reports it and counts a miss. */
-  onError: (layer: CacheLayer, operation: string, error: Error, key: CacheKey) => void;
+  onError: LayerErrorHandler;
   /** Time 1 in this many lookups for `sample` listeners. */
   sampleEvery: number;
   /**
@@ -192,12 +192,10 @@ export class LayerWalk {
       const answer = answered !== UNASKED && i === first ? answered : this.#ask(layer, key);
       if (answer instanceof Promise) {
         const index = i;
-        return settle(answer, this.#timeouts[i]!, layer.name, "get", (error) => this.#onError(layer, "get", error, key)).then(
-          (entry) => {
-            const result = this.#consider(key, index, this.#protect(entry), stale, started, layerStarted, since);
-            return result?.fresh ? finish(result) : this.#from(key, index + 1, result ?? stale, started, finish, UNASKED);
-          },
-        );
+        return settle(answer, this.#timeouts[i]!, layer, "get", this.#onError, key).then((entry) => {
+          const result = this.#consider(key, index, this.#protect(entry), stale, started, layerStarted, since);
+          return result?.fresh ? finish(result) : this.#from(key, index + 1, result ?? stale, started, finish, UNASKED);
+        });
       }
       const result = this.#consider(key, i, i === 0 ? answer : this.#protect(answer), stale, started, layerStarted, since);
       if (result?.fresh) return finish(result);

@@ -5,7 +5,7 @@ import type { SetOptions } from "../options.ts";
 import type { CacheEntry, CacheKey, CacheLayer, Duration, Invalidation, LayerHit, MaybePromise } from "../types.ts";
 import type { Emitter } from "./events.ts";
 import type { Invalidations } from "./invalidations.ts";
-import { settle } from "./layer-call.ts";
+import { settle, type LayerErrorHandler } from "./layer-call.ts";
 import { NewestWrites } from "./newest-writes.ts";
 import type { Found } from "./walk.ts";
 
@@ -131,6 +131,7 @@ export class Writes {
   ): MaybePromise<number> {
     const { layers, timeoutOf, onError } = this.#o;
     let failures = 0;
+    let failed: LayerErrorHandler | undefined;
     let pending: Promise<unknown> | Promise<unknown>[] | undefined;
     for (let i = 0; i < upTo; i++) {
       const layer = layers[i]!;
@@ -143,10 +144,11 @@ export class Writes {
         continue;
       }
       if (!(result instanceof Promise)) continue;
-      const settled = settle(result, timeoutOf(i), layer.name, operation, (error) => {
+      failed ??= (failedLayer, failedOperation, error, failedKey) => {
         failures++;
-        onError(layer, operation, error, key);
-      });
+        onError(failedLayer, failedOperation, error, failedKey);
+      };
+      const settled = settle(result, timeoutOf(i), layer, operation, failed, key);
       if (pending === undefined) pending = settled;
       else if (Array.isArray(pending)) pending.push(settled);
       else pending = [pending, settled];
