@@ -113,11 +113,19 @@ export function settle<T>(
   let queue = deadlines.get(timeoutMs);
   if (!queue) deadlines.set(timeoutMs, (queue = new Deadlines(timeoutMs)));
   const settled = new Promise<T | undefined>(captureResolve);
-  const call = new LayerCall<T>(captured as (value: T | undefined) => void, timeoutMs, layer, operation, onError, key);
+  const resolve = captured as (value: T | undefined) => void;
+  // Not kept past this call: it holds the promise, and with it the value it resolves to.
+  captured = undefined;
+  const call = new LayerCall<T>(resolve, timeoutMs, layer, operation, onError, key);
   queue.add(call);
-  result.then(
-    (value) => call.fulfil(value),
-    (error: unknown) => call.fail(error),
-  );
+  try {
+    result.then(
+      (value) => call.fulfil(value),
+      (error: unknown) => call.fail(error),
+    );
+  } catch (error) {
+    // A Promise subclass whose `then` throws: a failed call like any other, not a throw at the caller.
+    call.fail(error);
+  }
   return settled;
 }

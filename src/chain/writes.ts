@@ -28,7 +28,7 @@ export interface WritesOptions {
   counts: ChainCounts;
   /** Budget of one call to layer `index`, in ms. */
   timeoutOf: (index: number) => number;
-  onError: (layer: CacheLayer, operation: string, error: Error, key?: CacheKey) => void;
+  onError: LayerErrorHandler;
   track: (work: Promise<unknown>) => void;
   /** A write or delete of this key id overtakes any load of it that is running. */
   overtakeLoad: (id: string) => void;
@@ -121,7 +121,8 @@ export class Writes {
   /**
    * Runs an operation on the first `upTo` layers at once; answers how many succeeded. Stays
    * synchronous when every layer answers synchronously (a back-fill into memory costs no promise),
-   * and allocates a deadline and an error handler only for the layers that answer with a promise.
+   * and allocates a deadline only for the layers that answer with a promise (and one error handler for
+   * the call, once one does).
    */
   allLayers(
     operation: string,

@@ -249,6 +249,33 @@ describe("chain: failing layers degrade to misses", () => {
     expect(performance.now() - started).toBeLessThan(150);
   });
 
+  test("a layer that answers after its deadline is reported once, with the key, and changes nothing after", async () => {
+    const late = chaos(memory({ name: "late" }));
+    const unbounded: CacheLayer = Object.assign(Object.create(memory({ name: "unbounded" })), {
+      timeout: Infinity,
+      get: () => Promise.reject(new Error("unbounded is broken")),
+    });
+    const cache = createCache({ layers: [memory({ name: "l1" }), late, unbounded], layerTimeout: 20 });
+    const errors = recorder(cache, "error");
+    const sets = recorder(cache, "set");
+    late.delay(60);
+    expect(await cache.get("q")).toBeUndefined();
+    await cache.set("q", "v");
+    expect(sets.map(({ layers }) => layers)).toEqual([2]);
+    late.alwaysThrow();
+    expect(await cache.get("other")).toBeUndefined();
+    await Bun.sleep(100);
+    expect(errors.map(({ layer, operation, key }) => [layer, operation, key?.text])).toEqual([
+      ["late", "get", "q"],
+      ["unbounded", "get", "q"],
+      ["late", "set", "q"],
+      ["late", "get", "other"],
+      ["unbounded", "get", "other"],
+    ]);
+    const timedOut = errors.filter(({ error }) => isRagCacheError(error, "E_LAYER_TIMEOUT"));
+    expect(timedOut.map(({ operation }) => operation)).toEqual(["get", "set"]);
+  });
+
   test("a throwing event listener does not break the operation", async () => {
     const cache = createCache({ layers: [memory()] });
     const errors = recorder(cache, "error");
