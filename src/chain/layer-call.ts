@@ -105,11 +105,7 @@ export function settle<T>(
   onError: LayerErrorHandler,
   key?: CacheKey,
 ): Promise<T | undefined> {
-  if (!Number.isFinite(timeoutMs))
-    return result.then(undefined, (error: unknown) => {
-      onError(layer, operation, toError(error), key);
-      return undefined;
-    });
+  if (!Number.isFinite(timeoutMs)) return unbounded(result, layer, operation, onError, key);
   let queue = deadlines.get(timeoutMs);
   if (!queue) deadlines.set(timeoutMs, (queue = new Deadlines(timeoutMs)));
   const settled = new Promise<T | undefined>(captureResolve);
@@ -128,4 +124,20 @@ export function settle<T>(
     call.fail(error);
   }
   return settled;
+}
+
+/** `settle` without a deadline: a rejection, or a `then` that throws, is reported and answers undefined. */
+function unbounded<T>(
+  result: Promise<T>,
+  layer: CacheLayer,
+  operation: string,
+  onError: LayerErrorHandler,
+  key: CacheKey | undefined,
+): Promise<T | undefined> {
+  const fail = (error: unknown): undefined => void onError(layer, operation, toError(error), key);
+  try {
+    return result.then(undefined, fail);
+  } catch (error) {
+    return Promise.resolve(fail(error));
+  }
 }

@@ -251,29 +251,56 @@ describe("chain: failing layers degrade to misses", () => {
 
   test("a layer that answers after its deadline is reported once, with the key, and changes nothing after", async () => {
     const late = chaos(memory({ name: "late" }));
+    const failsLate: CacheLayer = Object.assign(Object.create(memory({ name: "fails-late" })), {
+      get: () => Bun.sleep(60).then(() => Promise.reject(new Error("fails late"))),
+    });
     const unbounded: CacheLayer = Object.assign(Object.create(memory({ name: "unbounded" })), {
       timeout: Infinity,
       get: () => Promise.reject(new Error("unbounded is broken")),
     });
-    const cache = createCache({ layers: [memory({ name: "l1" }), late, unbounded], layerTimeout: 20 });
+    const cache = createCache({ layers: [memory({ name: "l1" }), late, failsLate, unbounded], layerTimeout: 20 });
     const errors = recorder(cache, "error");
     const sets = recorder(cache, "set");
     late.delay(60);
     expect(await cache.get("q")).toBeUndefined();
     await cache.set("q", "v");
-    expect(sets.map(({ layers }) => layers)).toEqual([2]);
+    expect(sets.map(({ layers }) => layers)).toEqual([3]);
     late.alwaysThrow();
     expect(await cache.get("other")).toBeUndefined();
-    await Bun.sleep(100);
+    await Bun.sleep(150);
     expect(errors.map(({ layer, operation, key }) => [layer, operation, key?.text])).toEqual([
       ["late", "get", "q"],
+      ["fails-late", "get", "q"],
       ["unbounded", "get", "q"],
       ["late", "set", "q"],
       ["late", "get", "other"],
+      ["fails-late", "get", "other"],
       ["unbounded", "get", "other"],
     ]);
     const timedOut = errors.filter(({ error }) => isRagCacheError(error, "E_LAYER_TIMEOUT"));
-    expect(timedOut.map(({ operation }) => operation)).toEqual(["get", "set"]);
+    expect(timedOut.map(({ layer, operation }) => `${layer} ${operation}`)).toEqual([
+      "late get",
+      "fails-late get",
+      "late set",
+      "fails-late get",
+    ]);
+  });
+
+  test("a layer whose promise throws from its then is a reported miss, with a deadline or without", async () => {
+    class ThrowingThen<T> extends Promise<T> {
+      override then(): never {
+        throw new Error("then throws");
+      }
+    }
+    const throwing = (name: string, timeout?: number): CacheLayer =>
+      Object.assign(Object.create(memory({ name })), { timeout, get: () => new ThrowingThen((resolve) => resolve(undefined)) });
+    const cache = createCache({ layers: [throwing("bounded"), throwing("unbounded", Infinity)] });
+    const errors = recorder(cache, "error");
+    expect(await cache.get("q")).toBeUndefined();
+    expect(errors.map(({ layer, error }) => [layer, error.message])).toEqual([
+      ["bounded", "then throws"],
+      ["unbounded", "then throws"],
+    ]);
   });
 
   test("a throwing event listener does not break the operation", async () => {

@@ -22,7 +22,7 @@ export function packVector(vector: readonly number[]): string {
  */
 export function unpackVector(packed: string, dimensions: number): number[] | undefined {
   const bytes = dimensions * 8;
-  if (packed.length !== 4 * Math.ceil(bytes / 3)) return undefined;
+  if (packed.length !== 4 * Math.ceil(bytes / 3) || !paddedFor(packed, bytes)) return undefined;
   const numbers = scratchOf(bytes + 2);
   if (scratchBytes.write(packed, "base64") !== bytes) return undefined;
   if (BIG_ENDIAN) scratchBytes.subarray(0, bytes).swap64();
@@ -30,6 +30,12 @@ export function unpackVector(packed: string, dimensions: number): number[] | und
   const vector = new Array<number>(dimensions);
   for (let i = 0; i < vector.length; i++) vector[i] = numbers[i]!;
   return vector;
+}
+
+/** Ends in the `=` padding a pack of `bytes` has: without it, one skipped character could pass for it. */
+function paddedFor(packed: string, bytes: number): boolean {
+  const padding = (3 - (bytes % 3)) % 3;
+  return packed.endsWith("=".repeat(padding)) && packed[packed.length - padding - 1] !== "=";
 }
 
 const BIG_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[0] !== 0;
