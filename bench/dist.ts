@@ -5,7 +5,7 @@ import * as sourceMemory from "../plugins/memory/index.ts";
 import {
   formatOps,
   formatRatio,
-  interleavedOps,
+  interleavedVariants,
   judgeOnRounds,
   median,
   ratioInRounds,
@@ -49,9 +49,7 @@ for (let i = 0; i < KEYS; i++) for (const { cache } of Object.values(variants)) 
 for (const { cache } of Object.values(variants))
   if (cache.get(order[0]!) === undefined) throw new Error("the chain missed a key it had just stored");
 const names = Object.keys(variants);
-const ops = Object.fromEntries(Object.entries(variants).map(([name, { op }]) => [name, op]));
-const { samples, medians } = await interleavedOps(ops, ROUNDS, ROUND_MS);
-for (const { close } of Object.values(variants)) await close();
+const { samples, medians } = await interleavedVariants(variants, ROUNDS, ROUND_MS);
 
 const ratios = ratiosInRounds(samples, "built (dist/)", "source (src/)");
 const ratio = median(ratios);

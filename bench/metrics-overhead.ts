@@ -3,7 +3,15 @@ import { createCache } from "../src/index.ts";
 import { memory } from "../plugins/memory/index.ts";
 import { metrics } from "../plugins/metrics/index.ts";
 import { warming } from "../plugins/warming/index.ts";
-import { formatOps, formatRatio, interleavedOps, judgeOnRounds, median, ratioInRounds, ratiosInRounds } from "./lib/measure.ts";
+import {
+  formatOps,
+  formatRatio,
+  interleavedVariants,
+  judgeOnRounds,
+  median,
+  ratioInRounds,
+  ratiosInRounds,
+} from "./lib/measure.ts";
 import { writeTopic } from "./lib/report.ts";
 
 /**
@@ -36,9 +44,7 @@ const variants = {
   "chain + a listener on every hit": await chainVariant([], true),
 };
 const names = Object.keys(variants);
-const ops = Object.fromEntries(Object.entries(variants).map(([name, { op }]) => [name, op]));
-const { samples, medians } = await interleavedOps(ops, ROUNDS, ROUND_MS);
-for (const { close } of Object.values(variants)) await close();
+const { samples, medians } = await interleavedVariants(variants, ROUNDS, ROUND_MS);
 
 const overheads = ratiosInRounds(samples, "chain, no plugins", "chain + metrics").map((ratio) => ratio - 1);
 const overhead = median(overheads);

@@ -52,6 +52,18 @@ export async function interleavedOps(
   return { samples, medians: Object.fromEntries(names.map((name) => [name, median(samples[name]!)])) };
 }
 
+/** `interleavedOps` over variants that hold resources: each one's `op` measured, then every one closed. */
+export async function interleavedVariants(
+  variants: Record<string, { op: (i: number) => unknown; close: () => unknown }>,
+  rounds: number,
+  roundMs: number,
+): Promise<{ samples: Record<string, number[]>; medians: Record<string, number> }> {
+  const ops = Object.fromEntries(Object.entries(variants).map(([name, { op }]) => [name, op]));
+  const measured = await interleavedOps(ops, rounds, roundMs);
+  for (const { close } of Object.values(variants)) await close();
+  return measured;
+}
+
 /**
  * Round by round, `values`' sample divided by `bases`' sample of the same round (a round that lacks
  * either is left out): drift between rounds (other load, the machine's slow and fast spells) then
