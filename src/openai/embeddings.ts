@@ -165,7 +165,7 @@ async function cached(cache: Cache, key: CacheKey): Promise<StoredEmbedding | un
     const { embeddingJson: json, embedding, tokens } = found;
     if (typeof json === "string") return isEmbeddingJson(json) ? { embeddingJson: json, tokens } : undefined;
     // How earlier versions stored it: still read, as a miss would bill the upstream again.
-    return isEmbedding(embedding) ? { embeddingJson: JSON.stringify(embedding), tokens } : undefined;
+    return isEmbedding(embedding) ? { embeddingJson: embeddingJson(embedding), tokens } : undefined;
   } catch (error) {
     report(cache, error, key);
     return undefined;
